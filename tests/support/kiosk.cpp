@@ -1,0 +1,84 @@
+// The real shensu-kiosk for tests (see kiosk.hpp).
+#include "kiosk.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+namespace shensu::testing
+{
+
+std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::json& overrides)
+{
+    const auto pki = [&](const char* name) { return (paths.pkiDir / name).string(); };
+    nlohmann::json config = {
+        { "kioskId", "KIOSK-TEST-01" },
+        { "outboxPath", (paths.workDir / "outbox.sqlite").string() },
+        { "centralUrl", paths.centralUrl },
+        { "centralResolve", paths.centralResolve },
+        { "centralCaCert", pki("central-ca.pem") },
+        { "clientCert", pki("kiosk-device.pem") },
+        { "clientKey", pki("kiosk-device.key") },
+        { "encryptionCert", pki("central-encryption.pem") },
+        { "assetsDir", (sourceDir() / "assets").string() },
+        { "language", "zh-TW" },
+    };
+    config.update(overrides);
+    const auto path = paths.workDir / "kiosk.json";
+    std::ofstream(path) << config.dump(2);
+    return path;
+}
+
+KioskSession::KioskSession(const std::filesystem::path& config)
+    : stderrPath_(config.parent_path() / "kiosk.stderr")
+{
+    process_ = std::make_unique<Process>(
+        std::vector<std::string> { (binDir() / "shensu-kiosk").string(), "--config", config.string(),
+            "--headless", "--script", "-" },
+        std::map<std::string, std::string> {}, stderrPath_);
+}
+
+KioskSession::~KioskSession() = default;
+
+void KioskSession::send(const nlohmann::json& command) { process_->writeLine(command.dump()); }
+
+nlohmann::json KioskSession::waitFor(
+    const std::function<bool(const nlohmann::json&)>& match, std::chrono::milliseconds timeout)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) throw std::runtime_error("timed out waiting for a kiosk event");
+        auto line = process_->readLine(left);
+        if (!line) throw std::runtime_error("the kiosk ended or stayed silent; see " + stderrPath_.string());
+        auto event = nlohmann::json::parse(*line, nullptr, false);
+        if (event.is_discarded()) throw std::runtime_error("kiosk printed a line that is not JSON: " + *line);
+        events_.push_back(event);
+        if (event.value("event", "") == "script_error") {
+            throw std::runtime_error("kiosk script error: " + event.dump());
+        }
+        if (match(event)) return event;
+    }
+}
+
+nlohmann::json KioskSession::waitForScreen(const std::string& screen, std::chrono::milliseconds timeout)
+{
+    return waitFor(
+        [&](const nlohmann::json& e) {
+            return e.value("event", "") == "screen" && e.value("screen", "") == screen;
+        },
+        timeout);
+}
+
+int KioskSession::quit()
+{
+    send({ { "cmd", "quit" } });
+    process_->closeStdin();
+    while (auto line = process_->readLine(std::chrono::seconds(10))) {
+        auto event = nlohmann::json::parse(*line, nullptr, false);
+        if (!event.is_discarded()) events_.push_back(event);
+    }
+    return process_->wait(std::chrono::seconds(10)).value_or(-1);
+}
+
+} // namespace shensu::testing

@@ -1,0 +1,52 @@
+// The real shensu-kiosk for tests, driven headless through its JSON-lines automation (docs/automation.md).
+#pragma once
+
+#include "process.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shensu::testing
+{
+
+struct KioskPaths {
+    std::filesystem::path pkiDir;
+    std::filesystem::path workDir; // outbox and logs go here
+    std::string centralUrl;
+    std::string centralResolve;
+};
+
+// Writes a kiosk config (docs/automation.md, "Configuration") and returns its path.
+std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::json& overrides = {});
+
+class KioskSession
+{
+public:
+    explicit KioskSession(const std::filesystem::path& config);
+    ~KioskSession();
+
+    void send(const nlohmann::json& command);
+    // Reads events until one satisfies `match`; every event read is kept in events(). Throws on timeout or exit.
+    nlohmann::json waitFor(const std::function<bool(const nlohmann::json&)>& match,
+        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    nlohmann::json waitForScreen(const std::string& screen,
+        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Sends quit and returns the exit code.
+    int quit();
+
+    const std::vector<nlohmann::json>& events() const noexcept { return events_; }
+    const std::filesystem::path& stderrPath() const noexcept { return stderrPath_; }
+
+private:
+    std::filesystem::path stderrPath_;
+    std::unique_ptr<Process> process_;
+    std::vector<nlohmann::json> events_;
+};
+
+} // namespace shensu::testing
