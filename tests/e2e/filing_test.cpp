@@ -1,0 +1,161 @@
+// End to end: a simulated card in a virtual reader, the real kiosk headless, a real central over mutual TLS.
+// Runs inside scripts/with-virtual-reader (private pcscd + shensu-cardsim); the card starts out of the reader.
+#define CATCH_CONFIG_MAIN
+#include <catch2/catch.hpp>
+
+#include "central.hpp"
+#include "kiosk.hpp"
+
+#include <sqlite3.h>
+
+using namespace shensu::testing;
+using nlohmann::json;
+
+namespace
+{
+
+// Rows left in the kiosk's outbox, read straight from SQLite (what a technician would see).
+int outboxRows(const std::filesystem::path& outbox)
+{
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(outbox.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, "SELECT count(*) FROM outbox", -1, &stmt, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(stmt) == SQLITE_ROW);
+    const int rows = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return rows;
+}
+
+json tap(const std::string& id) { return { { "cmd", "tap" }, { "id", id } }; }
+json type(const std::string& id, const std::string& text)
+{
+    return { { "cmd", "type" }, { "id", id }, { "text", text } };
+}
+json card(const std::string& action, const std::string& kind = "health")
+{
+    return { { "cmd", "card" }, { "action", action }, { "kind", kind }, { "slot", 0 } };
+}
+
+bool isEvent(const json& e, const char* name) { return e.value("event", "") == name; }
+
+// Home → 健保卡登入 → card in → name shown → the form, filled with synthetic answers → review.
+void fileWithHealthCard(KioskSession& kiosk)
+{
+    kiosk.waitForScreen("home");
+    kiosk.send(tap("home.health_card"));
+    kiosk.waitForScreen("insert_card");
+    kiosk.send(card("insert"));
+    kiosk.waitForScreen("card_read");
+    kiosk.send(tap("card_read.continue"));
+    kiosk.waitForScreen("form");
+    kiosk.send(type("form.agency", u8"測試市政府人事處"));
+    kiosk.send(type("form.title", u8"科員"));
+    kiosk.send(tap("form.identity.0"));
+    kiosk.send(type("form.phone", "02-23979298"));
+    kiosk.send(type("form.email", "filer@example.test"));
+    kiosk.send(type("form.facts", u8"測試用的申訴內容：主管於會議中多次以言語羞辱。"));
+    kiosk.send(tap("form.submit"));
+    kiosk.waitForScreen("review");
+    kiosk.send(tap("review.confirm"));
+}
+
+} // namespace
+
+TEST_CASE("A health-card filing reaches central and the kiosk shows the case number central stored")
+{
+    TempDir dir;
+    makeTestPki(dir.path() / "pki");
+    RunningCentral central(dir.path() / "pki", dir.path() / "central.sqlite");
+    KioskSession kiosk(writeKioskConfig(
+        { dir.path() / "pki", dir.path(), central.url(), central.resolve() }));
+
+    fileWithHealthCard(kiosk);
+    const auto submitted = kiosk.waitFor([](const json& e) { return isEvent(e, "submitted"); });
+
+    const auto cases = storedCases(dir.path() / "central.sqlite");
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0]["caseNumber"] == submitted["caseNumber"]);
+    CHECK(submitted["verificationCode"].get<std::string>().size() == 16);
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 0);
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("A filing made while central is down waits in the outbox and goes through once central is back")
+{
+    TempDir dir;
+    makeTestPki(dir.path() / "pki");
+    // Reserve a port for central by starting and stopping it, so the kiosk's configuration can point at it.
+    int port = 0;
+    {
+        RunningCentral probe(dir.path() / "pki", dir.path() / "central.sqlite");
+        port = probe.port();
+    }
+    const std::string url = "https://central.shensu.test:" + std::to_string(port);
+    const std::string resolve = "central.shensu.test:" + std::to_string(port) + ":127.0.0.1";
+    KioskSession kiosk(writeKioskConfig({ dir.path() / "pki", dir.path(), url, resolve },
+        { { "retryFirstDelayMs", 200 }, { "retryMaxDelayMs", 1000 } }));
+
+    fileWithHealthCard(kiosk);
+    kiosk.waitFor([](const json& e) { return isEvent(e, "queued"); });
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 1);
+    CHECK(storedCases(dir.path() / "central.sqlite").empty());
+
+    RunningCentral central(dir.path() / "pki", dir.path() / "central.sqlite", "central-server", port);
+    const auto delivered = kiosk.waitFor([](const json& e) { return isEvent(e, "delivered"); },
+        std::chrono::seconds(30));
+    const auto cases = storedCases(dir.path() / "central.sqlite");
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0]["caseNumber"] == delivered["caseNumber"]);
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 0);
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("A server with a certificate from another CA is refused: nothing is sent and the filing is kept")
+{
+    TempDir dir;
+    makeTestPki(dir.path() / "pki");
+    RunningCentral rogue(dir.path() / "pki", dir.path() / "rogue.sqlite", "rogue-server");
+    KioskSession kiosk(writeKioskConfig(
+        { dir.path() / "pki", dir.path(), rogue.url(), rogue.resolve() }));
+
+    fileWithHealthCard(kiosk);
+    const auto queued = kiosk.waitFor([](const json& e) { return isEvent(e, "queued"); });
+    CHECK(storedCases(dir.path() / "rogue.sqlite").empty());
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 1);
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("A card pulled out in the middle of reading gives a clear message and the kiosk carries on")
+{
+    TempDir dir;
+    KioskSession kiosk(writeKioskConfig({ dir.path(), dir.path(), "https://central.shensu.test:1", "" }));
+    kiosk.waitForScreen("home");
+    kiosk.send(tap("home.health_card"));
+    kiosk.waitForScreen("insert_card");
+    kiosk.send(card("insert", "health-pulled"));
+    kiosk.waitForScreen("card_error");
+    const auto& events = kiosk.events();
+    const auto error = std::find_if(events.rbegin(), events.rend(), [](const json& e) { return isEvent(e, "error"); });
+    REQUIRE(error != events.rend());
+    CHECK_FALSE((*error)["message"].get<std::string>().empty());
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("A garbled card answer gives a clear message and no crash")
+{
+    TempDir dir;
+    KioskSession kiosk(writeKioskConfig({ dir.path(), dir.path(), "https://central.shensu.test:1", "" }));
+    kiosk.waitForScreen("home");
+    kiosk.send(tap("home.health_card"));
+    kiosk.waitForScreen("insert_card");
+    kiosk.send(card("insert", "health-garbled"));
+    kiosk.waitForScreen("card_error");
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
