@@ -1,0 +1,28 @@
+// The one choke point for PC/SC return codes: every SCard* call goes through pcscCall, which throws CardError.
+#pragma once
+
+#include "cardio/errors.hpp"
+
+#include <winscard.h>
+
+#include <string>
+
+namespace shensu::cardio::detail
+{
+
+// SCARD_* return code → the flat code the kiosk understands (the table lives in pcsc.cpp).
+CardErrorCode cardErrorCodeFor(LONG rv) noexcept;
+
+[[noreturn]] void throwPcscError(const char* function, LONG rv);
+
+// Calls fn(args...); throws CardError for anything but SCARD_S_SUCCESS.
+template <typename Fn, typename... Args>
+void pcscCall(const char* name, Fn fn, Args&&... args)
+{
+    const LONG rv = fn(std::forward<Args>(args)...);
+    if (rv != SCARD_S_SUCCESS) throwPcscError(name, rv);
+}
+
+#define SHENSU_PCSC(fn, ...) ::shensu::cardio::detail::pcscCall(#fn, fn, __VA_ARGS__)
+
+} // namespace shensu::cardio::detail
