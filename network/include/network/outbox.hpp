@@ -1,0 +1,53 @@
+// The outbox: sealed filings kept durably in SQLite until central has answered for them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <network/openssl.hpp>
+#include <network/sqlite.hpp>
+
+namespace shensu::network
+{
+
+using Clock = std::chrono::system_clock;
+
+struct OutboxEntry {
+    std::string id; // UUID, also the Idempotency-Key
+    Bytes envelope;
+    Clock::time_point createdAt;
+    std::int64_t attempts = 0;
+    Clock::time_point nextAttemptAt;
+};
+
+// Not thread-safe: one owner, or guard it.
+class Outbox
+{
+public:
+    // Opens (creating if needed) with WAL, synchronous=FULL and secure_delete=ON. Throws sqlite::SqliteError.
+    explicit Outbox(const std::filesystem::path& file);
+
+    // One durable autocommit insert: either the whole row is there or nothing is.
+    void add(const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now);
+    // The oldest row whose next attempt is due at now, if any.
+    std::optional<OutboxEntry> nextDue(Clock::time_point now);
+    // When the earliest row becomes due (possibly in the past), if there are rows.
+    std::optional<Clock::time_point> earliestAttempt();
+    void markAttempt(const std::string& id, Clock::time_point nextAttemptAt);
+    // Makes every waiting row due now (a fresh start retries at once).
+    void makeAllDue(Clock::time_point now);
+    // Deletes the row, then checkpoints the WAL with TRUNCATE so the bytes leave the -wal file too.
+    void remove(const std::string& id);
+    std::size_t count();
+
+private:
+    sqlite::Database db_;
+};
+
+// A random (version 4) UUID from RAND_bytes, lower-case text form.
+std::string newUuid();
+
+} // namespace shensu::network

@@ -1,0 +1,46 @@
+// The central protocol v1 as the kiosk and central both see it: paths, headers, canonical filing bytes, answers.
+#pragma once
+
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace shensu::network
+{
+
+class ProtocolError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+namespace protocol
+{
+
+    inline constexpr std::string_view SUBMISSIONS_PATH = "/v1/submissions";
+    inline constexpr std::string_view CASE_STATUS_PATH = "/v1/cases/status";
+    inline constexpr std::string_view IDEMPOTENCY_HEADER = "Idempotency-Key";
+    inline constexpr std::string_view ENVELOPE_CONTENT_TYPE = "application/cms";
+
+    // The bytes that get signed: the filing object dumped compactly with sorted keys (nlohmann's object is a
+    // std::map, so dump() is key-sorted at every level) and strict UTF-8. Throws ProtocolError if not an object
+    // or not valid UTF-8.
+    std::vector<unsigned char> canonicalBytes(const nlohmann::json& filing);
+    nlohmann::json parseFiling(std::span<const unsigned char> canonical);
+
+    // Central's answer to POST /v1/submissions.
+    struct SubmissionReceipt {
+        std::string caseNumber;       // e.g. "1151123-0001": ROC date of receipt (Taipei) + daily sequence
+        std::string verificationCode; // 16 digits, shown to the filer with the case number
+        std::string receivedAt;       // UTC, ISO 8601, e.g. "2026-11-23T10:51:00Z"
+    };
+    nlohmann::json toJson(const SubmissionReceipt& receipt);
+    // Throws ProtocolError unless body is a JSON object with the three fields well formed.
+    SubmissionReceipt parseSubmissionReceipt(std::string_view body);
+
+} // namespace protocol
+} // namespace shensu::network

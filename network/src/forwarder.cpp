@@ -1,0 +1,181 @@
+// The forwarder: store() seals and keeps a filing durably; a background thread posts due filings to central.
+#include <network/forwarder.hpp>
+
+#include <network/outbox.hpp>
+#include <network/protocol.hpp>
+#include <network/seal.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "transport.hpp"
+
+namespace shensu::network
+{
+
+struct Forwarder::Impl {
+    Impl(ForwarderConfig c, std::function<void(const ForwardResult&)> callback)
+        : config(std::move(c)), onResult(std::move(callback)),
+          sealer(config.clientCert, config.clientKey, config.encryptionCert), outbox(config.outboxPath),
+          jitter(std::random_device {}())
+    {
+        outbox.makeAllDue(Clock::now()); // what an earlier run left is retried at once
+    }
+
+    void run();
+    bool sendOne(CentralTransport& transport);
+    std::chrono::milliseconds retryDelay(std::int64_t attemptsSoFar);
+
+    ForwarderConfig config;
+    std::function<void(const ForwardResult&)> onResult;
+    Sealer sealer;
+
+    mutable std::mutex mutex; // guards outbox, wake, jitter
+    std::condition_variable wakeUp;
+    Outbox outbox;
+    bool wake = false;
+    std::mt19937_64 jitter;
+    std::atomic<bool> stopping {false};
+    std::thread worker;
+};
+
+std::chrono::milliseconds Forwarder::Impl::retryDelay(std::int64_t attemptsSoFar)
+{
+    // first * 2^attempts, capped, then "equal jitter": uniformly in [delay/2, delay], never below first.
+    const auto first = std::max<std::int64_t>(1, config.firstRetryDelay.count());
+    const auto cap = std::max<std::int64_t>(first, config.maxRetryDelay.count());
+    std::int64_t delay = first;
+    for (std::int64_t i = 0; i < attemptsSoFar && delay < cap; ++i)
+        delay *= 2;
+    delay = std::min(delay, cap);
+    std::uniform_int_distribution<std::int64_t> pick(delay / 2, delay);
+    return std::chrono::milliseconds(std::clamp(pick(jitter), first, cap));
+}
+
+// Posts the oldest due filing, if any. Returns false when nothing was due.
+bool Forwarder::Impl::sendOne(CentralTransport& transport)
+{
+    std::optional<OutboxEntry> entry;
+    {
+        std::lock_guard lock(mutex);
+        entry = outbox.nextDue(Clock::now());
+    }
+    if (!entry)
+        return false;
+
+    const PostResult posted = transport.postSubmission(entry->id, entry->envelope);
+    if (posted.outcome == PostOutcome::CANCELLED)
+        return false;
+
+    ForwardResult result;
+    if (posted.outcome == PostOutcome::ACCEPTED) {
+        {
+            std::lock_guard lock(mutex);
+            outbox.remove(entry->id);
+        }
+        result = FilingAccepted {entry->id, posted.receipt->caseNumber, posted.receipt->verificationCode};
+    } else {
+        {
+            std::lock_guard lock(mutex);
+            outbox.markAttempt(entry->id, Clock::now() + retryDelay(entry->attempts));
+        }
+        const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
+        std::string reason = refused ? "central's certificate was refused: " + posted.reason
+            : posted.outcome == PostOutcome::REJECTED ? "central rejected the filing: " + posted.reason
+            : posted.outcome == PostOutcome::SERVER_ERROR ? "central failed: " + posted.reason
+                                                          : "central unreachable: " + posted.reason;
+        result = FilingDeferred {entry->id, std::move(reason), refused};
+    }
+    if (onResult)
+        onResult(result);
+    return true;
+}
+
+void Forwarder::Impl::run()
+{
+    std::optional<CentralTransport> transport;
+    while (!stopping) {
+        try {
+            if (!transport)
+                transport.emplace(config, stopping);
+            while (!stopping && sendOne(*transport)) { }
+        } catch (const std::exception& e) {
+            // Database or curl setup trouble: keep the filings, say so (no personal data), try again later.
+            std::fprintf(stderr, "shensu-network: forwarder: %s\n", e.what());
+            transport.reset();
+        }
+
+        std::unique_lock lock(mutex);
+        if (stopping || wake) {
+            wake = false;
+            continue;
+        }
+        std::optional<Clock::time_point> next;
+        try {
+            next = outbox.earliestAttempt();
+        } catch (const std::exception&) {
+            next = Clock::now() + config.maxRetryDelay;
+        }
+        auto ready = [this] { return stopping.load() || wake; };
+        if (next)
+            wakeUp.wait_until(lock, *next, ready);
+        else
+            wakeUp.wait(lock, ready);
+        wake = false;
+    }
+}
+
+Forwarder::Forwarder(ForwarderConfig config, std::function<void(const ForwardResult&)> onResult)
+{
+    try {
+        impl_ = std::make_unique<Impl>(std::move(config), std::move(onResult));
+    } catch (const std::exception& e) {
+        throw StoreError(std::string("forwarder cannot start: ") + e.what());
+    }
+    impl_->worker = std::thread([impl = impl_.get()] { impl->run(); });
+}
+
+Forwarder::~Forwarder()
+{
+    {
+        std::lock_guard lock(impl_->mutex);
+        impl_->stopping = true;
+    }
+    impl_->wakeUp.notify_all();
+    impl_->worker.join();
+}
+
+std::string Forwarder::store(const nlohmann::json& filing)
+{
+    const std::string id = newUuid();
+    Bytes envelope;
+    try {
+        envelope = impl_->sealer.seal(protocol::canonicalBytes(filing));
+    } catch (const std::exception& e) {
+        throw StoreError(std::string("cannot seal filing: ") + e.what());
+    }
+    {
+        std::lock_guard lock(impl_->mutex);
+        try {
+            impl_->outbox.add(id, envelope, Clock::now()); // one autocommit INSERT: all of the row or nothing
+        } catch (const std::exception& e) {
+            throw StoreError(std::string("cannot store filing: ") + e.what());
+        }
+        impl_->wake = true;
+    }
+    impl_->wakeUp.notify_one();
+    return id;
+}
+
+std::size_t Forwarder::pendingCount() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->outbox.count();
+}
+
+} // namespace shensu::network

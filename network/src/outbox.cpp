@@ -1,0 +1,102 @@
+// The SQLite outbox of sealed filings, and UUIDv4 ids.
+#include <network/outbox.hpp>
+
+namespace shensu::network
+{
+
+namespace
+{
+    std::int64_t toMs(Clock::time_point t)
+    {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    }
+    Clock::time_point fromMs(std::int64_t ms)
+    {
+        return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
+    }
+} // namespace
+
+Outbox::Outbox(const std::filesystem::path& file) : db_(file)
+{
+    // journal_mode is stored in the file; synchronous and secure_delete are per connection: set them every open.
+    db_.exec("PRAGMA journal_mode=WAL");
+    db_.exec("PRAGMA synchronous=FULL");
+    db_.exec("PRAGMA secure_delete=ON");
+    db_.exec("CREATE TABLE IF NOT EXISTS outbox ("
+             " id TEXT PRIMARY KEY,"
+             " envelope BLOB NOT NULL,"
+             " created_at INTEGER NOT NULL,"
+             " attempts INTEGER NOT NULL DEFAULT 0,"
+             " next_attempt_at INTEGER NOT NULL)");
+}
+
+void Outbox::add(const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now)
+{
+    db_.prepare("INSERT INTO outbox (id, envelope, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)")
+        .bind(1, id)
+        .bind(2, envelope)
+        .bind(3, toMs(now))
+        .bind(4, toMs(now))
+        .run();
+}
+
+std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now)
+{
+    auto stmt = db_.prepare("SELECT id, envelope, created_at, attempts, next_attempt_at FROM outbox"
+                            " WHERE next_attempt_at <= ? ORDER BY created_at, rowid LIMIT 1");
+    stmt.bind(1, toMs(now));
+    if (!stmt.step())
+        return std::nullopt;
+    return OutboxEntry{stmt.columnText(0), stmt.columnBlob(1), fromMs(stmt.columnInt(2)), stmt.columnInt(3),
+        fromMs(stmt.columnInt(4))};
+}
+
+std::optional<Clock::time_point> Outbox::earliestAttempt()
+{
+    auto stmt = db_.prepare("SELECT min(next_attempt_at) FROM outbox");
+    if (!stmt.step() || stmt.columnIsNull(0))
+        return std::nullopt;
+    return fromMs(stmt.columnInt(0));
+}
+
+void Outbox::markAttempt(const std::string& id, Clock::time_point nextAttemptAt)
+{
+    db_.prepare("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?")
+        .bind(1, toMs(nextAttemptAt))
+        .bind(2, id)
+        .run();
+}
+
+void Outbox::makeAllDue(Clock::time_point now)
+{
+    db_.prepare("UPDATE outbox SET next_attempt_at = ? WHERE next_attempt_at > ?")
+        .bind(1, toMs(now))
+        .bind(2, toMs(now))
+        .run();
+}
+
+void Outbox::remove(const std::string& id)
+{
+    db_.prepare("DELETE FROM outbox WHERE id = ?").bind(1, id).run();
+    // secure_delete zeroes the main file only; the deleted page images stay in the -wal until it is truncated.
+    db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+}
+
+std::size_t Outbox::count()
+{
+    auto stmt = db_.prepare("SELECT count(*) FROM outbox");
+    stmt.step();
+    return static_cast<std::size_t>(stmt.columnInt(0));
+}
+
+std::string newUuid()
+{
+    Bytes b = openssl::randomBytes(16);
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40); // version 4
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80); // RFC 4122 variant
+    const std::string h = openssl::hex(b);
+    return h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' + h.substr(16, 4) + '-'
+        + h.substr(20);
+}
+
+} // namespace shensu::network
