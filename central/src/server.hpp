@@ -1,0 +1,19 @@
+// shensu-central serve: the mutual-TLS HTTP service that receives sealed filings.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace shensu::central
+{
+
+struct ServeOptions {
+    std::string host = "127.0.0.1";
+    int port = 0; // 0: pick a free port
+    std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, db;
+};
+
+// Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit status.
+int serve(const ServeOptions& options);
+
+} // namespace shensu::central
