@@ -1,0 +1,139 @@
+// Central as a real mutual-TLS peer sees it: idempotent submissions, refusals, the case register, status.
+#include "support.hpp"
+
+#include <network/protocol.hpp>
+#include <network/seal.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <regex>
+
+using namespace shensu;
+using namespace shensu::test;
+
+namespace
+{
+struct Http {
+    int curlExit;
+    int status;
+    nlohmann::json body;
+};
+
+// POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
+Http post(const CentralProcess& central, const std::string& path, const fs::path& bodyFile,
+    const std::vector<std::string>& headers, bool withoutClientCert = false)
+{
+    const auto& pki = pkiDir();
+    std::vector<std::string> argv {"curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(), "--cacert",
+        (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary", "@" + bodyFile.string(),
+        "-w", "\n%{http_code}"};
+    if (!withoutClientCert) {
+        argv.insert(argv.end(), {"--cert", (pki / "kiosk-device.pem").string(), "--key",
+                                    (pki / "kiosk-device.key").string()});
+    }
+    for (const auto& h : headers)
+        argv.insert(argv.end(), {"-H", h});
+    argv.push_back(central.url() + path);
+    const auto r = run(argv);
+    Http http {r.exitCode, 0, nullptr};
+    const auto cut = r.output.rfind('\n');
+    if (r.exitCode == 0 && cut != std::string::npos) {
+        http.status = std::stoi(r.output.substr(cut + 1));
+        http.body = nlohmann::json::parse(r.output.substr(0, cut), nullptr, false);
+    }
+    return http;
+}
+
+std::string sealFiling(const std::string& marker)
+{
+    const auto& pki = pkiDir();
+    const network::Sealer sealer(pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
+    const auto sealed = sealer.seal(network::protocol::canonicalBytes(syntheticFiling(marker)));
+    return std::string(sealed.begin(), sealed.end());
+}
+
+const std::string CMS = "Content-Type: application/cms";
+} // namespace
+
+TEST_CASE("central answers a replayed Idempotency-Key with the same receipt, and refuses it for another body",
+    "[central]")
+{
+    TempDir tmp;
+    CentralProcess central(tmp / "central.db");
+    writeFile(tmp / "one.der", sealFiling("one"));
+    writeFile(tmp / "two.der", sealFiling("two"));
+    const std::string key = "Idempotency-Key: 3f0c1e8a-1111-4222-8333-444455556666";
+
+    const auto first = post(central, "/v1/submissions", tmp / "one.der", {CMS, key});
+    REQUIRE(first.curlExit == 0);
+    REQUIRE(first.status == 201);
+    const auto receipt = network::protocol::parseSubmissionReceipt(first.body.dump());
+    CHECK(std::regex_match(receipt.caseNumber, std::regex("[0-9]{7}-[0-9]{4}")));
+    CHECK(receipt.verificationCode.size() == 16);
+
+    const auto replay = post(central, "/v1/submissions", tmp / "one.der", {CMS, key});
+    CHECK(replay.status == 200);
+    CHECK(replay.body == first.body);
+
+    const auto otherBody = post(central, "/v1/submissions", tmp / "two.der", {CMS, key});
+    CHECK(otherBody.status == 422);
+
+    const auto cases = listCases(tmp / "central.db");
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0]["caseNumber"] == receipt.caseNumber);
+    CHECK(cases[0]["kioskId"] == "KIOSK-TEST-01");
+    CHECK(cases[0]["idempotencyKey"] == "3f0c1e8a-1111-4222-8333-444455556666");
+    CHECK(cases[0]["receivedAt"] == receipt.receivedAt);
+
+    SECTION("the case status needs the right verification code, and says nothing otherwise")
+    {
+        writeFile(tmp / "status.json",
+            nlohmann::json {{"caseNumber", receipt.caseNumber}, {"verificationCode", receipt.verificationCode}}
+                .dump());
+        const auto status = post(central, "/v1/cases/status", tmp / "status.json", {"Content-Type: application/json"});
+        CHECK(status.status == 200);
+        CHECK(status.body["status"] == "received");
+        CHECK(status.body["receivedAt"] == receipt.receivedAt);
+
+        writeFile(tmp / "wrong.json",
+            nlohmann::json {{"caseNumber", receipt.caseNumber}, {"verificationCode", "0000000000000000"}}.dump());
+        const auto wrong = post(central, "/v1/cases/status", tmp / "wrong.json", {"Content-Type: application/json"});
+        writeFile(tmp / "none.json",
+            nlohmann::json {{"caseNumber", "0000000-9999"}, {"verificationCode", receipt.verificationCode}}.dump());
+        const auto none = post(central, "/v1/cases/status", tmp / "none.json", {"Content-Type: application/json"});
+        CHECK(wrong.status == 404);
+        CHECK(none.status == 404);
+        CHECK(wrong.body == none.body);
+    }
+}
+
+TEST_CASE("central wants an Idempotency-Key, a kiosk signature and a kiosk certificate", "[central]")
+{
+    TempDir tmp;
+    CentralProcess central(tmp / "central.db");
+    writeFile(tmp / "one.der", sealFiling("one"));
+
+    SECTION("no Idempotency-Key: 400")
+    {
+        CHECK(post(central, "/v1/submissions", tmp / "one.der", {CMS}).status == 400);
+    }
+    SECTION("an envelope that does not open: 422")
+    {
+        writeFile(tmp / "junk.der", "not a cms envelope");
+        CHECK(post(central, "/v1/submissions", tmp / "junk.der", {CMS, "Idempotency-Key: k-1"}).status == 422);
+    }
+    SECTION("no client certificate: the TLS handshake is refused, no HTTP answer at all")
+    {
+        const auto refused = post(central, "/v1/submissions", tmp / "one.der", {CMS, "Idempotency-Key: k-2"}, true);
+        CHECK(refused.curlExit != 0);
+        CHECK(refused.status == 0);
+    }
+    CHECK(listCases(tmp / "central.db").empty());
+}
+
+TEST_CASE("central stops cleanly on SIGTERM", "[central]")
+{
+    TempDir tmp;
+    CentralProcess central(tmp / "central.db");
+    CHECK(central.stop() == 0);
+}

@@ -1,0 +1,152 @@
+// The forwarder against a real shensu-central: delivery, outages, a rogue server, restarts.
+#include "support.hpp"
+
+#include <network/outbox.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace shensu;
+using namespace shensu::test;
+using namespace std::chrono_literals;
+
+namespace
+{
+const network::FilingAccepted* accepted(const std::optional<network::ForwardResult>& r)
+{
+    return r ? std::get_if<network::FilingAccepted>(&*r) : nullptr;
+}
+const network::FilingDeferred* deferred(const std::optional<network::ForwardResult>& r)
+{
+    return r ? std::get_if<network::FilingDeferred>(&*r) : nullptr;
+}
+std::size_t rowsIn(const fs::path& outbox)
+{
+    return network::Outbox(outbox).count();
+}
+} // namespace
+
+TEST_CASE("the forwarder delivers a filing; central registers it under the case number the kiosk was told",
+    "[forwarder]")
+{
+    TempDir tmp;
+    CentralProcess central(tmp / "central.db");
+    ResultLog results;
+    std::string id;
+    {
+        network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
+        id = forwarder.store(syntheticFiling());
+        const auto r = results.waitFor(1, 10s);
+        const auto* ok = accepted(r);
+        INFO((deferred(r) ? deferred(r)->reason : "no deferral"));
+        REQUIRE(ok);
+        CHECK(ok->filingId == id);
+        CHECK(ok->verificationCode.size() == 16);
+        CHECK(forwarder.pendingCount() == 0);
+
+        const auto cases = listCases(tmp / "central.db");
+        REQUIRE(cases.size() == 1);
+        CHECK(cases[0]["caseNumber"] == ok->caseNumber);
+        CHECK(cases[0]["idempotencyKey"] == id);
+        CHECK(cases[0]["kioskId"] == "KIOSK-TEST-01");
+    }
+    CHECK(rowsIn(tmp / "outbox.db") == 0);
+    CHECK_FALSE(fileContains(tmp / "outbox.db-wal", id));
+}
+
+TEST_CASE("with central down a filing is deferred and kept; once central is up it is delivered exactly once",
+    "[forwarder]")
+{
+    TempDir tmp;
+    const int port = unusedPort();
+    ResultLog results;
+    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", port), std::ref(results));
+    const std::string id = forwarder.store(syntheticFiling());
+
+    const auto first = results.waitFor(1, 10s);
+    const auto* late = deferred(first);
+    REQUIRE(late);
+    CHECK(late->filingId == id);
+    CHECK_FALSE(late->serverRefused);
+    CHECK(late->reason.find("unreachable") != std::string::npos);
+    CHECK(late->reason.find("Z100000001") == std::string::npos);
+    CHECK(forwarder.pendingCount() == 1);
+
+    CentralProcess central(tmp / "central.db", port);
+    const auto start = results.size();
+    std::optional<network::ForwardResult> r;
+    const network::FilingAccepted* ok = nullptr;
+    for (std::size_t n = start + 1; !ok && n < start + 50; ++n) {
+        r = results.waitFor(n, 10s);
+        REQUIRE(r);
+        ok = accepted(r);
+    }
+    REQUIRE(ok);
+    CHECK(ok->filingId == id);
+    CHECK(forwarder.pendingCount() == 0);
+    std::this_thread::sleep_for(300ms); // time for a (wrong) second delivery to show up
+    const auto cases = listCases(tmp / "central.db");
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0]["caseNumber"] == ok->caseNumber);
+}
+
+TEST_CASE("a server with a certificate from another CA is refused: the filing is kept, nothing reaches it",
+    "[forwarder]")
+{
+    TempDir tmp;
+    CentralProcess rogue(tmp / "rogue.db", 0, "rogue-server");
+    ResultLog results;
+    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", rogue.port()), std::ref(results));
+    forwarder.store(syntheticFiling());
+
+    const auto r = results.waitFor(1, 10s);
+    const auto* refused = deferred(r);
+    REQUIRE(refused);
+    INFO(refused->reason);
+    CHECK(refused->serverRefused);
+    CHECK(forwarder.pendingCount() == 1);
+    CHECK(listCases(tmp / "rogue.db").empty());
+}
+
+TEST_CASE("a new forwarder delivers what an earlier run left in the outbox, and stops promptly", "[forwarder]")
+{
+    TempDir tmp;
+    const int port = unusedPort();
+    std::string id;
+    {
+        ResultLog results;
+        network::Forwarder offline(forwarderConfig(tmp / "outbox.db", port), std::ref(results));
+        id = offline.store(syntheticFiling("left over"));
+        REQUIRE(deferred(results.waitFor(1, 10s)));
+    }
+    REQUIRE(rowsIn(tmp / "outbox.db") == 1);
+
+    CentralProcess central(tmp / "central.db", port);
+    ResultLog results;
+    auto config = forwarderConfig(tmp / "outbox.db", port);
+    config.firstRetryDelay = 60s; // a fresh start must not wait out the old backoff
+    config.maxRetryDelay = 60s;
+    auto forwarder = std::make_unique<network::Forwarder>(config, std::ref(results));
+    const auto r = results.waitFor(1, 10s);
+    const auto* ok = accepted(r);
+    REQUIRE(ok);
+    CHECK(ok->filingId == id);
+
+    const auto stopping = std::chrono::steady_clock::now();
+    forwarder.reset();
+    CHECK(std::chrono::steady_clock::now() - stopping < 1s);
+    CHECK(listCases(tmp / "central.db").size() == 1);
+}
+
+TEST_CASE("store() refuses a filing it cannot seal, and a broken configuration fails at construction", "[forwarder]")
+{
+    TempDir tmp;
+    ResultLog results;
+    {
+        network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", unusedPort()), std::ref(results));
+        CHECK_THROWS_AS(forwarder.store(nlohmann::json::array({1, 2})), network::StoreError);
+        CHECK(forwarder.pendingCount() == 0);
+    }
+    auto config = forwarderConfig(tmp / "outbox2.db", unusedPort());
+    config.clientKey = tmp / "missing.key";
+    CHECK_THROWS_AS(network::Forwarder(config, std::ref(results)), network::StoreError);
+}
