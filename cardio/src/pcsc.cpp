@@ -136,6 +136,21 @@ const std::string& CardConnection::reader() const noexcept
     return impl_->reader;
 }
 
+void CardConnection::noStatusWord(unsigned long length) const
+{
+    // A reader that "succeeds" with no status word lost the card mid-command (vpcd does this when the card's
+    // socket closes). Ask the reader whether the card is still there before blaming the card's answer.
+    std::array<BYTE, MAX_ATR_SIZE> atr {};
+    DWORD atrLength = atr.size();
+    DWORD state = 0;
+    DWORD protocol = 0;
+    DWORD nameLength = 0;
+    SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(), &atrLength);
+    if ((state & SCARD_PRESENT) == 0) throw CardError(CardErrorCode::CARD_REMOVED, "card left during SCardTransmit");
+    throw CardError(CardErrorCode::COMMUNICATION_FAILED,
+                    "reader returned " + std::to_string(length) + " bytes without a status word");
+}
+
 ResponseApdu CardConnection::transmit(const CommandApdu& command)
 {
     const SCARD_IO_REQUEST* pci = impl_->protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
@@ -146,6 +161,7 @@ ResponseApdu CardConnection::transmit(const CommandApdu& command)
         SHENSU_PCSC(SCardTransmit, impl_->handle, pci, raw.data(), static_cast<DWORD>(raw.size()), nullptr,
                     response.data(), &length);
         response.resize(length);
+        if (length < 2) noStatusWord(length);
         return response;
     };
     return transmitFollowingStatus(exchange, command);

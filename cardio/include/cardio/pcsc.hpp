@@ -46,6 +46,8 @@ public:
     ResponseApdu transmit(const CommandApdu& command) override;
 
 private:
+    [[noreturn]] void noStatusWord(unsigned long length) const;
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,177 @@
+// The card layer against a real pcscd, vpcd's virtual reader and the simulated cards (ctest runs each tag under
+// scripts/with-virtual-reader with the card named in tests/cardio/CMakeLists.txt).
+#include "cardio/atr.hpp"
+#include "cardio/errors.hpp"
+#include "cardio/health_card.hpp"
+#include "cardio/pcsc.hpp"
+#include "virtual_reader.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <chrono>
+
+using namespace shensu::cardio;
+using namespace shensu::cardio::test;
+
+namespace
+{
+const Bytes HEALTH_ATR = fromHex("3B FF 18 00 FF 81 31 FE 45 54 48 43 43 31 30 54 45 43 4F 47 44 48 4E 32 24");
+
+CardErrorCode readErrorOf(CardTransport& card)
+{
+    try {
+        readHealthCard(card);
+    } catch (const CardError& error) {
+        INFO("CardError: " << error.what());
+        return error.code();
+    }
+    FAIL("readHealthCard succeeded");
+    return CardErrorCode::INTERNAL;
+}
+} // namespace
+
+TEST_CASE("the reader monitor sees the health card arrive, leave when removed and come back when inserted",
+          "[monitor][health]")
+{
+    EventRecorder recorder;
+    auto monitor = std::make_unique<ReaderMonitor>(std::ref(recorder));
+
+    REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isReaderAdded(e, SLOT0); }) >= 0);
+    REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isReaderAdded(e, SLOT1); }) >= 0);
+    const int inserted = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); });
+    REQUIRE(inserted >= 0);
+    const Bytes atr = std::get<CardInserted>(recorder.events()[static_cast<std::size_t>(inserted)]).atr;
+    CHECK(toHex(atr) == toHex(HEALTH_ATR));
+    CHECK(identifyCard(atr) == CardKind::HEALTH_CARD);
+
+    REQUIRE(askSimulator("remove 0") == "ok");
+    const int removed = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
+    REQUIRE(removed > inserted);
+
+    REQUIRE(askSimulator("insert health 0") == "ok");
+    const int again = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); },
+                                       static_cast<std::size_t>(removed) + 1);
+    REQUIRE(again > removed);
+
+    // Nothing happened in the empty slot.
+    const auto events = recorder.events();
+    CHECK(std::none_of(events.begin(), events.end(), [](const ReaderEvent& e) { return isCardInserted(e, SLOT1); }));
+
+    // Shutting down wakes the blocked SCardGetStatusChange at once.
+    const auto start = std::chrono::steady_clock::now();
+    monitor.reset();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
+}
+
+TEST_CASE("reading the health card through pcscd returns the synthetic card's data", "[read][health]")
+{
+    Context context;
+    const auto readers = context.readers();
+    REQUIRE(std::find(readers.begin(), readers.end(), SLOT0) != readers.end());
+
+    CardConnection card(context, SLOT0);
+    CHECK(card.reader() == SLOT0);
+    CHECK(identifyCard(card.atr()) == CardKind::HEALTH_CARD);
+
+    const HealthCardData data = readHealthCard(card);
+    CHECK(data.cardNumber == "000012345678");
+    CHECK(data.name == "林測試");
+    CHECK(data.idNumber == "Z100000001");
+    CHECK(data.birthDate == RocDate {79, 1, 1});
+    CHECK(data.sex == 'M');
+    CHECK(data.issueDate == RocDate {110, 3, 15});
+}
+
+TEST_CASE("the simulator's APDU log holds the SELECT and the GET DATA a read sent", "[read][health]")
+{
+    Context context;
+    CardConnection card(context, SLOT0);
+    readHealthCard(card);
+
+    const auto log = apduLog();
+    auto has = [&log](const std::string& fragment) {
+        return std::any_of(log.begin(), log.end(),
+                           [&fragment](const std::string& line) { return line.find(fragment) != std::string::npos; });
+    };
+    CHECK(has(R"("slot":0,"command":"00A4040010D158000001000000000000000000110000","response":"9000")"));
+    CHECK(has(R"("command":"00CA1100020000","response":"303030303132333435363738AA4CB4FAB8D5)"));
+}
+
+TEST_CASE("connecting to the empty reader says there is no card", "[read][health]")
+{
+    Context context;
+    try {
+        CardConnection card(context, SLOT1);
+        FAIL("connected to an empty reader");
+    } catch (const CardError& error) {
+        CHECK(error.code() == CardErrorCode::NO_CARD);
+    }
+}
+
+TEST_CASE("a health card pulled out during the read fails the read and the monitor then reports it removed",
+          "[pulled]")
+{
+    EventRecorder recorder;
+    ReaderMonitor monitor(std::ref(recorder));
+    REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); }) >= 0);
+
+    Context context;
+    CardConnection card(context, SLOT0);
+    // When the card's vpcd socket closes mid-command, SCardTransmit "succeeds" with no bytes and pcscd only
+    // notices the empty slot at its next presence poll (~400 ms later), so the reader still says "present":
+    // CardConnection reports COMMUNICATION_FAILED (it would say CARD_REMOVED had pcscd already seen the slot
+    // empty). Either way the kiosk learns the truth from the monitor's CardRemoved that follows.
+    CHECK(readErrorOf(card) == CardErrorCode::COMMUNICATION_FAILED);
+    CHECK(recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); }) >= 0);
+    CHECK(askSimulator("status") == "ok slot0=empty slot1=empty");
+
+    // The old handle keeps failing with a typed error, never a crash or a stale answer.
+    try {
+        card.transmit({0x00, 0xCA, 0x11, 0x00, {0x00, 0x00}, {}});
+        FAIL("transmit to a removed card succeeded");
+    } catch (const CardError& error) {
+        CAPTURE(error.what());
+        CHECK(error.code() == CardErrorCode::CARD_REMOVED);
+    }
+}
+
+TEST_CASE("a garbled basic-data record is an unexpected response", "[garbled]")
+{
+    Context context;
+    CardConnection card(context, SLOT0);
+    CHECK(identifyCard(card.atr()) == CardKind::HEALTH_CARD);
+    CHECK(readErrorOf(card) == CardErrorCode::UNEXPECTED_RESPONSE);
+}
+
+TEST_CASE("an unknown card is not identified and refuses the NHI SELECT", "[unknown]")
+{
+    Context context;
+    CardConnection card(context, SLOT0);
+    CHECK(identifyCard(card.atr()) == CardKind::UNKNOWN);
+    CHECK(readErrorOf(card) == CardErrorCode::REFUSED);
+    const auto log = apduLog();
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].find(R"("response":"6A82")") != std::string::npos);
+}
+
+TEST_CASE("without pcscd the context says the service is unavailable and the monitor says it failed",
+          "[no-service]")
+{
+    try {
+        Context context;
+        FAIL("a context without pcscd");
+    } catch (const CardError& error) {
+        CHECK(error.code() == CardErrorCode::SERVICE_UNAVAILABLE);
+    }
+    EventRecorder recorder;
+    {
+        ReaderMonitor monitor(std::ref(recorder));
+        const int failed = recorder.waitFor([](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
+        REQUIRE(failed >= 0);
+        CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code ==
+              CardErrorCode::SERVICE_UNAVAILABLE);
+        // It keeps retrying quietly: one report per outage, not one per attempt.
+        CHECK(recorder.waitFor([](const ReaderEvent&) { return true; }, 1, std::chrono::milliseconds(1200)) == -1);
+    }
+}
