@@ -113,6 +113,9 @@ int serve(const ServeOptions& options)
     }
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(100000);
+    // An idle kiosk connection holds a worker until this runs out, and stop() waits for the workers: keep it short
+    // so SIGTERM ends central within about a second (a new connection costs one TLS 1.3 resumption).
+    server.set_keep_alive_timeout(1);
     server.set_payload_max_length(1 << 20);
 
     server.Post(std::string(proto::SUBMISSIONS_PATH), [&](const httplib::Request& req, httplib::Response& res) {

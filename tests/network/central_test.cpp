@@ -6,8 +6,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <regex>
-
 using namespace shensu;
 using namespace shensu::test;
 
@@ -68,7 +66,7 @@ TEST_CASE("central answers a replayed Idempotency-Key with the same receipt, and
     REQUIRE(first.curlExit == 0);
     REQUIRE(first.status == 201);
     const auto receipt = network::protocol::parseSubmissionReceipt(first.body.dump());
-    CHECK(std::regex_match(receipt.caseNumber, std::regex("[0-9]{7}-[0-9]{4}")));
+    CHECK(matchesShape(receipt.caseNumber, "9999999-0001"));
     CHECK(receipt.verificationCode.size() == 16);
 
     const auto replay = post(central, "/v1/submissions", tmp / "one.der", {CMS, key});

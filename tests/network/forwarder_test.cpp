@@ -5,6 +5,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using namespace shensu;
 using namespace shensu::test;
 using namespace std::chrono_literals;
@@ -149,4 +154,57 @@ TEST_CASE("store() refuses a filing it cannot seal, and a broken configuration f
     auto config = forwarderConfig(tmp / "outbox2.db", unusedPort());
     config.clientKey = tmp / "missing.key";
     CHECK_THROWS_AS(network::Forwarder(config, std::ref(results)), network::StoreError);
+}
+
+TEST_CASE("a dozen filings in a row all reach central over the reused connection, in order", "[forwarder]")
+{
+    // cpp-httplib's defaults (keep-alive 5, no session id context) would break the 6th request; central fixes both.
+    TempDir tmp;
+    CentralProcess central(tmp / "central.db");
+    ResultLog results;
+    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
+    std::vector<std::string> ids;
+    for (int i = 0; i < 12; ++i)
+        ids.push_back(forwarder.store(syntheticFiling("filing " + std::to_string(i))));
+
+    REQUIRE(results.waitFor(12, 20s));
+    for (std::size_t n = 1; n <= 12; ++n) {
+        const auto r = results.waitFor(n, 0s);
+        const auto* ok = accepted(r);
+        INFO("result " << n << ": " << (deferred(r) ? deferred(r)->reason : ""));
+        REQUIRE(ok);
+        CHECK(ok->filingId == ids[n - 1]);
+    }
+    const auto cases = listCases(tmp / "central.db");
+    REQUIRE(cases.size() == 12);
+    for (std::size_t i = 0; i < 12; ++i)
+        CHECK(cases[i]["idempotencyKey"] == ids[i]);
+    CHECK(forwarder.pendingCount() == 0);
+}
+
+TEST_CASE("a forwarder stops promptly even while central hangs in the middle of a handshake", "[forwarder]")
+{
+    // A socket that listens but never accepts: TCP connects, the TLS handshake never gets an answer.
+    const int s = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(s, 8) == 0);
+    REQUIRE(getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+
+    TempDir tmp;
+    ResultLog results;
+    auto forwarder = std::make_unique<network::Forwarder>(
+        forwarderConfig(tmp / "outbox.db", ntohs(a.sin_port)), std::ref(results));
+    forwarder->store(syntheticFiling());
+    std::this_thread::sleep_for(500ms); // the post is now stuck in the handshake (the total timeout is 15 s)
+
+    const auto stopping = std::chrono::steady_clock::now();
+    forwarder.reset();
+    CHECK(std::chrono::steady_clock::now() - stopping < 1500ms);
+    CHECK(results.size() == 0); // a cancelled post is not reported as an outcome
+    CHECK(rowsIn(tmp / "outbox.db") == 1);
+    close(s);
 }

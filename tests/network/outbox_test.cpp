@@ -5,8 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <regex>
-
 using namespace shensu;
 using namespace shensu::test;
 
@@ -76,8 +74,8 @@ TEST_CASE("a removed outbox row is found neither in the database nor in its -wal
 
 TEST_CASE("outbox ids are random version-4 UUIDs", "[outbox]")
 {
-    const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}");
     const auto a = network::newUuid();
-    CHECK(std::regex_match(a, uuid));
+    CHECK(matchesShape(a, "xxxxxxxx-xxxx-4xxx-xxxx-xxxxxxxxxxxx"));
+    CHECK(std::string("89ab").find(a[19]) != std::string::npos); // RFC 4122 variant
     CHECK(a != network::newUuid());
 }

@@ -1,6 +1,8 @@
 // Test support implementation: fork/exec of helpers and of shensu-central, the PKI fixture, file helpers.
 #include "support.hpp"
 
+#include <catch2/catch.hpp>
+
 
 #include <cerrno>
 #include <csignal>
@@ -127,7 +129,8 @@ CentralProcess::CentralProcess(const fs::path& db, int port, const std::string& 
     if (pipe2(out, O_CLOEXEC) != 0)
         throw std::runtime_error("pipe failed");
     auto args = argvOf(argv);
-    const std::string log = db.string() + ".central.log";
+    log_ = db.string() + ".central.log";
+    const std::string& log = log_;
     pid_ = fork();
     if (pid_ == 0) {
         dup2(out[1], STDOUT_FILENO);
@@ -174,7 +177,12 @@ int CentralProcess::stop()
 
 CentralProcess::~CentralProcess()
 {
-    stop();
+    const bool running = pid_ > 0;
+    const int status = stop();
+    if (running && std::uncaught_exceptions() == 0) {
+        INFO("shensu-central log:\n" << readFile(log_));
+        CHECK(status == 0);
+    }
 }
 
 std::vector<nlohmann::json> listCases(const fs::path& db)
@@ -245,6 +253,20 @@ std::size_t ResultLog::size() const
 {
     std::lock_guard lock(mutex_);
     return results_.size();
+}
+
+bool matchesShape(const std::string& text, const std::string& pattern)
+{
+    if (text.size() != pattern.size())
+        return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        const bool digit = c >= '0' && c <= '9';
+        const bool ok = pattern[i] == '9' ? digit : pattern[i] == 'x' ? digit || (c >= 'a' && c <= 'f') : c == pattern[i];
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 nlohmann::json syntheticFiling(const std::string& marker)
