@@ -1,0 +1,93 @@
+// Everything that can happen to the kiosk: a person's action, a card, the network, a timer. Small values.
+#pragma once
+
+#include "kiosk/core/catalogue.hpp"
+
+#include <cardio/atr.hpp>
+#include <cardio/errors.hpp>
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+namespace shensu::kiosk
+{
+
+enum class TimerId { SUBMIT_WAIT };
+
+// --- a person's actions (from the UI)
+struct ChooseCitizenCertificate {};
+struct ChooseHealthCard {};
+struct ChooseAnonymous {};
+struct ChooseCaseQuery {};
+struct SetLanguage {
+    Language language;
+};
+struct GoHome {};           // cancel or done: ends and wipes the session
+struct RetryCard {};        // card_error -> insert_card
+struct ContinueWithCard {}; // card_read -> form
+struct EditField {
+    std::string field; // answer id
+    std::string value;
+};
+struct ReviewForm {}; // form -> review, after validation
+struct EditAgain {};  // review -> form
+struct ConfirmFiling {
+    std::string createdAt; // ISO 8601 UTC; stamped by the app's clock, not by the UI
+};
+struct RetrySubmit {}; // submit_error -> review
+
+// --- from the card worker
+struct CardInserted {
+    std::string reader;
+    cardio::CardKind kind = cardio::CardKind::UNKNOWN;
+};
+struct CardRemoved {
+    std::string reader;
+};
+// Only what the kiosk keeps: the worker drops the ID number, birth date and the rest at once.
+struct HealthCardRead {
+    std::string reader;
+    std::string name;
+};
+struct CardReadFailed {
+    cardio::CardErrorCode code = cardio::CardErrorCode::INTERNAL;
+};
+// The reader service came or went (pcscd down, no reader attached, reader back).
+struct CardService {
+    bool available = true;
+    cardio::CardErrorCode code = cardio::CardErrorCode::SERVICE_UNAVAILABLE;
+};
+
+// --- from the network worker
+struct FilingStored {
+    std::string filingId;
+};
+struct FilingStoreFailed {
+    std::string reason; // for the technician's log; never shown, never personal data
+};
+struct FilingAccepted {
+    std::string filingId;
+    std::string caseNumber;
+    std::string verificationCode;
+};
+struct FilingDeferred {
+    std::string filingId;
+    std::string reason;
+};
+
+// --- from the app's timers
+struct TimerExpired {
+    TimerId timer = TimerId::SUBMIT_WAIT;
+    std::uint64_t generation = 0;
+};
+
+using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous, ChooseCaseQuery,
+    SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm, EditAgain, ConfirmFiling, RetrySubmit,
+    CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService, FilingStored, FilingStoreFailed, FilingAccepted,
+    FilingDeferred, TimerExpired>;
+
+// Short name for logs ("CardInserted"); never includes the event's data.
+const char* eventName(const Event& event) noexcept;
+
+} // namespace shensu::kiosk

@@ -1,0 +1,79 @@
+// The kiosk's whole state: which screen, who is filing, the answers so far. Owned by the UI thread.
+#pragma once
+
+#include "kiosk/core/catalogue.hpp"
+#include "kiosk/core/events.hpp"
+#include "kiosk/core/form.hpp"
+#include "kiosk/core/validation.hpp"
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace shensu::kiosk
+{
+
+enum class Screen {
+    HOME,
+    INSERT_CARD,
+    READING_CARD,
+    CARD_READ,
+    CARD_ERROR,
+    FORM,
+    REVIEW,
+    SUBMITTING,
+    SUBMITTED,
+    QUEUED,
+    SUBMIT_ERROR,
+};
+inline constexpr Screen ALL_SCREENS[] = {Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD, Screen::CARD_READ,
+    Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING, Screen::SUBMITTED, Screen::QUEUED,
+    Screen::SUBMIT_ERROR};
+
+const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
+bool parseScreenId(const std::string& id, Screen& out) noexcept;
+
+enum class Filer { NONE, ANONYMOUS, HEALTH_CARD };
+
+struct State {
+    std::shared_ptr<const Form> form;
+    std::string kioskId;
+    std::chrono::milliseconds submitWait{4000}; // how long "submitting…" waits for central before "queued"
+
+    Language language = Language::ZH_TW;
+    Screen screen = Screen::HOME;
+    std::string noticeKey; // one-line message on the home screen ("card removed: session ended", "coming soon")
+
+    std::map<std::string, cardio::CardKind> cards; // readers that hold a card now
+    bool cardServiceAvailable = true;
+    cardio::CardErrorCode cardServiceError = cardio::CardErrorCode::SERVICE_UNAVAILABLE;
+
+    // The session: who is filing and what they wrote. Wiped when it ends.
+    Filer filer = Filer::NONE;
+    std::string sessionReader;
+    std::string cardHolderName;
+    Answers answers;
+    std::vector<ValidationIssue> issues;
+    std::string cardErrorKey;
+
+    // The filing in flight.
+    std::string filingId;
+    std::string caseNumber;
+    std::string verificationCode;
+    std::vector<FilingAccepted> earlyAnswers; // answers that beat FilingStored (they come from another thread)
+    std::vector<std::string> earlyDeferrals;
+    std::uint64_t timerGeneration = 0;
+};
+
+// A new kiosk on the home screen.
+State initialState(std::shared_ptr<const Form> form, std::string kioskId, Language language);
+
+// Remaining characters of a field with a limit (negative when over).
+long remainingCharacters(const State& state, const std::string& fieldId);
+
+// First 8 characters of a filing id, as shown on the queued screen.
+std::string shortFilingId(const std::string& filingId);
+
+} // namespace shensu::kiosk

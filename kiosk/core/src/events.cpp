@@ -1,0 +1,18 @@
+// Event names for logs: the kind of event only, never its contents.
+#include "kiosk/core/events.hpp"
+
+namespace shensu::kiosk
+{
+
+const char* eventName(const Event& event) noexcept
+{
+    static constexpr const char* NAMES[] = {"ChooseCitizenCertificate", "ChooseHealthCard", "ChooseAnonymous",
+        "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard", "ContinueWithCard", "EditField", "ReviewForm",
+        "EditAgain", "ConfirmFiling", "RetrySubmit", "CardInserted", "CardRemoved", "HealthCardRead",
+        "CardReadFailed", "CardService", "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred",
+        "TimerExpired"};
+    static_assert(std::size(NAMES) == std::variant_size_v<Event>);
+    return NAMES[event.index()];
+}
+
+} // namespace shensu::kiosk

@@ -1,0 +1,56 @@
+// A kiosk core loaded with the real form and a helper to feed it events, for tests that read as sentences.
+#pragma once
+
+#include "kiosk/core/step.hpp"
+
+#include <string>
+#include <vector>
+
+namespace shensu::kiosk::test
+{
+
+inline std::shared_ptr<const Form> realForm()
+{
+    static const auto form = std::make_shared<const Form>(loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json"));
+    return form;
+}
+
+struct Kiosk {
+    State state = initialState(realForm(), "KIOSK-TEST-01", Language::ZH_TW);
+    std::vector<Command> commands; // everything emitted so far
+
+    std::vector<Command> send(const Event& event)
+    {
+        auto result = step(state, event);
+        state = std::move(result.state);
+        commands.insert(commands.end(), result.commands.begin(), result.commands.end());
+        return result.commands;
+    }
+
+    template <typename C>
+    std::vector<C> sent() const
+    {
+        std::vector<C> out;
+        for (const auto& c : commands) {
+            if (const auto* x = std::get_if<C>(&c)) out.push_back(*x);
+        }
+        return out;
+    }
+
+    void fillValidAnonymousForm()
+    {
+        send(EditField{"agency", "測試市政府人事處"});
+        send(EditField{"identity", "civil_servant"});
+        send(EditField{"facts", "主管長期言語霸凌（測試資料）"});
+    }
+    void fillValidIdentifiedForm()
+    {
+        fillValidAnonymousForm();
+        send(EditField{"title", "科員"});
+        send(EditField{"phone", "02-23979298"});
+    }
+};
+
+inline constexpr const char* READER = "Virtual PCD 00 00";
+
+} // namespace shensu::kiosk::test
