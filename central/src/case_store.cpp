@@ -14,7 +14,8 @@ namespace shensu::central
 namespace ossl = network::openssl;
 
 CaseStore::CaseStore(const std::filesystem::path& file, network::Bytes codeSecret)
-    : db_(file), codeSecret_(std::move(codeSecret))
+    : db_(file)
+    , codeSecret_(std::move(codeSecret))
 {
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec("PRAGMA synchronous=FULL");
@@ -28,48 +29,56 @@ CaseStore::CaseStore(const std::filesystem::path& file, network::Bytes codeSecre
              " kiosk_id TEXT NOT NULL,"
              " received_at TEXT NOT NULL,"
              " status TEXT NOT NULL DEFAULT 'received')");
-    db_.exec("CREATE TABLE IF NOT EXISTS case_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)");
+    db_.exec(
+        "CREATE TABLE IF NOT EXISTS case_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)");
 }
 
-std::string CaseStore::verificationCode(const std::string& idempotencyKey, const std::string& envelopeSha256) const
+std::string CaseStore::verificationCode(
+    const std::string& idempotencyKey, const std::string& envelopeSha256) const
 {
-    // Derived, not stored: HMAC(secret, key || digest) reduced to 16 digits, so a replay gets the same code
-    // while the database holds only a salted hash. (The modulo bias of 2^64 mod 10^16 is ~1e-4: negligible.)
+    // Derived, not stored: HMAC(secret, key || digest) reduced to 16 digits, so a replay gets the
+    // same code while the database holds only a salted hash. (The modulo bias of 2^64 mod 10^16 is
+    // ~1e-4: negligible.)
     const std::string message = idempotencyKey + '\n' + envelopeSha256;
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int macLen = 0;
-    ossl::check(HMAC(EVP_sha256(), codeSecret_.data(), static_cast<int>(codeSecret_.size()),
-                    reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &macLen)
+    ossl::check(
+        HMAC(EVP_sha256(), codeSecret_.data(), static_cast<int>(codeSecret_.size()),
+            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &macLen)
             != nullptr,
         "HMAC");
     std::uint64_t n = 0;
     for (int i = 0; i < 8; ++i)
         n = (n << 8) | mac[i];
     char digits[17];
-    std::snprintf(digits, sizeof digits, "%016llu", static_cast<unsigned long long>(n % 10000000000000000ULL));
+    std::snprintf(digits, sizeof digits, "%016llu",
+        static_cast<unsigned long long>(n % 10000000000000000ULL));
     return digits;
 }
 
-CaseStore::Lookup CaseStore::findLocked(const std::string& idempotencyKey, const std::string& envelopeSha256)
+CaseStore::Lookup CaseStore::findLocked(
+    const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
-    auto stmt = db_.prepare("SELECT envelope_sha256, case_number, received_at FROM cases WHERE idempotency_key = ?");
+    auto stmt = db_.prepare(
+        "SELECT envelope_sha256, case_number, received_at FROM cases WHERE idempotency_key = ?");
     stmt.bind(1, idempotencyKey);
-    if (!stmt.step())
-        return {};
-    if (stmt.columnText(0) != envelopeSha256)
-        return {Replay::OTHER_BODY, std::nullopt};
-    return {Replay::SAME_BODY,
-        SubmissionReceipt {stmt.columnText(1), verificationCode(idempotencyKey, envelopeSha256), stmt.columnText(2)}};
+    if (!stmt.step()) return {};
+    if (stmt.columnText(0) != envelopeSha256) return { Replay::OTHER_BODY, std::nullopt };
+    return { Replay::SAME_BODY,
+        SubmissionReceipt { stmt.columnText(1), verificationCode(idempotencyKey, envelopeSha256),
+            stmt.columnText(2) } };
 }
 
-CaseStore::Lookup CaseStore::findSubmission(const std::string& idempotencyKey, const std::string& envelopeSha256)
+CaseStore::Lookup CaseStore::findSubmission(
+    const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
     std::lock_guard lock(mutex_);
     return findLocked(idempotencyKey, envelopeSha256);
 }
 
-CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey, const std::string& envelopeSha256,
-    std::span<const unsigned char> envelope, const std::string& kioskId, std::chrono::system_clock::time_point now,
+CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey,
+    const std::string& envelopeSha256, std::span<const unsigned char> envelope,
+    const std::string& kioskId, std::chrono::system_clock::time_point now,
     SubmissionReceipt& created)
 {
     std::lock_guard lock(mutex_);
@@ -85,17 +94,20 @@ CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey, con
     auto seq = db_.prepare("SELECT last FROM case_sequence WHERE day = ?");
     seq.bind(1, day).step();
     char number[32];
-    std::snprintf(number, sizeof number, "%s-%04lld", day.c_str(), static_cast<long long>(seq.columnInt(0)));
+    std::snprintf(
+        number, sizeof number, "%s-%04lld", day.c_str(), static_cast<long long>(seq.columnInt(0)));
 
-    created = SubmissionReceipt {number, verificationCode(idempotencyKey, envelopeSha256), utcTimestamp(now)};
+    created = SubmissionReceipt { number, verificationCode(idempotencyKey, envelopeSha256),
+        utcTimestamp(now) };
     const std::string salt = ossl::hex(ossl::randomBytes(16));
     const std::string salted = salt + created.verificationCode;
     const std::string hash = ossl::hex(ossl::sha256(
         std::span(reinterpret_cast<const unsigned char*>(salted.data()), salted.size())));
 
-    db_.prepare("INSERT INTO cases (case_number, verification_salt, verification_hash, idempotency_key,"
-                " envelope_sha256, envelope, kiosk_id, received_at, status)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received')")
+    db_.prepare(
+           "INSERT INTO cases (case_number, verification_salt, verification_hash, idempotency_key,"
+           " envelope_sha256, envelope, kiosk_id, received_at, status)"
+           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received')")
         .bind(1, created.caseNumber)
         .bind(2, salt)
         .bind(3, hash)
@@ -109,30 +121,32 @@ CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey, con
     return {};
 }
 
-std::optional<CaseStatus> CaseStore::status(const std::string& caseNumber, const std::string& verificationCode)
+std::optional<CaseStatus> CaseStore::status(
+    const std::string& caseNumber, const std::string& verificationCode)
 {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
-        "SELECT verification_salt, verification_hash, status, received_at FROM cases WHERE case_number = ?");
+    auto stmt = db_.prepare("SELECT verification_salt, verification_hash, status, received_at FROM "
+                            "cases WHERE case_number = ?");
     stmt.bind(1, caseNumber);
-    if (!stmt.step())
-        return std::nullopt;
+    if (!stmt.step()) return std::nullopt;
     const std::string salted = stmt.columnText(0) + verificationCode;
-    const std::string hash = ossl::hex(
-        ossl::sha256(std::span(reinterpret_cast<const unsigned char*>(salted.data()), salted.size())));
+    const std::string hash = ossl::hex(ossl::sha256(
+        std::span(reinterpret_cast<const unsigned char*>(salted.data()), salted.size())));
     const std::string stored = stmt.columnText(1);
     if (hash.size() != stored.size() || CRYPTO_memcmp(hash.data(), stored.data(), hash.size()) != 0)
         return std::nullopt;
-    return CaseStatus {stmt.columnText(2), stmt.columnText(3)};
+    return CaseStatus { stmt.columnText(2), stmt.columnText(3) };
 }
 
 void CaseStore::listCases(std::ostream& out)
 {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT case_number, received_at, kiosk_id, idempotency_key FROM cases ORDER BY rowid");
+    auto stmt = db_.prepare(
+        "SELECT case_number, received_at, kiosk_id, idempotency_key FROM cases ORDER BY rowid");
     while (stmt.step()) {
-        const nlohmann::json line {{"caseNumber", stmt.columnText(0)}, {"receivedAt", stmt.columnText(1)},
-            {"kioskId", stmt.columnText(2)}, {"idempotencyKey", stmt.columnText(3)}};
+        const nlohmann::json line { { "caseNumber", stmt.columnText(0) },
+            { "receivedAt", stmt.columnText(1) }, { "kioskId", stmt.columnText(2) },
+            { "idempotencyKey", stmt.columnText(3) } };
         out << line.dump() << '\n';
     }
 }
@@ -140,7 +154,7 @@ void CaseStore::listCases(std::ostream& out)
 std::string rocDate(std::chrono::system_clock::time_point t)
 {
     using namespace std::chrono;
-    const year_month_day ymd {floor<days>(t + hours(8))};
+    const year_month_day ymd { floor<days>(t + hours(8)) };
     char text[16];
     std::snprintf(text, sizeof text, "%03d%02u%02u", static_cast<int>(ymd.year()) - 1911,
         static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));

@@ -1,4 +1,5 @@
-// Central's case register in SQLite: submissions by idempotency key, case numbers, verification codes.
+// Central's case register in SQLite: submissions by idempotency key, case numbers, verification
+// codes.
 #pragma once
 
 #include <network/openssl.hpp>
@@ -26,7 +27,8 @@ struct CaseStatus {
 class CaseStore
 {
 public:
-    // codeSecret derives verification codes (HMAC); empty is fine for read-only use such as listing.
+    // codeSecret derives verification codes (HMAC); empty is fine for read-only use such as
+    // listing.
     CaseStore(const std::filesystem::path& file, network::Bytes codeSecret);
 
     enum class Replay { NONE, SAME_BODY, OTHER_BODY };
@@ -36,19 +38,21 @@ public:
     };
     Lookup findSubmission(const std::string& idempotencyKey, const std::string& envelopeSha256);
 
-    // Registers a new case (the opened, verified envelope is kept as received: still sealed to central).
-    // If the key was stored concurrently, answers as findSubmission would.
+    // Registers a new case (the opened, verified envelope is kept as received: still sealed to
+    // central). If the key was stored concurrently, answers as findSubmission would.
     Lookup registerCase(const std::string& idempotencyKey, const std::string& envelopeSha256,
-        std::span<const unsigned char> envelope, const std::string& kioskId, std::chrono::system_clock::time_point now,
-        SubmissionReceipt& created);
+        std::span<const unsigned char> envelope, const std::string& kioskId,
+        std::chrono::system_clock::time_point now, SubmissionReceipt& created);
 
-    std::optional<CaseStatus> status(const std::string& caseNumber, const std::string& verificationCode);
+    std::optional<CaseStatus> status(
+        const std::string& caseNumber, const std::string& verificationCode);
 
     // One JSON line per case: {"caseNumber","receivedAt","kioskId","idempotencyKey"}.
     void listCases(std::ostream& out);
 
 private:
-    std::string verificationCode(const std::string& idempotencyKey, const std::string& envelopeSha256) const;
+    std::string verificationCode(
+        const std::string& idempotencyKey, const std::string& envelopeSha256) const;
     Lookup findLocked(const std::string& idempotencyKey, const std::string& envelopeSha256);
 
     std::mutex mutex_;

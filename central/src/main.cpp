@@ -1,4 +1,5 @@
-// shensu-central: `serve` (the mutual-TLS submissions service) and `cases` (list the case register).
+// shensu-central: `serve` (the mutual-TLS submissions service) and `cases` (list the case
+// register).
 #include "case_store.hpp"
 #include "server.hpp"
 
@@ -22,8 +23,7 @@ int usage()
 bool parseFlags(int argc, char** argv, std::map<std::string, std::string>& flags)
 {
     for (int i = 2; i < argc; i += 2) {
-        if (std::strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc)
-            return false;
+        if (std::strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) return false;
         flags[argv[i] + 2] = argv[i + 1];
     }
     return true;
@@ -33,12 +33,10 @@ bool parseFlags(int argc, char** argv, std::map<std::string, std::string>& flags
 
 int main(int argc, char** argv)
 {
-    if (argc < 2)
-        return usage();
+    if (argc < 2) return usage();
     const std::string command = argv[1];
     std::map<std::string, std::string> flags;
-    if (!parseFlags(argc, argv, flags))
-        return usage();
+    if (!parseFlags(argc, argv, flags)) return usage();
     auto need = [&](const char* name) -> const std::string& {
         static const std::string none;
         const auto it = flags.find(name);
@@ -47,8 +45,7 @@ int main(int argc, char** argv)
 
     try {
         if (command == "cases") {
-            if (need("db").empty() || flags.size() != 1)
-                return usage();
+            if (need("db").empty() || flags.size() != 1) return usage();
             shensu::central::CaseStore(need("db"), {}).listCases(std::cout);
             return 0;
         }
@@ -56,8 +53,7 @@ int main(int argc, char** argv)
             shensu::central::ServeOptions o;
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
-            if (colon == std::string::npos || flags.size() != 7)
-                return usage();
+            if (colon == std::string::npos || flags.size() != 7) return usage();
             o.host = listen.substr(0, colon);
             o.port = std::stoi(listen.substr(colon + 1));
             o.cert = need("cert");
@@ -66,8 +62,9 @@ int main(int argc, char** argv)
             o.encryptionKey = need("encryption-key");
             o.encryptionCert = need("encryption-cert");
             o.db = need("db");
-            if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty() || o.clientCa.empty()
-                || o.encryptionKey.empty() || o.encryptionCert.empty() || o.db.empty())
+            if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty()
+                || o.clientCa.empty() || o.encryptionKey.empty() || o.encryptionCert.empty()
+                || o.db.empty())
                 return usage();
             return shensu::central::serve(o);
         }

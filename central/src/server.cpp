@@ -1,4 +1,5 @@
-// The central service: cpp-httplib SSLServer (TLS 1.3, client certificate required) and the v1 handlers.
+// The central service: cpp-httplib SSLServer (TLS 1.3, client certificate required) and the v1
+// handlers.
 #include "server.hpp"
 
 #include "case_store.hpp"
@@ -31,21 +32,21 @@ namespace
     }
     void sendError(httplib::Response& res, int status, const char* message)
     {
-        sendJson(res, status, {{"error", message}});
+        sendJson(res, status, { { "error", message } });
     }
 
     bool validIdempotencyKey(const std::string& key)
     {
         return !key.empty() && key.size() <= 128 && std::all_of(key.begin(), key.end(), [](char c) {
-            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                || c == '-';
         });
     }
 
     // The verified TLS client's CN (the kiosk id), or "" if there is none.
     std::string clientKioskId(const httplib::Request& req)
     {
-        if (!req.ssl || SSL_get_verify_result(req.ssl) != X509_V_OK)
-            return {};
+        if (!req.ssl || SSL_get_verify_result(req.ssl) != X509_V_OK) return {};
         const X509* peer = SSL_get0_peer_certificate(req.ssl);
         return peer ? network::openssl::commonName(peer) : std::string();
     }
@@ -60,11 +61,11 @@ namespace
             || SSL_CTX_load_verify_locations(&ctx, o.clientCa.c_str(), nullptr) != 1)
             return false;
         STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(o.clientCa.c_str());
-        if (!names)
-            return false;
+        if (!names) return false;
         SSL_CTX_set_client_CA_list(&ctx, names);
         SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
-        // Without a session id context every TLS 1.3 resumption under SSL_VERIFY_PEER ends in internal_error.
+        // Without a session id context every TLS 1.3 resumption under SSL_VERIFY_PEER ends in
+        // internal_error.
         static const unsigned char SESSION_CONTEXT[] = "shensu-central";
         SSL_CTX_set_session_id_context(&ctx, SESSION_CONTEXT, sizeof SESSION_CONTEXT - 1);
         return true;
@@ -82,8 +83,9 @@ namespace
 
     network::Bytes codeSecret(const std::filesystem::path& encryptionKey)
     {
-        // The secret behind verification codes is derived from the encryption key, so the case database
-        // alone does not reveal codes. (A dedicated secret belongs in real deployment configuration.)
+        // The secret behind verification codes is derived from the encryption key, so the case
+        // database alone does not reveal codes. (A dedicated secret belongs in real deployment
+        // configuration.)
         auto key = network::openssl::readPrivateKey(encryptionKey);
         unsigned char* der = nullptr;
         const int len = i2d_PrivateKey(key.get(), &der);
@@ -113,66 +115,79 @@ int serve(const ServeOptions& options)
     }
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(100000);
-    // An idle kiosk connection holds a worker until this runs out, and stop() waits for the workers: keep it short
-    // so SIGTERM ends central within about a second (a new connection costs one TLS 1.3 resumption).
+    // An idle kiosk connection holds a worker until this runs out, and stop() waits for the
+    // workers: keep it short so SIGTERM ends central within about a second (a new connection costs
+    // one TLS 1.3 resumption).
     server.set_keep_alive_timeout(1);
     server.set_payload_max_length(1 << 20);
 
-    server.Post(std::string(proto::SUBMISSIONS_PATH), [&](const httplib::Request& req, httplib::Response& res) {
-        const std::string key = req.get_header_value(std::string(proto::IDEMPOTENCY_HEADER));
-        if (!validIdempotencyKey(key))
-            return sendError(res, 400, "Idempotency-Key header missing or malformed");
-        if (req.get_header_value("Content-Type") != proto::ENVELOPE_CONTENT_TYPE)
-            return sendError(res, 415, "expected application/cms");
-        const std::string kioskId = clientKioskId(req);
-        if (kioskId.empty())
-            return sendError(res, 403, "client certificate required");
+    server.Post(std::string(proto::SUBMISSIONS_PATH),
+        [&](const httplib::Request& req, httplib::Response& res) {
+            const std::string key = req.get_header_value(std::string(proto::IDEMPOTENCY_HEADER));
+            if (!validIdempotencyKey(key))
+                return sendError(res, 400, "Idempotency-Key header missing or malformed");
+            if (req.get_header_value("Content-Type") != proto::ENVELOPE_CONTENT_TYPE)
+                return sendError(res, 415, "expected application/cms");
+            const std::string kioskId = clientKioskId(req);
+            if (kioskId.empty()) return sendError(res, 403, "client certificate required");
 
-        const std::span body(reinterpret_cast<const unsigned char*>(req.body.data()), req.body.size());
-        const std::string digest = network::openssl::hex(network::openssl::sha256(body));
+            const std::span body(
+                reinterpret_cast<const unsigned char*>(req.body.data()), req.body.size());
+            const std::string digest = network::openssl::hex(network::openssl::sha256(body));
 
-        auto answer = [&](const CaseStore::Lookup& found) {
-            if (found.replay == CaseStore::Replay::OTHER_BODY)
-                return sendError(res, 422, "Idempotency-Key already used for another submission");
-            std::cerr << "shensu-central: replay of case " << found.receipt->caseNumber << '\n';
-            sendJson(res, 200, proto::toJson(*found.receipt));
-        };
-        if (auto found = store.findSubmission(key, digest); found.replay != CaseStore::Replay::NONE)
-            return answer(found);
+            auto answer = [&](const CaseStore::Lookup& found) {
+                if (found.replay == CaseStore::Replay::OTHER_BODY)
+                    return sendError(
+                        res, 422, "Idempotency-Key already used for another submission");
+                std::cerr << "shensu-central: replay of case " << found.receipt->caseNumber << '\n';
+                sendJson(res, 200, proto::toJson(*found.receipt));
+            };
+            if (auto found = store.findSubmission(key, digest);
+                found.replay != CaseStore::Replay::NONE)
+                return answer(found);
 
-        try {
-            opener.open(body); // decrypts and verifies the kiosk signature; the plaintext is not kept here
-        } catch (const network::SealError&) {
-            std::cerr << "shensu-central: refused an envelope from " << kioskId << " (does not open or verify)\n";
-            return sendError(res, 422, "envelope does not decrypt or its signature does not verify");
-        }
-        proto::SubmissionReceipt created;
-        if (auto found = store.registerCase(key, digest, body, kioskId, std::chrono::system_clock::now(), created);
-            found.replay != CaseStore::Replay::NONE)
-            return answer(found);
-        std::cerr << "shensu-central: case " << created.caseNumber << " received from " << kioskId << '\n';
-        sendJson(res, 201, proto::toJson(created));
-    });
+            try {
+                opener.open(body); // decrypts and verifies the kiosk signature; the plaintext is
+                                   // not kept here
+            } catch (const network::SealError&) {
+                std::cerr << "shensu-central: refused an envelope from " << kioskId
+                          << " (does not open or verify)\n";
+                return sendError(
+                    res, 422, "envelope does not decrypt or its signature does not verify");
+            }
+            proto::SubmissionReceipt created;
+            if (auto found = store.registerCase(
+                    key, digest, body, kioskId, std::chrono::system_clock::now(), created);
+                found.replay != CaseStore::Replay::NONE)
+                return answer(found);
+            std::cerr << "shensu-central: case " << created.caseNumber << " received from "
+                      << kioskId << '\n';
+            sendJson(res, 201, proto::toJson(created));
+        });
 
-    server.Post(std::string(proto::CASE_STATUS_PATH), [&](const httplib::Request& req, httplib::Response& res) {
-        const auto json = nlohmann::json::parse(req.body, nullptr, false);
-        const auto* number = json.is_object() && json.contains("caseNumber")
-            ? json["caseNumber"].get_ptr<const std::string*>()
-            : nullptr;
-        const auto* code = json.is_object() && json.contains("verificationCode")
-            ? json["verificationCode"].get_ptr<const std::string*>()
-            : nullptr;
-        if (!number || !code)
-            return sendError(res, 400, "caseNumber and verificationCode required");
-        const auto found = store.status(*number, *code);
-        if (!found)
-            return sendError(res, 404, "no such case"); // same answer for a wrong code: nothing to probe
-        sendJson(res, 200, {{"status", found->status}, {"receivedAt", found->receivedAt}});
-    });
+    server.Post(std::string(proto::CASE_STATUS_PATH),
+        [&](const httplib::Request& req, httplib::Response& res) {
+            const auto json = nlohmann::json::parse(req.body, nullptr, false);
+            const auto* number = json.is_object() && json.contains("caseNumber")
+                ? json["caseNumber"].get_ptr<const std::string*>()
+                : nullptr;
+            const auto* code = json.is_object() && json.contains("verificationCode")
+                ? json["verificationCode"].get_ptr<const std::string*>()
+                : nullptr;
+            if (!number || !code)
+                return sendError(res, 400, "caseNumber and verificationCode required");
+            const auto found = store.status(*number, *code);
+            if (!found)
+                return sendError(
+                    res, 404, "no such case"); // same answer for a wrong code: nothing to probe
+            sendJson(
+                res, 200, { { "status", found->status }, { "receivedAt", found->receivedAt } });
+        });
 
-    server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        sendError(res, 500, "internal error");
-    });
+    server.set_exception_handler(
+        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+            sendError(res, 500, "internal error");
+        });
 
     int port = options.port;
     if (port == 0)
@@ -180,13 +195,14 @@ int serve(const ServeOptions& options)
     else if (!server.bind_to_port(options.host, port))
         port = -1;
     if (port <= 0) {
-        std::cerr << "shensu-central: cannot listen on " << options.host << ':' << options.port << '\n';
+        std::cerr << "shensu-central: cannot listen on " << options.host << ':' << options.port
+                  << '\n';
         return 1;
     }
 
-    std::atomic<bool> done {false};
+    std::atomic<bool> done { false };
     std::thread signalWaiter([&] {
-        const timespec tick {0, 100'000'000};
+        const timespec tick { 0, 100'000'000 };
         while (!done) {
             if (sigtimedwait(&signals, nullptr, &tick) > 0) {
                 server.stop();

@@ -13,7 +13,8 @@ struct ServeOptions {
     std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, db;
 };
 
-// Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit status.
+// Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit
+// status.
 int serve(const ServeOptions& options);
 
 } // namespace shensu::central

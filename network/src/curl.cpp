@@ -21,23 +21,20 @@ namespace
 void StringList::append(const std::string& entry)
 {
     curl_slist* next = curl_slist_append(list_, entry.c_str());
-    if (!next)
-        throw CurlError("curl_slist_append: out of memory");
+    if (!next) throw CurlError("curl_slist_append: out of memory");
     list_ = next;
 }
 
 void EasyHandle::check(CURLcode code, const char* what)
 {
-    if (code != CURLE_OK)
-        throw CurlError(std::string(what) + ": " + curl_easy_strerror(code));
+    if (code != CURLE_OK) throw CurlError(std::string(what) + ": " + curl_easy_strerror(code));
 }
 
 EasyHandle::EasyHandle()
 {
     globalInit();
     handle_ = curl_easy_init();
-    if (!handle_)
-        throw CurlError("curl_easy_init failed");
+    if (!handle_) throw CurlError("curl_easy_init failed");
     set(CURLOPT_ERRORBUFFER, errorBuffer_);
 }
 

@@ -1,4 +1,5 @@
-// The one RAII layer over libcurl: an easy handle and a header list; setopt failures go through one check.
+// The one RAII layer over libcurl: an easy handle and a header list; setopt failures go through one
+// check.
 #pragma once
 
 #include <memory>
@@ -46,8 +47,7 @@ public:
     EasyHandle(const EasyHandle&) = delete;
     EasyHandle& operator=(const EasyHandle&) = delete;
 
-    template<typename T>
-    void set(CURLoption option, T value)
+    template<typename T> void set(CURLoption option, T value)
     {
         check(curl_easy_setopt(handle_, option, value), "curl_easy_setopt");
     }

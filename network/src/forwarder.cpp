@@ -1,6 +1,8 @@
-// The forwarder: store() seals and keeps a filing durably; a background thread posts due filings to central.
-#include <network/forwarder.hpp>
+// The forwarder: store() seals and keeps a filing durably; a background thread posts due filings to
+// central.
+#include "transport.hpp"
 
+#include <network/forwarder.hpp>
 #include <network/outbox.hpp>
 #include <network/protocol.hpp>
 #include <network/seal.hpp>
@@ -13,16 +15,16 @@
 #include <random>
 #include <thread>
 
-#include "transport.hpp"
-
 namespace shensu::network
 {
 
 struct Forwarder::Impl {
     Impl(ForwarderConfig c, std::function<void(const ForwardResult&)> callback)
-        : config(std::move(c)), onResult(std::move(callback)),
-          sealer(config.clientCert, config.clientKey, config.encryptionCert), outbox(config.outboxPath),
-          jitter(std::random_device {}())
+        : config(std::move(c))
+        , onResult(std::move(callback))
+        , sealer(config.clientCert, config.clientKey, config.encryptionCert)
+        , outbox(config.outboxPath)
+        , jitter(std::random_device {}())
     {
         outbox.makeAllDue(Clock::now()); // what an earlier run left is retried at once
     }
@@ -40,13 +42,14 @@ struct Forwarder::Impl {
     Outbox outbox;
     bool wake = false;
     std::mt19937_64 jitter;
-    std::atomic<bool> stopping {false};
+    std::atomic<bool> stopping { false };
     std::thread worker;
 };
 
 std::chrono::milliseconds Forwarder::Impl::retryDelay(std::int64_t attemptsSoFar)
 {
-    // first * 2^attempts, capped, then "equal jitter": uniformly in [delay/2, delay], never below first.
+    // first * 2^attempts, capped, then "equal jitter": uniformly in [delay/2, delay], never below
+    // first.
     const auto first = std::max<std::int64_t>(1, config.firstRetryDelay.count());
     const auto cap = std::max<std::int64_t>(first, config.maxRetryDelay.count());
     std::int64_t delay = first;
@@ -65,12 +68,10 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         std::lock_guard lock(mutex);
         entry = outbox.nextDue(Clock::now());
     }
-    if (!entry)
-        return false;
+    if (!entry) return false;
 
     const PostResult posted = transport.postSubmission(entry->id, entry->envelope);
-    if (posted.outcome == PostOutcome::CANCELLED)
-        return false;
+    if (posted.outcome == PostOutcome::CANCELLED) return false;
 
     ForwardResult result;
     if (posted.outcome == PostOutcome::ACCEPTED) {
@@ -78,7 +79,8 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             std::lock_guard lock(mutex);
             outbox.remove(entry->id);
         }
-        result = FilingAccepted {entry->id, posted.receipt->caseNumber, posted.receipt->verificationCode};
+        result = FilingAccepted { entry->id, posted.receipt->caseNumber,
+            posted.receipt->verificationCode };
     } else {
         {
             std::lock_guard lock(mutex);
@@ -86,13 +88,13 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         }
         const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
         std::string reason = refused ? "central's certificate was refused: " + posted.reason
-            : posted.outcome == PostOutcome::REJECTED ? "central rejected the filing: " + posted.reason
+            : posted.outcome == PostOutcome::REJECTED
+            ? "central rejected the filing: " + posted.reason
             : posted.outcome == PostOutcome::SERVER_ERROR ? "central failed: " + posted.reason
                                                           : "central unreachable: " + posted.reason;
-        result = FilingDeferred {entry->id, std::move(reason), refused};
+        result = FilingDeferred { entry->id, std::move(reason), refused };
     }
-    if (onResult)
-        onResult(result);
+    if (onResult) onResult(result);
     return true;
 }
 
@@ -101,11 +103,11 @@ void Forwarder::Impl::run()
     std::optional<CentralTransport> transport;
     while (!stopping) {
         try {
-            if (!transport)
-                transport.emplace(config, stopping);
+            if (!transport) transport.emplace(config, stopping);
             while (!stopping && sendOne(*transport)) { }
         } catch (const std::exception& e) {
-            // Database or curl setup trouble: keep the filings, say so (no personal data), try again later.
+            // Database or curl setup trouble: keep the filings, say so (no personal data), try
+            // again later.
             std::fprintf(stderr, "shensu-network: forwarder: %s\n", e.what());
             transport.reset();
         }
@@ -162,7 +164,8 @@ std::string Forwarder::store(const nlohmann::json& filing)
     {
         std::lock_guard lock(impl_->mutex);
         try {
-            impl_->outbox.add(id, envelope, Clock::now()); // one autocommit INSERT: all of the row or nothing
+            impl_->outbox.add(
+                id, envelope, Clock::now()); // one autocommit INSERT: all of the row or nothing
         } catch (const std::exception& e) {
             throw StoreError(std::string("cannot store filing: ") + e.what());
         }

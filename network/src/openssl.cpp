@@ -21,8 +21,7 @@ std::string drainErrors()
     char buf[256];
     while (const unsigned long e = ERR_get_error()) {
         ERR_error_string_n(e, buf, sizeof buf);
-        if (!out.empty())
-            out += "; ";
+        if (!out.empty()) out += "; ";
         out += buf;
     }
     return out.empty() ? "no OpenSSL error queued" : out;
@@ -30,8 +29,7 @@ std::string drainErrors()
 
 void check(bool ok, const char* what)
 {
-    if (!ok)
-        throw OpenSslError(std::string(what) + ": " + drainErrors());
+    if (!ok) throw OpenSslError(std::string(what) + ": " + drainErrors());
 }
 
 namespace
@@ -46,14 +44,15 @@ namespace
 X509Ptr readCertificate(const std::filesystem::path& pemFile)
 {
     auto bio = openFile(pemFile);
-    return X509Ptr(check(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), "cannot read certificate"));
+    return X509Ptr(
+        check(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), "cannot read certificate"));
 }
 
 PkeyPtr readPrivateKey(const std::filesystem::path& pemFile)
 {
     auto bio = openFile(pemFile);
-    return PkeyPtr(
-        check(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), "cannot read private key"));
+    return PkeyPtr(check(
+        PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), "cannot read private key"));
 }
 
 StorePtr readTrustStore(const std::filesystem::path& pemFile)
@@ -71,9 +70,9 @@ BioPtr memoryBio()
 
 BioPtr memoryBio(std::span<const unsigned char> data)
 {
-    if (data.size() > static_cast<std::size_t>(INT_MAX))
-        throw OpenSslError("buffer too large");
-    return BioPtr(check(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
+    if (data.size() > static_cast<std::size_t>(INT_MAX)) throw OpenSslError("buffer too large");
+    return BioPtr(
+        check(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())), "BIO_new_mem_buf"));
 }
 
 Bytes bioBytes(BIO* bio)
@@ -89,7 +88,8 @@ Bytes sha256(std::span<const unsigned char> data)
 {
     Bytes out(32);
     unsigned int len = 0;
-    check(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) == 1, "EVP_Digest");
+    check(EVP_Digest(data.data(), data.size(), out.data(), &len, EVP_sha256(), nullptr) == 1,
+        "EVP_Digest");
     return out;
 }
 
@@ -108,8 +108,7 @@ std::string hex(std::span<const unsigned char> data)
 Bytes randomBytes(std::size_t count)
 {
     Bytes out(count);
-    if (count > static_cast<std::size_t>(INT_MAX))
-        throw OpenSslError("too many random bytes");
+    if (count > static_cast<std::size_t>(INT_MAX)) throw OpenSslError("too many random bytes");
     check(RAND_bytes(out.data(), static_cast<int>(count)) == 1, "RAND_bytes");
     return out;
 }
@@ -118,13 +117,11 @@ std::string commonName(const X509* cert)
 {
     const X509_NAME* name = X509_get_subject_name(cert);
     const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-    if (index < 0)
-        return {};
+    if (index < 0) return {};
     const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
     unsigned char* utf8 = nullptr;
     const int len = ASN1_STRING_to_UTF8(&utf8, data);
-    if (len < 0)
-        return {};
+    if (len < 0) return {};
     std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
     OPENSSL_free(utf8);
     return out;

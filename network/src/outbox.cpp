@@ -12,13 +12,16 @@ namespace
     }
     Clock::time_point fromMs(std::int64_t ms)
     {
-        return Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
+        return Clock::time_point(
+            std::chrono::duration_cast<Clock::duration>(std::chrono::milliseconds(ms)));
     }
 } // namespace
 
-Outbox::Outbox(const std::filesystem::path& file) : db_(file)
+Outbox::Outbox(const std::filesystem::path& file)
+    : db_(file)
 {
-    // journal_mode is stored in the file; synchronous and secure_delete are per connection: set them every open.
+    // journal_mode is stored in the file; synchronous and secure_delete are per connection: set
+    // them every open.
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec("PRAGMA synchronous=FULL");
     db_.exec("PRAGMA secure_delete=ON");
@@ -30,9 +33,11 @@ Outbox::Outbox(const std::filesystem::path& file) : db_(file)
              " next_attempt_at INTEGER NOT NULL)");
 }
 
-void Outbox::add(const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now)
+void Outbox::add(
+    const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now)
 {
-    db_.prepare("INSERT INTO outbox (id, envelope, created_at, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)")
+    db_.prepare("INSERT INTO outbox (id, envelope, created_at, attempts, next_attempt_at) VALUES "
+                "(?, ?, ?, 0, ?)")
         .bind(1, id)
         .bind(2, envelope)
         .bind(3, toMs(now))
@@ -45,17 +50,15 @@ std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now)
     auto stmt = db_.prepare("SELECT id, envelope, created_at, attempts, next_attempt_at FROM outbox"
                             " WHERE next_attempt_at <= ? ORDER BY created_at, rowid LIMIT 1");
     stmt.bind(1, toMs(now));
-    if (!stmt.step())
-        return std::nullopt;
-    return OutboxEntry{stmt.columnText(0), stmt.columnBlob(1), fromMs(stmt.columnInt(2)), stmt.columnInt(3),
-        fromMs(stmt.columnInt(4))};
+    if (!stmt.step()) return std::nullopt;
+    return OutboxEntry { stmt.columnText(0), stmt.columnBlob(1), fromMs(stmt.columnInt(2)),
+        stmt.columnInt(3), fromMs(stmt.columnInt(4)) };
 }
 
 std::optional<Clock::time_point> Outbox::earliestAttempt()
 {
     auto stmt = db_.prepare("SELECT min(next_attempt_at) FROM outbox");
-    if (!stmt.step() || stmt.columnIsNull(0))
-        return std::nullopt;
+    if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
     return fromMs(stmt.columnInt(0));
 }
 
@@ -78,7 +81,8 @@ void Outbox::makeAllDue(Clock::time_point now)
 void Outbox::remove(const std::string& id)
 {
     db_.prepare("DELETE FROM outbox WHERE id = ?").bind(1, id).run();
-    // secure_delete zeroes the main file only; the deleted page images stay in the -wal until it is truncated.
+    // secure_delete zeroes the main file only; the deleted page images stay in the -wal until it is
+    // truncated.
     db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
@@ -95,8 +99,8 @@ std::string newUuid()
     b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40); // version 4
     b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80); // RFC 4122 variant
     const std::string h = openssl::hex(b);
-    return h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' + h.substr(16, 4) + '-'
-        + h.substr(20);
+    return h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' + h.substr(16, 4)
+        + '-' + h.substr(20);
 }
 
 } // namespace shensu::network

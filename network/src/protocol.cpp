@@ -8,8 +8,7 @@ namespace shensu::network::protocol
 
 std::vector<unsigned char> canonicalBytes(const nlohmann::json& filing)
 {
-    if (!filing.is_object())
-        throw ProtocolError("a filing must be a JSON object");
+    if (!filing.is_object()) throw ProtocolError("a filing must be a JSON object");
     std::string text;
     try {
         text = filing.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
@@ -22,15 +21,14 @@ std::vector<unsigned char> canonicalBytes(const nlohmann::json& filing)
 nlohmann::json parseFiling(std::span<const unsigned char> canonical)
 {
     auto filing = nlohmann::json::parse(canonical.begin(), canonical.end(), nullptr, false);
-    if (filing.is_discarded() || !filing.is_object())
-        throw ProtocolError("not a filing");
+    if (filing.is_discarded() || !filing.is_object()) throw ProtocolError("not a filing");
     return filing;
 }
 
 nlohmann::json toJson(const SubmissionReceipt& receipt)
 {
-    return {{"caseNumber", receipt.caseNumber}, {"verificationCode", receipt.verificationCode},
-        {"receivedAt", receipt.receivedAt}};
+    return { { "caseNumber", receipt.caseNumber }, { "verificationCode", receipt.verificationCode },
+        { "receivedAt", receipt.receivedAt } };
 }
 
 SubmissionReceipt parseSubmissionReceipt(std::string_view body)
@@ -45,9 +43,11 @@ SubmissionReceipt parseSubmissionReceipt(std::string_view body)
             throw ProtocolError(std::string("receipt lacks ") + name);
         return *value;
     };
-    SubmissionReceipt receipt{field("caseNumber"), field("verificationCode"), field("receivedAt")};
+    SubmissionReceipt receipt { field("caseNumber"), field("verificationCode"),
+        field("receivedAt") };
     const auto& code = receipt.verificationCode;
-    if (code.size() != 16 || !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (code.size() != 16
+        || !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
         throw ProtocolError("receipt has a malformed verification code");
     return receipt;
 }

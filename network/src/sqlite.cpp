@@ -34,8 +34,7 @@ Database::~Database()
 
 int Database::check(int rc, const char* what) const
 {
-    if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return rc;
+    if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE) return rc;
     throw SqliteError(std::string(what) + ": " + sqlite3_errmsg(db_), rc);
 }
 
@@ -50,11 +49,13 @@ std::int64_t Database::changes() const
     return sqlite3_changes64(db_);
 }
 
-Statement::Statement(Database& db, std::string_view sql) : db_(&db)
+Statement::Statement(Database& db, std::string_view sql)
+    : db_(&db)
 {
     if (sql.size() > static_cast<std::size_t>(INT_MAX))
         throw SqliteError("statement too long", SQLITE_TOOBIG);
-    db.check(sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr),
+    db.check(
+        sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr),
         "prepare");
 }
 
@@ -63,7 +64,9 @@ Statement::~Statement()
     sqlite3_finalize(stmt_);
 }
 
-Statement::Statement(Statement&& other) noexcept : db_(other.db_), stmt_(other.stmt_)
+Statement::Statement(Statement&& other) noexcept
+    : db_(other.db_)
+    , stmt_(other.stmt_)
 {
     other.stmt_ = nullptr;
 }
@@ -76,7 +79,8 @@ Statement& Statement::bind(int index, std::int64_t value)
 
 Statement& Statement::bind(int index, std::string_view text)
 {
-    db_->check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+    db_->check(
+        sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
         "bind");
     return *this;
 }
@@ -116,7 +120,8 @@ std::string Statement::columnText(int index) const
 {
     const auto* text = sqlite3_column_text(stmt_, index);
     const int len = sqlite3_column_bytes(stmt_, index);
-    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(len)) : std::string();
+    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(len))
+                : std::string();
 }
 
 std::vector<unsigned char> Statement::columnBlob(int index) const
@@ -131,7 +136,8 @@ bool Statement::columnIsNull(int index) const
     return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
-Transaction::Transaction(Database& db) : db_(db)
+Transaction::Transaction(Database& db)
+    : db_(db)
 {
     db_.exec("BEGIN IMMEDIATE");
 }
@@ -142,7 +148,8 @@ Transaction::~Transaction()
         try {
             db_.exec("ROLLBACK");
         } catch (const SqliteError&) {
-            // Nothing more to do: SQLite has already rolled back if the transaction failed on its own.
+            // Nothing more to do: SQLite has already rolled back if the transaction failed on its
+            // own.
         }
     }
 }

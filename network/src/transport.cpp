@@ -1,4 +1,5 @@
-// libcurl POST of a sealed filing with TLS 1.3 client authentication, and the classification of outcomes.
+// libcurl POST of a sealed filing with TLS 1.3 client authentication, and the classification of
+// outcomes.
 #include "transport.hpp"
 
 #include <climits>
@@ -25,26 +26,27 @@ namespace
         switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION: // 60: unknown CA or host name mismatch
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH: // 90
-        case CURLE_SSL_CERTPROBLEM:          // 58
-        case CURLE_SSL_ISSUER_ERROR:         // 83
-        case CURLE_SSL_INVALIDCERTSTATUS:    // 91
-        case static_cast<CURLcode>(51):      // the old CURLE_PEER_FAILED_VERIFICATION
+        case CURLE_SSL_CERTPROBLEM: // 58
+        case CURLE_SSL_ISSUER_ERROR: // 83
+        case CURLE_SSL_INVALIDCERTSTATUS: // 91
+        case static_cast<CURLcode>(51): // the old CURLE_PEER_FAILED_VERIFICATION
             return PostOutcome::SERVER_REFUSED;
         case CURLE_ABORTED_BY_CALLBACK:
             return PostOutcome::CANCELLED;
         default:
-            // 6/7/28/35/52/55/56...: no usable connection. Under TLS 1.3 central refusing *our* certificate also
-            // lands here (55/56 with a TLS alert in the text), which the reason string keeps visible.
+            // 6/7/28/35/52/55/56...: no usable connection. Under TLS 1.3 central refusing *our*
+            // certificate also lands here (55/56 with a TLS alert in the text), which the reason
+            // string keeps visible.
             return PostOutcome::UNREACHABLE;
         }
     }
 } // namespace
 
 CentralTransport::CentralTransport(const ForwarderConfig& config, const std::atomic<bool>& cancel)
-    : url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH)), cancel_(cancel)
+    : url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
+    , cancel_(cancel)
 {
-    if (!config.centralResolve.empty())
-        resolve_.append(config.centralResolve);
+    if (!config.centralResolve.empty()) resolve_.append(config.centralResolve);
 
     easy_.set(CURLOPT_URL, url_.c_str());
     easy_.set(CURLOPT_PROTOCOLS_STR, "https");
@@ -60,8 +62,7 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const std::ato
     easy_.set(CURLOPT_SSLCERTTYPE, "PEM");
     easy_.set(CURLOPT_SSLKEY, config.clientKey.c_str());
     easy_.set(CURLOPT_SSLKEYTYPE, "PEM");
-    if (resolve_.get())
-        easy_.set(CURLOPT_RESOLVE, resolve_.get());
+    if (resolve_.get()) easy_.set(CURLOPT_RESOLVE, resolve_.get());
     easy_.set(CURLOPT_CONNECTTIMEOUT_MS, 3000L);
     easy_.set(CURLOPT_TIMEOUT_MS, 15000L);
     easy_.set(CURLOPT_NOSIGNAL, 1L);
@@ -94,19 +95,19 @@ PostResult CentralTransport::postSubmission(
 
     if (done.code != CURLE_OK) {
         const PostOutcome outcome = classify(done.code);
-        return {outcome, std::nullopt, "curl " + std::to_string(done.code) + ": " + done.error};
+        return { outcome, std::nullopt, "curl " + std::to_string(done.code) + ": " + done.error };
     }
     const std::string status = "HTTP " + std::to_string(done.httpStatus);
     if (done.httpStatus >= 200 && done.httpStatus < 300) {
         try {
-            return {PostOutcome::ACCEPTED, protocol::parseSubmissionReceipt(body), status};
+            return { PostOutcome::ACCEPTED, protocol::parseSubmissionReceipt(body), status };
         } catch (const ProtocolError& e) {
-            return {PostOutcome::SERVER_ERROR, std::nullopt, status + ": " + e.what()};
+            return { PostOutcome::SERVER_ERROR, std::nullopt, status + ": " + e.what() };
         }
     }
     if (done.httpStatus >= 400 && done.httpStatus < 500)
-        return {PostOutcome::REJECTED, std::nullopt, status};
-    return {PostOutcome::SERVER_ERROR, std::nullopt, status};
+        return { PostOutcome::REJECTED, std::nullopt, status };
+    return { PostOutcome::SERVER_ERROR, std::nullopt, status };
 }
 
 } // namespace shensu::network

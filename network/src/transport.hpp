@@ -1,26 +1,27 @@
 // Posting one sealed filing to central over mutual TLS, and what came of it.
 #pragma once
 
+#include "curl.hpp"
+
+#include <network/forwarder.hpp>
+#include <network/protocol.hpp>
+
 #include <atomic>
 #include <optional>
 #include <span>
 #include <string>
 
-#include <network/forwarder.hpp>
-#include <network/protocol.hpp>
-
-#include "curl.hpp"
-
 namespace shensu::network
 {
 
 enum class PostOutcome {
-    ACCEPTED,       // 2xx with a well-formed receipt
+    ACCEPTED, // 2xx with a well-formed receipt
     SERVER_REFUSED, // central's certificate or host name failed verification: not our central
-    UNREACHABLE,    // no connection, timeouts, TLS torn down (includes central refusing our certificate)
-    SERVER_ERROR,   // 5xx or a 2xx we could not read
-    REJECTED,       // 4xx: central will not take this request as is
-    CANCELLED,      // the forwarder is stopping
+    UNREACHABLE, // no connection, timeouts, TLS torn down (includes central refusing our
+                 // certificate)
+    SERVER_ERROR, // 5xx or a 2xx we could not read
+    REJECTED, // 4xx: central will not take this request as is
+    CANCELLED, // the forwarder is stopping
 };
 
 struct PostResult {
@@ -34,7 +35,8 @@ class CentralTransport
 public:
     // cancel, when set, aborts a transfer in progress (checked by curl's progress callback).
     CentralTransport(const ForwarderConfig& config, const std::atomic<bool>& cancel);
-    PostResult postSubmission(const std::string& idempotencyKey, std::span<const unsigned char> envelope);
+    PostResult postSubmission(
+        const std::string& idempotencyKey, std::span<const unsigned char> envelope);
 
 private:
     curl::EasyHandle easy_;

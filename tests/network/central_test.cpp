@@ -1,4 +1,5 @@
-// Central as a real mutual-TLS peer sees it: idempotent submissions, refusals, the case register, status.
+// Central as a real mutual-TLS peer sees it: idempotent submissions, refusals, the case register,
+// status.
 #include "support.hpp"
 
 #include <network/protocol.hpp>
@@ -22,18 +23,19 @@ Http post(const CentralProcess& central, const std::string& path, const fs::path
     const std::vector<std::string>& headers, bool withoutClientCert = false)
 {
     const auto& pki = pkiDir();
-    std::vector<std::string> argv {"curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(), "--cacert",
-        (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary", "@" + bodyFile.string(),
-        "-w", "\n%{http_code}"};
+    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
+        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
+        "@" + bodyFile.string(), "-w", "\n%{http_code}" };
     if (!withoutClientCert) {
-        argv.insert(argv.end(), {"--cert", (pki / "kiosk-device.pem").string(), "--key",
-                                    (pki / "kiosk-device.key").string()});
+        argv.insert(argv.end(),
+            { "--cert", (pki / "kiosk-device.pem").string(), "--key",
+                (pki / "kiosk-device.key").string() });
     }
     for (const auto& h : headers)
-        argv.insert(argv.end(), {"-H", h});
+        argv.insert(argv.end(), { "-H", h });
     argv.push_back(central.url() + path);
     const auto r = run(argv);
-    Http http {r.exitCode, 0, nullptr};
+    Http http { r.exitCode, 0, nullptr };
     const auto cut = r.output.rfind('\n');
     if (r.exitCode == 0 && cut != std::string::npos) {
         http.status = std::stoi(r.output.substr(cut + 1));
@@ -45,7 +47,8 @@ Http post(const CentralProcess& central, const std::string& path, const fs::path
 std::string sealFiling(const std::string& marker)
 {
     const auto& pki = pkiDir();
-    const network::Sealer sealer(pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
+    const network::Sealer sealer(
+        pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
     const auto sealed = sealer.seal(network::protocol::canonicalBytes(syntheticFiling(marker)));
     return std::string(sealed.begin(), sealed.end());
 }
@@ -53,7 +56,8 @@ std::string sealFiling(const std::string& marker)
 const std::string CMS = "Content-Type: application/cms";
 } // namespace
 
-TEST_CASE("central answers a replayed Idempotency-Key with the same receipt, and refuses it for another body",
+TEST_CASE("central answers a replayed Idempotency-Key with the same receipt and refuses it for "
+          "another body",
     "[central]")
 {
     TempDir tmp;
@@ -62,18 +66,18 @@ TEST_CASE("central answers a replayed Idempotency-Key with the same receipt, and
     writeFile(tmp / "two.der", sealFiling("two"));
     const std::string key = "Idempotency-Key: 3f0c1e8a-1111-4222-8333-444455556666";
 
-    const auto first = post(central, "/v1/submissions", tmp / "one.der", {CMS, key});
+    const auto first = post(central, "/v1/submissions", tmp / "one.der", { CMS, key });
     REQUIRE(first.curlExit == 0);
     REQUIRE(first.status == 201);
     const auto receipt = network::protocol::parseSubmissionReceipt(first.body.dump());
     CHECK(matchesShape(receipt.caseNumber, "9999999-0001"));
     CHECK(receipt.verificationCode.size() == 16);
 
-    const auto replay = post(central, "/v1/submissions", tmp / "one.der", {CMS, key});
+    const auto replay = post(central, "/v1/submissions", tmp / "one.der", { CMS, key });
     CHECK(replay.status == 200);
     CHECK(replay.body == first.body);
 
-    const auto otherBody = post(central, "/v1/submissions", tmp / "two.der", {CMS, key});
+    const auto otherBody = post(central, "/v1/submissions", tmp / "two.der", { CMS, key });
     CHECK(otherBody.status == 422);
 
     const auto cases = listCases(tmp / "central.db");
@@ -83,29 +87,38 @@ TEST_CASE("central answers a replayed Idempotency-Key with the same receipt, and
     CHECK(cases[0]["idempotencyKey"] == "3f0c1e8a-1111-4222-8333-444455556666");
     CHECK(cases[0]["receivedAt"] == receipt.receivedAt);
 
-    SECTION("the case status needs the right verification code, and says nothing otherwise")
+    SECTION("the case status needs the right verification code and says nothing otherwise")
     {
         writeFile(tmp / "status.json",
-            nlohmann::json {{"caseNumber", receipt.caseNumber}, {"verificationCode", receipt.verificationCode}}
+            nlohmann::json { { "caseNumber", receipt.caseNumber },
+                { "verificationCode", receipt.verificationCode } }
                 .dump());
-        const auto status = post(central, "/v1/cases/status", tmp / "status.json", {"Content-Type: application/json"});
+        const auto status = post(
+            central, "/v1/cases/status", tmp / "status.json", { "Content-Type: application/json" });
         CHECK(status.status == 200);
         CHECK(status.body["status"] == "received");
         CHECK(status.body["receivedAt"] == receipt.receivedAt);
 
         writeFile(tmp / "wrong.json",
-            nlohmann::json {{"caseNumber", receipt.caseNumber}, {"verificationCode", "0000000000000000"}}.dump());
-        const auto wrong = post(central, "/v1/cases/status", tmp / "wrong.json", {"Content-Type: application/json"});
+            nlohmann::json {
+                { "caseNumber", receipt.caseNumber }, { "verificationCode", "0000000000000000" } }
+                .dump());
+        const auto wrong = post(
+            central, "/v1/cases/status", tmp / "wrong.json", { "Content-Type: application/json" });
         writeFile(tmp / "none.json",
-            nlohmann::json {{"caseNumber", "0000000-9999"}, {"verificationCode", receipt.verificationCode}}.dump());
-        const auto none = post(central, "/v1/cases/status", tmp / "none.json", {"Content-Type: application/json"});
+            nlohmann::json {
+                { "caseNumber", "0000000-9999" }, { "verificationCode", receipt.verificationCode } }
+                .dump());
+        const auto none = post(
+            central, "/v1/cases/status", tmp / "none.json", { "Content-Type: application/json" });
         CHECK(wrong.status == 404);
         CHECK(none.status == 404);
         CHECK(wrong.body == none.body);
     }
 }
 
-TEST_CASE("central wants an Idempotency-Key, a kiosk signature and a kiosk certificate", "[central]")
+TEST_CASE(
+    "central wants an Idempotency-Key and a kiosk signature and a kiosk certificate", "[central]")
 {
     TempDir tmp;
     CentralProcess central(tmp / "central.db");
@@ -113,16 +126,19 @@ TEST_CASE("central wants an Idempotency-Key, a kiosk signature and a kiosk certi
 
     SECTION("no Idempotency-Key: 400")
     {
-        CHECK(post(central, "/v1/submissions", tmp / "one.der", {CMS}).status == 400);
+        CHECK(post(central, "/v1/submissions", tmp / "one.der", { CMS }).status == 400);
     }
     SECTION("an envelope that does not open: 422")
     {
         writeFile(tmp / "junk.der", "not a cms envelope");
-        CHECK(post(central, "/v1/submissions", tmp / "junk.der", {CMS, "Idempotency-Key: k-1"}).status == 422);
+        CHECK(post(central, "/v1/submissions", tmp / "junk.der", { CMS, "Idempotency-Key: k-1" })
+                  .status
+            == 422);
     }
-    SECTION("no client certificate: the TLS handshake is refused, no HTTP answer at all")
+    SECTION("without a client certificate the TLS handshake is refused and there is no HTTP answer")
     {
-        const auto refused = post(central, "/v1/submissions", tmp / "one.der", {CMS, "Idempotency-Key: k-2"}, true);
+        const auto refused = post(
+            central, "/v1/submissions", tmp / "one.der", { CMS, "Idempotency-Key: k-2" }, true);
         CHECK(refused.curlExit != 0);
         CHECK(refused.status == 0);
     }

@@ -30,7 +30,8 @@ std::size_t rowsIn(const fs::path& outbox)
 }
 } // namespace
 
-TEST_CASE("the forwarder delivers a filing; central registers it under the case number the kiosk was told",
+TEST_CASE("the forwarder delivers a filing and central registers it under the case number the "
+          "kiosk was told",
     "[forwarder]")
 {
     TempDir tmp;
@@ -38,7 +39,8 @@ TEST_CASE("the forwarder delivers a filing; central registers it under the case 
     ResultLog results;
     std::string id;
     {
-        network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
+        network::Forwarder forwarder(
+            forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
         id = forwarder.store(syntheticFiling());
         const auto r = results.waitFor(1, 10s);
         const auto* ok = accepted(r);
@@ -58,7 +60,8 @@ TEST_CASE("the forwarder delivers a filing; central registers it under the case 
     CHECK_FALSE(fileContains(tmp / "outbox.db-wal", id));
 }
 
-TEST_CASE("with central down a filing is deferred and kept; once central is up it is delivered exactly once",
+TEST_CASE("with central down a filing is deferred and kept and once central is up it is delivered "
+          "exactly once",
     "[forwarder]")
 {
     TempDir tmp;
@@ -94,13 +97,15 @@ TEST_CASE("with central down a filing is deferred and kept; once central is up i
     CHECK(cases[0]["caseNumber"] == ok->caseNumber);
 }
 
-TEST_CASE("a server with a certificate from another CA is refused: the filing is kept, nothing reaches it",
+TEST_CASE("a server with a certificate from another CA is refused and the filing is kept and "
+          "nothing reaches it",
     "[forwarder]")
 {
     TempDir tmp;
     CentralProcess rogue(tmp / "rogue.db", 0, "rogue-server");
     ResultLog results;
-    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", rogue.port()), std::ref(results));
+    network::Forwarder forwarder(
+        forwarderConfig(tmp / "outbox.db", rogue.port()), std::ref(results));
     forwarder.store(syntheticFiling());
 
     const auto r = results.waitFor(1, 10s);
@@ -112,7 +117,8 @@ TEST_CASE("a server with a certificate from another CA is refused: the filing is
     CHECK(listCases(tmp / "rogue.db").empty());
 }
 
-TEST_CASE("a new forwarder delivers what an earlier run left in the outbox, and stops promptly", "[forwarder]")
+TEST_CASE("a new forwarder delivers what an earlier run left in the outbox and stops promptly",
+    "[forwarder]")
 {
     TempDir tmp;
     const int port = unusedPort();
@@ -142,13 +148,16 @@ TEST_CASE("a new forwarder delivers what an earlier run left in the outbox, and 
     CHECK(listCases(tmp / "central.db").size() == 1);
 }
 
-TEST_CASE("store() refuses a filing it cannot seal, and a broken configuration fails at construction", "[forwarder]")
+TEST_CASE(
+    "store() refuses a filing it cannot seal and a broken configuration fails at construction",
+    "[forwarder]")
 {
     TempDir tmp;
     ResultLog results;
     {
-        network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", unusedPort()), std::ref(results));
-        CHECK_THROWS_AS(forwarder.store(nlohmann::json::array({1, 2})), network::StoreError);
+        network::Forwarder forwarder(
+            forwarderConfig(tmp / "outbox.db", unusedPort()), std::ref(results));
+        CHECK_THROWS_AS(forwarder.store(nlohmann::json::array({ 1, 2 })), network::StoreError);
         CHECK(forwarder.pendingCount() == 0);
     }
     auto config = forwarderConfig(tmp / "outbox2.db", unusedPort());
@@ -156,13 +165,16 @@ TEST_CASE("store() refuses a filing it cannot seal, and a broken configuration f
     CHECK_THROWS_AS(network::Forwarder(config, std::ref(results)), network::StoreError);
 }
 
-TEST_CASE("a dozen filings in a row all reach central over the reused connection, in order", "[forwarder]")
+TEST_CASE(
+    "a dozen filings in a row all reach central in order over the reused connection", "[forwarder]")
 {
-    // cpp-httplib's defaults (keep-alive 5, no session id context) would break the 6th request; central fixes both.
+    // cpp-httplib's defaults (keep-alive 5, no session id context) would break the 6th request;
+    // central fixes both.
     TempDir tmp;
     CentralProcess central(tmp / "central.db");
     ResultLog results;
-    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
+    network::Forwarder forwarder(
+        forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
     std::vector<std::string> ids;
     for (int i = 0; i < 12; ++i)
         ids.push_back(forwarder.store(syntheticFiling("filing " + std::to_string(i))));
@@ -182,9 +194,11 @@ TEST_CASE("a dozen filings in a row all reach central over the reused connection
     CHECK(forwarder.pendingCount() == 0);
 }
 
-TEST_CASE("a forwarder stops promptly even while central hangs in the middle of a handshake", "[forwarder]")
+TEST_CASE("a forwarder stops promptly even while central hangs in the middle of a handshake",
+    "[forwarder]")
 {
-    // A socket that listens but never accepts: TCP connects, the TLS handshake never gets an answer.
+    // A socket that listens but never accepts: TCP connects, the TLS handshake never gets an
+    // answer.
     const int s = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a {};
     a.sin_family = AF_INET;
@@ -199,7 +213,8 @@ TEST_CASE("a forwarder stops promptly even while central hangs in the middle of 
     auto forwarder = std::make_unique<network::Forwarder>(
         forwarderConfig(tmp / "outbox.db", ntohs(a.sin_port)), std::ref(results));
     forwarder->store(syntheticFiling());
-    std::this_thread::sleep_for(500ms); // the post is now stuck in the handshake (the total timeout is 15 s)
+    std::this_thread::sleep_for(
+        500ms); // the post is now stuck in the handshake (the total timeout is 15 s)
 
     const auto stopping = std::chrono::steady_clock::now();
     forwarder.reset();

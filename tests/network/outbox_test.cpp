@@ -1,4 +1,5 @@
-// The outbox: rows survive reopening; removed rows leave no bytes behind in the database or its WAL.
+// The outbox: rows survive reopening; removed rows leave no bytes behind in the database or its
+// WAL.
 #include "support.hpp"
 
 #include <network/outbox.hpp>
@@ -34,7 +35,8 @@ TEST_CASE("an outbox row survives closing and reopening the outbox", "[outbox]")
     CHECK(due->attempts == 0);
 }
 
-TEST_CASE("outbox rows come out oldest first, and a deferred row waits for its next attempt", "[outbox]")
+TEST_CASE(
+    "outbox rows come out oldest first and a deferred row waits for its next attempt", "[outbox]")
 {
     TempDir tmp;
     network::Outbox outbox(tmp / "outbox.db");

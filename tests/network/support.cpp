@@ -1,9 +1,8 @@
-// Test support implementation: fork/exec of helpers and of shensu-central, the PKI fixture, file helpers.
+// Test support implementation: fork/exec of helpers and of shensu-central, the PKI fixture, file
+// helpers.
 #include "support.hpp"
 
 #include <catch2/catch.hpp>
-
-
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -25,8 +24,7 @@ namespace shensu::test
 TempDir::TempDir()
 {
     std::string pattern = (fs::temp_directory_path() / "shensu-net-XXXXXX").string();
-    if (!mkdtemp(pattern.data()))
-        throw std::runtime_error("mkdtemp failed");
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
 }
 
@@ -40,9 +38,8 @@ const fs::path& pkiDir()
 {
     static TempDir dir;
     static const bool made = [] {
-        const auto r = run({SHENSU_MAKE_TEST_PKI, dir.path().string()});
-        if (r.exitCode != 0)
-            throw std::runtime_error("make-test-pki failed: " + r.output);
+        const auto r = run({ SHENSU_MAKE_TEST_PKI, dir.path().string() });
+        if (r.exitCode != 0) throw std::runtime_error("make-test-pki failed: " + r.output);
         return true;
     }();
     (void)made;
@@ -69,8 +66,7 @@ namespace
 CommandResult run(const std::vector<std::string>& argv)
 {
     int pipeFds[2];
-    if (pipe2(pipeFds, O_CLOEXEC) != 0)
-        throw std::runtime_error("pipe failed");
+    if (pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     auto args = argvOf(argv);
     const pid_t pid = fork();
     if (pid == 0) {
@@ -84,8 +80,7 @@ CommandResult run(const std::vector<std::string>& argv)
     char buf[4096];
     ssize_t n;
     while ((n = read(pipeFds[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            result.output.append(buf, static_cast<std::size_t>(n));
+        if (n > 0) result.output.append(buf, static_cast<std::size_t>(n));
     close(pipeFds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -97,8 +92,7 @@ std::string readFile(const fs::path& file)
 {
     std::error_code ec;
     const auto size = fs::file_size(file, ec);
-    if (ec)
-        return {};
+    if (ec) return {};
     std::string bytes(size, '\0');
     std::ifstream in(file, std::ios::binary);
     in.read(bytes.data(), static_cast<std::streamsize>(size));
@@ -120,14 +114,14 @@ bool fileContains(const fs::path& file, const std::string& needle)
 CentralProcess::CentralProcess(const fs::path& db, int port, const std::string& serverName)
 {
     const fs::path& pki = pkiDir();
-    const std::vector<std::string> argv {SHENSU_CENTRAL_BIN, "serve", "--listen",
-        "127.0.0.1:" + std::to_string(port), "--cert", (pki / (serverName + ".pem")).string(), "--key",
-        (pki / (serverName + ".key")).string(), "--client-ca", (pki / "kiosk-ca.pem").string(), "--encryption-key",
-        (pki / "central-encryption.key").string(), "--encryption-cert", (pki / "central-encryption.pem").string(),
-        "--db", db.string()};
+    const std::vector<std::string> argv { SHENSU_CENTRAL_BIN, "serve", "--listen",
+        "127.0.0.1:" + std::to_string(port), "--cert", (pki / (serverName + ".pem")).string(),
+        "--key", (pki / (serverName + ".key")).string(), "--client-ca",
+        (pki / "kiosk-ca.pem").string(), "--encryption-key",
+        (pki / "central-encryption.key").string(), "--encryption-cert",
+        (pki / "central-encryption.pem").string(), "--db", db.string() };
     int out[2];
-    if (pipe2(out, O_CLOEXEC) != 0)
-        throw std::runtime_error("pipe failed");
+    if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
     auto args = argvOf(argv);
     log_ = db.string() + ".central.log";
     const std::string& log = log_;
@@ -135,8 +129,7 @@ CentralProcess::CentralProcess(const fs::path& db, int port, const std::string& 
     if (pid_ == 0) {
         dup2(out[1], STDOUT_FILENO);
         const int err = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-        if (err >= 0)
-            dup2(err, STDERR_FILENO);
+        if (err >= 0) dup2(err, STDERR_FILENO);
         execv(args[0], args.data());
         _exit(127);
     }
@@ -146,12 +139,11 @@ CentralProcess::CentralProcess(const fs::path& db, int port, const std::string& 
     std::string line;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
-        pollfd p {out[0], POLLIN, 0};
+        pollfd p { out[0], POLLIN, 0 };
         if (poll(&p, 1, 100) > 0) {
             char c[256];
             const ssize_t n = read(out[0], c, sizeof c);
-            if (n <= 0)
-                break;
+            if (n <= 0) break;
             line.append(c, static_cast<std::size_t>(n));
         }
     }
@@ -166,8 +158,7 @@ CentralProcess::CentralProcess(const fs::path& db, int port, const std::string& 
 
 int CentralProcess::stop()
 {
-    if (pid_ <= 0)
-        return -1;
+    if (pid_ <= 0) return -1;
     kill(pid_, SIGTERM);
     int status = 0;
     waitpid(pid_, &status, 0);
@@ -187,14 +178,12 @@ CentralProcess::~CentralProcess()
 
 std::vector<nlohmann::json> listCases(const fs::path& db)
 {
-    const auto r = run({SHENSU_CENTRAL_BIN, "cases", "--db", db.string()});
-    if (r.exitCode != 0)
-        throw std::runtime_error("shensu-central cases failed: " + r.output);
+    const auto r = run({ SHENSU_CENTRAL_BIN, "cases", "--db", db.string() });
+    if (r.exitCode != 0) throw std::runtime_error("shensu-central cases failed: " + r.output);
     std::vector<nlohmann::json> cases;
     std::istringstream lines(r.output);
     for (std::string line; std::getline(lines, line);)
-        if (!line.empty())
-            cases.push_back(nlohmann::json::parse(line));
+        if (!line.empty()) cases.push_back(nlohmann::json::parse(line));
     return cases;
 }
 
@@ -241,7 +230,8 @@ void ResultLog::operator()(const network::ForwardResult& r)
     changed_.notify_all();
 }
 
-std::optional<network::ForwardResult> ResultLog::waitFor(std::size_t n, std::chrono::milliseconds timeout)
+std::optional<network::ForwardResult> ResultLog::waitFor(
+    std::size_t n, std::chrono::milliseconds timeout)
 {
     std::unique_lock lock(mutex_);
     if (!changed_.wait_for(lock, timeout, [&] { return results_.size() >= n; }))
@@ -257,23 +247,24 @@ std::size_t ResultLog::size() const
 
 bool matchesShape(const std::string& text, const std::string& pattern)
 {
-    if (text.size() != pattern.size())
-        return false;
+    if (text.size() != pattern.size()) return false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         const bool digit = c >= '0' && c <= '9';
-        const bool ok = pattern[i] == '9' ? digit : pattern[i] == 'x' ? digit || (c >= 'a' && c <= 'f') : c == pattern[i];
-        if (!ok)
-            return false;
+        const bool ok = pattern[i] == '9' ? digit
+            : pattern[i] == 'x'           ? digit || (c >= 'a' && c <= 'f')
+                                          : c == pattern[i];
+        if (!ok) return false;
     }
     return true;
 }
 
 nlohmann::json syntheticFiling(const std::string& marker)
 {
-    return {{"form", {{"id", "workplace-bullying"}, {"version", 1}}},
-        {"filer", {{"name", "林測試"}, {"idNumber", "Z100000001"}}},
-        {"answers", {{"summary", "測試用的申訴內容 " + marker}, {"date", "1151120"}}}, {"kioskId", "KIOSK-TEST-01"}};
+    return { { "form", { { "id", "workplace-bullying" }, { "version", 1 } } },
+        { "filer", { { "name", "林測試" }, { "idNumber", "Z100000001" } } },
+        { "answers", { { "summary", "測試用的申訴內容 " + marker }, { "date", "1151120" } } },
+        { "kioskId", "KIOSK-TEST-01" } };
 }
 
 } // namespace shensu::test

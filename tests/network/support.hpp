@@ -1,4 +1,5 @@
-// Test support for network and central: temp dirs, the test PKI, a real shensu-central child process, files.
+// Test support for network and central: temp dirs, the test PKI, a real shensu-central child
+// process, files.
 #pragma once
 
 #include <network/forwarder.hpp>
@@ -52,16 +53,20 @@ class CentralProcess
 {
 public:
     // serverCert/serverKey default to central-server; port 0 picks a free port.
-    CentralProcess(const fs::path& db, int port = 0, const std::string& serverName = "central-server");
+    CentralProcess(
+        const fs::path& db, int port = 0, const std::string& serverName = "central-server");
     ~CentralProcess();
     CentralProcess(const CentralProcess&) = delete;
     CentralProcess& operator=(const CentralProcess&) = delete;
 
     int port() const { return port_; }
     std::string url() const { return "https://central.shensu.test:" + std::to_string(port_); }
-    std::string resolve() const { return "central.shensu.test:" + std::to_string(port_) + ":127.0.0.1"; }
-    // Stops it now (SIGTERM, wait); returns its exit status. The destructor also checks it was 0 (a sanitizer
-    // finding in central makes it non-zero) and shows central's log if not.
+    std::string resolve() const
+    {
+        return "central.shensu.test:" + std::to_string(port_) + ":127.0.0.1";
+    }
+    // Stops it now (SIGTERM, wait); returns its exit status. The destructor also checks it was 0 (a
+    // sanitizer finding in central makes it non-zero) and shows central's log if not.
     int stop();
 
 private:
@@ -94,8 +99,9 @@ private:
     std::vector<network::ForwardResult> results_;
 };
 
-// True if text has exactly the shape of pattern, where '9' is any digit, 'x' any lower-case hex digit and every
-// other character stands for itself. (Not std::regex: g++ 12 warns inside it under the sanitizers.)
+// True if text has exactly the shape of pattern, where '9' is any digit, 'x' any lower-case hex
+// digit and every other character stands for itself. (Not std::regex: g++ 12 warns inside it under
+// the sanitizers.)
 bool matchesShape(const std::string& text, const std::string& pattern);
 
 // A synthetic filing: clearly fake person, no real data.

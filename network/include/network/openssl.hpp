@@ -1,4 +1,5 @@
-// The one RAII layer over OpenSSL: owning pointers, and one choke point that turns the error queue into an exception.
+// The one RAII layer over OpenSSL: owning pointers, and one choke point that turns the error queue
+// into an exception.
 #pragma once
 
 #include <filesystem>
@@ -27,13 +28,8 @@ public:
 namespace openssl
 {
 
-    template<auto FreeFunction>
-    struct Deleter {
-        template<typename T>
-        void operator()(T* p) const noexcept
-        {
-            FreeFunction(p);
-        }
+    template<auto FreeFunction> struct Deleter {
+        template<typename T> void operator()(T* p) const noexcept { FreeFunction(p); }
     };
 
     using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
@@ -43,14 +39,14 @@ namespace openssl
     using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
     using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX_free>>;
 
-    // Empties the thread's error queue (stale entries from unrelated calls would otherwise end up in our messages).
+    // Empties the thread's error queue (stale entries from unrelated calls would otherwise end up
+    // in our messages).
     void clearErrors() noexcept;
     // The thread's queued OpenSSL errors as one line, oldest first; empties the queue.
     std::string drainErrors();
     // The choke point: throws OpenSslError("<what>: <queued errors>") unless ok.
     void check(bool ok, const char* what);
-    template<typename T>
-    T* check(T* p, const char* what)
+    template<typename T> T* check(T* p, const char* what)
     {
         check(p != nullptr, what);
         return p;
@@ -58,11 +54,13 @@ namespace openssl
 
     X509Ptr readCertificate(const std::filesystem::path& pemFile);
     PkeyPtr readPrivateKey(const std::filesystem::path& pemFile);
-    // A trust store holding exactly the certificates of one PEM file (the system store is never consulted).
+    // A trust store holding exactly the certificates of one PEM file (the system store is never
+    // consulted).
     StorePtr readTrustStore(const std::filesystem::path& pemFile);
 
     BioPtr memoryBio();
-    BioPtr memoryBio(std::span<const unsigned char> data); // read-only view; data must outlive the BIO
+    BioPtr memoryBio(
+        std::span<const unsigned char> data); // read-only view; data must outlive the BIO
     Bytes bioBytes(BIO* bio);
 
     Bytes sha256(std::span<const unsigned char> data);

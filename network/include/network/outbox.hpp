@@ -1,14 +1,14 @@
 // The outbox: sealed filings kept durably in SQLite until central has answered for them.
 #pragma once
 
+#include <network/openssl.hpp>
+#include <network/sqlite.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <network/openssl.hpp>
-#include <network/sqlite.hpp>
 
 namespace shensu::network
 {
@@ -27,7 +27,8 @@ struct OutboxEntry {
 class Outbox
 {
 public:
-    // Opens (creating if needed) with WAL, synchronous=FULL and secure_delete=ON. Throws sqlite::SqliteError.
+    // Opens (creating if needed) with WAL, synchronous=FULL and secure_delete=ON. Throws
+    // sqlite::SqliteError.
     explicit Outbox(const std::filesystem::path& file);
 
     // One durable autocommit insert: either the whole row is there or nothing is.

@@ -1,13 +1,13 @@
-// The central protocol v1 as the kiosk and central both see it: paths, headers, canonical filing bytes, answers.
+// The central protocol v1 as the kiosk and central both see it: paths, headers, canonical filing
+// bytes, answers.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace shensu::network
 {
@@ -26,17 +26,18 @@ namespace protocol
     inline constexpr std::string_view IDEMPOTENCY_HEADER = "Idempotency-Key";
     inline constexpr std::string_view ENVELOPE_CONTENT_TYPE = "application/cms";
 
-    // The bytes that get signed: the filing object dumped compactly with sorted keys (nlohmann's object is a
-    // std::map, so dump() is key-sorted at every level) and strict UTF-8. Throws ProtocolError if not an object
-    // or not valid UTF-8.
+    // The bytes that get signed: the filing object dumped compactly with sorted keys (nlohmann's
+    // object is a std::map, so dump() is key-sorted at every level) and strict UTF-8. Throws
+    // ProtocolError if not an object or not valid UTF-8.
     std::vector<unsigned char> canonicalBytes(const nlohmann::json& filing);
     nlohmann::json parseFiling(std::span<const unsigned char> canonical);
 
     // Central's answer to POST /v1/submissions.
     struct SubmissionReceipt {
-        std::string caseNumber;       // e.g. "1151123-0001": ROC date of receipt (Taipei) + daily sequence
+        std::string
+            caseNumber; // e.g. "1151123-0001": ROC date of receipt (Taipei) + daily sequence
         std::string verificationCode; // 16 digits, shown to the filer with the case number
-        std::string receivedAt;       // UTC, ISO 8601, e.g. "2026-11-23T10:51:00Z"
+        std::string receivedAt; // UTC, ISO 8601, e.g. "2026-11-23T10:51:00Z"
     };
     nlohmann::json toJson(const SubmissionReceipt& receipt);
     // Throws ProtocolError unless body is a JSON object with the three fields well formed.

@@ -1,12 +1,13 @@
-// Sealing a filing: CMS SignedData by the kiosk device key inside CMS AuthEnvelopedData (AES-256-GCM) to central.
+// Sealing a filing: CMS SignedData by the kiosk device key inside CMS AuthEnvelopedData
+// (AES-256-GCM) to central.
 #pragma once
+
+#include <network/openssl.hpp>
 
 #include <filesystem>
 #include <span>
 #include <stdexcept>
 #include <string>
-
-#include <network/openssl.hpp>
 
 namespace shensu::network
 {
@@ -41,9 +42,10 @@ struct OpenedEnvelope {
 class EnvelopeOpener
 {
 public:
-    EnvelopeOpener(const std::filesystem::path& recipientCert, const std::filesystem::path& recipientKey,
-        const std::filesystem::path& signerCa);
-    // Throws SealError if it cannot be decrypted, or the signature or the signer's chain does not verify.
+    EnvelopeOpener(const std::filesystem::path& recipientCert,
+        const std::filesystem::path& recipientKey, const std::filesystem::path& signerCa);
+    // Throws SealError if it cannot be decrypted, or the signature or the signer's chain does not
+    // verify.
     OpenedEnvelope open(std::span<const unsigned char> envelope) const;
 
 private:

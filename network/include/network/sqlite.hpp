@@ -1,4 +1,5 @@
-// The one RAII layer over SQLite: Database, Statement and Transaction, with one choke point for result codes.
+// The one RAII layer over SQLite: Database, Statement and Transaction, with one choke point for
+// result codes.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +20,10 @@ namespace shensu::network::sqlite
 class SqliteError : public std::runtime_error
 {
 public:
-    SqliteError(const std::string& message, int code) : std::runtime_error(message), code_(code) { }
+    SqliteError(const std::string& message, int code)
+        : std::runtime_error(message)
+        , code_(code)
+    { }
     int code() const noexcept { return code_; }
     bool isConstraint() const noexcept;
 
