@@ -96,11 +96,12 @@ void serveControl(const std::string& path, int signalFd, std::vector<std::unique
             break;
         }
         if (fds[0].revents & POLLIN) break; // SIGTERM / SIGINT: time to go
+        const std::size_t polled = clients.size(); // a client accepted below has no pollfd yet
         if (fds[1].revents & POLLIN) {
             const int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
             if (fd >= 0) clients.push_back({fd, {}});
         }
-        for (std::size_t i = 0; i < clients.size(); ++i) {
+        for (std::size_t i = 0; i < polled; ++i) {
             if ((fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
             Client& client = clients[i];
             char buffer[512];
