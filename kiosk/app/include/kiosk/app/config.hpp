@@ -1,0 +1,35 @@
+// The kiosk's configuration file (contract 3): identity, assets, language, and the optional network part.
+#pragma once
+
+#include "kiosk/core/catalogue.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+namespace shensu::kiosk::app
+{
+
+struct KioskConfig {
+    std::string kioskId = "KIOSK-UNCONFIGURED";
+    std::filesystem::path assetsDir = SHENSU_ASSETS_DIR;
+    Language language = Language::ZH_TW;
+
+    // Network part; without outboxPath and centralUrl the kiosk runs but cannot save filings.
+    std::filesystem::path outboxPath;
+    std::string centralUrl;
+    std::string centralResolve;
+    std::filesystem::path centralCaCert;
+    std::filesystem::path clientCert;
+    std::filesystem::path clientKey;
+    std::filesystem::path encryptionCert;
+    std::chrono::milliseconds retryFirstDelay{500};
+    std::chrono::milliseconds retryMaxDelay{30000};
+
+    bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
+};
+
+// Relative paths are taken relative to the file's directory. Throws std::runtime_error naming the problem.
+KioskConfig loadConfig(const std::filesystem::path& file);
+
+} // namespace shensu::kiosk::app

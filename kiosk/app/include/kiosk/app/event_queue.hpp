@@ -1,0 +1,27 @@
+// Where workers post events for the UI thread; posting wakes the SDL loop (SDL_PushEvent).
+#pragma once
+
+#include "kiosk/core/events.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <vector>
+
+namespace shensu::kiosk::app
+{
+
+class EventQueue
+{
+public:
+    EventQueue(); // after SDL_Init: registers the wake-up event type
+    void post(Event event); // any thread
+    std::vector<Event> drain(); // UI thread
+    std::uint32_t wakeEventType() const noexcept { return wakeType_; }
+
+private:
+    std::mutex mutex_;
+    std::vector<Event> events_;
+    std::uint32_t wakeType_ = 0;
+};
+
+} // namespace shensu::kiosk::app

@@ -1,0 +1,73 @@
+// The UI thread: SDL (a window, or a headless software surface), ImGui, the core's state, timers, input injection.
+#pragma once
+
+#include "kiosk/app/event_queue.hpp"
+#include "kiosk/core/commands.hpp"
+#include "kiosk/core/state.hpp"
+#include "kiosk/ui/frame.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace shensu::kiosk::app
+{
+
+struct DisplayOptions {
+    bool headless = false; // no video subsystem: a software renderer on a memory surface
+    bool windowed = false; // a window instead of full screen
+    int width = 1280;
+    int height = 800;
+};
+
+class Shell
+{
+public:
+    using CommandSink = std::function<void(const Command&)>;
+    // Called after every event with the state before and after (automation prints from it).
+    using Observer = std::function<void(const State& before, const State& after, const Event& event)>;
+
+    // Throws std::runtime_error when SDL, the renderer or the font cannot be set up.
+    Shell(const DisplayOptions& options, Catalogue catalogue, State initial);
+    ~Shell();
+    Shell(const Shell&) = delete;
+    Shell& operator=(const Shell&) = delete;
+
+    void setCommandSink(CommandSink sink); // workers; StartTimer is handled here
+    void setObserver(Observer observer);
+    void setClock(std::function<std::string()> isoNow); // stamps ConfirmFiling
+    void setKeyHandler(std::function<void(int sdlKey)> handler); // windowed demo keys
+
+    EventQueue& queue() noexcept;
+    const State& state() const noexcept;
+    ui::UiContext& ui() noexcept;
+    const Catalogue& catalogue() const noexcept;
+
+    void dispatch(Event event);  // step the core, run its commands, tell the observer
+    bool pump();                 // dispatch everything workers posted and every timer that is due
+    void frame();                // draw one frame and dispatch what the person did
+    // Blocks until a worker event, a due timer or `timeout`; true if something arrived.
+    bool waitForActivity(std::chrono::milliseconds timeout);
+
+    // Input like a finger (headless): hover, press, release over three frames, then lift away.
+    bool tap(const std::string& widgetId, std::string& error);
+    bool type(const std::string& widgetId, const std::string& text, std::string& error);
+    bool screenshot(const std::filesystem::path& png, std::string& error);
+
+    // The interactive loop (window): redraws only after input, worker events and timers. Returns the exit code.
+    int run();
+
+    // Milliseconds from construction to the first presented frame (fonts uploaded and CPU copies freed).
+    double firstFrameMs() const noexcept;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// "2026-11-23T10:50:57Z"
+std::string isoNowUtc();
+
+} // namespace shensu::kiosk::app

@@ -1,0 +1,50 @@
+// Reads the kiosk's JSON configuration (contract 3).
+#include "kiosk/app/config.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace shensu::kiosk::app
+{
+
+KioskConfig loadConfig(const std::filesystem::path& file)
+{
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot open config " + file.string());
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error("config " + file.string() + ": " + e.what());
+    }
+    const auto base = file.parent_path();
+    auto path = [&](const char* key) -> std::filesystem::path {
+        if (!j.contains(key)) return {};
+        std::filesystem::path p = j.at(key).get<std::string>();
+        return p.is_relative() ? base / p : p;
+    };
+    try {
+        KioskConfig c;
+        c.kioskId = j.value("kioskId", c.kioskId);
+        if (j.contains("assetsDir")) c.assetsDir = path("assetsDir");
+        if (j.contains("language") && !parseLanguage(j.at("language").get<std::string>(), c.language)) {
+            throw std::runtime_error("language must be \"zh-TW\" or \"en\"");
+        }
+        c.outboxPath = path("outboxPath");
+        c.centralUrl = j.value("centralUrl", "");
+        c.centralResolve = j.value("centralResolve", "");
+        c.centralCaCert = path("centralCaCert");
+        c.clientCert = path("clientCert");
+        c.clientKey = path("clientKey");
+        c.encryptionCert = path("encryptionCert");
+        c.retryFirstDelay = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
+        c.retryMaxDelay = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.retryMaxDelay.count()));
+        return c;
+    } catch (const nlohmann::json::exception& e) {
+        throw std::runtime_error("config " + file.string() + ": " + e.what());
+    }
+}
+
+} // namespace shensu::kiosk::app

@@ -1,0 +1,36 @@
+// The workers' mailbox to the UI thread.
+#include "kiosk/app/event_queue.hpp"
+
+#include <SDL.h>
+
+#include <stdexcept>
+
+namespace shensu::kiosk::app
+{
+
+EventQueue::EventQueue()
+{
+    wakeType_ = SDL_RegisterEvents(1);
+    if (wakeType_ == static_cast<std::uint32_t>(-1)) throw std::runtime_error("SDL_RegisterEvents failed");
+}
+
+void EventQueue::post(Event event)
+{
+    {
+        std::lock_guard lock(mutex_);
+        events_.push_back(std::move(event));
+    }
+    SDL_Event wake{};
+    wake.type = wakeType_;
+    SDL_PushEvent(&wake); // a full SDL queue only delays the wake-up: the event itself is already queued
+}
+
+std::vector<Event> EventQueue::drain()
+{
+    std::lock_guard lock(mutex_);
+    std::vector<Event> out;
+    out.swap(events_);
+    return out;
+}
+
+} // namespace shensu::kiosk::app

@@ -1,0 +1,137 @@
+// shensu-kiosk: parses the command line, loads the form and translations, starts the workers, runs the UI thread.
+#include "kiosk/app/automation.hpp"
+#include "kiosk/app/config.hpp"
+#include "kiosk/app/shell.hpp"
+#include "kiosk/core/form.hpp"
+#include "workers.hpp"
+
+#include <SDL.h>
+
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+using namespace shensu::kiosk;
+using namespace shensu::kiosk::app;
+
+namespace
+{
+
+constexpr const char* USAGE = "usage: shensu-kiosk [--config FILE] [--headless --script FILE|-] [--windowed]\n"
+                              "                    [--size WxH] [--screenshot-dir DIR] [--demo-card-keys]\n";
+
+struct Options {
+    std::optional<std::filesystem::path> config;
+    DisplayOptions display;
+    std::optional<std::string> script;
+    std::filesystem::path screenshotDir;
+    bool demoCardKeys = false;
+};
+
+bool parseSize(const std::string& text, int& w, int& h)
+{
+    return std::sscanf(text.c_str(), "%dx%d", &w, &h) == 2 && w >= 320 && h >= 240 && w <= 8192 && h <= 8192;
+}
+
+std::optional<Options> parseArgs(int argc, char** argv)
+{
+    Options o;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        auto value = [&]() -> std::optional<std::string> {
+            if (i + 1 >= argc) return std::nullopt;
+            return std::string(argv[++i]);
+        };
+        if (a == "--config") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.config = *v;
+        } else if (a == "--headless") {
+            o.display.headless = true;
+        } else if (a == "--windowed") {
+            o.display.windowed = true;
+        } else if (a == "--script") {
+            o.script = value();
+            if (!o.script) return std::nullopt;
+        } else if (a == "--size") {
+            auto v = value();
+            if (!v || !parseSize(*v, o.display.width, o.display.height)) return std::nullopt;
+        } else if (a == "--screenshot-dir") {
+            auto v = value();
+            if (!v) return std::nullopt;
+            o.screenshotDir = *v;
+        } else if (a == "--demo-card-keys") {
+            o.demoCardKeys = true;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (o.script.has_value() != o.display.headless) return std::nullopt; // scripts drive the headless kiosk only
+    return o;
+}
+
+// A complaint kiosk's memory holds people's complaints: never write it to a core file.
+void forbidCoreDumps()
+{
+    const rlimit none{0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+#if !defined(__SANITIZE_ADDRESS__)
+    // Also keeps other processes of the same user from ptrace-reading us. (LeakSanitizer needs ptrace: skipped there.)
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+#endif
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    forbidCoreDumps();
+    const auto options = parseArgs(argc, argv);
+    if (!options) {
+        std::cerr << USAGE;
+        return 2;
+    }
+    try {
+        const KioskConfig config = options->config ? loadConfig(*options->config) : KioskConfig{};
+        auto catalogue = Catalogue::load(config.assetsDir / "i18n");
+        auto form = std::make_shared<const Form>(loadForm(config.assetsDir / "forms" / "dgpa-complaint.v1.json"));
+        if (!config.hasNetwork()) std::clog << "kiosk: no network part configured: filings cannot be saved\n";
+
+        Shell shell(options->display, std::move(catalogue), initialState(form, config.kioskId, config.language));
+        CardWorker cards(shell.queue());
+        NetworkWorker network(shell.queue(), config);
+        shell.setCommandSink([&](const Command& c) {
+            if (const auto* r = std::get_if<ReadHealthCard>(&c)) cards.read(r->reader);
+            if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);
+        });
+
+        if (options->script) {
+            reportEvents(shell, std::cout);
+            if (*options->script == "-") return runScript(shell, std::cin, std::cout, options->screenshotDir);
+            std::ifstream script(*options->script);
+            if (!script) throw std::runtime_error("cannot open script " + *options->script);
+            return runScript(shell, script, std::cout, options->screenshotDir);
+        }
+        if (options->demoCardKeys) {
+            // Demo only: F2 puts the simulated health card in the reader, F3 takes it out (off the UI thread).
+            shell.setKeyHandler([](int key) {
+                const char* line = key == SDLK_F2 ? "insert health 0" : key == SDLK_F3 ? "remove 0" : nullptr;
+                if (line == nullptr) return;
+                std::thread([line] {
+                    std::string reply;
+                    std::string error;
+                    if (!cardSimulatorRequest(line, reply, error)) std::clog << "demo: " << error << '\n';
+                }).detach();
+            });
+        }
+        return shell.run();
+    } catch (const std::exception& e) {
+        std::clog << "shensu-kiosk: " << e.what() << '\n';
+        return 1;
+    }
+}

@@ -1,0 +1,55 @@
+// Noto Sans CJK TC at the kiosk's sizes, with glyph ranges built from what can appear on screen.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+struct ImFont;
+struct ImFontAtlas;
+
+namespace shensu::kiosk::ui
+{
+
+struct FontOptions {
+    std::filesystem::path file = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+    int faceIndex = 3; // 0 JP, 1 KR, 2 SC, 3 TC, 4 HK
+    float bodySize = 26.0f;
+    float titleSize = 38.0f;
+    float receiptSize = 56.0f; // case number and verification code
+};
+
+struct Fonts {
+    ImFont* body = nullptr;
+    ImFont* title = nullptr;
+    ImFont* receipt = nullptr;
+};
+
+// The text every screen can show: catalogue strings and the form's strings (UTF-8), used for the big sizes.
+// The body size also gets Big5 level 1 (5,401 common characters, decoded with iconv), Bopomofo, punctuation and
+// fullwidth forms, so whatever a person types in Chinese renders.
+class FontLoader
+{
+public:
+    FontLoader(FontOptions options, std::vector<std::string> uiTexts);
+    ~FontLoader();
+    FontLoader(const FontLoader&) = delete;
+    FontLoader& operator=(const FontLoader&) = delete;
+
+    // Adds the fonts to the atlas (not yet built); throws std::runtime_error when the font file is missing.
+    Fonts addTo(ImFontAtlas& atlas);
+    // After the renderer uploaded the atlas texture: drop the CPU copies (pixels, TTC file, ranges). ~-95 MiB.
+    void releaseAfterUpload(ImFontAtlas& atlas);
+
+    std::size_t bodyGlyphCount() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Big5 level-1 hanzi (0xA440..0xC67E) as UTF-8, decoded with glibc iconv; empty if iconv lacks BIG5.
+std::string big5LevelOne();
+
+} // namespace shensu::kiosk::ui

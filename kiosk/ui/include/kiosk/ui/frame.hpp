@@ -1,0 +1,29 @@
+// One ImGui frame of the kiosk: the screen for the core's state, the person's actions as events.
+#pragma once
+
+#include "kiosk/core/catalogue.hpp"
+#include "kiosk/core/events.hpp"
+#include "kiosk/core/state.hpp"
+#include "kiosk/ui/fonts.hpp"
+#include "kiosk/ui/registry.hpp"
+
+#include <string>
+#include <vector>
+
+namespace shensu::kiosk::ui
+{
+
+struct UiContext {
+    const Catalogue* catalogue = nullptr;
+    Fonts fonts;
+    WidgetRegistry widgets; // refilled every frame
+    std::string scrollTo;   // automation: bring this widget into view this frame
+};
+
+// Call between ImGui::NewFrame() and ImGui::Render(). Draws into one full-display window.
+std::vector<Event> drawFrame(const State& state, UiContext& ui);
+
+// The kiosk's look: light, large paddings, touch-sized targets.
+void applyTheme();
+
+} // namespace shensu::kiosk::ui

@@ -1,0 +1,13 @@
+// Reading card: the worker is talking to the card; nothing to tap but the language.
+#include "screens/screens.hpp"
+
+namespace shensu::kiosk::ui
+{
+
+void drawReadingCard(Frame& f)
+{
+    title(f, f.tr("reading_card.title"));
+    paragraph(f.tr("reading_card.body"));
+}
+
+} // namespace shensu::kiosk::ui

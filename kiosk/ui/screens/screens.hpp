@@ -1,0 +1,63 @@
+// What every screen file sees: the frame (state, translations, fonts, event sink) and the touch-sized widgets.
+#pragma once
+
+#include "kiosk/ui/frame.hpp"
+
+#include <imgui.h>
+
+#include <string>
+#include <vector>
+
+namespace shensu::kiosk::ui
+{
+
+struct Frame {
+    const State& state;
+    UiContext& ui;
+    std::vector<Event>& events;
+
+    std::string tr(const char* key) const { return ui.catalogue->text(state.language, key); }
+    std::string tr(const std::string& key) const { return ui.catalogue->text(state.language, key); }
+    std::string trf(const char* key, const Params& params) const
+    {
+        return ui.catalogue->format(state.language, key, params);
+    }
+    void emit(Event event) { events.push_back(std::move(event)); }
+};
+
+// Minimum height of anything a finger must hit (≥ 44 px at 1280×800, we use more).
+inline constexpr float TOUCH_HEIGHT = 72.0f;
+
+// Records the last item's rectangle under `id` for automation (and scrolls to it when asked).
+void registerItem(Frame& f, const std::string& id);
+
+// A button with a stable id; the label may change with the language.
+bool button(Frame& f, const std::string& id, const std::string& label, ImVec2 size = {0, TOUCH_HEIGHT});
+// A primary (filled, accent) button.
+bool primaryButton(Frame& f, const std::string& id, const std::string& label, ImVec2 size = {0, TOUCH_HEIGHT});
+
+void title(Frame& f, const std::string& text);
+void paragraph(const std::string& text);
+void notice(const std::string& text);       // a highlighted one-line message
+void errorText(const std::string& text);    // red, for validation and failures
+// The row of actions at the bottom of the screen; returns the y where content must stop.
+float footerTop();
+void beginFooter();
+
+// The screens, one file each; registry.cpp maps Screen -> function.
+void drawHome(Frame& f);
+void drawInsertCard(Frame& f);
+void drawReadingCard(Frame& f);
+void drawCardRead(Frame& f);
+void drawCardError(Frame& f);
+void drawForm(Frame& f);
+void drawReview(Frame& f);
+void drawSubmitting(Frame& f);
+void drawSubmitted(Frame& f);
+void drawQueued(Frame& f);
+void drawSubmitError(Frame& f);
+
+using ScreenFunction = void (*)(Frame&);
+ScreenFunction screenFunction(Screen screen) noexcept;
+
+} // namespace shensu::kiosk::ui

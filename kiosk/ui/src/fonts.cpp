@@ -1,0 +1,125 @@
+// Font atlas plan (ARCHITECTURE §8): one TC face, body size with the full custom range, big sizes with UI text only.
+#include "kiosk/ui/fonts.hpp"
+
+#include <imgui.h>
+
+#include <cerrno>
+#include <fstream>
+#include <iconv.h>
+#include <stdexcept>
+
+namespace shensu::kiosk::ui
+{
+
+std::string big5LevelOne()
+{
+    iconv_t cd = iconv_open("UTF-8", "BIG5");
+    if (cd == reinterpret_cast<iconv_t>(-1)) return {};
+    std::string out;
+    for (unsigned lead = 0xA4; lead <= 0xC6; ++lead) {
+        for (unsigned trail = 0x40; trail <= 0xFE; ++trail) {
+            if (trail > 0x7E && trail < 0xA1) continue; // not a Big5 trail byte
+            if (lead == 0xC6 && trail > 0x7E) break;    // level 1 ends at 0xC67E
+            char in[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+            char buf[8];
+            char* inPtr = in;
+            char* outPtr = buf;
+            std::size_t inLeft = 2;
+            std::size_t outLeft = sizeof buf;
+            if (iconv(cd, &inPtr, &inLeft, &outPtr, &outLeft) != static_cast<std::size_t>(-1)) {
+                out.append(buf, static_cast<std::size_t>(outPtr - buf));
+            }
+            iconv(cd, nullptr, nullptr, nullptr, nullptr); // reset the shift state after a failure
+        }
+    }
+    iconv_close(cd);
+    return out;
+}
+
+struct FontLoader::Impl {
+    FontOptions options;
+    std::vector<std::string> uiTexts;
+    std::vector<char> ttc; // shared by the three sizes; the atlas does not own it
+    ImVector<ImWchar> bodyRanges;
+    ImVector<ImWchar> uiRanges;
+};
+
+FontLoader::FontLoader(FontOptions options, std::vector<std::string> uiTexts)
+    : impl_(std::make_unique<Impl>())
+{
+    impl_->options = std::move(options);
+    impl_->uiTexts = std::move(uiTexts);
+}
+
+FontLoader::~FontLoader() = default;
+
+namespace
+{
+
+// Bopomofo and tone marks (for Zhuyin), general and CJK punctuation, fullwidth forms, the ● of masked input.
+constexpr ImWchar EXTRA_RANGES[] = {0x02C7, 0x02C7, 0x02C9, 0x02CB, 0x02D9, 0x02D9, 0x2000, 0x206F, 0x25CB, 0x25CF,
+    0x3000, 0x303F, 0x3100, 0x312F, 0x31A0, 0x31BF, 0xFF00, 0xFFEF, 0};
+
+std::vector<char> readFile(const std::filesystem::path& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open font " + file.string());
+    return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+} // namespace
+
+Fonts FontLoader::addTo(ImFontAtlas& atlas)
+{
+    Impl& d = *impl_;
+    d.ttc = readFile(d.options.file);
+
+    ImFontGlyphRangesBuilder ui;
+    ui.AddRanges(atlas.GetGlyphRangesDefault()); // Basic Latin + Latin-1
+    for (const auto& t : d.uiTexts) ui.AddText(t.c_str(), t.c_str() + t.size());
+    ui.BuildRanges(&d.uiRanges);
+
+    ImFontGlyphRangesBuilder body;
+    body.AddRanges(d.uiRanges.Data);
+    body.AddRanges(EXTRA_RANGES);
+    const std::string big5 = big5LevelOne();
+    body.AddText(big5.c_str(), big5.c_str() + big5.size());
+    body.BuildRanges(&d.bodyRanges);
+
+    auto add = [&](float size, const ImVector<ImWchar>& ranges) {
+        ImFontConfig config;
+        config.FontNo = d.options.faceIndex;
+        config.FontDataOwnedByAtlas = false;
+        config.OversampleH = 1;
+        config.OversampleV = 1;
+        config.PixelSnapH = true;
+        ImFont* font = atlas.AddFontFromMemoryTTF(d.ttc.data(), static_cast<int>(d.ttc.size()), size, &config,
+            ranges.Data);
+        if (font == nullptr) throw std::runtime_error("cannot load font face from " + d.options.file.string());
+        return font;
+    };
+    Fonts fonts;
+    fonts.body = add(d.options.bodySize, d.bodyRanges); // first font = ImGui's default
+    fonts.title = add(d.options.titleSize, d.uiRanges);
+    fonts.receipt = add(d.options.receiptSize, d.uiRanges);
+    return fonts;
+}
+
+void FontLoader::releaseAfterUpload(ImFontAtlas& atlas)
+{
+    atlas.ClearTexData();
+    atlas.ClearInputData();
+    impl_->ttc = {};
+    impl_->bodyRanges.clear();
+    impl_->uiRanges.clear();
+}
+
+std::size_t FontLoader::bodyGlyphCount() const
+{
+    std::size_t n = 0;
+    const auto& r = impl_->bodyRanges;
+    for (int i = 0; i + 1 < r.Size; i += 2) n += static_cast<std::size_t>(r[i + 1] - r[i] + 1);
+    return n;
+}
+
+} // namespace shensu::kiosk::ui

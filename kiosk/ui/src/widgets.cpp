@@ -1,0 +1,98 @@
+// Touch-sized widgets that register their rectangles under stable ids.
+#include "screens/screens.hpp"
+
+namespace shensu::kiosk::ui
+{
+
+const WidgetRect* WidgetRegistry::find(const std::string& id) const
+{
+    const auto it = rects_.find(id);
+    return it == rects_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> WidgetRegistry::ids() const
+{
+    std::vector<std::string> out;
+    for (const auto& [id, rect] : rects_) out.push_back(id);
+    return out;
+}
+
+void registerItem(Frame& f, const std::string& id)
+{
+    if (f.ui.scrollTo == id) {
+        ImGui::SetScrollHereY(0.5f);
+        f.ui.scrollTo.clear();
+    }
+    const ImVec2 min = ImGui::GetItemRectMin();
+    const ImVec2 max = ImGui::GetItemRectMax();
+    // Tappable only when its centre is inside the window's visible (clipped) area.
+    const ImDrawList* draw = ImGui::GetWindowDrawList();
+    const ImVec2 clipMin = draw->GetClipRectMin();
+    const ImVec2 clipMax = draw->GetClipRectMax();
+    const float cx = (min.x + max.x) / 2;
+    const float cy = (min.y + max.y) / 2;
+    const bool visible = cx >= clipMin.x && cx <= clipMax.x && cy >= clipMin.y && cy <= clipMax.y;
+    f.ui.widgets.add(id, WidgetRect{min.x, min.y, max.x, max.y, visible});
+}
+
+bool button(Frame& f, const std::string& id, const std::string& label, ImVec2 size)
+{
+    const bool pressed = ImGui::Button((label + "##" + id).c_str(), size);
+    registerItem(f, id);
+    return pressed;
+}
+
+bool primaryButton(Frame& f, const std::string& id, const std::string& label, ImVec2 size)
+{
+    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.10f, 0.42f, 0.70f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(0.14f, 0.50f, 0.80f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(0.06f, 0.32f, 0.56f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+    const bool pressed = button(f, id, label, size);
+    ImGui::PopStyleColor(4);
+    return pressed;
+}
+
+void title(Frame& f, const std::string& text)
+{
+    ImGui::PushFont(f.ui.fonts.title);
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopFont();
+    ImGui::Spacing();
+}
+
+void paragraph(const std::string& text)
+{
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextUnformatted(text.c_str());
+    ImGui::PopTextWrapPos();
+}
+
+void notice(const std::string& text)
+{
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.55f, 0.30f, 0.0f, 1.0f));
+    paragraph(text);
+    ImGui::PopStyleColor();
+}
+
+void errorText(const std::string& text)
+{
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.08f, 0.08f, 1.0f));
+    paragraph(text);
+    ImGui::PopStyleColor();
+}
+
+float footerTop()
+{
+    const ImGuiStyle& style = ImGui::GetStyle();
+    return ImGui::GetWindowHeight() - style.WindowPadding.y - TOUCH_HEIGHT;
+}
+
+void beginFooter()
+{
+    ImGui::SetCursorPosY(footerTop());
+}
+
+} // namespace shensu::kiosk::ui

@@ -1,0 +1,235 @@
+// The real screens, rendered headless with SDL's software renderer and tapped by widget id like a finger.
+#include "kiosk/app/shell.hpp"
+#include "kiosk/core/form.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <SDL.h>
+#include <imgui.h>
+
+#include <filesystem>
+#include <fstream>
+
+using namespace shensu::kiosk;
+using namespace shensu::kiosk::app;
+
+namespace
+{
+
+// One kiosk with no workers: commands are recorded; the test plays the workers by posting events.
+struct Kiosk {
+    std::vector<Command> commands;
+    Shell shell;
+
+    Kiosk()
+        : shell(DisplayOptions{true, false, 1280, 800}, Catalogue::load(SHENSU_ASSETS_DIR "/i18n"),
+            initialState(std::make_shared<const Form>(loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
+                "KIOSK-TEST-01", Language::ZH_TW))
+    {
+        shell.setCommandSink([this](const Command& c) { commands.push_back(c); });
+        shell.setClock([] { return std::string("2026-11-23T10:00:00Z"); });
+        shell.frame();
+    }
+
+    void tap(const std::string& id)
+    {
+        std::string error;
+        INFO("tap " << id);
+        REQUIRE(shell.tap(id, error));
+    }
+    void type(const std::string& id, const std::string& text)
+    {
+        std::string error;
+        INFO("type into " << id << ": " << error);
+        REQUIRE(shell.type(id, text, error));
+    }
+    // A worker's answer arrives through the queue, as in the app.
+    void workerSays(Event e)
+    {
+        shell.queue().post(std::move(e));
+        shell.pump();
+        shell.frame();
+    }
+    Screen screen() const { return shell.state().screen; }
+    const ui::WidgetRect& widget(const std::string& id)
+    {
+        const auto* r = shell.ui().widgets.find(id);
+        INFO("widget " << id);
+        REQUIRE(r != nullptr);
+        return *r;
+    }
+    template <typename C>
+    std::vector<C> sent() const
+    {
+        std::vector<C> out;
+        for (const auto& c : commands) {
+            if (const auto* x = std::get_if<C>(&c)) out.push_back(*x);
+        }
+        return out;
+    }
+};
+
+constexpr const char* READER = "Virtual PCD 00 00";
+
+} // namespace
+
+TEST_CASE("tapping 不登入直接申訴 on the home screen opens the form")
+{
+    Kiosk k;
+    REQUIRE(k.screen() == Screen::HOME);
+    k.tap("home.anonymous");
+    CHECK(k.screen() == Screen::FORM);
+    CHECK(k.shell.state().filer == Filer::ANONYMOUS);
+}
+
+TEST_CASE("every button on the home screen and the form is a touch target of at least 44 px")
+{
+    Kiosk k;
+    for (const char* id : {"home.health_card", "home.anonymous", "home.citizen_cert", "home.case_query", "common.language"}) {
+        INFO(id);
+        CHECK(k.widget(id).height() >= 44);
+        CHECK(k.widget(id).width() >= 44);
+    }
+    k.tap("home.anonymous");
+    for (const auto& id : k.shell.ui().widgets.ids()) {
+        INFO(id);
+        CHECK(k.widget(id).height() >= 44);
+    }
+}
+
+TEST_CASE("a tap on a widget that is not on the screen fails with the widget and the screen named")
+{
+    Kiosk k;
+    std::string error;
+    CHECK_FALSE(k.shell.tap("review.confirm", error));
+    CHECK(error == "no widget \"review.confirm\" on screen home");
+    CHECK(k.screen() == Screen::HOME);
+}
+
+TEST_CASE("typed Chinese reaches the answers and the counter shows the characters left")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.type("form.facts", "主管長期言語霸凌");
+    CHECK(k.shell.state().answers.at("facts") == "主管長期言語霸凌");
+    CHECK(remainingCharacters(k.shell.state(), "facts") == 992);
+    k.type("form.facts", "。");
+    CHECK(k.shell.state().answers.at("facts") == "主管長期言語霸凌。"); // appended, not inserted where the finger was
+}
+
+TEST_CASE("choosing an identity by position or by id selects the same option; 其他 asks for text")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.tap("form.identity.0");
+    CHECK(k.shell.state().answers.at("identity") == "civil_servant");
+    k.tap("form.identity.other");
+    CHECK(k.shell.state().answers.at("identity") == "other");
+    k.shell.frame();
+    k.type("form.identity_other", "實習生");
+    CHECK(k.shell.state().answers.at("identity_other") == "實習生");
+}
+
+TEST_CASE("the language toggle is on every screen and switches the kiosk to English and back")
+{
+    Kiosk k;
+    k.tap("common.language");
+    CHECK(k.shell.state().language == Language::EN);
+    k.tap("home.anonymous");
+    k.tap("common.language");
+    CHECK(k.shell.state().language == Language::ZH_TW);
+    CHECK(k.screen() == Screen::FORM);
+}
+
+TEST_CASE("an empty form cannot be reviewed: the person stays on the form with the fields marked")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.tap("form.submit");
+    CHECK(k.screen() == Screen::FORM);
+    CHECK(k.shell.state().issues.size() == 3);
+}
+
+TEST_CASE("a health-card session from the worker's events shows the name, and pulling the card wipes it")
+{
+    Kiosk k;
+    k.tap("home.health_card");
+    CHECK(k.screen() == Screen::INSERT_CARD);
+    k.workerSays(CardInserted{READER, shensu::cardio::CardKind::HEALTH_CARD});
+    CHECK(k.screen() == Screen::READING_CARD);
+    REQUIRE(k.sent<ReadHealthCard>().size() == 1);
+    k.workerSays(HealthCardRead{READER, "林測試"});
+    CHECK(k.screen() == Screen::CARD_READ);
+    k.tap("card_read.continue");
+    CHECK(k.screen() == Screen::FORM);
+    k.type("form.facts", "測試");
+    k.workerSays(CardRemoved{READER});
+    CHECK(k.screen() == Screen::HOME);
+    CHECK(k.shell.state().answers.empty());
+    CHECK(k.shell.state().noticeKey == "home.card_removed");
+}
+
+TEST_CASE("an anonymous filing goes from the form to the case number, with no card command on the way")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.type("form.agency", "測試市政府人事處");
+    k.tap("form.identity.1");
+    k.type("form.facts", "測試用的申訴內容。");
+    k.tap("form.submit");
+    REQUIRE(k.screen() == Screen::REVIEW);
+    k.tap("review.confirm");
+    CHECK(k.screen() == Screen::SUBMITTING);
+    const auto stores = k.sent<StoreFiling>();
+    REQUIRE(stores.size() == 1);
+    CHECK(stores[0].filing.at("filer") == "anonymous");
+    CHECK(stores[0].filing.at("createdAt") == "2026-11-23T10:00:00Z");
+    CHECK(stores[0].filing.at("answers").at("identity") == "educator");
+    CHECK(k.sent<ReadHealthCard>().empty());
+
+    k.workerSays(FilingStored{"3f0c2a9e-0000-4000-8000-000000000001"});
+    k.workerSays(FilingAccepted{"3f0c2a9e-0000-4000-8000-000000000001", "1151123-0001", "K7Q2M9X4P1R8T6W3"});
+    CHECK(k.screen() == Screen::SUBMITTED);
+    CHECK(k.shell.state().caseNumber == "1151123-0001");
+    k.tap("submitted.done");
+    CHECK(k.screen() == Screen::HOME);
+}
+
+TEST_CASE("when central does not answer within the wait the kiosk shows the queued screen by itself")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.type("form.agency", "測試局");
+    k.tap("form.identity.2");
+    k.type("form.facts", "內容");
+    k.tap("form.submit");
+    k.tap("review.confirm");
+    k.workerSays(FilingStored{"abcdef12-0000-4000-8000-000000000002"});
+    // The shell's own timer fires; nothing else is posted.
+    for (int i = 0; i < 100 && k.screen() != Screen::QUEUED; ++i) k.shell.waitForActivity(std::chrono::milliseconds(100));
+    CHECK(k.screen() == Screen::QUEUED);
+    k.shell.frame();
+    CHECK(k.shell.ui().widgets.find("queued.done") != nullptr);
+}
+
+TEST_CASE("a screenshot is a real PNG of the rendered screen")
+{
+    Kiosk k;
+    const auto file = std::filesystem::temp_directory_path() / "shensu-ui-test-home.png";
+    std::string error;
+    REQUIRE(k.shell.screenshot(file, error));
+    std::ifstream in(file, std::ios::binary);
+    char magic[8] = {};
+    in.read(magic, 8);
+    CHECK(std::string(magic + 1, 3) == "PNG");
+    CHECK(std::filesystem::file_size(file) > 10000); // text and tiles, not a blank frame
+    std::filesystem::remove(file);
+}
+
+TEST_CASE("the first frame is drawn with the CJK atlas uploaded and its CPU copies released")
+{
+    Kiosk k;
+    CHECK(k.shell.firstFrameMs() > 0);
+    CHECK(ImGui::GetIO().Fonts->TexPixelsAlpha8 == nullptr);
+    CHECK(ImGui::GetIO().Fonts->TexPixelsRGBA32 == nullptr);
+}
