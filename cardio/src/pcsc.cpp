@@ -24,6 +24,8 @@ struct PcscCodeRow {
 constexpr std::array PCSC_CODES {
     PcscCodeRow {static_cast<LONG>(SCARD_E_NO_SERVICE), CardErrorCode::SERVICE_UNAVAILABLE},
     PcscCodeRow {static_cast<LONG>(SCARD_E_SERVICE_STOPPED), CardErrorCode::SERVICE_UNAVAILABLE},
+    // pcsc-lite returns SCARD_F_COMM_ERROR ("RPC transport error") when its socket to pcscd breaks: pcscd died.
+    PcscCodeRow {static_cast<LONG>(SCARD_F_COMM_ERROR), CardErrorCode::SERVICE_UNAVAILABLE},
     PcscCodeRow {static_cast<LONG>(SCARD_E_NO_READERS_AVAILABLE), CardErrorCode::NO_READERS},
     PcscCodeRow {static_cast<LONG>(SCARD_E_UNKNOWN_READER), CardErrorCode::NO_READERS},
     PcscCodeRow {static_cast<LONG>(SCARD_E_READER_UNAVAILABLE), CardErrorCode::NO_READERS},
@@ -32,7 +34,6 @@ constexpr std::array PCSC_CODES {
     PcscCodeRow {static_cast<LONG>(SCARD_W_RESET_CARD), CardErrorCode::CARD_RESET},
     PcscCodeRow {static_cast<LONG>(SCARD_E_CANCELLED), CardErrorCode::CANCELLED},
     PcscCodeRow {static_cast<LONG>(SCARD_E_COMM_DATA_LOST), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_F_COMM_ERROR), CardErrorCode::COMMUNICATION_FAILED},
     PcscCodeRow {static_cast<LONG>(SCARD_E_NOT_TRANSACTED), CardErrorCode::COMMUNICATION_FAILED},
     PcscCodeRow {static_cast<LONG>(SCARD_W_UNRESPONSIVE_CARD), CardErrorCode::COMMUNICATION_FAILED},
     PcscCodeRow {static_cast<LONG>(SCARD_W_UNPOWERED_CARD), CardErrorCode::COMMUNICATION_FAILED},

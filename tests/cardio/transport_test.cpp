@@ -75,7 +75,8 @@ TEST_CASE("PC/SC return codes map to the errors the kiosk can explain", "[pcsc]"
     CHECK(cardErrorCodeFor(SCARD_W_RESET_CARD) == CardErrorCode::CARD_RESET);
     CHECK(cardErrorCodeFor(SCARD_E_CANCELLED) == CardErrorCode::CANCELLED);
     CHECK(cardErrorCodeFor(SCARD_E_NOT_TRANSACTED) == CardErrorCode::COMMUNICATION_FAILED);
-    CHECK(cardErrorCodeFor(SCARD_F_COMM_ERROR) == CardErrorCode::COMMUNICATION_FAILED);
+    CHECK(cardErrorCodeFor(SCARD_F_COMM_ERROR) == CardErrorCode::SERVICE_UNAVAILABLE); // pcscd's socket broke
+    CHECK(cardErrorCodeFor(SCARD_E_COMM_DATA_LOST) == CardErrorCode::COMMUNICATION_FAILED);
     CHECK(cardErrorCodeFor(SCARD_W_UNRESPONSIVE_CARD) == CardErrorCode::COMMUNICATION_FAILED);
     CHECK(cardErrorCodeFor(SCARD_E_INVALID_PARAMETER) == CardErrorCode::INTERNAL);
 }

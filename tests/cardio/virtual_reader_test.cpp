@@ -8,8 +8,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
 
 using namespace shensu::cardio;
 using namespace shensu::cardio::test;
@@ -174,4 +182,90 @@ TEST_CASE("without pcscd the context says the service is unavailable and the mon
         // It keeps retrying quietly: one report per outage, not one per attempt.
         CHECK(recorder.waitFor([](const ReaderEvent&) { return true; }, 1, std::chrono::milliseconds(1200)) == -1);
     }
+}
+
+TEST_CASE("the Nth card goes in the Nth reader and each is read on its own", "[two-slots]")
+{
+    Context context;
+    CardConnection unknown(context, SLOT0);
+    CardConnection health(context, SLOT1);
+    CHECK(identifyCard(unknown.atr()) == CardKind::UNKNOWN);
+    CHECK(identifyCard(health.atr()) == CardKind::HEALTH_CARD);
+    CHECK(readHealthCard(health).cardNumber == "000012345678");
+    CHECK(readErrorOf(unknown) == CardErrorCode::REFUSED);
+    CHECK(askSimulator("status") == "ok slot0=unknown slot1=health");
+}
+
+namespace
+{
+// A pcscd this test started itself (with-virtual-reader's own one is stopped by the test); stopped on scope exit.
+class OwnPcscd
+{
+public:
+    OwnPcscd()
+    {
+        const char* config = std::getenv("SHENSU_PCSCD_CONFIG");
+        REQUIRE(config != nullptr);
+        pid_ = fork();
+        REQUIRE(pid_ >= 0);
+        if (pid_ == 0) {
+            const int devNull = open("/dev/null", O_WRONLY);
+            dup2(devNull, STDOUT_FILENO);
+            dup2(devNull, STDERR_FILENO);
+            execlp("pcscd", "pcscd", "--foreground", "--config", config, static_cast<char*>(nullptr));
+            _exit(127);
+        }
+    }
+    ~OwnPcscd()
+    {
+        kill(pid_, SIGTERM);
+        waitpid(pid_, nullptr, 0);
+    }
+    OwnPcscd(const OwnPcscd&) = delete;
+    OwnPcscd& operator=(const OwnPcscd&) = delete;
+
+private:
+    pid_t pid_ = -1;
+};
+
+pid_t runningPcscd()
+{
+    std::ifstream pidFile("/run/pcscd/pcscd.pid");
+    long pid = 0;
+    pidFile >> pid;
+    return static_cast<pid_t>(pid);
+}
+} // namespace
+
+TEST_CASE("when pcscd stops the monitor reports the card and readers gone, and finds them again when it returns",
+          "[pcscd-restart]")
+{
+    EventRecorder recorder;
+    ReaderMonitor monitor(std::ref(recorder));
+    REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); }) >= 0);
+
+    const pid_t original = runningPcscd();
+    REQUIRE(original > 0);
+    REQUIRE(kill(original, SIGTERM) == 0);
+
+    const int failed = recorder.waitFor([](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
+    REQUIRE(failed >= 0);
+    CAPTURE(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).message);
+    CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code ==
+          CardErrorCode::SERVICE_UNAVAILABLE);
+    const int removed = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
+    CHECK(removed >= 0);
+    const int readerGone = recorder.waitFor(
+        [](const ReaderEvent& e) { return std::holds_alternative<ReaderRemoved>(e) && std::get<ReaderRemoved>(e).reader == SLOT0; });
+    CHECK(readerGone > removed);
+    // Wait for the old pcscd to be gone for good (its socket removed) before starting the new one.
+    for (int i = 0; i < 500 && kill(original, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+    OwnPcscd restarted;
+    const int back = recorder.waitFor([](const ReaderEvent& e) { return isReaderAdded(e, SLOT0); },
+                                      static_cast<std::size_t>(readerGone) + 1);
+    REQUIRE(back > readerGone);
+    // The simulator reconnects to the new vpcd on its own: the card shows up again.
+    CHECK(recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); },
+                           static_cast<std::size_t>(back)) > back);
 }
