@@ -8,15 +8,16 @@ namespace shensu::cardsim
 
 namespace
 {
-std::string compactHex(const cardio::Bytes& bytes)
-{
-    std::string spaced = cardio::toHex(bytes);
-    std::erase(spaced, ' ');
-    return spaced;
-}
+    std::string compactHex(const cardio::Bytes& bytes)
+    {
+        std::string spaced = cardio::toHex(bytes);
+        std::erase(spaced, ' ');
+        return spaced;
+    }
 } // namespace
 
-ApduLog::ApduLog(const std::string& path) : file_(std::fopen(path.c_str(), "a"))
+ApduLog::ApduLog(const std::string& path)
+    : file_(std::fopen(path.c_str(), "a"))
 {
     if (file_ == nullptr) throw std::runtime_error("cannot open APDU log " + path);
 }
@@ -28,11 +29,12 @@ ApduLog::~ApduLog()
 
 void ApduLog::write(int slot, const cardio::Bytes& command, const cardio::Bytes& response)
 {
-    const auto ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start_).count();
-    const std::string line = "{\"t_ms\":" + std::to_string(ms) + ",\"slot\":" + std::to_string(slot) +
-                             ",\"command\":\"" + compactHex(command) + "\",\"response\":\"" + compactHex(response) +
-                             "\"}\n";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start_)
+                        .count();
+    const std::string line = "{\"t_ms\":" + std::to_string(ms) + ",\"slot\":" + std::to_string(slot)
+        + ",\"command\":\"" + compactHex(command) + "\",\"response\":\"" + compactHex(response)
+        + "\"}\n";
     std::lock_guard lock(mutex_);
     std::fputs(line.c_str(), file_);
     std::fflush(file_);

@@ -1,4 +1,5 @@
-// The simulator's APDU log: one JSON line per command/response pair, flushed at once so tests can read it live.
+// The simulator's APDU log: one JSON line per command/response pair, flushed at once so tests can
+// read it live.
 #pragma once
 
 #include "cardio/bytes.hpp"
@@ -14,7 +15,8 @@ namespace shensu::cardsim
 class ApduLog
 {
 public:
-    explicit ApduLog(const std::string& path); // throws std::runtime_error when the file cannot be opened
+    explicit ApduLog(
+        const std::string& path); // throws std::runtime_error when the file cannot be opened
     ~ApduLog();
     ApduLog(const ApduLog&) = delete;
     ApduLog& operator=(const ApduLog&) = delete;

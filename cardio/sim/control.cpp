@@ -1,12 +1,6 @@
-// The control socket: line-based insert/remove/status requests, served with poll() next to a signalfd.
+// The control socket: line-based insert/remove/status requests, served with poll() next to a
+// signalfd.
 #include "control.hpp"
-
-#include <poll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
@@ -15,73 +9,90 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 namespace shensu::cardsim
 {
 
 namespace
 {
-std::optional<std::size_t> parseSlot(const std::string& text, std::size_t slotCount)
-{
-    std::size_t slot = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), slot);
-    if (ec != std::errc {} || end != text.data() + text.size() || slot >= slotCount) return std::nullopt;
-    return slot;
-}
+    std::optional<std::size_t> parseSlot(const std::string& text, std::size_t slotCount)
+    {
+        std::size_t slot = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), slot);
+        if (ec != std::errc {} || end != text.data() + text.size() || slot >= slotCount)
+            return std::nullopt;
+        return slot;
+    }
 
-sockaddr_un unixAddress(const std::string& path)
-{
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    if (path.size() >= sizeof address.sun_path) throw std::runtime_error("control socket path too long: " + path);
-    std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-    return address;
-}
+    sockaddr_un unixAddress(const std::string& path)
+    {
+        sockaddr_un address {};
+        address.sun_family = AF_UNIX;
+        if (path.size() >= sizeof address.sun_path)
+            throw std::runtime_error("control socket path too long: " + path);
+        std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+        return address;
+    }
 
-struct Client {
-    int fd;
-    std::string pending;
-};
+    struct Client {
+        int fd;
+        std::string pending;
+    };
 } // namespace
 
 std::string handleControlLine(std::string_view line, std::vector<std::unique_ptr<VpcdSlot>>& slots)
 {
-    std::istringstream words {std::string(line)};
+    std::istringstream words { std::string(line) };
     std::string verb, first, second, extra;
     words >> verb >> first >> second >> extra;
     if (!extra.empty()) return "error too many words";
 
     if (verb == "status" && first.empty()) {
         std::string reply = "ok";
-        for (std::size_t i = 0; i < slots.size(); ++i) reply += " slot" + std::to_string(i) + "=" + slots[i]->status();
+        for (std::size_t i = 0; i < slots.size(); ++i)
+            reply += " slot" + std::to_string(i) + "=" + slots[i]->status();
         return reply;
     }
     if (verb == "remove" && second.empty()) {
-        const auto slot = first.empty() ? std::optional<std::size_t> {0} : parseSlot(first, slots.size());
+        const auto slot
+            = first.empty() ? std::optional<std::size_t> { 0 } : parseSlot(first, slots.size());
         if (!slot) return "error no slot " + first;
         slots[*slot]->remove();
         return "ok";
     }
     if (verb == "insert" && !first.empty()) {
-        const auto slot = second.empty() ? std::optional<std::size_t> {0} : parseSlot(second, slots.size());
+        const auto slot
+            = second.empty() ? std::optional<std::size_t> { 0 } : parseSlot(second, slots.size());
         if (!slot) return "error no slot " + second;
         auto card = makeCard(first);
         if (!card) return "error unknown card kind " + first;
         if (!slots[*slot]->insert(std::move(card), first)) {
-            return "error slot " + std::to_string(*slot) + " already holds a card (remove it first)";
+            return "error slot " + std::to_string(*slot)
+                + " already holds a card (remove it first)";
         }
         return "ok";
     }
     return "error unknown request (insert KIND [SLOT] | remove [SLOT] | status)";
 }
 
-void serveControl(const std::string& path, int signalFd, std::vector<std::unique_ptr<VpcdSlot>>& slots)
+void serveControl(
+    const std::string& path, int signalFd, std::vector<std::unique_ptr<VpcdSlot>>& slots)
 {
     const sockaddr_un address = unixAddress(path);
     const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (listener < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
-    struct stat existing {};
-    if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) unlink(path.c_str()); // a stale run's
-    if (bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 || listen(listener, 8) != 0) {
+    struct stat existing {
+    };
+    if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode))
+        unlink(path.c_str()); // a stale run's
+    if (bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0
+        || listen(listener, 8) != 0) {
         const std::string why = std::strerror(errno);
         close(listener);
         throw std::runtime_error("cannot listen on " + path + ": " + why);
@@ -89,8 +100,9 @@ void serveControl(const std::string& path, int signalFd, std::vector<std::unique
 
     std::vector<Client> clients;
     for (;;) {
-        std::vector<pollfd> fds {{signalFd, POLLIN, 0}, {listener, POLLIN, 0}};
-        for (const auto& client : clients) fds.push_back({client.fd, POLLIN, 0});
+        std::vector<pollfd> fds { { signalFd, POLLIN, 0 }, { listener, POLLIN, 0 } };
+        for (const auto& client : clients)
+            fds.push_back({ client.fd, POLLIN, 0 });
         if (poll(fds.data(), fds.size(), -1) < 0) {
             if (errno == EINTR) continue;
             break;
@@ -99,7 +111,7 @@ void serveControl(const std::string& path, int signalFd, std::vector<std::unique
         const std::size_t polled = clients.size(); // a client accepted below has no pollfd yet
         if (fds[1].revents & POLLIN) {
             const int fd = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd >= 0) clients.push_back({fd, {}});
+            if (fd >= 0) clients.push_back({ fd, {} });
         }
         for (std::size_t i = 0; i < polled; ++i) {
             if ((fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
@@ -126,7 +138,8 @@ void serveControl(const std::string& path, int signalFd, std::vector<std::unique
         }
         std::erase_if(clients, [](const Client& c) { return c.fd < 0; });
     }
-    for (const auto& client : clients) close(client.fd);
+    for (const auto& client : clients)
+        close(client.fd);
     close(listener);
     unlink(path.c_str());
 }
@@ -144,7 +157,8 @@ std::string askControl(const std::string& path, const std::string& line)
     send(fd, request.data(), request.size(), MSG_NOSIGNAL);
     std::string reply;
     char c = 0;
-    while (recv(fd, &c, 1, 0) == 1 && c != '\n') reply.push_back(c);
+    while (recv(fd, &c, 1, 0) == 1 && c != '\n')
+        reply.push_back(c);
     close(fd);
     return reply;
 }

@@ -1,4 +1,5 @@
-// The simulator's control protocol (contract 1): one text line in, one line out, over a Unix stream socket.
+// The simulator's control protocol (contract 1): one text line in, one line out, over a Unix stream
+// socket.
 #pragma once
 
 #include "vpcd_slot.hpp"
@@ -16,7 +17,8 @@ namespace shensu::cardsim
 std::string handleControlLine(std::string_view line, std::vector<std::unique_ptr<VpcdSlot>>& slots);
 
 // Serves the control socket at `path` until SIGTERM or SIGINT arrives on `signalFd`.
-void serveControl(const std::string& path, int signalFd, std::vector<std::unique_ptr<VpcdSlot>>& slots);
+void serveControl(
+    const std::string& path, int signalFd, std::vector<std::unique_ptr<VpcdSlot>>& slots);
 
 // Connects to a control socket, sends one line, returns the reply line (without newline).
 // Throws std::runtime_error when the socket cannot be reached.

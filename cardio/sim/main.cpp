@@ -1,24 +1,27 @@
-// shensu-cardsim: simulated smart cards on vpcd's virtual readers, driven over a control socket (contract 1).
+// shensu-cardsim: simulated smart cards on vpcd's virtual readers, driven over a control socket
+// (contract 1).
 #include "apdu_log.hpp"
 #include "control.hpp"
 #include "vpcd_slot.hpp"
 #include "wait_ready.hpp"
-
-#include <sys/signalfd.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include <sys/signalfd.h>
+#include <unistd.h>
+
 namespace
 {
-constexpr std::size_t SLOT_COUNT = 2; // Debian's vpcd: one reader.conf entry = 2 slots (PORT, PORT+1)
+constexpr std::size_t SLOT_COUNT
+    = 2; // Debian's vpcd: one reader.conf entry = 2 slots (PORT, PORT+1)
 
 int usage()
 {
-    std::cerr << "usage: shensu-cardsim --vpcd-port PORT --control SOCKPATH --log LOGPATH [--card KIND[@SLOT]]...\n"
+    std::cerr << "usage: shensu-cardsim --vpcd-port PORT --control SOCKPATH --log LOGPATH [--card "
+                 "KIND[@SLOT]]...\n"
                  "       shensu-cardsim --wait-ready --control SOCKPATH [--timeout-ms MS]\n"
                  "kinds: health, unknown, health-garbled, health-pulled\n";
     return 2;
@@ -40,13 +43,20 @@ int main(int argc, char** argv)
                 if (i + 1 >= argc) throw std::invalid_argument(arg + " needs a value");
                 return argv[++i];
             };
-            if (arg == "--vpcd-port") port = std::stol(value());
-            else if (arg == "--control") control = value();
-            else if (arg == "--log") logPath = value();
-            else if (arg == "--card") cards.push_back(value());
-            else if (arg == "--wait-ready") waitMode = true;
-            else if (arg == "--timeout-ms") timeoutMs = std::stol(value());
-            else throw std::invalid_argument("unknown argument " + arg);
+            if (arg == "--vpcd-port")
+                port = std::stol(value());
+            else if (arg == "--control")
+                control = value();
+            else if (arg == "--log")
+                logPath = value();
+            else if (arg == "--card")
+                cards.push_back(value());
+            else if (arg == "--wait-ready")
+                waitMode = true;
+            else if (arg == "--timeout-ms")
+                timeoutMs = std::stol(value());
+            else
+                throw std::invalid_argument("unknown argument " + arg);
         }
     } catch (const std::exception& error) {
         std::cerr << "shensu-cardsim: " << error.what() << "\n";
@@ -75,12 +85,13 @@ int main(int argc, char** argv)
         ApduLog log(logPath);
         std::vector<std::unique_ptr<VpcdSlot>> slots;
         for (std::size_t i = 0; i < SLOT_COUNT; ++i) {
-            slots.push_back(std::make_unique<VpcdSlot>(static_cast<int>(i), static_cast<std::uint16_t>(port + static_cast<long>(i)), log));
+            slots.push_back(std::make_unique<VpcdSlot>(
+                static_cast<int>(i), static_cast<std::uint16_t>(port + static_cast<long>(i)), log));
         }
         for (const auto& card : cards) {
             const auto at = card.find('@');
-            const std::string request =
-                "insert " + card.substr(0, at) + (at == std::string::npos ? "" : " " + card.substr(at + 1));
+            const std::string request = "insert " + card.substr(0, at)
+                + (at == std::string::npos ? "" : " " + card.substr(at + 1));
             const std::string reply = handleControlLine(request, slots);
             if (reply != "ok") {
                 std::cerr << "shensu-cardsim: --card " << card << ": " << reply << "\n";

@@ -19,14 +19,17 @@ class SimCard
 public:
     virtual ~SimCard() = default;
     virtual Bytes atr() const = 0;
-    // The response APDU (data || SW1 SW2); std::nullopt = the card leaves the reader instead of answering.
+    // The response APDU (data || SW1 SW2); std::nullopt = the card leaves the reader instead of
+    // answering.
     virtual std::optional<Bytes> answer(const Bytes& command) = 0;
-    // Power off/on or warm reset: volatile state (current selection, PIN verified) is lost; counters stay.
-    virtual void reset() {}
+    // Power off/on or warm reset: volatile state (current selection, PIN verified) is lost;
+    // counters stay.
+    virtual void reset() { }
 };
 
 // The card kinds the simulator knows (contract 1); nullptr for an unknown kind.
-// To add a card (e.g. the PIV citizen card): one SimCard subclass in its own file and one line in makeCard().
+// To add a card (e.g. the PIV citizen card): one SimCard subclass in its own file and one line in
+// makeCard().
 std::unique_ptr<SimCard> makeCard(std::string_view kind);
 
 } // namespace shensu::cardsim

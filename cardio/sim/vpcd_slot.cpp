@@ -1,6 +1,10 @@
-// vpcd's wire protocol over TCP: 2-byte big-endian length + payload; a 1-byte payload is a control byte
-// (0 power off, 1 power on, 2 reset, 4 get ATR — only get ATR is answered), anything longer is a command APDU.
+// vpcd's wire protocol over TCP: 2-byte big-endian length + payload; a 1-byte payload is a control
+// byte (0 power off, 1 power on, 2 reset, 4 get ATR — only get ATR is answered), anything longer is
+// a command APDU.
 #include "vpcd_slot.hpp"
+
+#include <cerrno>
+#include <chrono>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -8,56 +12,56 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <chrono>
-
 namespace shensu::cardsim
 {
 
 namespace
 {
-constexpr auto CONNECT_RETRY = std::chrono::milliseconds(50);
+    constexpr auto CONNECT_RETRY = std::chrono::milliseconds(50);
 
-// Debian's vpcd sends length and payload in two send()s; without a quick ACK before every recv, Nagle and
-// delayed ACK cost ~44 ms per APDU (ARCHITECTURE §7).
-bool recvAll(int fd, std::uint8_t* buffer, std::size_t size)
-{
-    std::size_t done = 0;
-    while (done < size) {
-        const int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
-        const ssize_t n = recv(fd, buffer + done, size - done, 0);
-        if (n == 0) return false;
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
+    // Debian's vpcd sends length and payload in two send()s; without a quick ACK before every recv,
+    // Nagle and delayed ACK cost ~44 ms per APDU (ARCHITECTURE §7).
+    bool recvAll(int fd, std::uint8_t* buffer, std::size_t size)
+    {
+        std::size_t done = 0;
+        while (done < size) {
+            const int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+            const ssize_t n = recv(fd, buffer + done, size - done, 0);
+            if (n == 0) return false;
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return false;
+            }
+            done += static_cast<std::size_t>(n);
         }
-        done += static_cast<std::size_t>(n);
+        return true;
     }
-    return true;
-}
 
-bool sendMessage(int fd, const Bytes& payload)
-{
-    Bytes frame {static_cast<std::uint8_t>(payload.size() >> 8), static_cast<std::uint8_t>(payload.size() & 0xFF)};
-    frame.insert(frame.end(), payload.begin(), payload.end());
-    std::size_t done = 0;
-    while (done < frame.size()) {
-        const ssize_t n = send(fd, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return false;
+    bool sendMessage(int fd, const Bytes& payload)
+    {
+        Bytes frame { static_cast<std::uint8_t>(payload.size() >> 8),
+            static_cast<std::uint8_t>(payload.size() & 0xFF) };
+        frame.insert(frame.end(), payload.begin(), payload.end());
+        std::size_t done = 0;
+        while (done < frame.size()) {
+            const ssize_t n = send(fd, frame.data() + done, frame.size() - done, MSG_NOSIGNAL);
+            if (n < 0) {
+                if (errno == EINTR) continue;
+                return false;
+            }
+            done += static_cast<std::size_t>(n);
         }
-        done += static_cast<std::size_t>(n);
+        return true;
     }
-    return true;
-}
 } // namespace
 
-VpcdSlot::VpcdSlot(int index, std::uint16_t port, ApduLog& log) :
-    index_(index), port_(port), log_(log), thread_([this] { run(); })
-{
-}
+VpcdSlot::VpcdSlot(int index, std::uint16_t port, ApduLog& log)
+    : index_(index)
+    , port_(port)
+    , log_(log)
+    , thread_([this] { run(); })
+{ }
 
 VpcdSlot::~VpcdSlot()
 {
@@ -105,7 +109,8 @@ int VpcdSlot::connectToVpcd(std::uint64_t generation)
     for (;;) {
         const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0) return -1;
-        // vpcd only listens once pcscd has loaded the driver: retry until it does (or the card is taken away).
+        // vpcd only listens once pcscd has loaded the driver: retry until it does (or the card is
+        // taken away).
         if (connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0) {
             const int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -113,7 +118,8 @@ int VpcdSlot::connectToVpcd(std::uint64_t generation)
         }
         close(fd);
         std::unique_lock lock(mutex_);
-        if (changed_.wait_for(lock, CONNECT_RETRY, [&] { return stopping_ || generation_ != generation; })) {
+        if (changed_.wait_for(
+                lock, CONNECT_RETRY, [&] { return stopping_ || generation_ != generation; })) {
             return -1;
         }
     }
@@ -172,7 +178,8 @@ bool VpcdSlot::serve(int fd, SimCard& card)
             case 0x04: // get ATR: the only control message with an answer
                 if (!sendMessage(fd, card.atr())) return false;
                 break;
-            default: break;
+            default:
+                break;
             }
             continue;
         }

@@ -1,4 +1,5 @@
-// One vpcd slot: a thread that, while a card is inserted, holds a TCP connection to vpcd and answers it.
+// One vpcd slot: a thread that, while a card is inserted, holds a TCP connection to vpcd and
+// answers it.
 #pragma once
 
 #include "apdu_log.hpp"
@@ -43,7 +44,8 @@ private:
     std::condition_variable changed_;
     std::shared_ptr<SimCard> card_;
     std::string kind_ = "empty";
-    std::uint64_t generation_ = 0; // bumped on every insert/remove so the thread notices a stale connection
+    std::uint64_t generation_
+        = 0; // bumped on every insert/remove so the thread notices a stale connection
     bool stopping_ = false;
     int socket_ = -1;
     std::thread thread_;

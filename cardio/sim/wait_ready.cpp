@@ -1,4 +1,5 @@
-// Waiting for the virtual readers: control-socket status + reader-monitor events, no polling of pcscd.
+// Waiting for the virtual readers: control-socket status + reader-monitor events, no polling of
+// pcscd.
 #include "wait_ready.hpp"
 
 #include "cardio/reader_monitor.hpp"
@@ -67,8 +68,9 @@ int waitReady(const std::string& control, std::chrono::milliseconds timeout)
         return true;
     });
     if (!ready) {
-        std::cerr << "shensu-cardsim --wait-ready: pcscd shows " << readers.size() << " of " << wantReaders.size()
-                  << " readers and " << cards.size() << " of " << wantCards.size() << " cards\n";
+        std::cerr << "shensu-cardsim --wait-ready: pcscd shows " << readers.size() << " of "
+                  << wantReaders.size() << " readers and " << cards.size() << " of "
+                  << wantCards.size() << " cards\n";
         return 1;
     }
     return 0;

@@ -12,7 +12,7 @@ Bytes CommandApdu::encode() const
 {
     if (data.size() > 255) throw std::length_error("APDU data longer than 255 bytes (short APDU)");
     if (le && *le > 256) throw std::length_error("APDU Le above 256 (short APDU)");
-    Bytes out {cla, ins, p1, p2};
+    Bytes out { cla, ins, p1, p2 };
     if (!data.empty()) {
         out.push_back(static_cast<std::uint8_t>(data.size()));
         out.insert(out.end(), data.begin(), data.end());
@@ -26,7 +26,7 @@ ResponseApdu ResponseApdu::parse(const Bytes& raw)
 {
     if (raw.size() < 2) {
         throw CardError(CardErrorCode::UNEXPECTED_RESPONSE,
-                        "response of " + std::to_string(raw.size()) + " bytes has no status word");
+            "response of " + std::to_string(raw.size()) + " bytes has no status word");
     }
     ResponseApdu r;
     r.data.assign(raw.begin(), raw.end() - 2);

@@ -9,7 +9,8 @@ namespace shensu::cardio::detail
 {
 
 // Converts Big5 text (Taiwan's HKSCS superset first, then Microsoft's CP950) to UTF-8;
-// std::nullopt when the bytes are not valid Big5 in either; CardError(INTERNAL) when iconv has neither.
+// std::nullopt when the bytes are not valid Big5 in either; CardError(INTERNAL) when iconv has
+// neither.
 std::optional<std::string> big5ToUtf8(std::string_view big5);
 
 } // namespace shensu::cardio::detail

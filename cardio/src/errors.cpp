@@ -7,24 +7,36 @@ namespace shensu::cardio
 const char* toString(CardErrorCode code) noexcept
 {
     switch (code) {
-    case CardErrorCode::SERVICE_UNAVAILABLE: return "SERVICE_UNAVAILABLE";
-    case CardErrorCode::NO_READERS: return "NO_READERS";
-    case CardErrorCode::NO_CARD: return "NO_CARD";
-    case CardErrorCode::CARD_REMOVED: return "CARD_REMOVED";
-    case CardErrorCode::CARD_RESET: return "CARD_RESET";
-    case CardErrorCode::COMMUNICATION_FAILED: return "COMMUNICATION_FAILED";
-    case CardErrorCode::UNEXPECTED_RESPONSE: return "UNEXPECTED_RESPONSE";
-    case CardErrorCode::REFUSED: return "REFUSED";
-    case CardErrorCode::UNSUPPORTED_CARD: return "UNSUPPORTED_CARD";
-    case CardErrorCode::CANCELLED: return "CANCELLED";
-    case CardErrorCode::INTERNAL: return "INTERNAL";
+    case CardErrorCode::SERVICE_UNAVAILABLE:
+        return "SERVICE_UNAVAILABLE";
+    case CardErrorCode::NO_READERS:
+        return "NO_READERS";
+    case CardErrorCode::NO_CARD:
+        return "NO_CARD";
+    case CardErrorCode::CARD_REMOVED:
+        return "CARD_REMOVED";
+    case CardErrorCode::CARD_RESET:
+        return "CARD_RESET";
+    case CardErrorCode::COMMUNICATION_FAILED:
+        return "COMMUNICATION_FAILED";
+    case CardErrorCode::UNEXPECTED_RESPONSE:
+        return "UNEXPECTED_RESPONSE";
+    case CardErrorCode::REFUSED:
+        return "REFUSED";
+    case CardErrorCode::UNSUPPORTED_CARD:
+        return "UNSUPPORTED_CARD";
+    case CardErrorCode::CANCELLED:
+        return "CANCELLED";
+    case CardErrorCode::INTERNAL:
+        return "INTERNAL";
     }
     return "?";
 }
 
-CardError::CardError(CardErrorCode code, const std::string& what, long pcscCode) :
-    std::runtime_error(std::string(toString(code)) + ": " + what), code_(code), pcscCode_(pcscCode)
-{
-}
+CardError::CardError(CardErrorCode code, const std::string& what, long pcscCode)
+    : std::runtime_error(std::string(toString(code)) + ": " + what)
+    , code_(code)
+    , pcscCode_(pcscCode)
+{ }
 
 } // namespace shensu::cardio

@@ -13,49 +13,65 @@ namespace shensu::cardio
 namespace detail
 {
 
-namespace
-{
-struct PcscCodeRow {
-    LONG rv;
-    CardErrorCode code;
-};
+    namespace
+    {
+        struct PcscCodeRow {
+            LONG rv;
+            CardErrorCode code;
+        };
 
-// Status → outcome as data. Anything not listed is INTERNAL (a bug or a broken environment).
-constexpr std::array PCSC_CODES {
-    PcscCodeRow {static_cast<LONG>(SCARD_E_NO_SERVICE), CardErrorCode::SERVICE_UNAVAILABLE},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_SERVICE_STOPPED), CardErrorCode::SERVICE_UNAVAILABLE},
-    // pcsc-lite returns SCARD_F_COMM_ERROR ("RPC transport error") when its socket to pcscd breaks: pcscd died.
-    PcscCodeRow {static_cast<LONG>(SCARD_F_COMM_ERROR), CardErrorCode::SERVICE_UNAVAILABLE},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_NO_READERS_AVAILABLE), CardErrorCode::NO_READERS},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_UNKNOWN_READER), CardErrorCode::NO_READERS},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_READER_UNAVAILABLE), CardErrorCode::NO_READERS},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_NO_SMARTCARD), CardErrorCode::NO_CARD},
-    PcscCodeRow {static_cast<LONG>(SCARD_W_REMOVED_CARD), CardErrorCode::CARD_REMOVED},
-    PcscCodeRow {static_cast<LONG>(SCARD_W_RESET_CARD), CardErrorCode::CARD_RESET},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_CANCELLED), CardErrorCode::CANCELLED},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_COMM_DATA_LOST), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_NOT_TRANSACTED), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_W_UNRESPONSIVE_CARD), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_W_UNPOWERED_CARD), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_PROTO_MISMATCH), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_TIMEOUT), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_SHARING_VIOLATION), CardErrorCode::COMMUNICATION_FAILED},
-    PcscCodeRow {static_cast<LONG>(SCARD_W_UNSUPPORTED_CARD), CardErrorCode::UNSUPPORTED_CARD},
-    PcscCodeRow {static_cast<LONG>(SCARD_E_CARD_UNSUPPORTED), CardErrorCode::UNSUPPORTED_CARD},
-};
-} // namespace
+        // Status → outcome as data. Anything not listed is INTERNAL (a bug or a broken
+        // environment).
+        constexpr std::array PCSC_CODES {
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_NO_SERVICE), CardErrorCode::SERVICE_UNAVAILABLE },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_SERVICE_STOPPED), CardErrorCode::SERVICE_UNAVAILABLE },
+            // pcsc-lite returns SCARD_F_COMM_ERROR ("RPC transport error") when its socket to pcscd
+            // breaks: pcscd died.
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_F_COMM_ERROR), CardErrorCode::SERVICE_UNAVAILABLE },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_NO_READERS_AVAILABLE), CardErrorCode::NO_READERS },
+            PcscCodeRow { static_cast<LONG>(SCARD_E_UNKNOWN_READER), CardErrorCode::NO_READERS },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_READER_UNAVAILABLE), CardErrorCode::NO_READERS },
+            PcscCodeRow { static_cast<LONG>(SCARD_E_NO_SMARTCARD), CardErrorCode::NO_CARD },
+            PcscCodeRow { static_cast<LONG>(SCARD_W_REMOVED_CARD), CardErrorCode::CARD_REMOVED },
+            PcscCodeRow { static_cast<LONG>(SCARD_W_RESET_CARD), CardErrorCode::CARD_RESET },
+            PcscCodeRow { static_cast<LONG>(SCARD_E_CANCELLED), CardErrorCode::CANCELLED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_COMM_DATA_LOST), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_NOT_TRANSACTED), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_W_UNRESPONSIVE_CARD), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_W_UNPOWERED_CARD), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_PROTO_MISMATCH), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow { static_cast<LONG>(SCARD_E_TIMEOUT), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_SHARING_VIOLATION), CardErrorCode::COMMUNICATION_FAILED },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_W_UNSUPPORTED_CARD), CardErrorCode::UNSUPPORTED_CARD },
+            PcscCodeRow {
+                static_cast<LONG>(SCARD_E_CARD_UNSUPPORTED), CardErrorCode::UNSUPPORTED_CARD },
+        };
+    } // namespace
 
-CardErrorCode cardErrorCodeFor(LONG rv) noexcept
-{
-    const auto* row = std::find_if(PCSC_CODES.begin(), PCSC_CODES.end(),
-                                   [rv](const PcscCodeRow& r) { return r.rv == rv; });
-    return row == PCSC_CODES.end() ? CardErrorCode::INTERNAL : row->code;
-}
+    CardErrorCode cardErrorCodeFor(LONG rv) noexcept
+    {
+        const auto* row = std::find_if(PCSC_CODES.begin(), PCSC_CODES.end(),
+            [rv](const PcscCodeRow& r) { return r.rv == rv; });
+        return row == PCSC_CODES.end() ? CardErrorCode::INTERNAL : row->code;
+    }
 
-void throwPcscError(const char* function, LONG rv)
-{
-    throw CardError(cardErrorCodeFor(rv), std::string(function) + " failed: " + pcsc_stringify_error(rv), rv);
-}
+    void throwPcscError(const char* function, LONG rv)
+    {
+        throw CardError(cardErrorCodeFor(rv),
+            std::string(function) + " failed: " + pcsc_stringify_error(rv), rv);
+    }
 
 } // namespace detail
 
@@ -65,9 +81,11 @@ struct Context::Impl {
     SCARDCONTEXT handle = 0;
 };
 
-Context::Context() : impl_(std::make_unique<Impl>())
+Context::Context()
+    : impl_(std::make_unique<Impl>())
 {
-    SHENSU_PCSC(SCardEstablishContext, DWORD {SCARD_SCOPE_SYSTEM}, nullptr, nullptr, &impl_->handle);
+    SHENSU_PCSC(
+        SCardEstablishContext, DWORD { SCARD_SCOPE_SYSTEM }, nullptr, nullptr, &impl_->handle);
 }
 
 Context::~Context()
@@ -102,11 +120,12 @@ struct CardConnection::Impl {
     Bytes atr;
 };
 
-CardConnection::CardConnection(Context& context, const std::string& reader) : impl_(std::make_unique<Impl>())
+CardConnection::CardConnection(Context& context, const std::string& reader)
+    : impl_(std::make_unique<Impl>())
 {
     impl_->reader = reader;
-    SHENSU_PCSC(SCardConnect, context.impl().handle, reader.c_str(), DWORD {SCARD_SHARE_SHARED},
-                DWORD {SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1}, &impl_->handle, &impl_->protocol);
+    SHENSU_PCSC(SCardConnect, context.impl().handle, reader.c_str(), DWORD { SCARD_SHARE_SHARED },
+        DWORD { SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1 }, &impl_->handle, &impl_->protocol);
     try {
         std::array<BYTE, MAX_ATR_SIZE> atr {};
         DWORD atrLength = atr.size();
@@ -114,7 +133,8 @@ CardConnection::CardConnection(Context& context, const std::string& reader) : im
         DWORD protocol = 0;
         DWORD nameLength = 0;
         // Reader name not wanted: pcsc-lite accepts a null buffer with a zero length.
-        SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(), &atrLength);
+        SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(),
+            &atrLength);
         impl_->atr.assign(atr.begin(), atr.begin() + static_cast<std::ptrdiff_t>(atrLength));
     } catch (...) {
         SCardDisconnect(impl_->handle, SCARD_LEAVE_CARD);
@@ -139,28 +159,32 @@ const std::string& CardConnection::reader() const noexcept
 
 void CardConnection::noStatusWord(unsigned long length) const
 {
-    // A reader that "succeeds" with no status word lost the card mid-command (vpcd does this when the card's
-    // socket closes). Ask the reader whether the card is still there before blaming the card's answer.
+    // A reader that "succeeds" with no status word lost the card mid-command (vpcd does this when
+    // the card's socket closes). Ask the reader whether the card is still there before blaming the
+    // card's answer.
     std::array<BYTE, MAX_ATR_SIZE> atr {};
     DWORD atrLength = atr.size();
     DWORD state = 0;
     DWORD protocol = 0;
     DWORD nameLength = 0;
-    SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(), &atrLength);
-    if ((state & SCARD_PRESENT) == 0) throw CardError(CardErrorCode::CARD_REMOVED, "card left during SCardTransmit");
+    SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(),
+        &atrLength);
+    if ((state & SCARD_PRESENT) == 0)
+        throw CardError(CardErrorCode::CARD_REMOVED, "card left during SCardTransmit");
     throw CardError(CardErrorCode::COMMUNICATION_FAILED,
-                    "reader returned " + std::to_string(length) + " bytes without a status word");
+        "reader returned " + std::to_string(length) + " bytes without a status word");
 }
 
 ResponseApdu CardConnection::transmit(const CommandApdu& command)
 {
-    const SCARD_IO_REQUEST* pci = impl_->protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
+    const SCARD_IO_REQUEST* pci
+        = impl_->protocol == SCARD_PROTOCOL_T0 ? SCARD_PCI_T0 : SCARD_PCI_T1;
     const RawExchange exchange = [this, pci](const Bytes& raw) {
         // 256 data bytes + SW1 SW2 is the most a short APDU can bring back.
         Bytes response(258);
         DWORD length = static_cast<DWORD>(response.size());
-        SHENSU_PCSC(SCardTransmit, impl_->handle, pci, raw.data(), static_cast<DWORD>(raw.size()), nullptr,
-                    response.data(), &length);
+        SHENSU_PCSC(SCardTransmit, impl_->handle, pci, raw.data(), static_cast<DWORD>(raw.size()),
+            nullptr, response.data(), &length);
         response.resize(length);
         if (length < 2) noStatusWord(length);
         return response;

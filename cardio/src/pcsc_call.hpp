@@ -1,11 +1,12 @@
-// The one choke point for PC/SC return codes: every SCard* call goes through pcscCall, which throws CardError.
+// The one choke point for PC/SC return codes: every SCard* call goes through pcscCall, which throws
+// CardError.
 #pragma once
 
 #include "cardio/errors.hpp"
 
-#include <winscard.h>
-
 #include <string>
+
+#include <winscard.h>
 
 namespace shensu::cardio::detail
 {
@@ -16,8 +17,7 @@ CardErrorCode cardErrorCodeFor(LONG rv) noexcept;
 [[noreturn]] void throwPcscError(const char* function, LONG rv);
 
 // Calls fn(args...); throws CardError for anything but SCARD_S_SUCCESS.
-template <typename Fn, typename... Args>
-void pcscCall(const char* name, Fn fn, Args&&... args)
+template<typename Fn, typename... Args> void pcscCall(const char* name, Fn fn, Args&&... args)
 {
     const LONG rv = fn(std::forward<Args>(args)...);
     if (rv != SCARD_S_SUCCESS) throwPcscError(name, rv);

@@ -21,11 +21,17 @@ ResponseApdu transmitFollowingStatus(const RawExchange& exchange, const CommandA
     int rounds = 0;
     while (response.sw1 == 0x61) {
         if (++rounds > MAX_GET_RESPONSES) {
-            throw CardError(CardErrorCode::UNEXPECTED_RESPONSE, "card keeps answering 61xx to GET RESPONSE");
+            throw CardError(
+                CardErrorCode::UNEXPECTED_RESPONSE, "card keeps answering 61xx to GET RESPONSE");
         }
-        const CommandApdu getResponse {
-            .cla = static_cast<std::uint8_t>(command.cla & 0x03), // keep the logical channel, drop chaining/SM bits
-            .ins = 0xC0, .p1 = 0x00, .p2 = 0x00, .data = {}, .le = response.sw2};
+        const CommandApdu getResponse { .cla
+            = static_cast<std::uint8_t>(
+                command.cla & 0x03), // keep the logical channel, drop chaining/SM bits
+            .ins = 0xC0,
+            .p1 = 0x00,
+            .p2 = 0x00,
+            .data = {},
+            .le = response.sw2 };
         response = ResponseApdu::parse(exchange(getResponse.encode()));
         collected.insert(collected.end(), response.data.begin(), response.data.end());
     }

@@ -10,7 +10,8 @@ using shensu::cardio::test::ScriptedCard;
 
 namespace
 {
-// The synthetic card of contract 1: 000012345678, 林測試 (Big5 AA4C B4FA B8D5), Z100000001, 0790101, M, 1100315.
+// The synthetic card of contract 1: 000012345678, 林測試 (Big5 AA4C B4FA B8D5), Z100000001,
+// 0790101, M, 1100315.
 Bytes goodRecord()
 {
     auto ascii = [](Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); };
@@ -47,22 +48,23 @@ const std::string SELECT_NHI = "00 A4 04 00 10 D1 58 00 00 01 00 00 00 00 00 00 
 const std::string GET_BASIC_DATA = "00 CA 11 00 02 00 00";
 } // namespace
 
-TEST_CASE("a good record gives the card number, the Big5 name in UTF-8, the ID, dates and sex", "[health]")
+TEST_CASE("a good record gives the card number, the Big5 name in UTF-8, the ID, dates and sex",
+    "[health]")
 {
     const HealthCardData data = parseHealthCardBasicData(goodRecord());
     CHECK(data.cardNumber == "000012345678");
     CHECK(data.name == "林測試");
     CHECK(data.idNumber == "Z100000001");
-    CHECK(data.birthDate == RocDate {79, 1, 1});
+    CHECK(data.birthDate == RocDate { 79, 1, 1 });
     CHECK(data.birthDate.gregorianYear() == 1990);
     CHECK(data.sex == 'M');
-    CHECK(data.issueDate == RocDate {110, 3, 15});
+    CHECK(data.issueDate == RocDate { 110, 3, 15 });
 }
 
 TEST_CASE("a name padded with spaces instead of NULs reads the same", "[health]")
 {
     Bytes record = goodRecord();
-    std::fill(record.begin() + 18, record.begin() + 32, std::uint8_t {' '});
+    std::fill(record.begin() + 18, record.begin() + 32, std::uint8_t { ' ' });
     CHECK(parseHealthCardBasicData(record).name == "林測試");
 }
 
@@ -84,12 +86,17 @@ TEST_CASE("garbled bytes in the card number are refused", "[health]")
 
 TEST_CASE("ROC dates that are not calendar dates are refused", "[health]")
 {
-    CHECK(errorOf(with(goodRecord(), 42, "0791301")) == CardErrorCode::UNEXPECTED_RESPONSE); // month 13
-    CHECK(errorOf(with(goodRecord(), 42, "0790100")) == CardErrorCode::UNEXPECTED_RESPONSE); // day 0
-    CHECK(errorOf(with(goodRecord(), 42, "1120229")) == CardErrorCode::UNEXPECTED_RESPONSE); // 2023 is no leap year
+    CHECK(errorOf(with(goodRecord(), 42, "0791301"))
+        == CardErrorCode::UNEXPECTED_RESPONSE); // month 13
+    CHECK(
+        errorOf(with(goodRecord(), 42, "0790100")) == CardErrorCode::UNEXPECTED_RESPONSE); // day 0
+    CHECK(errorOf(with(goodRecord(), 42, "1120229"))
+        == CardErrorCode::UNEXPECTED_RESPONSE); // 2023 is no leap year
     CHECK(errorOf(with(goodRecord(), 50, "11003 5")) == CardErrorCode::UNEXPECTED_RESPONSE);
-    CHECK(errorOf(with(goodRecord(), 50, "0000315")) == CardErrorCode::UNEXPECTED_RESPONSE); // ROC year 0
-    CHECK(parseHealthCardBasicData(with(goodRecord(), 42, "1090229")).birthDate == RocDate {109, 2, 29}); // 2020
+    CHECK(errorOf(with(goodRecord(), 50, "0000315"))
+        == CardErrorCode::UNEXPECTED_RESPONSE); // ROC year 0
+    CHECK(parseHealthCardBasicData(with(goodRecord(), 42, "1090229")).birthDate
+        == RocDate { 109, 2, 29 }); // 2020
 }
 
 TEST_CASE("a sex byte other than M or F is refused", "[health]")
@@ -129,14 +136,15 @@ TEST_CASE("error messages never carry the card's data", "[health]")
 
 TEST_CASE("readHealthCard selects the NHI application, then asks for the basic data", "[health]")
 {
-    ScriptedCard card({{SELECT_NHI, "90 00"}, {GET_BASIC_DATA, toHex(goodRecord()) + " 90 00"}});
+    ScriptedCard card(
+        { { SELECT_NHI, "90 00" }, { GET_BASIC_DATA, toHex(goodRecord()) + " 90 00" } });
     CHECK(readHealthCard(card).idNumber == "Z100000001");
     CHECK(card.finished());
 }
 
 TEST_CASE("a card that refuses the NHI SELECT is never asked for data", "[health]")
 {
-    ScriptedCard card(std::vector<shensu::cardio::test::ScriptStep> {{SELECT_NHI, "6A 82"}});
+    ScriptedCard card(std::vector<shensu::cardio::test::ScriptStep> { { SELECT_NHI, "6A 82" } });
     try {
         readHealthCard(card);
         FAIL("accepted");
@@ -148,7 +156,7 @@ TEST_CASE("a card that refuses the NHI SELECT is never asked for data", "[health
 
 TEST_CASE("a refused basic-data GET DATA is a refusal, not a parse error", "[health]")
 {
-    ScriptedCard card({{SELECT_NHI, "90 00"}, {GET_BASIC_DATA, "69 82"}});
+    ScriptedCard card({ { SELECT_NHI, "90 00" }, { GET_BASIC_DATA, "69 82" } });
     try {
         readHealthCard(card);
         FAIL("accepted");
@@ -160,9 +168,8 @@ TEST_CASE("a refused basic-data GET DATA is a refusal, not a parse error", "[hea
 TEST_CASE("a basic record delivered through 61xx is reassembled before parsing", "[health]")
 {
     const std::string record = toHex(goodRecord());
-    ScriptedCard card({{SELECT_NHI, "61 00"},
-                       {"00 C0 00 00 00", "90 00"},
-                       {GET_BASIC_DATA, record.substr(0, 30 * 3) + "61 1B"},
-                       {"00 C0 00 00 1B", record.substr(30 * 3) + " 90 00"}});
+    ScriptedCard card({ { SELECT_NHI, "61 00" }, { "00 C0 00 00 00", "90 00" },
+        { GET_BASIC_DATA, record.substr(0, 30 * 3) + "61 1B" },
+        { "00 C0 00 00 1B", record.substr(30 * 3) + " 90 00" } });
     CHECK(readHealthCard(card).name == "林測試");
 }

@@ -1,10 +1,10 @@
-// A card that answers from a script of (expected command, raw response) pairs — the libpcsc-mock idea, without PC/SC.
+// A card that answers from a script of (expected command, raw response) pairs — the libpcsc-mock
+// idea, without PC/SC.
 #pragma once
 
 #include "cardio/transport.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,7 +21,9 @@ struct ScriptStep {
 class ScriptedCard : public CardTransport
 {
 public:
-    explicit ScriptedCard(std::vector<ScriptStep> script) : script_(std::move(script)) {}
+    explicit ScriptedCard(std::vector<ScriptStep> script)
+        : script_(std::move(script))
+    { }
 
     // The raw exchange: checks the command against the script, answers the scripted bytes.
     Bytes exchange(const Bytes& command)

@@ -1,28 +1,29 @@
 // Helpers for tests that run under scripts/with-virtual-reader.
 #include "virtual_reader.hpp"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace shensu::cardio::test
 {
 
 namespace
 {
-std::string requireEnv(const char* name)
-{
-    const char* value = std::getenv(name);
-    if (value == nullptr || *value == '\0') {
-        throw std::runtime_error(std::string(name) + " is not set: run this under scripts/with-virtual-reader");
+    std::string requireEnv(const char* name)
+    {
+        const char* value = std::getenv(name);
+        if (value == nullptr || *value == '\0') {
+            throw std::runtime_error(
+                std::string(name) + " is not set: run this under scripts/with-virtual-reader");
+        }
+        return value;
     }
-    return value;
-}
 } // namespace
 
 std::string askSimulator(const std::string& request)
@@ -40,7 +41,8 @@ std::string askSimulator(const std::string& request)
     send(fd, line.data(), line.size(), MSG_NOSIGNAL);
     std::string reply;
     char c = 0;
-    while (recv(fd, &c, 1, 0) == 1 && c != '\n') reply.push_back(c);
+    while (recv(fd, &c, 1, 0) == 1 && c != '\n')
+        reply.push_back(c);
     close(fd);
     return reply;
 }
@@ -49,7 +51,8 @@ std::vector<std::string> apduLog()
 {
     std::ifstream in(requireEnv("SHENSU_CARDSIM_LOG"));
     std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
     return lines;
 }
 
@@ -61,7 +64,7 @@ void EventRecorder::operator()(const ReaderEvent& event)
 }
 
 int EventRecorder::waitFor(const std::function<bool(const ReaderEvent&)>& match, std::size_t from,
-                           std::chrono::milliseconds timeout)
+    std::chrono::milliseconds timeout)
 {
     std::unique_lock lock(mutex_);
     int found = -1;

@@ -1,5 +1,5 @@
-// What the integration tests need from scripts/with-virtual-reader: the simulator's control socket and APDU log,
-// and a recorder that waits (with a deadline) for reader events.
+// What the integration tests need from scripts/with-virtual-reader: the simulator's control socket
+// and APDU log, and a recorder that waits (with a deadline) for reader events.
 #pragma once
 
 #include "cardio/reader_monitor.hpp"
@@ -27,9 +27,10 @@ class EventRecorder
 {
 public:
     void operator()(const ReaderEvent& event);
-    // Waits until some recorded event (from index `from` on) satisfies `match`; returns its index or -1.
+    // Waits until some recorded event (from index `from` on) satisfies `match`; returns its index
+    // or -1.
     int waitFor(const std::function<bool(const ReaderEvent&)>& match, std::size_t from = 0,
-                std::chrono::milliseconds timeout = EVENT_TIMEOUT);
+        std::chrono::milliseconds timeout = EVENT_TIMEOUT);
     std::vector<ReaderEvent> events() const;
 
 private:

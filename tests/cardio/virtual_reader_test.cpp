@@ -1,30 +1,30 @@
-// The card layer against a real pcscd, vpcd's virtual reader and the simulated cards (ctest runs each tag under
-// scripts/with-virtual-reader with the card named in tests/cardio/CMakeLists.txt).
+// The card layer against a real pcscd, vpcd's virtual reader and the simulated cards (ctest runs
+// each tag under scripts/with-virtual-reader with the card named in tests/cardio/CMakeLists.txt).
 #include "cardio/atr.hpp"
 #include "cardio/errors.hpp"
 #include "cardio/health_card.hpp"
 #include "cardio/pcsc.hpp"
 #include "virtual_reader.hpp"
 
-#include <catch2/catch.hpp>
-
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace shensu::cardio;
 using namespace shensu::cardio::test;
 
 namespace
 {
-const Bytes HEALTH_ATR = fromHex("3B FF 18 00 FF 81 31 FE 45 54 48 43 43 31 30 54 45 43 4F 47 44 48 4E 32 24");
+const Bytes HEALTH_ATR
+    = fromHex("3B FF 18 00 FF 81 31 FE 45 54 48 43 43 31 30 54 45 43 4F 47 44 48 4E 32 24");
 
 CardErrorCode readErrorOf(CardTransport& card)
 {
@@ -39,32 +39,38 @@ CardErrorCode readErrorOf(CardTransport& card)
 }
 } // namespace
 
-TEST_CASE("the reader monitor sees the health card arrive, leave when removed and come back when inserted",
-          "[monitor][health]")
+TEST_CASE("the reader monitor sees the health card arrive, leave when removed and come back when "
+          "inserted",
+    "[monitor][health]")
 {
     EventRecorder recorder;
     auto monitor = std::make_unique<ReaderMonitor>(std::ref(recorder));
 
     REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isReaderAdded(e, SLOT0); }) >= 0);
     REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isReaderAdded(e, SLOT1); }) >= 0);
-    const int inserted = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); });
+    const int inserted
+        = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); });
     REQUIRE(inserted >= 0);
-    const Bytes atr = std::get<CardInserted>(recorder.events()[static_cast<std::size_t>(inserted)]).atr;
+    const Bytes atr
+        = std::get<CardInserted>(recorder.events()[static_cast<std::size_t>(inserted)]).atr;
     CHECK(toHex(atr) == toHex(HEALTH_ATR));
     CHECK(identifyCard(atr) == CardKind::HEALTH_CARD);
 
     REQUIRE(askSimulator("remove 0") == "ok");
-    const int removed = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
+    const int removed
+        = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
     REQUIRE(removed > inserted);
 
     REQUIRE(askSimulator("insert health 0") == "ok");
-    const int again = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); },
-                                       static_cast<std::size_t>(removed) + 1);
+    const int again
+        = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); },
+            static_cast<std::size_t>(removed) + 1);
     REQUIRE(again > removed);
 
     // Nothing happened in the empty slot.
     const auto events = recorder.events();
-    CHECK(std::none_of(events.begin(), events.end(), [](const ReaderEvent& e) { return isCardInserted(e, SLOT1); }));
+    CHECK(std::none_of(events.begin(), events.end(),
+        [](const ReaderEvent& e) { return isCardInserted(e, SLOT1); }));
 
     // Shutting down wakes the blocked SCardGetStatusChange at once.
     const auto start = std::chrono::steady_clock::now();
@@ -72,7 +78,8 @@ TEST_CASE("the reader monitor sees the health card arrive, leave when removed an
     CHECK(std::chrono::steady_clock::now() - start < std::chrono::milliseconds(500));
 }
 
-TEST_CASE("reading the health card through pcscd returns the synthetic card's data", "[read][health]")
+TEST_CASE(
+    "reading the health card through pcscd returns the synthetic card's data", "[read][health]")
 {
     Context context;
     const auto readers = context.readers();
@@ -86,12 +93,13 @@ TEST_CASE("reading the health card through pcscd returns the synthetic card's da
     CHECK(data.cardNumber == "000012345678");
     CHECK(data.name == "林測試");
     CHECK(data.idNumber == "Z100000001");
-    CHECK(data.birthDate == RocDate {79, 1, 1});
+    CHECK(data.birthDate == RocDate { 79, 1, 1 });
     CHECK(data.sex == 'M');
-    CHECK(data.issueDate == RocDate {110, 3, 15});
+    CHECK(data.issueDate == RocDate { 110, 3, 15 });
 }
 
-TEST_CASE("the simulator's APDU log holds the SELECT and the GET DATA a read sent", "[read][health]")
+TEST_CASE(
+    "the simulator's APDU log holds the SELECT and the GET DATA a read sent", "[read][health]")
 {
     Context context;
     CardConnection card(context, SLOT0);
@@ -99,10 +107,12 @@ TEST_CASE("the simulator's APDU log holds the SELECT and the GET DATA a read sen
 
     const auto log = apduLog();
     auto has = [&log](const std::string& fragment) {
-        return std::any_of(log.begin(), log.end(),
-                           [&fragment](const std::string& line) { return line.find(fragment) != std::string::npos; });
+        return std::any_of(log.begin(), log.end(), [&fragment](const std::string& line) {
+            return line.find(fragment) != std::string::npos;
+        });
     };
-    CHECK(has(R"("slot":0,"command":"00A4040010D158000001000000000000000000110000","response":"9000")"));
+    CHECK(has(
+        R"("slot":0,"command":"00A4040010D158000001000000000000000000110000","response":"9000")"));
     CHECK(has(R"("command":"00CA1100020000","response":"303030303132333435363738AA4CB4FAB8D5)"));
 }
 
@@ -117,8 +127,9 @@ TEST_CASE("connecting to the empty reader says there is no card", "[read][health
     }
 }
 
-TEST_CASE("a health card pulled out during the read fails the read and the monitor then reports it removed",
-          "[pulled]")
+TEST_CASE("a health card pulled out during the read fails the read and the monitor then reports it "
+          "removed",
+    "[pulled]")
 {
     EventRecorder recorder;
     ReaderMonitor monitor(std::ref(recorder));
@@ -126,17 +137,18 @@ TEST_CASE("a health card pulled out during the read fails the read and the monit
 
     Context context;
     CardConnection card(context, SLOT0);
-    // When the card's vpcd socket closes mid-command, SCardTransmit "succeeds" with no bytes and pcscd only
-    // notices the empty slot at its next presence poll (~400 ms later), so the reader still says "present":
-    // CardConnection reports COMMUNICATION_FAILED (it would say CARD_REMOVED had pcscd already seen the slot
-    // empty). Either way the kiosk learns the truth from the monitor's CardRemoved that follows.
+    // When the card's vpcd socket closes mid-command, SCardTransmit "succeeds" with no bytes and
+    // pcscd only notices the empty slot at its next presence poll (~400 ms later), so the reader
+    // still says "present": CardConnection reports COMMUNICATION_FAILED (it would say CARD_REMOVED
+    // had pcscd already seen the slot empty). Either way the kiosk learns the truth from the
+    // monitor's CardRemoved that follows.
     CHECK(readErrorOf(card) == CardErrorCode::COMMUNICATION_FAILED);
     CHECK(recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); }) >= 0);
     CHECK(askSimulator("status") == "ok slot0=empty slot1=empty");
 
     // The old handle keeps failing with a typed error, never a crash or a stale answer.
     try {
-        card.transmit({0x00, 0xCA, 0x11, 0x00, {0x00, 0x00}, {}});
+        card.transmit({ 0x00, 0xCA, 0x11, 0x00, { 0x00, 0x00 }, {} });
         FAIL("transmit to a removed card succeeded");
     } catch (const CardError& error) {
         CAPTURE(error.what());
@@ -163,8 +175,9 @@ TEST_CASE("an unknown card is not identified and refuses the NHI SELECT", "[unkn
     CHECK(log[0].find(R"("response":"6A82")") != std::string::npos);
 }
 
-TEST_CASE("without pcscd the context says the service is unavailable and the monitor says it failed",
-          "[no-service]")
+TEST_CASE(
+    "without pcscd the context says the service is unavailable and the monitor says it failed",
+    "[no-service]")
 {
     try {
         Context context;
@@ -175,12 +188,15 @@ TEST_CASE("without pcscd the context says the service is unavailable and the mon
     EventRecorder recorder;
     {
         ReaderMonitor monitor(std::ref(recorder));
-        const int failed = recorder.waitFor([](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
+        const int failed = recorder.waitFor(
+            [](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
         REQUIRE(failed >= 0);
-        CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code ==
-              CardErrorCode::SERVICE_UNAVAILABLE);
+        CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code
+            == CardErrorCode::SERVICE_UNAVAILABLE);
         // It keeps retrying quietly: one report per outage, not one per attempt.
-        CHECK(recorder.waitFor([](const ReaderEvent&) { return true; }, 1, std::chrono::milliseconds(1200)) == -1);
+        CHECK(recorder.waitFor(
+                  [](const ReaderEvent&) { return true; }, 1, std::chrono::milliseconds(1200))
+            == -1);
     }
 }
 
@@ -198,7 +214,8 @@ TEST_CASE("the Nth card goes in the Nth reader and each is read on its own", "[t
 
 namespace
 {
-// A pcscd this test started itself (with-virtual-reader's own one is stopped by the test); stopped on scope exit.
+// A pcscd this test started itself (with-virtual-reader's own one is stopped by the test); stopped
+// on scope exit.
 class OwnPcscd
 {
 public:
@@ -212,7 +229,8 @@ public:
             const int devNull = open("/dev/null", O_WRONLY);
             dup2(devNull, STDOUT_FILENO);
             dup2(devNull, STDERR_FILENO);
-            execlp("pcscd", "pcscd", "--foreground", "--config", config, static_cast<char*>(nullptr));
+            execlp(
+                "pcscd", "pcscd", "--foreground", "--config", config, static_cast<char*>(nullptr));
             _exit(127);
         }
     }
@@ -237,8 +255,9 @@ pid_t runningPcscd()
 }
 } // namespace
 
-TEST_CASE("when pcscd stops the monitor reports the card and readers gone, and finds them again when it returns",
-          "[pcscd-restart]")
+TEST_CASE("when pcscd stops the monitor reports the card and readers gone, and finds them again "
+          "when it returns",
+    "[pcscd-restart]")
 {
     EventRecorder recorder;
     ReaderMonitor monitor(std::ref(recorder));
@@ -248,24 +267,30 @@ TEST_CASE("when pcscd stops the monitor reports the card and readers gone, and f
     REQUIRE(original > 0);
     REQUIRE(kill(original, SIGTERM) == 0);
 
-    const int failed = recorder.waitFor([](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
+    const int failed = recorder.waitFor(
+        [](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
     REQUIRE(failed >= 0);
     CAPTURE(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).message);
-    CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code ==
-          CardErrorCode::SERVICE_UNAVAILABLE);
-    const int removed = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
+    CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code
+        == CardErrorCode::SERVICE_UNAVAILABLE);
+    const int removed
+        = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
     CHECK(removed >= 0);
-    const int readerGone = recorder.waitFor(
-        [](const ReaderEvent& e) { return std::holds_alternative<ReaderRemoved>(e) && std::get<ReaderRemoved>(e).reader == SLOT0; });
+    const int readerGone = recorder.waitFor([](const ReaderEvent& e) {
+        return std::holds_alternative<ReaderRemoved>(e)
+            && std::get<ReaderRemoved>(e).reader == SLOT0;
+    });
     CHECK(readerGone > removed);
     // Wait for the old pcscd to be gone for good (its socket removed) before starting the new one.
-    for (int i = 0; i < 500 && kill(original, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 500 && kill(original, 0) == 0; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
 
     OwnPcscd restarted;
     const int back = recorder.waitFor([](const ReaderEvent& e) { return isReaderAdded(e, SLOT0); },
-                                      static_cast<std::size_t>(readerGone) + 1);
+        static_cast<std::size_t>(readerGone) + 1);
     REQUIRE(back > readerGone);
     // The simulator reconnects to the new vpcd on its own: the card shows up again.
     CHECK(recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); },
-                           static_cast<std::size_t>(back)) > back);
+              static_cast<std::size_t>(back))
+        > back);
 }

@@ -9,7 +9,7 @@ namespace shensu::cardio
 {
 
 enum class CardKind {
-    HEALTH_CARD,  // 健保卡 (NHI)
+    HEALTH_CARD, // 健保卡 (NHI)
     CITIZEN_CARD, // 自然人憑證 (MOICA, or the simulator's PIV stand-in)
     UNKNOWN,
 };

@@ -10,17 +10,17 @@ namespace shensu::cardio
 
 // One flat list the kiosk maps to a message; kept small on purpose (Web eID's RetriableError idea).
 enum class CardErrorCode {
-    SERVICE_UNAVAILABLE,  // pcscd not running or unreachable
-    NO_READERS,           // no reader connected
-    NO_CARD,              // the reader is empty
-    CARD_REMOVED,         // the card left the reader during the operation
-    CARD_RESET,           // someone else reset the card; reconnect
+    SERVICE_UNAVAILABLE, // pcscd not running or unreachable
+    NO_READERS, // no reader connected
+    NO_CARD, // the reader is empty
+    CARD_REMOVED, // the card left the reader during the operation
+    CARD_RESET, // someone else reset the card; reconnect
     COMMUNICATION_FAILED, // the reader or card stopped answering
-    UNEXPECTED_RESPONSE,  // the card answered something we cannot parse (short, garbled)
-    REFUSED,              // the card answered with an error status word
-    UNSUPPORTED_CARD,     // not a card this kiosk knows
-    CANCELLED,            // an operation was cancelled (shutdown)
-    INTERNAL,             // a programming or environment error
+    UNEXPECTED_RESPONSE, // the card answered something we cannot parse (short, garbled)
+    REFUSED, // the card answered with an error status word
+    UNSUPPORTED_CARD, // not a card this kiosk knows
+    CANCELLED, // an operation was cancelled (shutdown)
+    INTERNAL, // a programming or environment error
 };
 
 const char* toString(CardErrorCode code) noexcept;

@@ -21,14 +21,15 @@ struct RocDate {
 
 struct HealthCardData {
     std::string cardNumber; // 卡號, 12 digits
-    std::string name;       // 姓名, UTF-8 (converted from Big5)
-    std::string idNumber;   // 身分證號, 10 characters
-    RocDate birthDate;      // 出生日期
-    char sex = '?';         // 'M' or 'F'
-    RocDate issueDate;      // 發卡日期
+    std::string name; // 姓名, UTF-8 (converted from Big5)
+    std::string idNumber; // 身分證號, 10 characters
+    RocDate birthDate; // 出生日期
+    char sex = '?'; // 'M' or 'F'
+    RocDate issueDate; // 發卡日期
 };
 
-// Parses the 57-byte basic-data record (ARCHITECTURE §4); throws CardError(UNEXPECTED_RESPONSE) with the reason.
+// Parses the 57-byte basic-data record (ARCHITECTURE §4); throws CardError(UNEXPECTED_RESPONSE)
+// with the reason.
 HealthCardData parseHealthCardBasicData(const Bytes& record);
 
 // SELECTs the NHI application and reads the basic data; throws CardError.

@@ -3,8 +3,8 @@
 #pragma once
 
 #include "cardio/apdu.hpp"
-#include "cardio/transport.hpp"
 #include "cardio/bytes.hpp"
+#include "cardio/transport.hpp"
 
 #include <memory>
 #include <string>

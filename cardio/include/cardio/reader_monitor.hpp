@@ -25,13 +25,15 @@ struct CardInserted {
 struct CardRemoved {
     std::string reader;
 };
-// pcscd went away or another fatal monitoring error; the monitor keeps retrying and reports recovery as ReaderAdded.
+// pcscd went away or another fatal monitoring error; the monitor keeps retrying and reports
+// recovery as ReaderAdded.
 struct MonitorFailed {
     CardErrorCode code;
     std::string message;
 };
 
-using ReaderEvent = std::variant<ReaderAdded, ReaderRemoved, CardInserted, CardRemoved, MonitorFailed>;
+using ReaderEvent
+    = std::variant<ReaderAdded, ReaderRemoved, CardInserted, CardRemoved, MonitorFailed>;
 
 class ReaderMonitor
 {
