@@ -146,14 +146,23 @@ int serve(const ServeOptions& options)
                 found.replay != CaseStore::Replay::NONE)
                 return answer(found);
 
+            // Decrypt and verify against the kiosk CA (the plaintext is not kept here); the kiosk
+            // that signed it must be the one on the TLS connection, so one kiosk cannot relay
+            // another's envelopes.
+            network::OpenedEnvelope opened;
             try {
-                opener.open(body); // decrypts and verifies the kiosk signature; the plaintext is
-                                   // not kept here
+                opened = opener.open(body);
             } catch (const network::SealError&) {
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (does not open or verify)\n";
                 return sendError(
                     res, 422, "envelope does not decrypt or its signature does not verify");
+            }
+            const auto& signers = opened.signerCommonNames;
+            if (std::find(signers.begin(), signers.end(), kioskId) == signers.end()) {
+                std::cerr << "shensu-central: refused an envelope from " << kioskId
+                          << " (signed by another kiosk)\n";
+                return sendError(res, 422, "envelope is not signed by this kiosk");
             }
             proto::SubmissionReceipt created;
             if (auto found = store.registerCase(

@@ -38,13 +38,54 @@ EasyHandle::EasyHandle()
     set(CURLOPT_ERRORBUFFER, errorBuffer_);
 }
 
-PerformResult EasyHandle::perform()
+std::string EasyHandle::errorText(CURLcode code) const
 {
-    errorBuffer_[0] = '\0';
+    return errorBuffer_[0] ? errorBuffer_ : curl_easy_strerror(code);
+}
+
+MultiHandle::MultiHandle()
+{
+    globalInit();
+    handle_ = curl_multi_init();
+    if (!handle_) throw CurlError("curl_multi_init failed");
+}
+
+PerformResult MultiHandle::perform(EasyHandle& easy, const std::atomic<bool>& cancel)
+{
+    auto check = [](CURLMcode rc, const char* what) {
+        if (rc != CURLM_OK) throw CurlError(std::string(what) + ": " + curl_multi_strerror(rc));
+    };
+    easy.clearError();
+    check(curl_multi_add_handle(handle_, easy.get()), "curl_multi_add_handle");
     PerformResult result;
-    result.code = curl_easy_perform(handle_);
-    result.error = errorBuffer_[0] ? errorBuffer_ : curl_easy_strerror(result.code);
-    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &result.httpStatus);
+    result.code = CURLE_ABORTED_BY_CALLBACK;
+    bool finished = false;
+    try {
+        while (!cancel) {
+            int running = 0;
+            check(curl_multi_perform(handle_, &running), "curl_multi_perform");
+            int queued = 0;
+            while (CURLMsg* msg = curl_multi_info_read(handle_, &queued)) {
+                if (msg->msg == CURLMSG_DONE && msg->easy_handle == easy.get()) {
+                    result.code = msg->data.result;
+                    finished = true;
+                }
+            }
+            if (finished || running == 0) break;
+            // Sleeps until there is socket activity, curl's own timeout, or wakeUp().
+            check(curl_multi_poll(handle_, nullptr, 0, 1000, nullptr), "curl_multi_poll");
+        }
+    } catch (...) {
+        curl_multi_remove_handle(handle_, easy.get());
+        throw;
+    }
+    curl_multi_remove_handle(handle_, easy.get());
+    if (finished) {
+        result.error = result.code == CURLE_OK ? std::string() : easy.errorText(result.code);
+        curl_easy_getinfo(easy.get(), CURLINFO_RESPONSE_CODE, &result.httpStatus);
+    } else {
+        result.error = "transfer abandoned: the forwarder is stopping";
+    }
     return result;
 }
 

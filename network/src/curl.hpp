@@ -2,6 +2,7 @@
 // check.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -51,14 +52,37 @@ public:
     {
         check(curl_easy_setopt(handle_, option, value), "curl_easy_setopt");
     }
-    PerformResult perform();
     CURL* get() const noexcept { return handle_; }
+    // curl's message for the last transfer (the error buffer, else the code's text).
+    std::string errorText(CURLcode code) const;
+    void clearError() noexcept { errorBuffer_[0] = '\0'; }
 
     static void check(CURLcode code, const char* what);
 
 private:
     CURL* handle_;
     char errorBuffer_[CURL_ERROR_SIZE] {};
+};
+
+// A multi handle used to run one easy transfer at a time so that another thread can interrupt it at
+// once (curl_multi_wakeup) instead of waiting for a timeout. Its connection cache keeps TLS
+// connections between calls.
+class MultiHandle
+{
+public:
+    MultiHandle();
+    ~MultiHandle() { curl_multi_cleanup(handle_); }
+    MultiHandle(const MultiHandle&) = delete;
+    MultiHandle& operator=(const MultiHandle&) = delete;
+
+    // Runs the transfer to its end; if cancel becomes true, stops and reports
+    // CURLE_ABORTED_BY_CALLBACK.
+    PerformResult perform(EasyHandle& easy, const std::atomic<bool>& cancel);
+    // Thread-safe: makes a perform() in progress look at cancel now.
+    void wakeUp() noexcept { curl_multi_wakeup(handle_); }
+
+private:
+    CURLM* handle_;
 };
 
 } // namespace shensu::network::curl

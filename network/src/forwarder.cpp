@@ -43,6 +43,7 @@ struct Forwarder::Impl {
     bool wake = false;
     std::mt19937_64 jitter;
     std::atomic<bool> stopping { false };
+    curl::MultiHandle multi; // its wakeUp() interrupts a post in progress when stopping
     std::thread worker;
 };
 
@@ -103,7 +104,7 @@ void Forwarder::Impl::run()
     std::optional<CentralTransport> transport;
     while (!stopping) {
         try {
-            if (!transport) transport.emplace(config, stopping);
+            if (!transport) transport.emplace(config, multi, stopping);
             while (!stopping && sendOne(*transport)) { }
         } catch (const std::exception& e) {
             // Database or curl setup trouble: keep the filings, say so (no personal data), try
@@ -149,6 +150,7 @@ Forwarder::~Forwarder()
         impl_->stopping = true;
     }
     impl_->wakeUp.notify_all();
+    impl_->multi.wakeUp();
     impl_->worker.join();
 }
 

@@ -101,8 +101,8 @@ OpenedEnvelope EnvelopeOpener::open(std::span<const unsigned char> envelope) con
         OpenedEnvelope opened;
         opened.content = bioBytes(content.get());
         STACK_OF(X509)* signers = check(CMS_get0_signers(inner.get()), "CMS_get0_signers");
-        if (sk_X509_num(signers) > 0)
-            opened.signerCommonName = commonName(sk_X509_value(signers, 0));
+        for (int i = 0; i < sk_X509_num(signers); ++i)
+            opened.signerCommonNames.push_back(commonName(sk_X509_value(signers, i)));
         sk_X509_free(signers);
         return opened;
     });

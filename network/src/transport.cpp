@@ -16,11 +16,6 @@ namespace
         return size * count;
     }
 
-    int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
-    {
-        return static_cast<const std::atomic<bool>*>(user)->load() ? 1 : 0;
-    }
-
     PostOutcome classify(CURLcode code)
     {
         switch (code) {
@@ -42,8 +37,10 @@ namespace
     }
 } // namespace
 
-CentralTransport::CentralTransport(const ForwarderConfig& config, const std::atomic<bool>& cancel)
-    : url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
+CentralTransport::CentralTransport(
+    const ForwarderConfig& config, curl::MultiHandle& multi, const std::atomic<bool>& cancel)
+    : multi_(multi)
+    , url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
     , cancel_(cancel)
 {
     if (!config.centralResolve.empty()) resolve_.append(config.centralResolve);
@@ -69,9 +66,6 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const std::ato
     easy_.set(CURLOPT_FOLLOWLOCATION, 0L);
     easy_.set(CURLOPT_POST, 1L);
     easy_.set(CURLOPT_WRITEFUNCTION, &appendBody);
-    easy_.set(CURLOPT_NOPROGRESS, 0L);
-    easy_.set(CURLOPT_XFERINFOFUNCTION, &onProgress);
-    easy_.set(CURLOPT_XFERINFODATA, static_cast<const void*>(&cancel_));
 }
 
 PostResult CentralTransport::postSubmission(
@@ -88,7 +82,7 @@ PostResult CentralTransport::postSubmission(
     easy_.set(CURLOPT_POSTFIELDS, static_cast<const void*>(envelope.data()));
     easy_.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(envelope.size()));
     easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(&body));
-    const curl::PerformResult done = easy_.perform();
+    const curl::PerformResult done = multi_.perform(easy_, cancel_);
     // Don't leave pointers into this frame in the handle.
     easy_.set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
     easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(nullptr));

@@ -33,12 +33,15 @@ struct PostResult {
 class CentralTransport
 {
 public:
-    // cancel, when set, aborts a transfer in progress (checked by curl's progress callback).
-    CentralTransport(const ForwarderConfig& config, const std::atomic<bool>& cancel);
+    // A transfer runs on multi; when cancel is set and multi.wakeUp() called, it is abandoned at
+    // once.
+    CentralTransport(
+        const ForwarderConfig& config, curl::MultiHandle& multi, const std::atomic<bool>& cancel);
     PostResult postSubmission(
         const std::string& idempotencyKey, std::span<const unsigned char> envelope);
 
 private:
+    curl::MultiHandle& multi_;
     curl::EasyHandle easy_;
     curl::StringList resolve_;
     std::string url_;

@@ -85,7 +85,7 @@ TEST_CASE("central opens a sealed filing and names the kiosk that signed it", "[
     const auto canonical = network::protocol::canonicalBytes(syntheticFiling());
     const auto opened = centralOpener().open(kioskSealer().seal(canonical));
     CHECK(opened.content == canonical);
-    CHECK(opened.signerCommonName == "KIOSK-TEST-01");
+    CHECK(opened.signerCommonNames == std::vector<std::string> { "KIOSK-TEST-01" });
 }
 
 TEST_CASE(

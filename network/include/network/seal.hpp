@@ -8,6 +8,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace shensu::network
 {
@@ -35,7 +36,8 @@ private:
 
 struct OpenedEnvelope {
     Bytes content;
-    std::string signerCommonName; // CN of the (first) verified signer: the kiosk id
+    std::vector<std::string>
+        signerCommonNames; // CNs of the verified signers (the kiosk id among them)
 };
 
 // Central side: decrypts with the encryption key and verifies the signature against the kiosk CA.
