@@ -163,6 +163,18 @@ TEST_CASE("removing the card while it is being read shows the card-removed error
     CHECK(k.state.screen == Screen::INSERT_CARD);
 }
 
+TEST_CASE("a read that broke off and then the card leaving is reported as a card pulled mid-read")
+{
+    Kiosk k;
+    k.send(ChooseHealthCard{});
+    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
+    k.send(CardReadFailed{CardErrorCode::COMMUNICATION_FAILED});
+    CHECK(k.state.cardErrorKey == "card_error.failed");
+    k.send(CardRemoved{READER});
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == "card_error.removed");
+}
+
 TEST_CASE("an unknown card is refused without reading it")
 {
     Kiosk k;

@@ -1,6 +1,7 @@
 // The real screens, rendered headless with SDL's software renderer and tapped by widget id like a finger.
 #include "kiosk/app/shell.hpp"
 #include "kiosk/core/form.hpp"
+#include "kiosk/ui/fonts.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -232,4 +233,19 @@ TEST_CASE("the first frame is drawn with the CJK atlas uploaded and its CPU copi
     CHECK(k.shell.firstFrameMs() > 0);
     CHECK(ImGui::GetIO().Fonts->TexPixelsAlpha8 == nullptr);
     CHECK(ImGui::GetIO().Fonts->TexPixelsRGBA32 == nullptr);
+}
+
+TEST_CASE("a name with a character outside the preloaded glyphs is drawn after the atlas adds it")
+{
+    REQUIRE(ui::big5LevelOne().find("堃") == std::string::npos); // Big5 level 2: not preloaded
+    REQUIRE(ui::big5LevelOne().find("林") != std::string::npos);
+    Kiosk k;
+    CHECK(k.shell.ui().fonts.title->FindGlyphNoFallback(0x5803) == nullptr);
+    k.tap("home.health_card");
+    k.workerSays(CardInserted{READER, shensu::cardio::CardKind::HEALTH_CARD});
+    k.workerSays(HealthCardRead{READER, "林堃測"});
+    k.shell.frame();
+    CHECK(k.shell.ui().fonts.title->FindGlyphNoFallback(0x5803) != nullptr);
+    CHECK(k.shell.ui().fonts.body->FindGlyphNoFallback(0x5803) != nullptr);
+    CHECK(ImGui::GetIO().Fonts->TexPixelsRGBA32 == nullptr); // CPU copies released again
 }

@@ -93,7 +93,13 @@ void reportEvents(Shell& shell, std::ostream& out)
         if (!after.noticeKey.empty() && after.noticeKey != before.noticeKey) {
             emit(out, {{"event", "notice"}, {"key", after.noticeKey}, {"message", c.text(after.language, after.noticeKey)}});
         }
-        if (before.screen == after.screen) return;
+        if (before.screen == after.screen) {
+            if (after.screen == Screen::CARD_ERROR && after.cardErrorKey != before.cardErrorKey) {
+                emit(out, {{"event", "error"}, {"screen", "card_error"}, {"key", after.cardErrorKey},
+                              {"message", c.text(after.language, after.cardErrorKey)}});
+            }
+            return;
+        }
         emit(out, {{"event", "screen"}, {"screen", screenId(after.screen)}});
         switch (after.screen) {
         case Screen::SUBMITTED:
@@ -183,6 +189,19 @@ void waitForScreen(Shell& shell, const std::string& id, std::chrono::millisecond
     shell.frame();
 }
 
+// Waits until the card worker reports a card in some reader ("present") or none at all ("absent").
+void waitForCard(Shell& shell, const std::string& wanted, std::chrono::milliseconds timeout)
+{
+    if (wanted != "present" && wanted != "absent") throw ScriptError{"card must be present or absent"};
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    shell.pump();
+    while (shell.state().cards.empty() == (wanted == "present")) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) throw ScriptError{"timed out after " + std::to_string(timeout.count()) + " ms waiting for a card to be " + wanted};
+        if (shell.waitForActivity(left)) shell.frame();
+    }
+}
+
 // Returns false on quit.
 bool runCommand(Shell& shell, const json& cmd, std::ostream& out, const std::filesystem::path& screenshotDir)
 {
@@ -193,6 +212,8 @@ bool runCommand(Shell& shell, const json& cmd, std::ostream& out, const std::fil
         if (!shell.tap(need(cmd, "id"), error)) throw ScriptError{error};
     } else if (name == "type") {
         if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError{error};
+    } else if (name == "wait" && cmd.contains("card")) {
+        waitForCard(shell, need(cmd, "card"), std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
     } else if (name == "wait") {
         waitForScreen(shell, need(cmd, "screen"), std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
     } else if (name == "card") {

@@ -212,6 +212,7 @@ void Shell::frame()
 {
     Impl& d = *impl_;
     ImGuiIO& io = ImGui::GetIO();
+    coverNewCharacters();
     ImGui_ImplSDLRenderer_NewFrame();
     if (d.platformBackend) {
         ImGui_ImplSDL2_NewFrame();
@@ -241,6 +242,21 @@ void Shell::frame()
         }
     }
     for (auto& e : events) dispatch(std::move(e));
+}
+
+void Shell::coverNewCharacters()
+{
+    Impl& d = *impl_;
+    if (!d.fontsReleased) return; // the first build already has everything the catalogue and form need
+    std::vector<std::string> texts{d.state.cardHolderName};
+    for (const auto& [id, value] : d.state.answers) texts.push_back(value);
+    ImGuiIO& io = ImGui::GetIO();
+    if (!d.fonts->coverMissing(*io.Fonts, d.ui.fonts, texts)) return;
+    // A name with a rarer character (Big5 level 2 and beyond): rebuild the atlas once with it, re-upload.
+    ImGui_ImplSDLRenderer_DestroyFontsTexture();
+    ImGui_ImplSDLRenderer_CreateFontsTexture();
+    d.fonts->releaseAfterUpload(*io.Fonts);
+    std::clog << "kiosk: font atlas rebuilt for new characters\n";
 }
 
 bool Shell::tap(const std::string& widgetId, std::string& error)

@@ -183,6 +183,11 @@ struct Transition {
             s.cardErrorKey = "card_error.removed";
             s.screen = Screen::CARD_ERROR;
             break;
+        case Screen::CARD_ERROR:
+            // A read that broke off and then the card gone: it was pulled mid-read, say so.
+            if (s.cardErrorKey == "card_error.failed") s.cardErrorKey = "card_error.removed";
+            s.sessionReader.clear();
+            break;
         case Screen::CARD_READ:
         case Screen::FORM:
         case Screen::REVIEW:

@@ -2,10 +2,12 @@
 #include "kiosk/ui/fonts.hpp"
 
 #include <imgui.h>
+#include <imgui_internal.h> // ImTextCharFromUtf8
 
 #include <cerrno>
 #include <fstream>
 #include <iconv.h>
+#include <set>
 #include <stdexcept>
 
 namespace shensu::kiosk::ui
@@ -42,6 +44,8 @@ struct FontLoader::Impl {
     std::vector<char> ttc; // shared by the three sizes; the atlas does not own it
     ImVector<ImWchar> bodyRanges;
     ImVector<ImWchar> uiRanges;
+    std::string extra;           // characters added after start-up (UTF-8), in every size
+    std::set<unsigned> attempted; // code points already added once: never rebuild for them again
 };
 
 FontLoader::FontLoader(FontOptions options, std::vector<std::string> uiTexts)
@@ -77,6 +81,7 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
     ImFontGlyphRangesBuilder ui;
     ui.AddRanges(atlas.GetGlyphRangesDefault()); // Basic Latin + Latin-1
     for (const auto& t : d.uiTexts) ui.AddText(t.c_str(), t.c_str() + t.size());
+    ui.AddText(d.extra.c_str(), d.extra.c_str() + d.extra.size());
     ui.BuildRanges(&d.uiRanges);
 
     ImFontGlyphRangesBuilder body;
@@ -112,6 +117,34 @@ void FontLoader::releaseAfterUpload(ImFontAtlas& atlas)
     impl_->ttc = {};
     impl_->bodyRanges.clear();
     impl_->uiRanges.clear();
+}
+
+bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& texts)
+{
+    Impl& d = *impl_;
+    bool missing = false;
+    for (const auto& t : texts) {
+        const char* p = t.c_str();
+        const char* end = p + t.size();
+        while (p < end) {
+            unsigned c = 0;
+            const char* start = p;
+            p += ImTextCharFromUtf8(&c, p, end);
+            if (c < 0x20 || c > 0xFFFF || d.attempted.count(c) != 0) continue; // ImWchar is 16-bit here
+            if (fonts.body->FindGlyphNoFallback(static_cast<ImWchar>(c)) != nullptr
+                && fonts.title->FindGlyphNoFallback(static_cast<ImWchar>(c)) != nullptr) {
+                continue;
+            }
+            d.attempted.insert(c);
+            d.extra.append(start, p);
+            missing = true;
+        }
+    }
+    if (!missing) return false;
+    atlas.Clear();
+    fonts = addTo(atlas);
+    atlas.Build();
+    return true;
 }
 
 std::size_t FontLoader::bodyGlyphCount() const

@@ -63,6 +63,7 @@ public:
     double firstFrameMs() const noexcept;
 
 private:
+    void coverNewCharacters();
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
