@@ -4,10 +4,12 @@
 #include <network/outbox.hpp>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace shensu;
@@ -222,4 +224,34 @@ TEST_CASE("a forwarder stops promptly even while central hangs in the middle of 
     CHECK(results.size() == 0); // a cancelled post is not reported as an outcome
     CHECK(rowsIn(tmp / "outbox.db") == 1);
     close(s);
+}
+
+TEST_CASE(
+    "a stored filing survives the kiosk being killed right after store() returns", "[forwarder]")
+{
+    TempDir tmp;
+    int ids[2];
+    REQUIRE(pipe(ids) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // The kiosk: central is unreachable, so the filing can only be in the outbox when we die.
+        close(ids[0]);
+        network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", unusedPort()), nullptr);
+        const std::string id = forwarder.store(syntheticFiling("killed"));
+        if (write(ids[1], id.data(), id.size()) != static_cast<ssize_t>(id.size())) _exit(1);
+        raise(SIGKILL);
+    }
+    close(ids[1]);
+    char buf[64] = {};
+    const auto n = read(ids[0], buf, sizeof buf);
+    close(ids[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(WIFSIGNALED(status));
+    REQUIRE(n == 36);
+
+    network::Outbox outbox(tmp / "outbox.db");
+    REQUIRE(outbox.count() == 1);
+    CHECK(outbox.nextDue(network::Clock::now() + 1h)->id == std::string(buf, 36));
 }
