@@ -103,10 +103,12 @@ void Forwarder::Impl::run()
 {
     std::optional<CentralTransport> transport;
     while (!stopping) {
+        bool failed = false;
         try {
             if (!transport) transport.emplace(config, multi, stopping);
             while (!stopping && sendOne(*transport)) { }
         } catch (const std::exception& e) {
+            failed = true;
             // Database or curl setup trouble: keep the filings, say so (no personal data), try
             // again later.
             std::fprintf(stderr, "shensu-network: forwarder: %s\n", e.what());
@@ -122,8 +124,11 @@ void Forwarder::Impl::run()
         try {
             next = outbox.earliestAttempt();
         } catch (const std::exception&) {
-            next = Clock::now() + config.maxRetryDelay;
+            failed = true;
         }
+        if (failed) // don't spin on a broken disk: wait a full retry period (a new filing still
+                    // wakes us)
+            next = Clock::now() + config.maxRetryDelay;
         auto ready = [this] { return stopping.load() || wake; };
         if (next)
             wakeUp.wait_until(lock, *next, ready);
