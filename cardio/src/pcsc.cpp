@@ -127,19 +127,32 @@ CardConnection::CardConnection(Context& context, const std::string& reader)
     SHENSU_PCSC(SCardConnect, context.impl().handle, reader.c_str(), DWORD { SCARD_SHARE_SHARED },
         DWORD { SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1 }, &impl_->handle, &impl_->protocol);
     try {
-        std::array<BYTE, MAX_ATR_SIZE> atr {};
-        DWORD atrLength = atr.size();
-        DWORD state = 0;
-        DWORD protocol = 0;
-        DWORD nameLength = 0;
-        // Reader name not wanted: pcsc-lite accepts a null buffer with a zero length.
-        SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(),
-            &atrLength);
-        impl_->atr.assign(atr.begin(), atr.begin() + static_cast<std::ptrdiff_t>(atrLength));
+        readAtr();
     } catch (...) {
         SCardDisconnect(impl_->handle, SCARD_LEAVE_CARD);
         throw;
     }
+}
+
+void CardConnection::readAtr()
+{
+    std::array<BYTE, MAX_ATR_SIZE> atr {};
+    DWORD atrLength = atr.size();
+    DWORD state = 0;
+    DWORD protocol = 0;
+    DWORD nameLength = 0;
+    // Reader name not wanted: pcsc-lite accepts a null buffer with a zero length.
+    SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(),
+        &atrLength);
+    impl_->atr.assign(atr.begin(), atr.begin() + static_cast<std::ptrdiff_t>(atrLength));
+}
+
+void CardConnection::reconnect()
+{
+    SHENSU_PCSC(SCardReconnect, impl_->handle, DWORD { SCARD_SHARE_SHARED },
+        DWORD { SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1 }, DWORD { SCARD_RESET_CARD },
+        &impl_->protocol);
+    readAtr();
 }
 
 CardConnection::~CardConnection()

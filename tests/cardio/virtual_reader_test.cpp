@@ -156,6 +156,48 @@ TEST_CASE("a health card pulled out during the read fails the read and the monit
     }
 }
 
+TEST_CASE("a handle whose card was taken out works again after reconnect once the card is back",
+    "[reconnect]")
+{
+    EventRecorder recorder;
+    ReaderMonitor monitor(std::ref(recorder));
+    const int first
+        = recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); });
+    REQUIRE(first >= 0);
+
+    Context context;
+    CardConnection card(context, SLOT0);
+    REQUIRE(readHealthCard(card).cardNumber == "000012345678");
+
+    REQUIRE(askSimulator("remove") == "ok");
+    const int removed
+        = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
+    REQUIRE(removed > first);
+    try {
+        card.reconnect();
+        FAIL("reconnected to an empty reader");
+    } catch (const CardError& error) {
+        CHECK(error.code() == CardErrorCode::NO_CARD);
+    }
+
+    REQUIRE(askSimulator("insert health") == "ok");
+    REQUIRE(recorder.waitFor([](const ReaderEvent& e) { return isCardInserted(e, SLOT0); },
+                static_cast<std::size_t>(removed))
+        > removed);
+    try {
+        readHealthCard(card);
+        FAIL("the old handle still worked");
+    } catch (const CardError& error) {
+        // pcsc-lite says "reset" rather than "removed" here: the failed reconnect above already took note of the
+        // removal, and the card now in the reader was powered up (reset) since. Both mean: reconnect.
+        CAPTURE(error.what());
+        CHECK(error.code() == CardErrorCode::CARD_RESET);
+    }
+    card.reconnect();
+    CHECK(identifyCard(card.atr()) == CardKind::HEALTH_CARD);
+    CHECK(readHealthCard(card).name == "林測試");
+}
+
 TEST_CASE("a garbled basic-data record is an unexpected response", "[garbled]")
 {
     Context context;

@@ -45,7 +45,13 @@ public:
     // Sends one command; follows 61xx with GET RESPONSE and resends on 6Cxx with the right Le.
     ResponseApdu transmit(const CommandApdu& command) override;
 
+    // After CARD_REMOVED or CARD_RESET the handle stays dead until this: SCardReconnect with a warm
+    // reset (a card must be in the reader again); refreshes atr(). Throws CardError (NO_CARD while
+    // the reader is empty).
+    void reconnect();
+
 private:
+    void readAtr();
     [[noreturn]] void noStatusWord(unsigned long length) const;
 
     struct Impl;
