@@ -8,6 +8,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <deque>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <cstring>
 
 namespace shensu::kiosk::app
@@ -250,18 +256,75 @@ bool runCommand(Shell& shell, const json& cmd, std::ostream& out, const std::fil
 
 } // namespace
 
+namespace
+{
+
+// Script lines from stdin arrive while the kiosk keeps working: a reader thread queues them and wakes the loop.
+// It is detached, with its state shared, because a blocked read on stdin cannot be interrupted at quit.
+struct LineFeed {
+    std::mutex mutex;
+    std::deque<std::string> lines;
+    bool ended = false;
+};
+
+std::shared_ptr<LineFeed> readStdinInBackground(EventQueue& queue)
+{
+    auto feed = std::make_shared<LineFeed>();
+    std::thread([feed, &queue] {
+        std::string line;
+        while (std::getline(std::cin, line)) {
+            {
+                std::lock_guard lock(feed->mutex);
+                feed->lines.push_back(line);
+            }
+            queue.wake();
+        }
+        std::lock_guard lock(feed->mutex);
+        feed->ended = true;
+        queue.wake();
+    }).detach();
+    return feed;
+}
+
+} // namespace
+
 int runScript(Shell& shell, std::istream& script, std::ostream& out, const std::filesystem::path& screenshotDir)
 {
     shell.frame();
     emit(out, {{"event", "first_frame"}, {"ms", shell.firstFrameMs()}});
-    std::string line;
+
+    std::shared_ptr<LineFeed> feed;
+    if (&script == &std::cin) {
+        feed = readStdinInBackground(shell.queue());
+    } else {
+        feed = std::make_shared<LineFeed>();
+        for (std::string line; std::getline(script, line);) feed->lines.push_back(line);
+        feed->ended = true;
+    }
+
     int number = 0;
-    while (std::getline(script, line)) {
+    for (;;) {
+        std::optional<std::string> line;
+        bool ended = false;
+        {
+            std::lock_guard lock(feed->mutex);
+            if (!feed->lines.empty()) {
+                line = std::move(feed->lines.front());
+                feed->lines.pop_front();
+            }
+            ended = feed->ended;
+        }
+        if (!line) {
+            if (ended) return 0;
+            // Between commands the kiosk lives on: card and network events are shown as they come.
+            if (shell.waitForActivity(std::chrono::milliseconds(1000))) shell.frame();
+            continue;
+        }
         ++number;
-        const auto start = line.find_first_not_of(" \t\r");
-        if (start == std::string::npos || line[start] == '#') continue;
+        const auto start = line->find_first_not_of(" \t\r");
+        if (start == std::string::npos || (*line)[start] == '#') continue;
         try {
-            const json cmd = json::parse(line);
+            const json cmd = json::parse(*line);
             if (!runCommand(shell, cmd, out, screenshotDir)) return 0;
         } catch (const ScriptError& e) {
             emit(out, {{"event", "script_error"}, {"line", number}, {"message", e.message}});
@@ -271,7 +334,6 @@ int runScript(Shell& shell, std::istream& script, std::ostream& out, const std::
             return 1;
         }
     }
-    return 0;
 }
 
 } // namespace shensu::kiosk::app

@@ -20,9 +20,14 @@ void EventQueue::post(Event event)
         std::lock_guard lock(mutex_);
         events_.push_back(std::move(event));
     }
-    SDL_Event wake{};
-    wake.type = wakeType_;
-    SDL_PushEvent(&wake); // a full SDL queue only delays the wake-up: the event itself is already queued
+    wake(); // a full SDL queue only delays the wake-up: the event itself is already queued
+}
+
+void EventQueue::wake()
+{
+    SDL_Event e{};
+    e.type = wakeType_;
+    SDL_PushEvent(&e);
 }
 
 std::vector<Event> EventQueue::drain()

@@ -248,10 +248,10 @@ void Shell::coverNewCharacters()
 {
     Impl& d = *impl_;
     if (!d.fontsReleased) return; // the first build already has everything the catalogue and form need
-    std::vector<std::string> texts{d.state.cardHolderName};
-    for (const auto& [id, value] : d.state.answers) texts.push_back(value);
+    std::vector<std::string> typed{d.state.cardHolderName};
+    for (const auto& [id, value] : d.state.answers) typed.push_back(value);
     ImGuiIO& io = ImGui::GetIO();
-    if (!d.fonts->coverMissing(*io.Fonts, d.ui.fonts, texts)) return;
+    if (!d.fonts->coverMissing(*io.Fonts, d.ui.fonts, typed, {d.state.cardHolderName})) return;
     // A name with a rarer character (Big5 level 2 and beyond): rebuild the atlas once with it, re-upload.
     ImGui_ImplSDLRenderer_DestroyFontsTexture();
     ImGui_ImplSDLRenderer_CreateFontsTexture();

@@ -119,27 +119,29 @@ void FontLoader::releaseAfterUpload(ImFontAtlas& atlas)
     impl_->uiRanges.clear();
 }
 
-bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& texts)
+bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
+    const std::vector<std::string>& titleTexts)
 {
     Impl& d = *impl_;
     bool missing = false;
-    for (const auto& t : texts) {
-        const char* p = t.c_str();
-        const char* end = p + t.size();
-        while (p < end) {
-            unsigned c = 0;
-            const char* start = p;
-            p += ImTextCharFromUtf8(&c, p, end);
-            if (c < 0x20 || c > 0xFFFF || d.attempted.count(c) != 0) continue; // ImWchar is 16-bit here
-            if (fonts.body->FindGlyphNoFallback(static_cast<ImWchar>(c)) != nullptr
-                && fonts.title->FindGlyphNoFallback(static_cast<ImWchar>(c)) != nullptr) {
-                continue;
+    auto scan = [&](const std::vector<std::string>& texts, ImFont* font) {
+        for (const auto& t : texts) {
+            const char* p = t.c_str();
+            const char* end = p + t.size();
+            while (p < end) {
+                unsigned c = 0;
+                const char* start = p;
+                p += ImTextCharFromUtf8(&c, p, end);
+                if (c < 0x20 || c > 0xFFFF || d.attempted.count(c) != 0) continue; // ImWchar is 16-bit here
+                if (font->FindGlyphNoFallback(static_cast<ImWchar>(c)) != nullptr) continue;
+                d.attempted.insert(c);
+                d.extra.append(start, p);
+                missing = true;
             }
-            d.attempted.insert(c);
-            d.extra.append(start, p);
-            missing = true;
         }
-    }
+    };
+    scan(bodyTexts, fonts.body);
+    scan(titleTexts, fonts.title);
     if (!missing) return false;
     atlas.Clear();
     fonts = addTo(atlas);

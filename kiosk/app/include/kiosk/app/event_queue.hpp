@@ -16,6 +16,7 @@ public:
     EventQueue(); // after SDL_Init: registers the wake-up event type
     void post(Event event); // any thread
     std::vector<Event> drain(); // UI thread
+    void wake();                // any thread: wake the UI thread without an event (e.g. a script line arrived)
     std::uint32_t wakeEventType() const noexcept { return wakeType_; }
 
 private:

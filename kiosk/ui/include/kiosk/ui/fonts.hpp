@@ -42,10 +42,12 @@ public:
     // After the renderer uploaded the atlas texture: drop the CPU copies (pixels, TTC file, ranges). ~-95 MiB.
     void releaseAfterUpload(ImFontAtlas& atlas);
 
-    // Between frames: if some character of `texts` (a name read from a card, typed text) is missing from the
-    // atlas, rebuild it with those characters added and update `fonts`. True when rebuilt: the caller must
-    // re-upload the texture, then call releaseAfterUpload(). A character the font lacks is tried once only.
-    bool coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& texts);
+    // Between frames: if a character of `bodyTexts` (typed text) is missing from the body size, or one of
+    // `titleTexts` (a name read from a card) from the big sizes, rebuild the atlas with it and update `fonts`.
+    // True when rebuilt: the caller must re-upload the texture, then call releaseAfterUpload().
+    // A character the font itself lacks is tried once only.
+    bool coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
+        const std::vector<std::string>& titleTexts);
 
     std::size_t bodyGlyphCount() const;
 
