@@ -194,7 +194,7 @@ int serve(const ServeOptions& options)
         });
 
     server.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+        [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
             sendError(res, 500, "internal error");
         });
 

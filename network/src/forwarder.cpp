@@ -161,7 +161,7 @@ Forwarder::~Forwarder()
 
 std::string Forwarder::store(const nlohmann::json& filing)
 {
-    const std::string id = newUuid();
+    std::string id = newUuid();
     Bytes envelope;
     try {
         envelope = impl_->sealer.seal(protocol::canonicalBytes(filing));

@@ -53,7 +53,7 @@ std::string sealFiling(const std::string& marker)
     return std::string(sealed.begin(), sealed.end());
 }
 
-const std::string CMS = "Content-Type: application/cms";
+constexpr const char* CMS = "Content-Type: application/cms";
 } // namespace
 
 TEST_CASE("central answers a replayed Idempotency-Key with the same receipt and refuses it for "

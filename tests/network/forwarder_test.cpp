@@ -178,6 +178,7 @@ TEST_CASE(
     network::Forwarder forwarder(
         forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
     std::vector<std::string> ids;
+    ids.reserve(12);
     for (int i = 0; i < 12; ++i)
         ids.push_back(forwarder.store(syntheticFiling("filing " + std::to_string(i))));
 
