@@ -14,15 +14,23 @@ namespace shensu::network
 {
 
 struct ForwarderConfig {
-    std::filesystem::path outboxPath; // SQLite file of sealed filings
-    std::string centralUrl; // e.g. https://central.shensu.test:8443
-    std::string centralResolve; // optional curl RESOLVE entry "host:port:127.0.0.1" (tests, demo)
-    std::filesystem::path centralCaCert; // the pinned CA; the system store is never used
-    std::filesystem::path clientCert; // kiosk device certificate (PEM)
-    std::filesystem::path clientKey; // kiosk device key (PEM)
-    std::filesystem::path
-        encryptionCert; // central's encryption certificate: filings are sealed to it
+    // SQLite file of sealed filings (created if missing).
+    std::filesystem::path outboxPath;
+    // e.g. https://central.shensu.test:8443 (the path /v1/submissions is appended).
+    std::string centralUrl;
+    // Optional curl RESOLVE entry "host:port:127.0.0.1" (tests, demo); empty: normal DNS.
+    std::string centralResolve;
+    // The pinned central CA (PEM); the system store is never used.
+    std::filesystem::path centralCaCert;
+    // Kiosk device certificate and key (PEM): TLS client identity and the filing signature.
+    std::filesystem::path clientCert;
+    std::filesystem::path clientKey;
+    // Central's encryption certificate: filings are sealed to it.
+    std::filesystem::path encryptionCert;
+    // For the kiosk's own records; central takes the kiosk id from the device certificate's CN.
     std::string kioskId;
+    // Backoff after a failed attempt: firstRetryDelay * 2^attempts, capped at maxRetryDelay,
+    // jittered.
     std::chrono::milliseconds firstRetryDelay { 500 };
     std::chrono::milliseconds maxRetryDelay { 30000 };
 };
