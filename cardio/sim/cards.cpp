@@ -2,6 +2,7 @@
 #include "sim_card.hpp"
 
 #include <algorithm>
+#include <array>
 
 namespace shensu::cardsim
 {
@@ -69,7 +70,9 @@ namespace
             if (c->cla != 0x00) return sw(0x6E00);
             if (c->ins == 0xA4) {
                 // A failed SELECT keeps the current selection, as ISO 7816-4 cards do.
-                if (c->p1 != 0x04 || c->data != NHI_AID) return sw(0x6A82);
+                if (c->p1 != 0x04
+                    || !std::equal(c->data.begin(), c->data.end(), NHI_AID.begin(), NHI_AID.end()))
+                    return sw(0x6A82);
                 selected_ = true;
                 return sw(0x9000);
             }
@@ -110,8 +113,8 @@ namespace
         }
 
     private:
-        inline static const Bytes NHI_AID
-            = cardio::fromHex("D1 58 00 00 01 00 00 00 00 00 00 00 00 00 11 00");
+        static constexpr std::array<std::uint8_t, 16> NHI_AID { 0xD1, 0x58, 0x00, 0x00, 0x01, 0x00,
+            0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x11, 0x00 };
         bool selected_ = false;
     };
 

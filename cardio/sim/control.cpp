@@ -8,6 +8,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <system_error>
 
 #include <poll.h>
 #include <sys/signalfd.h>
@@ -86,14 +87,14 @@ void serveControl(
 {
     const sockaddr_un address = unixAddress(path);
     const int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (listener < 0) throw std::runtime_error("socket: " + std::string(std::strerror(errno)));
+    if (listener < 0) throw std::runtime_error("socket: " + std::generic_category().message(errno));
     struct stat existing {
     };
     if (lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode))
         unlink(path.c_str()); // a stale run's
     if (bind(listener, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0
         || listen(listener, 8) != 0) {
-        const std::string why = std::strerror(errno);
+        const std::string why = std::generic_category().message(errno);
         close(listener);
         throw std::runtime_error("cannot listen on " + path + ": " + why);
     }

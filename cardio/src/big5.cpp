@@ -26,7 +26,11 @@ namespace
         IconvDescriptor(const IconvDescriptor&) = delete;
         IconvDescriptor& operator=(const IconvDescriptor&) = delete;
 
-        bool valid() const noexcept { return cd_ != reinterpret_cast<iconv_t>(-1); }
+        // iconv_open's documented failure value is (iconv_t)-1.
+        bool valid() const noexcept
+        {
+            return cd_ != reinterpret_cast<iconv_t>(-1); // NOLINT(performance-no-int-to-ptr)
+        }
 
         std::optional<std::string> convert(std::string_view in)
         {

@@ -75,8 +75,6 @@ namespace detail
 
 } // namespace detail
 
-using detail::pcscCall;
-
 struct Context::Impl {
     SCARDCONTEXT handle = 0;
 };

@@ -44,8 +44,9 @@ CardErrorCode errorOf(const Bytes& record)
     return CardErrorCode::INTERNAL;
 }
 
-const std::string SELECT_NHI = "00 A4 04 00 10 D1 58 00 00 01 00 00 00 00 00 00 00 00 00 11 00 00";
-const std::string GET_BASIC_DATA = "00 CA 11 00 02 00 00";
+constexpr const char* SELECT_NHI
+    = "00 A4 04 00 10 D1 58 00 00 01 00 00 00 00 00 00 00 00 00 11 00 00";
+constexpr const char* GET_BASIC_DATA = "00 CA 11 00 02 00 00";
 } // namespace
 
 TEST_CASE("a good record gives the card number, the Big5 name in UTF-8, the ID, dates and sex",
@@ -169,7 +170,7 @@ TEST_CASE("a basic record delivered through 61xx is reassembled before parsing",
 {
     const std::string record = toHex(goodRecord());
     ScriptedCard card({ { SELECT_NHI, "61 00" }, { "00 C0 00 00 00", "90 00" },
-        { GET_BASIC_DATA, record.substr(0, 30 * 3) + "61 1B" },
-        { "00 C0 00 00 1B", record.substr(30 * 3) + " 90 00" } });
+        { GET_BASIC_DATA, record.substr(0, std::size_t { 30 } * 3) + "61 1B" },
+        { "00 C0 00 00 1B", record.substr(std::size_t { 30 } * 3) + " 90 00" } });
     CHECK(readHealthCard(card).name == "林測試");
 }

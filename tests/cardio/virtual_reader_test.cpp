@@ -23,8 +23,8 @@ using namespace shensu::cardio::test;
 
 namespace
 {
-const Bytes HEALTH_ATR
-    = fromHex("3B FF 18 00 FF 81 31 FE 45 54 48 43 43 31 30 54 45 43 4F 47 44 48 4E 32 24");
+constexpr const char* HEALTH_ATR
+    = ("3B FF 18 00 FF 81 31 FE 45 54 48 43 43 31 30 54 45 43 4F 47 44 48 4E 32 24");
 
 CardErrorCode readErrorOf(CardTransport& card)
 {
@@ -53,7 +53,7 @@ TEST_CASE("the reader monitor sees the health card arrive, leave when removed an
     REQUIRE(inserted >= 0);
     const Bytes atr
         = std::get<CardInserted>(recorder.events()[static_cast<std::size_t>(inserted)]).atr;
-    CHECK(toHex(atr) == toHex(HEALTH_ATR));
+    CHECK(toHex(atr) == toHex(fromHex(HEALTH_ATR)));
     CHECK(identifyCard(atr) == CardKind::HEALTH_CARD);
 
     REQUIRE(askSimulator("remove 0") == "ok");
@@ -188,8 +188,9 @@ TEST_CASE("a handle whose card was taken out works again after reconnect once th
         readHealthCard(card);
         FAIL("the old handle still worked");
     } catch (const CardError& error) {
-        // pcsc-lite says "reset" rather than "removed" here: the failed reconnect above already took note of the
-        // removal, and the card now in the reader was powered up (reset) since. Both mean: reconnect.
+        // pcsc-lite says "reset" rather than "removed" here: the failed reconnect above already
+        // took note of the removal, and the card now in the reader was powered up (reset) since.
+        // Both mean: reconnect.
         CAPTURE(error.what());
         CHECK(error.code() == CardErrorCode::CARD_RESET);
     }
