@@ -174,6 +174,17 @@ TEST_CASE(
         CHECK(refused.curlExit != 0);
         CHECK(refused.status == 0);
     }
+    SECTION("a TLS 1.2 client is refused even with a kiosk certificate")
+    {
+        const auto& pki = pkiDir();
+        const auto tls12 = run({ "curl", "-sS", "--tls-max", "1.2", "--resolve", central.resolve(),
+            "--cacert", (pki / "central-ca.pem").string(), "--cert",
+            (pki / "kiosk-device.pem").string(), "--key", (pki / "kiosk-device.key").string(), "-H",
+            CMS, "-H", "Idempotency-Key: k-4", "--data-binary", "@" + (tmp / "one.der").string(),
+            central.url() + "/v1/submissions" });
+        INFO(tls12.output);
+        CHECK(tls12.exitCode == 35); // CURLE_SSL_CONNECT_ERROR: protocol version alert
+    }
     CHECK(listCases(tmp / "central.db").empty());
 }
 

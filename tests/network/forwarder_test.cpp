@@ -119,6 +119,26 @@ TEST_CASE("a server with a certificate from another CA is refused and the filing
     CHECK(listCases(tmp / "rogue.db").empty());
 }
 
+TEST_CASE("central reached under a name its certificate does not carry is refused", "[forwarder]")
+{
+    TempDir tmp;
+    CentralProcess central(tmp / "central.db");
+    ResultLog results;
+    auto config = forwarderConfig(tmp / "outbox.db", central.port());
+    config.centralUrl = "https://127.0.0.1:" + std::to_string(central.port());
+    config.centralResolve.clear();
+    network::Forwarder forwarder(config, std::ref(results));
+    forwarder.store(syntheticFiling());
+
+    const auto r = results.waitFor(1, 10s);
+    const auto* refused = deferred(r);
+    REQUIRE(refused);
+    INFO(refused->reason);
+    CHECK(refused->serverRefused);
+    CHECK(forwarder.pendingCount() == 1);
+    CHECK(listCases(tmp / "central.db").empty());
+}
+
 TEST_CASE("a new forwarder delivers what an earlier run left in the outbox and stops promptly",
     "[forwarder]")
 {
