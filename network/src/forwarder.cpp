@@ -49,16 +49,15 @@ struct Forwarder::Impl {
 
 std::chrono::milliseconds Forwarder::Impl::retryDelay(std::int64_t attemptsSoFar)
 {
-    // first * 2^attempts, capped, then "equal jitter": uniformly in [delay/2, delay], never below
-    // first.
+    // "Full jitter" with a floor: uniformly in [first, min(cap, first * 2^(attempts+1))], so kiosks
+    // that failed together spread out, and the ceiling doubles per attempt up to maxRetryDelay.
     const auto first = std::max<std::int64_t>(1, config.firstRetryDelay.count());
     const auto cap = std::max<std::int64_t>(first, config.maxRetryDelay.count());
-    std::int64_t delay = first;
-    for (std::int64_t i = 0; i < attemptsSoFar && delay < cap; ++i)
-        delay *= 2;
-    delay = std::min(delay, cap);
-    std::uniform_int_distribution<std::int64_t> pick(delay / 2, delay);
-    return std::chrono::milliseconds(std::clamp(pick(jitter), first, cap));
+    std::int64_t ceiling = first;
+    for (std::int64_t i = 0; i <= attemptsSoFar && ceiling < cap; ++i)
+        ceiling *= 2;
+    std::uniform_int_distribution<std::int64_t> pick(first, std::min(ceiling, cap));
+    return std::chrono::milliseconds(pick(jitter));
 }
 
 // Posts the oldest due filing, if any. Returns false when nothing was due.

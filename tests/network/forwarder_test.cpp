@@ -139,6 +139,33 @@ TEST_CASE("central reached under a name its certificate does not carry is refuse
     CHECK(listCases(tmp / "central.db").empty());
 }
 
+TEST_CASE("retries back off within firstRetryDelay and maxRetryDelay and count their attempts",
+    "[forwarder]")
+{
+    TempDir tmp;
+    ResultLog results;
+    std::string id;
+    {
+        auto config = forwarderConfig(tmp / "outbox.db", unusedPort()); // 100 ms .. 400 ms
+        network::Forwarder forwarder(config, std::ref(results));
+        id = forwarder.store(syntheticFiling());
+        REQUIRE(results.waitFor(6, 10s));
+    }
+    const auto times = results.times();
+    for (std::size_t i = 1; i < 6; ++i) {
+        const auto gap = times[i] - times[i - 1];
+        INFO("gap " << i << ": "
+                    << std::chrono::duration_cast<std::chrono::milliseconds>(gap).count() << " ms");
+        CHECK(gap >= 95ms);
+        CHECK(gap <= 400ms + 250ms); // scheduling slack
+    }
+    network::Outbox outbox(tmp / "outbox.db");
+    const auto row = outbox.nextDue(network::Clock::now() + 1h);
+    REQUIRE(row);
+    CHECK(row->id == id);
+    CHECK(row->attempts >= 6);
+}
+
 TEST_CASE("a new forwarder delivers what an earlier run left in the outbox and stops promptly",
     "[forwarder]")
 {

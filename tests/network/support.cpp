@@ -227,6 +227,7 @@ void ResultLog::operator()(const network::ForwardResult& r)
     {
         std::lock_guard lock(mutex_);
         results_.push_back(r);
+        times_.push_back(std::chrono::steady_clock::now());
     }
     changed_.notify_all();
 }
@@ -238,6 +239,12 @@ std::optional<network::ForwardResult> ResultLog::waitFor(
     if (!changed_.wait_for(lock, timeout, [&] { return results_.size() >= n; }))
         return std::nullopt;
     return results_[n - 1];
+}
+
+std::vector<std::chrono::steady_clock::time_point> ResultLog::times() const
+{
+    std::lock_guard lock(mutex_);
+    return times_;
 }
 
 std::size_t ResultLog::size() const

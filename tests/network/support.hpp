@@ -92,11 +92,14 @@ public:
     // Waits for the n-th result (1-based) up to timeout; nullopt if it did not come.
     std::optional<network::ForwardResult> waitFor(std::size_t n, std::chrono::milliseconds timeout);
     std::size_t size() const;
+    // When each result arrived.
+    std::vector<std::chrono::steady_clock::time_point> times() const;
 
 private:
     mutable std::mutex mutex_;
     std::condition_variable changed_;
     std::vector<network::ForwardResult> results_;
+    std::vector<std::chrono::steady_clock::time_point> times_;
 };
 
 // True if text has exactly the shape of pattern, where '9' is any digit, 'x' any lower-case hex

@@ -29,8 +29,8 @@ struct ForwarderConfig {
     std::filesystem::path encryptionCert;
     // For the kiosk's own records; central takes the kiosk id from the device certificate's CN.
     std::string kioskId;
-    // Backoff after a failed attempt: firstRetryDelay * 2^attempts, capped at maxRetryDelay,
-    // jittered.
+    // Backoff after a failed attempt n (0-based): uniformly in
+    // [firstRetryDelay, min(maxRetryDelay, firstRetryDelay * 2^(n+1))].
     std::chrono::milliseconds firstRetryDelay { 500 };
     std::chrono::milliseconds maxRetryDelay { 30000 };
 };
