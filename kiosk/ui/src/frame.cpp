@@ -20,7 +20,12 @@ void header(Frame& f)
     if (button(f, "common.language", f.tr("common.language"), {toggleWidth, 64})) {
         f.emit(SetLanguage{f.state.language == Language::EN ? Language::ZH_TW : Language::EN});
     }
-    ImGui::Separator();
+    // A 2 px rule as a filled rectangle: a 1 px line is two thin triangles that SDL's software renderer
+    // rasterises with a visible step.
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    const float right = at.x + ImGui::GetContentRegionAvail().x;
+    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y), ImVec2(right, at.y + 2), IM_COL32(150, 155, 162, 255));
+    ImGui::Dummy(ImVec2(0, 2));
     ImGui::Spacing();
 }
 
