@@ -1,5 +1,6 @@
 // Kiosk start-up, memory and idle cost: exec → first frame presented (headless), resident memory after the
 // first frame, and CPU used while idle on the home screen. Prints a table against the targets of issue #2.
+#include "central.hpp"
 #include "kiosk.hpp"
 #include "process.hpp"
 
@@ -31,7 +32,8 @@ long residentKiB(pid_t pid)
 long cpuTicks(pid_t pid)
 {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::string text;
+    std::getline(stat, text); // one line
     std::istringstream fields(text.substr(text.rfind(')') + 2));
     std::string field;
     long utime = 0, stime = 0;

@@ -50,12 +50,12 @@ void fileWithHealthCard(KioskSession& kiosk)
     kiosk.waitForScreen("card_read");
     kiosk.send(tap("card_read.continue"));
     kiosk.waitForScreen("form");
-    kiosk.send(type("form.agency", u8"測試市政府人事處"));
-    kiosk.send(type("form.title", u8"科員"));
+    kiosk.send(type("form.agency", "測試市政府人事處"));
+    kiosk.send(type("form.title", "科員"));
     kiosk.send(tap("form.identity.0"));
     kiosk.send(type("form.phone", "02-23979298"));
     kiosk.send(type("form.email", "filer@example.test"));
-    kiosk.send(type("form.facts", u8"測試用的申訴內容：主管於會議中多次以言語羞辱。"));
+    kiosk.send(type("form.facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。"));
     kiosk.send(tap("form.submit"));
     kiosk.waitForScreen("review");
     kiosk.send(tap("review.confirm"));
@@ -130,32 +130,56 @@ TEST_CASE("A server with a certificate from another CA is refused: nothing is se
     CHECK(kiosk.quit() == 0);
 }
 
-TEST_CASE("A card pulled out in the middle of reading gives a clear message and the kiosk carries on")
+namespace
+{
+// The message the card error screen shows, in the language of the moment (its catalogue key and its text).
+json cardErrorShown(KioskSession& kiosk)
+{
+    return kiosk.waitFor([](const json& e) {
+        return isEvent(e, "error") && e.value("screen", "") == "card_error";
+    });
+}
+} // namespace
+
+TEST_CASE("A card pulled out in the middle of reading says so and the kiosk carries on")
 {
     TempDir dir;
-    KioskSession kiosk(writeKioskConfig({ dir.path(), dir.path(), "https://central.shensu.test:1", "" }));
+    makeTestPki(dir.path() / "pki");
+    KioskSession kiosk(writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" }));
     kiosk.waitForScreen("home");
     kiosk.send(tap("home.health_card"));
     kiosk.waitForScreen("insert_card");
     kiosk.send(card("insert", "health-pulled"));
-    kiosk.waitForScreen("card_error");
-    const auto& events = kiosk.events();
-    const auto error = std::find_if(events.rbegin(), events.rend(), [](const json& e) { return isEvent(e, "error"); });
-    REQUIRE(error != events.rend());
-    CHECK_FALSE((*error)["message"].get<std::string>().empty());
+    const auto error = cardErrorShown(kiosk);
+    CHECK(error["key"] == "card_error.removed");
+    CHECK(error["message"].get<std::string>().find("取出") != std::string::npos);
+
+    // The kiosk is still usable: back home, and a good card afterwards is read.
+    kiosk.send(tap("card_error.home"));
+    kiosk.waitForScreen("home");
+    kiosk.send(card("remove"));
+    kiosk.send({ { "cmd", "wait" }, { "card", "absent" } });
+    kiosk.send(tap("home.health_card"));
+    kiosk.waitForScreen("insert_card");
+    kiosk.send(card("insert"));
+    kiosk.waitForScreen("card_read");
     kiosk.send(card("remove"));
     CHECK(kiosk.quit() == 0);
 }
 
-TEST_CASE("A garbled card answer gives a clear message and no crash")
+TEST_CASE("A garbled card answer says the card could not be understood, with no crash")
 {
     TempDir dir;
-    KioskSession kiosk(writeKioskConfig({ dir.path(), dir.path(), "https://central.shensu.test:1", "" }));
+    makeTestPki(dir.path() / "pki");
+    KioskSession kiosk(writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" }));
     kiosk.waitForScreen("home");
     kiosk.send(tap("home.health_card"));
     kiosk.waitForScreen("insert_card");
     kiosk.send(card("insert", "health-garbled"));
-    kiosk.waitForScreen("card_error");
+    CHECK(cardErrorShown(kiosk)["key"] == "card_error.unreadable");
+    kiosk.send({ { "cmd", "language" }, { "value", "en" } });
+    const auto english = cardErrorShown(kiosk);
+    CHECK(english["message"].get<std::string>().find("could not be understood") != std::string::npos);
     kiosk.send(card("remove"));
     CHECK(kiosk.quit() == 0);
 }

@@ -22,7 +22,7 @@ std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::
         { "assetsDir", (sourceDir() / "assets").string() },
         { "language", "zh-TW" },
     };
-    config.update(overrides);
+    if (overrides.is_object()) config.update(overrides);
     const auto path = paths.workDir / "kiosk.json";
     std::ofstream(path) << config.dump(2);
     return path;
