@@ -99,6 +99,23 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "an APDU round trip through pcscd and vpcd takes well under Nagle's 40 ms", "[read][health]")
+{
+    // Debian's vpcd sends length and payload in two send()s; without TCP_QUICKACK before every recv
+    // in the simulator each APDU costs ~44 ms (ARCHITECTURE §7), so ten reads (20 APDUs) would take
+    // ~900 ms.
+    Context context;
+    CardConnection card(context, SLOT0);
+    readHealthCard(card); // warm up: power-on and protocol negotiation are not what this measures
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 10; ++i)
+        readHealthCard(card);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count());
+    CHECK(elapsed < std::chrono::milliseconds(300));
+}
+
+TEST_CASE(
     "the simulator's APDU log holds the SELECT and the GET DATA a read sent", "[read][health]")
 {
     Context context;
