@@ -360,3 +360,19 @@ TEST_CASE("when pcscd stops the monitor reports the card and readers gone, and f
               static_cast<std::size_t>(back))
         > back);
 }
+
+TEST_CASE(
+    "the simulator's control socket answers ok, status or a reason for every request", "[control]")
+{
+    CHECK(askSimulator("status") == "ok slot0=health slot1=empty");
+    CHECK(askSimulator("insert health 0").rfind("error slot 0 already holds a card", 0) == 0);
+    CHECK(askSimulator("insert passport 1") == "error unknown card kind passport");
+    CHECK(askSimulator("insert health 2") == "error no slot 2");
+    CHECK(askSimulator("remove x") == "error no slot x");
+    CHECK(askSimulator("eject").rfind("error unknown request", 0) == 0);
+    CHECK(askSimulator("").rfind("error", 0) == 0);
+    CHECK(askSimulator("insert unknown 1") == "ok");
+    CHECK(askSimulator("remove") == "ok");
+    CHECK(askSimulator("remove 0") == "ok"); // removing from an empty slot is fine
+    CHECK(askSimulator("status") == "ok slot0=empty slot1=unknown");
+}
