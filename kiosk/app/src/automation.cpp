@@ -315,7 +315,7 @@ int runScript(Shell& shell, std::istream& script, std::ostream& out, const std::
             ended = feed->ended;
         }
         if (!line) {
-            if (ended) return 0;
+            if (ended || shell.quitRequested()) return 0;
             // Between commands the kiosk lives on: card and network events are shown as they come.
             if (shell.waitForActivity(std::chrono::milliseconds(1000))) shell.frame();
             continue;

@@ -25,9 +25,21 @@ void EventQueue::post(Event event)
 
 void EventQueue::wake()
 {
+    {
+        std::lock_guard lock(mutex_);
+        pendingWake_ = true;
+    }
+    woken_.notify_one();
     SDL_Event e{};
     e.type = wakeType_;
     SDL_PushEvent(&e);
+}
+
+void EventQueue::waitFor(std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(mutex_);
+    woken_.wait_for(lock, timeout, [this] { return pendingWake_; });
+    pendingWake_ = false;
 }
 
 std::vector<Event> EventQueue::drain()

@@ -44,6 +44,8 @@ struct FontLoader::Impl {
     std::vector<char> ttc; // shared by the three sizes; the atlas does not own it
     ImVector<ImWchar> bodyRanges;
     ImVector<ImWchar> uiRanges;
+    ImVector<ImWchar> receiptRanges;
+    std::size_t bodyGlyphs = 0;
     std::string extra;           // characters added after start-up (UTF-8), in every size
     std::set<unsigned> attempted; // code points already added once: never rebuild for them again
 };
@@ -106,7 +108,16 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
     Fonts fonts;
     fonts.body = add(d.options.bodySize, d.bodyRanges); // first font = ImGui's default
     fonts.title = add(d.options.titleSize, d.uiRanges);
-    fonts.receipt = add(d.options.receiptSize, d.uiRanges);
+    // Case numbers, verification codes and filing ids are ASCII: the biggest size carries nothing else.
+    static constexpr ImWchar ASCII[] = {0x0020, 0x007E, 0};
+    d.receiptRanges.clear();
+    for (const ImWchar* r = ASCII; *r != 0; ++r) d.receiptRanges.push_back(*r);
+    d.receiptRanges.push_back(0);
+    fonts.receipt = add(d.options.receiptSize, d.receiptRanges);
+    d.bodyGlyphs = 0;
+    for (int i = 0; i + 1 < d.bodyRanges.Size; i += 2) {
+        d.bodyGlyphs += static_cast<std::size_t>(d.bodyRanges[i + 1] - d.bodyRanges[i] + 1);
+    }
     return fonts;
 }
 
@@ -117,6 +128,7 @@ void FontLoader::releaseAfterUpload(ImFontAtlas& atlas)
     impl_->ttc = {};
     impl_->bodyRanges.clear();
     impl_->uiRanges.clear();
+    impl_->receiptRanges.clear();
 }
 
 bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
@@ -151,10 +163,7 @@ bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vecto
 
 std::size_t FontLoader::bodyGlyphCount() const
 {
-    std::size_t n = 0;
-    const auto& r = impl_->bodyRanges;
-    for (int i = 0; i + 1 < r.Size; i += 2) n += static_cast<std::size_t>(r[i + 1] - r[i] + 1);
-    return n;
+    return impl_->bodyGlyphs;
 }
 
 } // namespace shensu::kiosk::ui

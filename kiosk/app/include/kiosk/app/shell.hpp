@@ -59,6 +59,9 @@ public:
     // The interactive loop (window): redraws only after input, worker events and timers. Returns the exit code.
     int run();
 
+    // SIGTERM or SIGINT arrived (SDL turns them into SDL_QUIT) while waiting for activity.
+    bool quitRequested() const noexcept;
+
     // Milliseconds from construction to the first presented frame (fonts uploaded and CPU copies freed).
     double firstFrameMs() const noexcept;
 

@@ -15,7 +15,7 @@ namespace shensu::kiosk::ui
 struct FontOptions {
     std::filesystem::path file = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
     int faceIndex = 3; // 0 JP, 1 KR, 2 SC, 3 TC, 4 HK
-    float bodySize = 26.0f;
+    float bodySize = 24.0f;
     float titleSize = 38.0f;
     float receiptSize = 56.0f; // case number and verification code
 };
