@@ -28,11 +28,12 @@ struct HealthCardData {
     RocDate issueDate; // 發卡日期
 };
 
-// Parses the 57-byte basic-data record (ARCHITECTURE §4); throws CardError(UNEXPECTED_RESPONSE)
-// with the reason.
+// Parses the 57-byte basic-data record (ARCHITECTURE §4; bytes past 57 are ignored); throws
+// CardError(UNEXPECTED_RESPONSE) naming the bad field, never its value.
 HealthCardData parseHealthCardBasicData(const Bytes& record);
 
-// SELECTs the NHI application and reads the basic data; throws CardError.
+// SELECTs the NHI application and reads the basic data; throws CardError (REFUSED when the card
+// answers either command with an error status word).
 HealthCardData readHealthCard(CardTransport& card);
 
 } // namespace shensu::cardio

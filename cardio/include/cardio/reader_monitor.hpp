@@ -25,8 +25,9 @@ struct CardInserted {
 struct CardRemoved {
     std::string reader;
 };
-// pcscd went away or another fatal monitoring error; the monitor keeps retrying and reports
-// recovery as ReaderAdded.
+// pcscd went away or another fatal monitoring error. Reported once per outage, followed by
+// CardRemoved / ReaderRemoved for everything the monitor knew; it retries every ~500 ms and reports
+// recovery as ReaderAdded (and CardInserted for cards present then).
 struct MonitorFailed {
     CardErrorCode code;
     std::string message;
