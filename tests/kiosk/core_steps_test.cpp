@@ -322,3 +322,58 @@ TEST_CASE("screen ids round-trip for automation")
         CHECK(back == s);
     }
 }
+
+namespace
+{
+StartTimer lastIdleTimer(const Kiosk& k)
+{
+    StartTimer last;
+    bool found = false;
+    for (const auto& t : k.sent<StartTimer>()) {
+        if (t.timer == TimerId::SESSION_IDLE) {
+            last = t;
+            found = true;
+        }
+    }
+    REQUIRE(found);
+    return last;
+}
+} // namespace
+
+TEST_CASE("a session left alone for the idle limit is wiped and the kiosk returns home")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous{});
+    k.send(EditField{"facts", "留在螢幕上的內容"});
+    const auto timer = lastIdleTimer(k);
+    CHECK(timer.after == k.state.sessionIdle);
+    k.send(TimerExpired{TimerId::SESSION_IDLE, timer.generation});
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.answers.empty());
+    CHECK(k.state.noticeKey == "home.session_timed_out");
+}
+
+TEST_CASE("each touch restarts the idle clock: an older expiry does nothing")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous{});
+    const auto first = lastIdleTimer(k);
+    k.send(EditField{"agency", "測試局"});
+    k.send(TimerExpired{TimerId::SESSION_IDLE, first.generation});
+    CHECK(k.state.screen == Screen::FORM);
+    CHECK(k.state.answers.at("agency") == "測試局");
+}
+
+TEST_CASE("the receipt screen also times out, but a filing being stored is never interrupted")
+{
+    Kiosk k = submittedAnonymously();
+    const auto beforeStore = lastIdleTimer(k);
+    k.send(TimerExpired{TimerId::SESSION_IDLE, beforeStore.generation});
+    CHECK(k.state.screen == Screen::SUBMITTING);
+    k.send(FilingStored{"id-1"});
+    k.send(FilingAccepted{"id-1", "1131211-0002", "ABCD"});
+    REQUIRE(k.state.screen == Screen::SUBMITTED);
+    k.send(TimerExpired{TimerId::SESSION_IDLE, lastIdleTimer(k).generation});
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.caseNumber.empty());
+}

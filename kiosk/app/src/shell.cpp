@@ -74,6 +74,7 @@ struct Shell::Impl {
     void runCommand(const Command& c)
     {
         if (const auto* t = std::get_if<StartTimer>(&c)) {
+            std::erase_if(timers, [&](const PendingTimer& p) { return p.event.timer == t->timer; });
             timers.push_back({Clock::now() + t->after, TimerExpired{t->timer, t->generation}});
         } else if (sink) {
             sink(c);

@@ -15,4 +15,9 @@ const char* eventName(const Event& event) noexcept
     return NAMES[event.index()];
 }
 
+bool isPersonAction(const Event& event) noexcept
+{
+    return event.index() <= Event(RetrySubmit{}).index();
+}
+
 } // namespace shensu::kiosk

@@ -271,6 +271,14 @@ struct Transition {
     }
     void operator()(const TimerExpired& e)
     {
+        if (e.timer == TimerId::SESSION_IDLE) {
+            if (e.generation != s.idleGeneration || s.screen == Screen::HOME || s.screen == Screen::SUBMITTING) return;
+            // Someone walked away mid-session: the next person must not see (or send) it.
+            wipeSession(s);
+            s.noticeKey = "home.session_timed_out";
+            s.screen = Screen::HOME;
+            return;
+        }
         if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration && s.screen == Screen::SUBMITTING
             && !s.filingId.empty()) {
             s.screen = Screen::QUEUED;
@@ -283,7 +291,15 @@ struct Transition {
 StepResult step(State state, const Event& event)
 {
     std::vector<Command> commands;
+    const Screen before = state.screen;
     std::visit(Transition{state, commands}, event);
+    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock; home and the
+    // moments the kiosk itself is busy have none.
+    const bool busy = state.screen == Screen::HOME || state.screen == Screen::SUBMITTING
+        || state.screen == Screen::READING_CARD;
+    if (!busy && (isPersonAction(event) || state.screen != before)) {
+        commands.push_back(StartTimer{TimerId::SESSION_IDLE, state.sessionIdle, ++state.idleGeneration});
+    }
     return {std::move(state), std::move(commands)};
 }
 

@@ -21,7 +21,7 @@ struct ReadHealthCard {
 struct StoreFiling {
     nlohmann::json filing;
 };
-// App: post TimerExpired{timer, generation} after the delay.
+// App: post TimerExpired{timer, generation} after the delay; a new StartTimer for the same timer replaces it.
 struct StartTimer {
     TimerId timer = TimerId::SUBMIT_WAIT;
     std::chrono::milliseconds after{0};

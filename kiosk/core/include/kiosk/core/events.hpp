@@ -13,9 +13,12 @@
 namespace shensu::kiosk
 {
 
-enum class TimerId { SUBMIT_WAIT };
+enum class TimerId {
+    SUBMIT_WAIT,  // how long "submitting…" waits for central before showing "queued"
+    SESSION_IDLE, // nobody touched the kiosk: end the session and wipe it
+};
 
-// --- a person's actions (from the UI)
+// --- a person's actions (from the UI); they come first in Event, up to RetrySubmit (isPersonAction relies on it)
 struct ChooseCitizenCertificate {};
 struct ChooseHealthCard {};
 struct ChooseAnonymous {};
@@ -86,6 +89,9 @@ using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAno
     SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm, EditAgain, ConfirmFiling, RetrySubmit,
     CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService, FilingStored, FilingStoreFailed, FilingAccepted,
     FilingDeferred, TimerExpired>;
+
+// A person touched the kiosk (as opposed to a worker or a timer).
+bool isPersonAction(const Event& event) noexcept;
 
 // Short name for logs ("CardInserted"); never includes the event's data.
 const char* eventName(const Event& event) noexcept;

@@ -41,6 +41,7 @@ struct State {
     std::shared_ptr<const Form> form;
     std::string kioskId;
     std::chrono::milliseconds submitWait{4000}; // how long "submitting…" waits for central before "queued"
+    std::chrono::milliseconds sessionIdle{180000}; // untouched this long, a session ends and is wiped
 
     Language language = Language::ZH_TW;
     Screen screen = Screen::HOME;
@@ -65,6 +66,7 @@ struct State {
     std::vector<FilingAccepted> earlyAnswers; // answers that beat FilingStored (they come from another thread)
     std::vector<std::string> earlyDeferrals;
     std::uint64_t timerGeneration = 0;
+    std::uint64_t idleGeneration = 0;
 };
 
 // A new kiosk on the home screen.
