@@ -8,6 +8,7 @@
 #include <SDL.h>
 #include <imgui.h>
 
+#include <cfloat>
 #include <filesystem>
 #include <fstream>
 
@@ -248,4 +249,31 @@ TEST_CASE("a name with a character outside the preloaded glyphs is drawn after t
     CHECK(k.shell.ui().fonts.title->FindGlyphNoFallback(0x5803) != nullptr);
     CHECK(k.shell.ui().fonts.body->FindGlyphNoFallback(0x5803) != nullptr);
     CHECK(ImGui::GetIO().Fonts->TexPixelsRGBA32 == nullptr); // CPU copies released again
+}
+
+TEST_CASE("a finger dragged up on the form's text scrolls the fields, like a phone")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    const float before = k.widget("form.facts").y0;
+    // Press on the form's intro text (not a widget), drag 200 px up, lift.
+    ImGuiIO& io = ImGui::GetIO();
+    const auto& agency = k.widget("form.agency");
+    ImVec2 at(agency.centerX(), agency.y0 - 60); // the intro paragraph above the first field
+    io.MousePos = at;
+    k.shell.frame();
+    io.MouseDown[0] = true;
+    k.shell.frame();
+    for (int i = 0; i < 10; ++i) {
+        at.y -= 20;
+        io.MousePos = at;
+        k.shell.frame();
+    }
+    io.MouseDown[0] = false;
+    k.shell.frame();
+    io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    k.shell.frame();
+    CHECK(k.widget("form.facts").y0 < before - 100);
+    CHECK(k.screen() == Screen::FORM);
+    CHECK(k.shell.state().answers.empty()); // nothing was tapped on the way
 }

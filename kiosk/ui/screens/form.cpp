@@ -129,6 +129,7 @@ void drawForm(Frame& f)
         }
         issuesFor(f, field.id);
     }
+    dragToScroll();
     ImGui::EndChild();
 
     beginFooter();

@@ -43,6 +43,7 @@ void drawReview(Frame& f)
         f.state.filer == Filer::HEALTH_CARD ? f.trf("review.filer_health_card", {{"name", f.state.cardHolderName}})
                                             : f.tr("review.filer_anonymous"));
     for (const auto& field : f.state.form->fields) entry(f, f.tr(field.labelKey), displayValue(f, field));
+    dragToScroll();
     ImGui::EndChild();
 
     beginFooter();

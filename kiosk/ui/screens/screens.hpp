@@ -40,6 +40,9 @@ void title(Frame& f, const std::string& text);
 void paragraph(const std::string& text);
 void notice(const std::string& text);       // a highlighted one-line message
 void errorText(const std::string& text);    // red, for validation and failures
+// Touch scrolling for a child window (ImGui 1.86 has none): a finger dragged on anything that is not a
+// widget scrolls the content. Call just before EndChild().
+void dragToScroll();
 // The row of actions at the bottom of the screen; returns the y where content must stop.
 float footerTop();
 void beginFooter();

@@ -1,6 +1,8 @@
 // Touch-sized widgets that register their rectangles under stable ids.
 #include "screens/screens.hpp"
 
+#include <imgui_internal.h> // the active id and the window's move handle
+
 namespace shensu::kiosk::ui
 {
 
@@ -82,6 +84,29 @@ void errorText(const std::string& text)
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.08f, 0.08f, 1.0f));
     paragraph(text);
     ImGui::PopStyleColor();
+}
+
+void dragToScroll()
+{
+    const ImGuiIO& io = ImGui::GetIO();
+    ImGuiStorage* storage = ImGui::GetStateStorage();
+    const ImGuiID dragging = ImGui::GetID("##drag-to-scroll");
+    if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+        storage->SetBool(dragging, false);
+        return;
+    }
+    if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
+        // Decided at the press: on this window's empty space or text, not on a widget. A press on empty space
+        // makes the window's (immovable) move handle the active id; any other active id is a real widget.
+        const ImGuiWindow* window = ImGui::GetCurrentWindow();
+        const ImGuiID active = ImGui::GetActiveID();
+        const bool onWidget = active != 0 && active != window->MoveId && active != window->RootWindow->MoveId;
+        storage->SetBool(dragging, !onWidget && ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem));
+    }
+    // The finger may leave the window while dragging; the scroll follows it until it lifts.
+    if (storage->GetBool(dragging) && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 6.0f)) {
+        ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
+    }
 }
 
 float footerTop()
