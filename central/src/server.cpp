@@ -214,7 +214,12 @@ int serve(const ServeOptions& options)
         const timespec tick { 0, 100'000'000 };
         while (!done) {
             if (sigtimedwait(&signals, nullptr, &tick) > 0) {
-                server.stop();
+                // stop() is a no-op until listen_after_bind() is running (a signal can come right
+                // after the "listening on" line), and must be called once: wait for it to run, then
+                // stop it.
+                while (!done && !server.is_running())
+                    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+                if (!done) server.stop();
                 return;
             }
         }
