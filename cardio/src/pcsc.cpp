@@ -78,6 +78,13 @@ namespace detail
 
 } // namespace detail
 
+namespace
+{
+    // How long to wait for pcscd to confirm that a card which stopped answering has left the reader;
+    // pcscd polls presence about every 400 ms.
+    constexpr DWORD PRESENCE_CONFIRM_MS = 600;
+} // namespace
+
 struct Context::Impl {
     SCARDCONTEXT handle = 0;
 };
@@ -115,6 +122,7 @@ std::vector<std::string> Context::readers() const
 }
 
 struct CardConnection::Impl {
+    SCARDCONTEXT context = 0;
     SCARDHANDLE handle = 0;
     DWORD protocol = 0;
     std::string reader;
@@ -125,6 +133,7 @@ CardConnection::CardConnection(Context& context, const std::string& reader)
     : impl_(std::make_unique<Impl>())
 {
     impl_->reader = reader;
+    impl_->context = context.impl().handle;
     SHENSU_PCSC(SCardConnect, context.impl().handle, reader.c_str(), DWORD { SCARD_SHARE_SHARED },
         DWORD { SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1 }, &impl_->handle, &impl_->protocol);
     try {
@@ -174,16 +183,20 @@ const std::string& CardConnection::reader() const noexcept
 void CardConnection::noStatusWord(unsigned long length) const
 {
     // A reader that "succeeds" with no status word lost the card mid-command (vpcd does this when
-    // the card's socket closes). Ask the reader whether the card is still there before blaming the
-    // card's answer.
-    std::array<BYTE, MAX_ATR_SIZE> atr {};
-    DWORD atrLength = atr.size();
-    DWORD state = 0;
-    DWORD protocol = 0;
-    DWORD nameLength = 0;
-    SHENSU_PCSC(SCardStatus, impl_->handle, nullptr, &nameLength, &state, &protocol, atr.data(),
-        &atrLength);
-    if ((state & SCARD_PRESENT) == 0)
+    // the card's socket closes). pcscd notices a pulled card only at its next presence poll (~400 ms),
+    // so give it that long to say so before blaming the card: a person who pulled the card must be
+    // told that, not that the card failed.
+    SCARD_READERSTATE state {};
+    state.szReader = impl_->reader.c_str();
+    state.dwCurrentState = SCARD_STATE_UNAWARE;
+    LONG rv = SCardGetStatusChange(impl_->context, 0, &state, 1);
+    for (int polls = 0; rv == SCARD_S_SUCCESS && (state.dwEventState & SCARD_STATE_PRESENT) != 0
+         && polls < 2;
+         ++polls) {
+        state.dwCurrentState = state.dwEventState & ~DWORD { SCARD_STATE_CHANGED };
+        rv = SCardGetStatusChange(impl_->context, PRESENCE_CONFIRM_MS, &state, 1);
+    }
+    if (rv == SCARD_S_SUCCESS && (state.dwEventState & SCARD_STATE_PRESENT) == 0)
         throw CardError(CardErrorCode::CARD_REMOVED, "card left during SCardTransmit");
     throw CardError(CardErrorCode::COMMUNICATION_FAILED,
         "reader returned " + std::to_string(length) + " bytes without a status word");
