@@ -100,7 +100,10 @@ void reportEvents(Shell& shell, std::ostream& out)
             emit(out, {{"event", "notice"}, {"key", after.noticeKey}, {"message", c.text(after.language, after.noticeKey)}});
         }
         if (before.screen == after.screen) {
-            if (after.screen == Screen::CARD_ERROR && after.cardErrorKey != before.cardErrorKey) {
+            // Shown again when its message changes: another error, or the same one in another language.
+            const bool messageChanged
+                = after.cardErrorKey != before.cardErrorKey || after.language != before.language;
+            if (after.screen == Screen::CARD_ERROR && messageChanged) {
                 emit(out, {{"event", "error"}, {"screen", "card_error"}, {"key", after.cardErrorKey},
                               {"message", c.text(after.language, after.cardErrorKey)}});
             }
