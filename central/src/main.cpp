@@ -4,6 +4,7 @@
 #include "server.hpp"
 
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <string>
@@ -46,6 +47,10 @@ int main(int argc, char** argv)
     try {
         if (command == "cases") {
             if (need("db").empty() || flags.size() != 1) return usage();
+            if (!std::filesystem::exists(need("db"))) { // don't create an empty register by a typo
+                std::cerr << "shensu-central: no case database at " << need("db") << '\n';
+                return 1;
+            }
             shensu::central::CaseStore(need("db"), {}).listCases(std::cout);
             return 0;
         }
