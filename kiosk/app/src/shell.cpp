@@ -305,6 +305,8 @@ bool Shell::type(const std::string& widgetId, const std::string& text, std::stri
 {
     if (!tap(widgetId, error)) return false;
     ImGuiIO& io = ImGui::GetIO();
+    // A wrapped text view turns into its editor, which takes the keyboard focus, over the next frames.
+    for (int i = 0; i < 3 && !io.WantTextInput; ++i) frame();
     if (!io.WantTextInput) {
         error = "widget \"" + widgetId + "\" is not a text field";
         return false;

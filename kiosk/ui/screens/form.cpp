@@ -81,10 +81,32 @@ void multilineField(Frame& f, const FormField& field)
 {
     if (!field.hintKey.empty()) paragraph(f.tr(field.hintKey));
     std::string value = answerOf(f.state, field.id);
-    if (ImGui::InputTextMultiline(("##" + field.id).c_str(), &value, ImVec2(-1, 240))) {
-        f.emit(EditField{field.id, value});
+    const ImVec2 size(-1, 240);
+    if (f.ui.editing == field.id) {
+        // ImGui 1.86's multiline input cannot wrap; it is only shown while the person is typing.
+        if (ImGui::IsWindowAppearing() || !ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
+        if (ImGui::InputTextMultiline(("##" + field.id).c_str(), &value, size)) f.emit(EditField{field.id, value});
+        registerItem(f, "form." + field.id);
+        if (ImGui::IsItemDeactivated()) f.ui.editing.clear();
+    } else {
+        // At rest the text is shown wrapped, as the person will read it on the review screen; a tap edits it.
+        ImGui::PushStyleColor(ImGuiCol_ChildBg, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
+        ImGui::BeginChild(("view." + field.id).c_str(), size, true);
+        if (value.empty()) {
+            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+            paragraph(f.tr("form.placeholder"));
+            ImGui::PopStyleColor();
+        } else {
+            paragraph(value);
+        }
+        ImGui::EndChild();
+        ImGui::PopStyleColor();
+        registerItem(f, "form." + field.id);
+        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem) && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
+            && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
+            f.ui.editing = field.id;
+        }
     }
-    registerItem(f, "form." + field.id);
     if (!field.counterKey.empty()) {
         const long remaining = remainingCharacters(f.state, field.id);
         const std::string counter = f.ui.catalogue->format(f.state.language, field.counterKey,
