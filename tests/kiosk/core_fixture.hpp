@@ -1,4 +1,5 @@
-// A kiosk core loaded with the real form and a helper to feed it events, for tests that read as sentences.
+// A kiosk core loaded with the real form and a helper to feed it events, for tests that read as
+// sentences.
 #pragma once
 
 #include "kiosk/core/step.hpp"
@@ -11,7 +12,8 @@ namespace shensu::kiosk::test
 
 inline std::shared_ptr<const Form> realForm()
 {
-    static const auto form = std::make_shared<const Form>(loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json"));
+    static const auto form
+        = std::make_shared<const Form>(loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json"));
     return form;
 }
 
@@ -27,8 +29,7 @@ struct Kiosk {
         return result.commands;
     }
 
-    template <typename C>
-    std::vector<C> sent() const
+    template<typename C> std::vector<C> sent() const
     {
         std::vector<C> out;
         for (const auto& c : commands) {
@@ -39,15 +40,15 @@ struct Kiosk {
 
     void fillValidAnonymousForm()
     {
-        send(EditField{"agency", "測試市政府人事處"});
-        send(EditField{"identity", "civil_servant"});
-        send(EditField{"facts", "主管長期言語霸凌（測試資料）"});
+        send(EditField { "agency", "測試市政府人事處" });
+        send(EditField { "identity", "civil_servant" });
+        send(EditField { "facts", "主管長期言語霸凌（測試資料）" });
     }
     void fillValidIdentifiedForm()
     {
         fillValidAnonymousForm();
-        send(EditField{"title", "科員"});
-        send(EditField{"phone", "02-23979298"});
+        send(EditField { "title", "科員" });
+        send(EditField { "phone", "02-23979298" });
     }
 };
 

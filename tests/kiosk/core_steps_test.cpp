@@ -11,13 +11,13 @@ using shensu::cardio::CardKind;
 TEST_CASE("an anonymous filing never emits a card command, even when a card is inserted")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
+    k.send(ChooseAnonymous {});
     REQUIRE(k.state.screen == Screen::FORM);
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
     k.fillValidAnonymousForm();
-    k.send(ReviewForm{});
+    k.send(ReviewForm {});
     REQUIRE(k.state.screen == Screen::REVIEW);
-    k.send(ConfirmFiling{"2026-11-23T10:00:00Z"});
+    k.send(ConfirmFiling { "2026-11-23T10:00:00Z" });
     CHECK(k.state.screen == Screen::SUBMITTING);
     CHECK(k.sent<ReadHealthCard>().empty());
     const auto stores = k.sent<StoreFiling>();
@@ -25,18 +25,20 @@ TEST_CASE("an anonymous filing never emits a card command, even when a card is i
     CHECK(stores[0].filing.at("filer") == "anonymous");
 }
 
-TEST_CASE("the anonymous filing carries the form id, the answers, the kiosk id and the time, nothing else")
+TEST_CASE("the anonymous filing carries the form id, the answers, the kiosk id and the time, "
+          "nothing else")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
+    k.send(ChooseAnonymous {});
     k.fillValidAnonymousForm();
-    k.send(EditField{"identity_other", "should not be sent: 其他 was not chosen"});
-    k.send(ReviewForm{});
-    k.send(ConfirmFiling{"2026-11-23T10:00:00Z"});
+    k.send(EditField { "identity_other", "should not be sent: 其他 was not chosen" });
+    k.send(ReviewForm {});
+    k.send(ConfirmFiling { "2026-11-23T10:00:00Z" });
     const auto filing = k.sent<StoreFiling>().at(0).filing;
-    CHECK(filing.at("form") == nlohmann::json{{"id", "dgpa-complaint"}, {"version", 1}});
+    CHECK(filing.at("form") == nlohmann::json { { "id", "dgpa-complaint" }, { "version", 1 } });
     CHECK(filing.at("answers")
-        == nlohmann::json{{"agency", "測試市政府人事處"}, {"identity", "civil_servant"}, {"facts", "主管長期言語霸凌（測試資料）"}});
+        == nlohmann::json { { "agency", "測試市政府人事處" }, { "identity", "civil_servant" },
+            { "facts", "主管長期言語霸凌（測試資料）" } });
     CHECK(filing.at("kioskId") == "KIOSK-TEST-01");
     CHECK(filing.at("createdAt") == "2026-11-23T10:00:00Z");
     CHECK(filing.size() == 5);
@@ -45,16 +47,16 @@ TEST_CASE("the anonymous filing carries the form id, the answers, the kiosk id a
 TEST_CASE("choosing 其他 sends the free text with the identity")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
+    k.send(ChooseAnonymous {});
     k.fillValidAnonymousForm();
-    k.send(EditField{"identity", "other"});
-    k.send(ReviewForm{});
+    k.send(EditField { "identity", "other" });
+    k.send(ReviewForm {});
     CHECK(k.state.screen == Screen::FORM); // the free text is missing
     REQUIRE(k.state.issues.size() == 1);
     CHECK(k.state.issues[0].field == "identity_other");
-    k.send(EditField{"identity_other", "實習生"});
-    k.send(ReviewForm{});
-    k.send(ConfirmFiling{"t"});
+    k.send(EditField { "identity_other", "實習生" });
+    k.send(ReviewForm {});
+    k.send(ConfirmFiling { "t" });
     const auto answers = k.sent<StoreFiling>().at(0).filing.at("answers");
     CHECK(answers.at("identity") == "other");
     CHECK(answers.at("identity_other") == "實習生");
@@ -63,27 +65,28 @@ TEST_CASE("choosing 其他 sends the free text with the identity")
 TEST_CASE("a health-card login reads the card in the reader and shows the name from the card")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
+    k.send(ChooseHealthCard {});
     CHECK(k.state.screen == Screen::INSERT_CARD);
     CHECK(k.sent<ReadHealthCard>().empty());
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
     CHECK(k.state.screen == Screen::READING_CARD);
     REQUIRE(k.sent<ReadHealthCard>().size() == 1);
     CHECK(k.sent<ReadHealthCard>()[0].reader == READER);
-    k.send(HealthCardRead{READER, "林測試"});
+    k.send(HealthCardRead { READER, "林測試" });
     CHECK(k.state.screen == Screen::CARD_READ);
     CHECK(k.state.cardHolderName == "林測試");
-    k.send(ContinueWithCard{});
+    k.send(ContinueWithCard {});
     CHECK(k.state.screen == Screen::FORM);
     CHECK(k.state.answers.at("name") == "林測試");
 }
 
-TEST_CASE("a health card already in the reader is read as soon as the person chooses health-card login")
+TEST_CASE(
+    "a health card already in the reader is read as soon as the person chooses health-card login")
 {
     Kiosk k;
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
     CHECK(k.sent<ReadHealthCard>().empty()); // nobody asked yet
-    k.send(ChooseHealthCard{});
+    k.send(ChooseHealthCard {});
     CHECK(k.state.screen == Screen::READING_CARD);
     CHECK(k.sent<ReadHealthCard>().size() == 1);
 }
@@ -91,28 +94,30 @@ TEST_CASE("a health card already in the reader is read as soon as the person cho
 TEST_CASE("the identified filing names the card holder and nothing else from the card")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-    k.send(HealthCardRead{READER, "林測試"});
-    k.send(ContinueWithCard{});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "林測試" });
+    k.send(ContinueWithCard {});
     k.fillValidIdentifiedForm();
-    k.send(ReviewForm{});
+    k.send(ReviewForm {});
     REQUIRE(k.state.screen == Screen::REVIEW);
-    k.send(ConfirmFiling{"t"});
+    k.send(ConfirmFiling { "t" });
     const auto filing = k.sent<StoreFiling>().at(0).filing;
-    CHECK(filing.at("filer") == nlohmann::json{{"method", "health_card"}, {"name", "林測試"}});
+    CHECK(
+        filing.at("filer") == nlohmann::json { { "method", "health_card" }, { "name", "林測試" } });
     CHECK(filing.at("answers").at("name") == "林測試");
 }
 
-TEST_CASE("removing the card during a health-card session wipes the form and returns home with a message")
+TEST_CASE(
+    "removing the card during a health-card session wipes the form and returns home with a message")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-    k.send(HealthCardRead{READER, "林測試"});
-    k.send(ContinueWithCard{});
-    k.send(EditField{"facts", "不應留下的內容"});
-    k.send(CardRemoved{READER});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "林測試" });
+    k.send(ContinueWithCard {});
+    k.send(EditField { "facts", "不應留下的內容" });
+    k.send(CardRemoved { READER });
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.noticeKey == "home.card_removed");
     CHECK(k.state.answers.empty());
@@ -124,27 +129,27 @@ TEST_CASE("removing the card during a health-card session wipes the form and ret
 TEST_CASE("removing the card on the review screen also ends the session")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-    k.send(HealthCardRead{READER, "林測試"});
-    k.send(ContinueWithCard{});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "林測試" });
+    k.send(ContinueWithCard {});
     k.fillValidIdentifiedForm();
-    k.send(ReviewForm{});
-    k.send(CardRemoved{READER});
+    k.send(ReviewForm {});
+    k.send(CardRemoved { READER });
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.answers.empty());
-    k.send(ConfirmFiling{"t"}); // a late tap cannot send a wiped session
+    k.send(ConfirmFiling { "t" }); // a late tap cannot send a wiped session
     CHECK(k.sent<StoreFiling>().empty());
 }
 
 TEST_CASE("a card in another reader leaving does not end the session")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-    k.send(HealthCardRead{READER, "林測試"});
-    k.send(ContinueWithCard{});
-    k.send(CardRemoved{"Virtual PCD 00 01"});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "林測試" });
+    k.send(ContinueWithCard {});
+    k.send(CardRemoved { "Virtual PCD 00 01" });
     CHECK(k.state.screen == Screen::FORM);
     CHECK(k.state.cardHolderName == "林測試");
 }
@@ -152,25 +157,26 @@ TEST_CASE("a card in another reader leaving does not end the session")
 TEST_CASE("removing the card while it is being read shows the card-removed error")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-    k.send(CardRemoved{READER});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(CardRemoved { READER });
     CHECK(k.state.screen == Screen::CARD_ERROR);
     CHECK(k.state.cardErrorKey == "card_error.removed");
-    k.send(CardReadFailed{CardErrorCode::CARD_REMOVED}); // the worker's late report changes nothing
+    k.send(
+        CardReadFailed { CardErrorCode::CARD_REMOVED }); // the worker's late report changes nothing
     CHECK(k.state.screen == Screen::CARD_ERROR);
-    k.send(RetryCard{});
+    k.send(RetryCard {});
     CHECK(k.state.screen == Screen::INSERT_CARD);
 }
 
 TEST_CASE("a read that broke off and then the card leaving is reported as a card pulled mid-read")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-    k.send(CardReadFailed{CardErrorCode::COMMUNICATION_FAILED});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(CardReadFailed { CardErrorCode::COMMUNICATION_FAILED });
     CHECK(k.state.cardErrorKey == "card_error.failed");
-    k.send(CardRemoved{READER});
+    k.send(CardRemoved { READER });
     CHECK(k.state.screen == Screen::CARD_ERROR);
     CHECK(k.state.cardErrorKey == "card_error.removed");
 }
@@ -178,8 +184,8 @@ TEST_CASE("a read that broke off and then the card leaving is reported as a card
 TEST_CASE("an unknown card is refused without reading it")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, CardKind::UNKNOWN});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::UNKNOWN });
     CHECK(k.state.screen == Screen::CARD_ERROR);
     CHECK(k.state.cardErrorKey == "card_error.unknown_card");
     CHECK(k.sent<ReadHealthCard>().empty());
@@ -188,18 +194,18 @@ TEST_CASE("an unknown card is refused without reading it")
 TEST_CASE("each card failure reaches the screen as its own message")
 {
     const std::pair<CardErrorCode, const char*> cases[] = {
-        {CardErrorCode::UNEXPECTED_RESPONSE, "card_error.unreadable"},
-        {CardErrorCode::CARD_REMOVED, "card_error.removed"},
-        {CardErrorCode::SERVICE_UNAVAILABLE, "card_error.no_service"},
-        {CardErrorCode::NO_READERS, "card_error.no_service"},
-        {CardErrorCode::UNSUPPORTED_CARD, "card_error.unknown_card"},
-        {CardErrorCode::COMMUNICATION_FAILED, "card_error.failed"},
+        { CardErrorCode::UNEXPECTED_RESPONSE, "card_error.unreadable" },
+        { CardErrorCode::CARD_REMOVED, "card_error.removed" },
+        { CardErrorCode::SERVICE_UNAVAILABLE, "card_error.no_service" },
+        { CardErrorCode::NO_READERS, "card_error.no_service" },
+        { CardErrorCode::UNSUPPORTED_CARD, "card_error.unknown_card" },
+        { CardErrorCode::COMMUNICATION_FAILED, "card_error.failed" },
     };
     for (const auto& [code, key] : cases) {
         Kiosk k;
-        k.send(ChooseHealthCard{});
-        k.send(CardInserted{READER, CardKind::HEALTH_CARD});
-        k.send(CardReadFailed{code});
+        k.send(ChooseHealthCard {});
+        k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+        k.send(CardReadFailed { code });
         CHECK(k.state.screen == Screen::CARD_ERROR);
         CHECK(k.state.cardErrorKey == key);
     }
@@ -208,13 +214,13 @@ TEST_CASE("each card failure reaches the screen as its own message")
 TEST_CASE("with no reader service, health-card login says so instead of waiting for a card")
 {
     Kiosk k;
-    k.send(CardService{false, CardErrorCode::SERVICE_UNAVAILABLE});
-    k.send(ChooseHealthCard{});
+    k.send(CardService { false, CardErrorCode::SERVICE_UNAVAILABLE });
+    k.send(ChooseHealthCard {});
     CHECK(k.state.screen == Screen::CARD_ERROR);
     CHECK(k.state.cardErrorKey == "card_error.no_service");
-    k.send(GoHome{});
-    k.send(CardService{true, CardErrorCode::SERVICE_UNAVAILABLE});
-    k.send(ChooseHealthCard{});
+    k.send(GoHome {});
+    k.send(CardService { true, CardErrorCode::SERVICE_UNAVAILABLE });
+    k.send(ChooseHealthCard {});
     CHECK(k.state.screen == Screen::INSERT_CARD);
 }
 
@@ -223,10 +229,10 @@ namespace
 Kiosk submittedAnonymously()
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
+    k.send(ChooseAnonymous {});
     k.fillValidAnonymousForm();
-    k.send(ReviewForm{});
-    k.send(ConfirmFiling{"t"});
+    k.send(ReviewForm {});
+    k.send(ConfirmFiling { "t" });
     return k;
 }
 } // namespace
@@ -234,14 +240,15 @@ Kiosk submittedAnonymously()
 TEST_CASE("a stored filing that central accepts shows the case number and verification code")
 {
     auto k = submittedAnonymously();
-    const auto timers = k.send(FilingStored{"0f1e2d3c-aaaa-bbbb-cccc-000000000001"});
+    const auto timers = k.send(FilingStored { "0f1e2d3c-aaaa-bbbb-cccc-000000000001" });
     CHECK(k.state.screen == Screen::SUBMITTING);
     CHECK(k.state.answers.empty()); // sealed on disk: the plaintext is gone from memory
     REQUIRE(timers.size() == 1);
     CHECK(std::get<StartTimer>(timers[0]).after == k.state.submitWait);
-    k.send(FilingAccepted{"someone-elses-old-filing", "X", "Y"}); // the outbox drains older filings too
+    k.send(FilingAccepted {
+        "someone-elses-old-filing", "X", "Y" }); // the outbox drains older filings too
     CHECK(k.state.screen == Screen::SUBMITTING);
-    k.send(FilingAccepted{"0f1e2d3c-aaaa-bbbb-cccc-000000000001", "1131211-0001", "C40T"});
+    k.send(FilingAccepted { "0f1e2d3c-aaaa-bbbb-cccc-000000000001", "1131211-0001", "C40T" });
     CHECK(k.state.screen == Screen::SUBMITTED);
     CHECK(k.state.caseNumber == "1131211-0001");
     CHECK(k.state.verificationCode == "C40T");
@@ -250,53 +257,56 @@ TEST_CASE("a stored filing that central accepts shows the case number and verifi
 TEST_CASE("a deferred filing shows the queued screen with the short filing id")
 {
     auto k = submittedAnonymously();
-    k.send(FilingStored{"0f1e2d3c-aaaa-bbbb-cccc-000000000001"});
-    k.send(FilingDeferred{"0f1e2d3c-aaaa-bbbb-cccc-000000000001", "connection refused"});
+    k.send(FilingStored { "0f1e2d3c-aaaa-bbbb-cccc-000000000001" });
+    k.send(FilingDeferred { "0f1e2d3c-aaaa-bbbb-cccc-000000000001", "connection refused" });
     CHECK(k.state.screen == Screen::QUEUED);
     CHECK(shortFilingId(k.state.filingId) == "0f1e2d3c");
 }
 
-TEST_CASE("when central stays silent the submit timer moves to the queued screen; a stale timer does not")
+TEST_CASE(
+    "when central stays silent the submit timer moves to the queued screen; a stale timer does not")
 {
     auto k = submittedAnonymously();
-    const auto commands = k.send(FilingStored{"id-1"});
+    const auto commands = k.send(FilingStored { "id-1" });
     const auto timer = std::get<StartTimer>(commands.at(0));
-    k.send(TimerExpired{TimerId::SUBMIT_WAIT, timer.generation - 1});
+    k.send(TimerExpired { TimerId::SUBMIT_WAIT, timer.generation - 1 });
     CHECK(k.state.screen == Screen::SUBMITTING);
-    k.send(TimerExpired{TimerId::SUBMIT_WAIT, timer.generation});
+    k.send(TimerExpired { TimerId::SUBMIT_WAIT, timer.generation });
     CHECK(k.state.screen == Screen::QUEUED);
-    k.send(FilingAccepted{"id-1", "1131211-0002", "ABCD"}); // central answered later, while the person still looks
+    k.send(FilingAccepted {
+        "id-1", "1131211-0002", "ABCD" }); // central answered later, while the person still looks
     CHECK(k.state.screen == Screen::SUBMITTED);
 }
 
 TEST_CASE("central's answer that overtakes the store confirmation is not lost")
 {
     auto k = submittedAnonymously();
-    k.send(FilingAccepted{"id-9", "1131211-0009", "WXYZ"});
-    k.send(FilingStored{"id-9"});
+    k.send(FilingAccepted { "id-9", "1131211-0009", "WXYZ" });
+    k.send(FilingStored { "id-9" });
     CHECK(k.state.screen == Screen::SUBMITTED);
     CHECK(k.state.caseNumber == "1131211-0009");
 }
 
-TEST_CASE("a filing that could not be stored says nothing was submitted and keeps the answers for a retry")
+TEST_CASE("a filing that could not be stored says nothing was submitted and keeps the answers for "
+          "a retry")
 {
     auto k = submittedAnonymously();
-    k.send(FilingStoreFailed{"disk full"});
+    k.send(FilingStoreFailed { "disk full" });
     CHECK(k.state.screen == Screen::SUBMIT_ERROR);
     CHECK_FALSE(k.state.answers.empty());
-    k.send(RetrySubmit{});
+    k.send(RetrySubmit {});
     CHECK(k.state.screen == Screen::REVIEW);
-    k.send(ConfirmFiling{"t2"});
+    k.send(ConfirmFiling { "t2" });
     CHECK(k.sent<StoreFiling>().size() == 2);
 }
 
 TEST_CASE("going home after the receipt wipes everything; the language stays")
 {
     auto k = submittedAnonymously();
-    k.send(SetLanguage{Language::EN});
-    k.send(FilingStored{"id-1"});
-    k.send(FilingAccepted{"id-1", "1131211-0002", "ABCD"});
-    k.send(GoHome{});
+    k.send(SetLanguage { Language::EN });
+    k.send(FilingStored { "id-1" });
+    k.send(FilingAccepted { "id-1", "1131211-0002", "ABCD" });
+    k.send(GoHome {});
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.caseNumber.empty());
     CHECK(k.state.filingId.empty());
@@ -306,10 +316,10 @@ TEST_CASE("going home after the receipt wipes everything; the language stays")
 TEST_CASE("citizen certificate login and case query say they are coming soon")
 {
     Kiosk k;
-    k.send(ChooseCitizenCertificate{});
+    k.send(ChooseCitizenCertificate {});
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.noticeKey == "home.coming_soon");
-    k.send(ChooseCaseQuery{});
+    k.send(ChooseCaseQuery {});
     CHECK(k.state.noticeKey == "home.case_query_coming_soon");
     CHECK(k.commands.empty());
 }
@@ -317,7 +327,7 @@ TEST_CASE("citizen certificate login and case query say they are coming soon")
 TEST_CASE("screen ids round-trip for automation")
 {
     for (const auto s : ALL_SCREENS) {
-        Screen back{};
+        Screen back {};
         REQUIRE(parseScreenId(screenId(s), back));
         CHECK(back == s);
     }
@@ -343,11 +353,11 @@ StartTimer lastIdleTimer(const Kiosk& k)
 TEST_CASE("a session left alone for the idle limit is wiped and the kiosk returns home")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
-    k.send(EditField{"facts", "留在螢幕上的內容"});
+    k.send(ChooseAnonymous {});
+    k.send(EditField { "facts", "留在螢幕上的內容" });
     const auto timer = lastIdleTimer(k);
     CHECK(timer.after == k.state.sessionIdle);
-    k.send(TimerExpired{TimerId::SESSION_IDLE, timer.generation});
+    k.send(TimerExpired { TimerId::SESSION_IDLE, timer.generation });
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.answers.empty());
     CHECK(k.state.noticeKey == "home.session_timed_out");
@@ -356,10 +366,10 @@ TEST_CASE("a session left alone for the idle limit is wiped and the kiosk return
 TEST_CASE("each touch restarts the idle clock: an older expiry does nothing")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
+    k.send(ChooseAnonymous {});
     const auto first = lastIdleTimer(k);
-    k.send(EditField{"agency", "測試局"});
-    k.send(TimerExpired{TimerId::SESSION_IDLE, first.generation});
+    k.send(EditField { "agency", "測試局" });
+    k.send(TimerExpired { TimerId::SESSION_IDLE, first.generation });
     CHECK(k.state.screen == Screen::FORM);
     CHECK(k.state.answers.at("agency") == "測試局");
 }
@@ -368,12 +378,12 @@ TEST_CASE("the receipt screen also times out, but a filing being stored is never
 {
     Kiosk k = submittedAnonymously();
     const auto beforeStore = lastIdleTimer(k);
-    k.send(TimerExpired{TimerId::SESSION_IDLE, beforeStore.generation});
+    k.send(TimerExpired { TimerId::SESSION_IDLE, beforeStore.generation });
     CHECK(k.state.screen == Screen::SUBMITTING);
-    k.send(FilingStored{"id-1"});
-    k.send(FilingAccepted{"id-1", "1131211-0002", "ABCD"});
+    k.send(FilingStored { "id-1" });
+    k.send(FilingAccepted { "id-1", "1131211-0002", "ABCD" });
     REQUIRE(k.state.screen == Screen::SUBMITTED);
-    k.send(TimerExpired{TimerId::SESSION_IDLE, lastIdleTimer(k).generation});
+    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.caseNumber.empty());
 }

@@ -1,6 +1,5 @@
 // Validation of the complaint form: required fields, limits, patterns, and the character counter.
 #include "core_fixture.hpp"
-
 #include "kiosk/core/text.hpp"
 
 #include <catch2/catch.hpp>
@@ -13,7 +12,8 @@ namespace
 std::vector<std::string> fieldsWithIssues(const State& s)
 {
     std::vector<std::string> out;
-    for (const auto& i : s.issues) out.push_back(i.field);
+    for (const auto& i : s.issues)
+        out.push_back(i.field);
     return out;
 }
 const ValidationIssue& issueFor(const State& s, const std::string& field)
@@ -26,13 +26,14 @@ const ValidationIssue& issueFor(const State& s, const std::string& field)
 }
 } // namespace
 
-TEST_CASE("an empty anonymous form names agency, identity and facts as required, and stays on the form")
+TEST_CASE(
+    "an empty anonymous form names agency, identity and facts as required, and stays on the form")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
-    k.send(ReviewForm{});
+    k.send(ChooseAnonymous {});
+    k.send(ReviewForm {});
     CHECK(k.state.screen == Screen::FORM);
-    CHECK(fieldsWithIssues(k.state) == std::vector<std::string>{"agency", "identity", "facts"});
+    CHECK(fieldsWithIssues(k.state) == std::vector<std::string> { "agency", "identity", "facts" });
     CHECK(issueFor(k.state, "agency").messageKey == "validation.required");
     CHECK(issueFor(k.state, "identity").messageKey == "validation.choose");
 }
@@ -40,43 +41,50 @@ TEST_CASE("an empty anonymous form names agency, identity and facts as required,
 TEST_CASE("a health-card filer must also give job title, name and phone")
 {
     Kiosk k;
-    k.send(ChooseHealthCard{});
-    k.send(CardInserted{READER, shensu::cardio::CardKind::HEALTH_CARD});
-    k.send(HealthCardRead{READER, "林測試"});
-    k.send(ContinueWithCard{});
-    k.send(EditField{"name", "　"}); // an ideographic space is still blank
-    k.send(ReviewForm{});
-    CHECK(fieldsWithIssues(k.state) == std::vector<std::string>{"agency", "title", "name", "identity", "phone", "facts"});
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "林測試" });
+    k.send(ContinueWithCard {});
+    k.send(EditField { "name", "　" }); // an ideographic space is still blank
+    k.send(ReviewForm {});
+    CHECK(fieldsWithIssues(k.state)
+        == std::vector<std::string> { "agency", "title", "name", "identity", "phone", "facts" });
 }
 
 TEST_CASE("editing a field clears its message only")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
-    k.send(ReviewForm{});
-    k.send(EditField{"agency", "測試局"});
-    CHECK(fieldsWithIssues(k.state) == std::vector<std::string>{"identity", "facts"});
+    k.send(ChooseAnonymous {});
+    k.send(ReviewForm {});
+    k.send(EditField { "agency", "測試局" });
+    CHECK(fieldsWithIssues(k.state) == std::vector<std::string> { "identity", "facts" });
 }
 
 TEST_CASE("phone numbers follow the form's examples")
 {
     const auto form = realForm();
-    for (const char* good : {"039-2345678", "02-23979298", "09123456789", "0912345678", "0223979298"}) {
+    for (const char* good :
+        { "039-2345678", "02-23979298", "09123456789", "0912345678", "0223979298" }) {
         INFO(good);
-        CHECK(validate(*form, {{"agency", "a"}, {"identity", "educator"}, {"facts", "f"}, {"phone", good}}, false).empty());
+        CHECK(validate(*form,
+            { { "agency", "a" }, { "identity", "educator" }, { "facts", "f" }, { "phone", good } },
+            false)
+                  .empty());
     }
-    for (const char* bad : {"12345", "02-2397-9298x", "(02)23979298", "電話", "02--23979298"}) {
+    for (const char* bad : { "12345", "02-2397-9298x", "(02)23979298", "電話", "02--23979298" }) {
         INFO(bad);
-        const auto issues = validate(*form, {{"agency", "a"}, {"identity", "educator"}, {"facts", "f"}, {"phone", bad}}, false);
+        const auto issues = validate(*form,
+            { { "agency", "a" }, { "identity", "educator" }, { "facts", "f" }, { "phone", bad } },
+            false);
         REQUIRE(issues.size() == 1);
-        CHECK(issues[0] == ValidationIssue{"phone", "validation.phone", {}});
+        CHECK(issues[0] == ValidationIssue { "phone", "validation.phone", {} });
     }
 }
 
 TEST_CASE("e-mail addresses need a name, an @ and a domain")
 {
     const auto form = realForm();
-    const Answers base{{"agency", "a"}, {"identity", "educator"}, {"facts", "f"}};
+    const Answers base { { "agency", "a" }, { "identity", "educator" }, { "facts", "f" } };
     auto with = [&](const char* email) {
         auto a = base;
         a["email"] = email;
@@ -91,23 +99,25 @@ TEST_CASE("e-mail addresses need a name, an @ and a domain")
 TEST_CASE("the counter counts code points, not bytes: 1000 Chinese characters fit, 1001 do not")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
+    k.send(ChooseAnonymous {});
     std::string text;
-    for (int i = 0; i < 1000; ++i) text += "霸";
+    for (int i = 0; i < 1000; ++i)
+        text += "霸";
     REQUIRE(text.size() == 3000);
-    k.send(EditField{"facts", text});
+    k.send(EditField { "facts", text });
     CHECK(remainingCharacters(k.state, "facts") == 0);
-    k.send(EditField{"agency", "測試局"});
-    k.send(EditField{"identity", "worker"});
-    k.send(ReviewForm{});
+    k.send(EditField { "agency", "測試局" });
+    k.send(EditField { "identity", "worker" });
+    k.send(ReviewForm {});
     CHECK(k.state.screen == Screen::REVIEW);
 
-    k.send(EditAgain{});
-    k.send(EditField{"facts", text + "凌"});
+    k.send(EditAgain {});
+    k.send(EditField { "facts", text + "凌" });
     CHECK(remainingCharacters(k.state, "facts") == -1);
-    k.send(ReviewForm{});
+    k.send(ReviewForm {});
     CHECK(k.state.screen == Screen::FORM);
-    CHECK(issueFor(k.state, "facts") == ValidationIssue{"facts", "validation.too_long", {{"max", "1000"}}});
+    CHECK(issueFor(k.state, "facts")
+        == ValidationIssue { "facts", "validation.too_long", { { "max", "1000" } } });
 }
 
 TEST_CASE("code points are counted across one-, two-, three- and four-byte characters")
@@ -118,15 +128,15 @@ TEST_CASE("code points are counted across one-, two-, three- and four-byte chara
     CHECK(codePoints("申訴") == 2);
     CHECK(codePoints("𠀀a") == 2);
     Kiosk k;
-    k.send(ChooseAnonymous{});
-    k.send(EditField{"facts", "ab申訴"});
+    k.send(ChooseAnonymous {});
+    k.send(EditField { "facts", "ab申訴" });
     CHECK(remainingCharacters(k.state, "facts") == 996);
 }
 
 TEST_CASE("unknown answer ids are ignored rather than sent")
 {
     Kiosk k;
-    k.send(ChooseAnonymous{});
-    k.send(EditField{"idNumber", "Z100000001"});
+    k.send(ChooseAnonymous {});
+    k.send(EditField { "idNumber", "Z100000001" });
     CHECK(k.state.answers.count("idNumber") == 0);
 }

@@ -1,8 +1,8 @@
-// Every string in both languages: the catalogues agree, and every key the code and the form use exists.
+// Every string in both languages: the catalogues agree, and every key the code and the form use
+// exists.
 #include "core_fixture.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -20,8 +20,9 @@ const Catalogue& catalogue()
     return c;
 }
 
-// Keys the kiosk's code uses: literals passed to tr(...)/trf(...) anywhere, and every "a.b" literal in the core
-// (its notices, card errors and validation messages are keys; widget ids live only in the UI).
+// Keys the kiosk's code uses: literals passed to tr(...)/trf(...) anywhere, and every "a.b" literal
+// in the core (its notices, card errors and validation messages are keys; widget ids live only in
+// the UI).
 std::set<std::string> keysUsedInSources()
 {
     std::set<std::string> keys;
@@ -35,7 +36,8 @@ std::set<std::string> keysUsedInSources()
         text << in.rdbuf();
         const std::string s = text.str();
         const bool core = entry.path().string().starts_with((root / "core" / "src").string());
-        for (std::sregex_iterator it(s.begin(), s.end(), core ? literal : call), end; it != end; ++it) {
+        for (std::sregex_iterator it(s.begin(), s.end(), core ? literal : call), end; it != end;
+             ++it) {
             const std::string key = (*it)[1].str();
             if (!key.ends_with(".json")) keys.insert(key); // file names are not keys
         }
@@ -75,7 +77,7 @@ TEST_CASE("every key the kiosk's code uses is translated")
     const auto used = keysUsedInSources();
     CHECK(used.size() > 40); // the scan found the UI's keys, not nothing
     CHECK(used.count("card_error.unreadable") == 1); // a core literal
-    CHECK(used.count("review.confirm") == 1);        // a UI tr() call
+    CHECK(used.count("review.confirm") == 1); // a UI tr() call
     for (const auto& k : used) {
         INFO(k);
         CHECK(catalogue().has(Language::ZH_TW, k));
@@ -92,7 +94,8 @@ TEST_CASE("the Chinese labels come from the DGPA form word for word")
     CHECK(zh("form.identity.security_guard") == "駐衛警");
     CHECK(zh("form.phone.hint") == "電話範例格式如:039-2345678、02-23979298或09123456789");
     CHECK(zh("form.facts.label") == "申訴事實及理由");
-    CHECK(catalogue().format(Language::ZH_TW, "form.facts.counter", {{"remaining", "996"}, {"max", "1000"}})
+    CHECK(catalogue().format(
+              Language::ZH_TW, "form.facts.counter", { { "remaining", "996" }, { "max", "1000" } })
         == "可輸入文字：996/1000");
 }
 

@@ -1,16 +1,16 @@
-// The real screens, rendered headless with SDL's software renderer and tapped by widget id like a finger.
+// The real screens, rendered headless with SDL's software renderer and tapped by widget id like a
+// finger.
 #include "kiosk/app/shell.hpp"
 #include "kiosk/core/form.hpp"
 #include "kiosk/ui/fonts.hpp"
 
 #include <catch2/catch.hpp>
-
-#include <SDL.h>
-#include <imgui.h>
-
 #include <cfloat>
 #include <filesystem>
 #include <fstream>
+
+#include <SDL.h>
+#include <imgui.h>
 
 using namespace shensu::kiosk;
 using namespace shensu::kiosk::app;
@@ -24,8 +24,10 @@ struct Kiosk {
     Shell shell;
 
     Kiosk()
-        : shell(DisplayOptions{true, false, 1280, 800}, Catalogue::load(SHENSU_ASSETS_DIR "/i18n"),
-            initialState(std::make_shared<const Form>(loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
+        : shell(DisplayOptions { true, false, 1280, 800 },
+            Catalogue::load(SHENSU_ASSETS_DIR "/i18n"),
+            initialState(std::make_shared<const Form>(
+                             loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
                 "KIOSK-TEST-01", Language::ZH_TW))
     {
         shell.setCommandSink([this](const Command& c) { commands.push_back(c); });
@@ -60,8 +62,7 @@ struct Kiosk {
         REQUIRE(r != nullptr);
         return *r;
     }
-    template <typename C>
-    std::vector<C> sent() const
+    template<typename C> std::vector<C> sent() const
     {
         std::vector<C> out;
         for (const auto& c : commands) {
@@ -87,7 +88,8 @@ TEST_CASE("tapping 不登入直接申訴 on the home screen opens the form")
 TEST_CASE("every button on the home screen and the form is a touch target of at least 44 px")
 {
     Kiosk k;
-    for (const char* id : {"home.health_card", "home.anonymous", "home.citizen_cert", "home.case_query", "common.language"}) {
+    for (const char* id : { "home.health_card", "home.anonymous", "home.citizen_cert",
+             "home.case_query", "common.language" }) {
         INFO(id);
         CHECK(k.widget(id).height() >= 44);
         CHECK(k.widget(id).width() >= 44);
@@ -116,7 +118,8 @@ TEST_CASE("typed Chinese reaches the answers and the counter shows the character
     CHECK(k.shell.state().answers.at("facts") == "主管長期言語霸凌");
     CHECK(remainingCharacters(k.shell.state(), "facts") == 992);
     k.type("form.facts", "。");
-    CHECK(k.shell.state().answers.at("facts") == "主管長期言語霸凌。"); // appended, not inserted where the finger was
+    CHECK(k.shell.state().answers.at("facts")
+        == "主管長期言語霸凌。"); // appended, not inserted where the finger was
 }
 
 TEST_CASE("choosing an identity by position or by id selects the same option; 其他 asks for text")
@@ -152,26 +155,28 @@ TEST_CASE("an empty form cannot be reviewed: the person stays on the form with t
     CHECK(k.shell.state().issues.size() == 3);
 }
 
-TEST_CASE("a health-card session from the worker's events shows the name, and pulling the card wipes it")
+TEST_CASE(
+    "a health-card session from the worker's events shows the name, and pulling the card wipes it")
 {
     Kiosk k;
     k.tap("home.health_card");
     CHECK(k.screen() == Screen::INSERT_CARD);
-    k.workerSays(CardInserted{READER, shensu::cardio::CardKind::HEALTH_CARD});
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
     CHECK(k.screen() == Screen::READING_CARD);
     REQUIRE(k.sent<ReadHealthCard>().size() == 1);
-    k.workerSays(HealthCardRead{READER, "林測試"});
+    k.workerSays(HealthCardRead { READER, "林測試" });
     CHECK(k.screen() == Screen::CARD_READ);
     k.tap("card_read.continue");
     CHECK(k.screen() == Screen::FORM);
     k.type("form.facts", "測試");
-    k.workerSays(CardRemoved{READER});
+    k.workerSays(CardRemoved { READER });
     CHECK(k.screen() == Screen::HOME);
     CHECK(k.shell.state().answers.empty());
     CHECK(k.shell.state().noticeKey == "home.card_removed");
 }
 
-TEST_CASE("an anonymous filing goes from the form to the case number, with no card command on the way")
+TEST_CASE(
+    "an anonymous filing goes from the form to the case number, with no card command on the way")
 {
     Kiosk k;
     k.tap("home.anonymous");
@@ -189,15 +194,17 @@ TEST_CASE("an anonymous filing goes from the form to the case number, with no ca
     CHECK(stores[0].filing.at("answers").at("identity") == "educator");
     CHECK(k.sent<ReadHealthCard>().empty());
 
-    k.workerSays(FilingStored{"3f0c2a9e-0000-4000-8000-000000000001"});
-    k.workerSays(FilingAccepted{"3f0c2a9e-0000-4000-8000-000000000001", "1151123-0001", "K7Q2M9X4P1R8T6W3"});
+    k.workerSays(FilingStored { "3f0c2a9e-0000-4000-8000-000000000001" });
+    k.workerSays(FilingAccepted {
+        "3f0c2a9e-0000-4000-8000-000000000001", "1151123-0001", "K7Q2M9X4P1R8T6W3" });
     CHECK(k.screen() == Screen::SUBMITTED);
     CHECK(k.shell.state().caseNumber == "1151123-0001");
     k.tap("submitted.done");
     CHECK(k.screen() == Screen::HOME);
 }
 
-TEST_CASE("when central does not answer within the wait the kiosk shows the queued screen by itself")
+TEST_CASE(
+    "when central does not answer within the wait the kiosk shows the queued screen by itself")
 {
     Kiosk k;
     k.tap("home.anonymous");
@@ -206,9 +213,10 @@ TEST_CASE("when central does not answer within the wait the kiosk shows the queu
     k.type("form.facts", "內容");
     k.tap("form.submit");
     k.tap("review.confirm");
-    k.workerSays(FilingStored{"abcdef12-0000-4000-8000-000000000002"});
+    k.workerSays(FilingStored { "abcdef12-0000-4000-8000-000000000002" });
     // The shell's own timer fires; nothing else is posted.
-    for (int i = 0; i < 100 && k.screen() != Screen::QUEUED; ++i) k.shell.waitForActivity(std::chrono::milliseconds(100));
+    for (int i = 0; i < 100 && k.screen() != Screen::QUEUED; ++i)
+        k.shell.waitForActivity(std::chrono::milliseconds(100));
     CHECK(k.screen() == Screen::QUEUED);
     k.shell.frame();
     CHECK(k.shell.ui().widgets.find("queued.done") != nullptr);
@@ -243,8 +251,8 @@ TEST_CASE("a name with a character outside the preloaded glyphs is drawn after t
     Kiosk k;
     CHECK(k.shell.ui().fonts.title->FindGlyphNoFallback(0x5803) == nullptr);
     k.tap("home.health_card");
-    k.workerSays(CardInserted{READER, shensu::cardio::CardKind::HEALTH_CARD});
-    k.workerSays(HealthCardRead{READER, "林堃測"});
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
+    k.workerSays(HealthCardRead { READER, "林堃測" });
     k.shell.frame();
     CHECK(k.shell.ui().fonts.title->FindGlyphNoFallback(0x5803) != nullptr);
     CHECK(k.shell.ui().fonts.body->FindGlyphNoFallback(0x5803) != nullptr);

@@ -1,20 +1,20 @@
-// The automation protocol (docs/automation.md): script commands drive the shell; state changes become events.
+// The automation protocol (docs/automation.md): script commands drive the shell; state changes
+// become events.
 #include "kiosk/app/automation.hpp"
 
-#include <nlohmann/json.hpp>
-
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
-#include <cstring>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 namespace shensu::kiosk::app
 {
@@ -24,109 +24,143 @@ using nlohmann::json;
 namespace
 {
 
-void emit(std::ostream& out, const json& event)
-{
-    out << event.dump() << '\n';
-    out.flush();
-}
-
-const char* kindName(cardio::CardKind kind)
-{
-    switch (kind) {
-    case cardio::CardKind::HEALTH_CARD: return "health";
-    case cardio::CardKind::CITIZEN_CARD: return "citizen";
-    case cardio::CardKind::UNKNOWN: return "unknown";
+    void emit(std::ostream& out, const json& event)
+    {
+        out << event.dump() << '\n';
+        out.flush();
     }
-    return "unknown";
-}
 
-const char* codeName(cardio::CardErrorCode code)
-{
-    using C = cardio::CardErrorCode;
-    switch (code) {
-    case C::SERVICE_UNAVAILABLE: return "SERVICE_UNAVAILABLE";
-    case C::NO_READERS: return "NO_READERS";
-    case C::NO_CARD: return "NO_CARD";
-    case C::CARD_REMOVED: return "CARD_REMOVED";
-    case C::CARD_RESET: return "CARD_RESET";
-    case C::COMMUNICATION_FAILED: return "COMMUNICATION_FAILED";
-    case C::UNEXPECTED_RESPONSE: return "UNEXPECTED_RESPONSE";
-    case C::REFUSED: return "REFUSED";
-    case C::UNSUPPORTED_CARD: return "UNSUPPORTED_CARD";
-    case C::CANCELLED: return "CANCELLED";
-    case C::INTERNAL: return "INTERNAL";
+    const char* kindName(cardio::CardKind kind)
+    {
+        switch (kind) {
+        case cardio::CardKind::HEALTH_CARD:
+            return "health";
+        case cardio::CardKind::CITIZEN_CARD:
+            return "citizen";
+        case cardio::CardKind::UNKNOWN:
+            return "unknown";
+        }
+        return "unknown";
     }
-    return "INTERNAL";
-}
 
-// Card events for the script: what happened, never whose card (no name, no number).
-void reportCard(std::ostream& out, const Event& event)
-{
-    if (const auto* e = std::get_if<CardInserted>(&event)) {
-        emit(out, {{"event", "card"}, {"type", "inserted"}, {"reader", e->reader}, {"kind", kindName(e->kind)}});
-    } else if (const auto* r = std::get_if<CardRemoved>(&event)) {
-        emit(out, {{"event", "card"}, {"type", "removed"}, {"reader", r->reader}});
-    } else if (const auto* h = std::get_if<HealthCardRead>(&event)) {
-        emit(out, {{"event", "card"}, {"type", "read"}, {"reader", h->reader}});
-    } else if (const auto* f = std::get_if<CardReadFailed>(&event)) {
-        emit(out, {{"event", "card"}, {"type", "read_failed"}, {"code", codeName(f->code)}});
-    } else if (const auto* s = std::get_if<CardService>(&event)) {
-        json j{{"event", "card"}, {"type", "service"}, {"available", s->available}};
-        if (!s->available) j["code"] = codeName(s->code);
-        emit(out, j);
+    const char* codeName(cardio::CardErrorCode code)
+    {
+        using C = cardio::CardErrorCode;
+        switch (code) {
+        case C::SERVICE_UNAVAILABLE:
+            return "SERVICE_UNAVAILABLE";
+        case C::NO_READERS:
+            return "NO_READERS";
+        case C::NO_CARD:
+            return "NO_CARD";
+        case C::CARD_REMOVED:
+            return "CARD_REMOVED";
+        case C::CARD_RESET:
+            return "CARD_RESET";
+        case C::COMMUNICATION_FAILED:
+            return "COMMUNICATION_FAILED";
+        case C::UNEXPECTED_RESPONSE:
+            return "UNEXPECTED_RESPONSE";
+        case C::REFUSED:
+            return "REFUSED";
+        case C::UNSUPPORTED_CARD:
+            return "UNSUPPORTED_CARD";
+        case C::CANCELLED:
+            return "CANCELLED";
+        case C::INTERNAL:
+            return "INTERNAL";
+        }
+        return "INTERNAL";
     }
-}
+
+    // Card events for the script: what happened, never whose card (no name, no number).
+    void reportCard(std::ostream& out, const Event& event)
+    {
+        if (const auto* e = std::get_if<CardInserted>(&event)) {
+            emit(out,
+                { { "event", "card" }, { "type", "inserted" }, { "reader", e->reader },
+                    { "kind", kindName(e->kind) } });
+        } else if (const auto* r = std::get_if<CardRemoved>(&event)) {
+            emit(out, { { "event", "card" }, { "type", "removed" }, { "reader", r->reader } });
+        } else if (const auto* h = std::get_if<HealthCardRead>(&event)) {
+            emit(out, { { "event", "card" }, { "type", "read" }, { "reader", h->reader } });
+        } else if (const auto* f = std::get_if<CardReadFailed>(&event)) {
+            emit(out,
+                { { "event", "card" }, { "type", "read_failed" }, { "code", codeName(f->code) } });
+        } else if (const auto* s = std::get_if<CardService>(&event)) {
+            json j { { "event", "card" }, { "type", "service" }, { "available", s->available } };
+            if (!s->available) j["code"] = codeName(s->code);
+            emit(out, j);
+        }
+    }
 
 } // namespace
 
 void reportEvents(Shell& shell, std::ostream& out)
 {
-    emit(out, {{"event", "screen"}, {"screen", screenId(shell.state().screen)}});
+    emit(out, { { "event", "screen" }, { "screen", screenId(shell.state().screen) } });
     shell.setObserver([&shell, &out](const State& before, const State& after, const Event& event) {
         const Catalogue& c = shell.catalogue();
         reportCard(out, event);
         if (const auto* a = std::get_if<FilingAccepted>(&event)) {
             // Central answered for some filing (this one, or one the outbox kept from earlier).
-            emit(out, {{"event", "delivered"}, {"filingId", a->filingId}, {"caseNumber", a->caseNumber},
-                          {"verificationCode", a->verificationCode}});
+            emit(out,
+                { { "event", "delivered" }, { "filingId", a->filingId },
+                    { "caseNumber", a->caseNumber }, { "verificationCode", a->verificationCode } });
         }
-        if (std::holds_alternative<ReviewForm>(event) || std::holds_alternative<ConfirmFiling>(event)) {
+        if (std::holds_alternative<ReviewForm>(event)
+            || std::holds_alternative<ConfirmFiling>(event)) {
             for (const auto& issue : after.issues) {
-                emit(out, {{"event", "validation"}, {"field", issue.field}, {"key", issue.messageKey},
-                              {"message", c.format(after.language, issue.messageKey, issue.params)}});
+                emit(out,
+                    { { "event", "validation" }, { "field", issue.field },
+                        { "key", issue.messageKey },
+                        { "message", c.format(after.language, issue.messageKey, issue.params) } });
             }
         }
         if (!after.noticeKey.empty() && after.noticeKey != before.noticeKey) {
-            emit(out, {{"event", "notice"}, {"key", after.noticeKey}, {"message", c.text(after.language, after.noticeKey)}});
+            emit(out,
+                { { "event", "notice" }, { "key", after.noticeKey },
+                    { "message", c.text(after.language, after.noticeKey) } });
         }
         if (before.screen == after.screen) {
-            // Shown again when its message changes: another error, or the same one in another language.
+            // Shown again when its message changes: another error, or the same one in another
+            // language.
             const bool messageChanged
                 = after.cardErrorKey != before.cardErrorKey || after.language != before.language;
             if (after.screen == Screen::CARD_ERROR && messageChanged) {
-                emit(out, {{"event", "error"}, {"screen", "card_error"}, {"key", after.cardErrorKey},
-                              {"message", c.text(after.language, after.cardErrorKey)}});
+                emit(out,
+                    { { "event", "error" }, { "screen", "card_error" },
+                        { "key", after.cardErrorKey },
+                        { "message", c.text(after.language, after.cardErrorKey) } });
             }
             return;
         }
-        emit(out, {{"event", "screen"}, {"screen", screenId(after.screen)}});
+        emit(out, { { "event", "screen" }, { "screen", screenId(after.screen) } });
         switch (after.screen) {
         case Screen::SUBMITTED:
-            emit(out, {{"event", "submitted"}, {"filingId", after.filingId}, {"caseNumber", after.caseNumber},
-                          {"verificationCode", after.verificationCode}});
+            emit(out,
+                { { "event", "submitted" }, { "filingId", after.filingId },
+                    { "caseNumber", after.caseNumber },
+                    { "verificationCode", after.verificationCode } });
             break;
         case Screen::QUEUED:
-            emit(out, {{"event", "queued"}, {"filingId", after.filingId}, {"shortId", shortFilingId(after.filingId)}});
+            emit(out,
+                { { "event", "queued" }, { "filingId", after.filingId },
+                    { "shortId", shortFilingId(after.filingId) } });
             break;
         case Screen::SUBMIT_ERROR:
-            emit(out, {{"event", "error"}, {"screen", "submit_error"}, {"key", "submit_error.body"},
-                          {"message", c.text(after.language, "submit_error.body")}});
+            emit(out,
+                { { "event", "error" }, { "screen", "submit_error" },
+                    { "key", "submit_error.body" },
+                    { "message", c.text(after.language, "submit_error.body") } });
             break;
         case Screen::CARD_ERROR:
-            emit(out, {{"event", "error"}, {"screen", "card_error"}, {"key", after.cardErrorKey},
-                          {"message", c.text(after.language, after.cardErrorKey)}});
+            emit(out,
+                { { "event", "error" }, { "screen", "card_error" }, { "key", after.cardErrorKey },
+                    { "message", c.text(after.language, after.cardErrorKey) } });
             break;
-        default: break;
+        default:
+            break;
         }
     });
 }
@@ -138,7 +172,7 @@ bool cardSimulatorRequest(const std::string& line, std::string& reply, std::stri
         error = "SHENSU_CARDSIM_CTL is not set (run under scripts/with-virtual-reader)";
         return false;
     }
-    sockaddr_un addr{};
+    sockaddr_un addr {};
     addr.sun_family = AF_UNIX;
     if (std::strlen(path) >= sizeof addr.sun_path) {
         error = "SHENSU_CARDSIM_CTL path too long";
@@ -160,7 +194,8 @@ bool cardSimulatorRequest(const std::string& line, std::string& reply, std::stri
         } else {
             reply.clear();
             char c = 0;
-            while (::read(fd, &c, 1) == 1 && c != '\n') reply += c;
+            while (::read(fd, &c, 1) == 1 && c != '\n')
+                reply += c;
             ok = true;
         }
     }
@@ -171,137 +206,153 @@ bool cardSimulatorRequest(const std::string& line, std::string& reply, std::stri
 namespace
 {
 
-struct ScriptError {
-    std::string message;
-};
+    struct ScriptError {
+        std::string message;
+    };
 
-std::string need(const json& cmd, const char* key)
-{
-    if (!cmd.contains(key) || !cmd.at(key).is_string()) throw ScriptError{std::string("missing string \"") + key + "\""};
-    return cmd.at(key).get<std::string>();
-}
-
-void waitForScreen(Shell& shell, const std::string& id, std::chrono::milliseconds timeout)
-{
-    Screen wanted{};
-    if (!parseScreenId(id, wanted)) throw ScriptError{"unknown screen \"" + id + "\""};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    shell.pump();
-    while (shell.state().screen != wanted) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
-            throw ScriptError{"timed out after " + std::to_string(timeout.count()) + " ms waiting for screen " + id
-                + " (on " + screenId(shell.state().screen) + ")"};
-        }
-        if (shell.waitForActivity(left)) shell.frame();
+    std::string need(const json& cmd, const char* key)
+    {
+        if (!cmd.contains(key) || !cmd.at(key).is_string())
+            throw ScriptError { std::string("missing string \"") + key + "\"" };
+        return cmd.at(key).get<std::string>();
     }
-    shell.frame();
-}
 
-// Waits until the card worker reports a card in some reader ("present") or none at all ("absent").
-void waitForCard(Shell& shell, const std::string& wanted, std::chrono::milliseconds timeout)
-{
-    if (wanted != "present" && wanted != "absent") throw ScriptError{"card must be present or absent"};
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    shell.pump();
-    while (shell.state().cards.empty() == (wanted == "present")) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) throw ScriptError{"timed out after " + std::to_string(timeout.count()) + " ms waiting for a card to be " + wanted};
-        if (shell.waitForActivity(left)) shell.frame();
-    }
-}
-
-// Returns false on quit.
-bool runCommand(Shell& shell, const json& cmd, std::ostream& out, const std::filesystem::path& screenshotDir)
-{
-    const std::string name = need(cmd, "cmd");
-    std::string error;
-    shell.pump(); // whatever the workers said so far happens before this command
-    if (name == "tap") {
-        if (!shell.tap(need(cmd, "id"), error)) throw ScriptError{error};
-    } else if (name == "type") {
-        if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError{error};
-    } else if (name == "wait" && cmd.contains("card")) {
-        waitForCard(shell, need(cmd, "card"), std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
-    } else if (name == "wait") {
-        waitForScreen(shell, need(cmd, "screen"), std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
-    } else if (name == "card") {
-        const std::string action = need(cmd, "action");
-        const int slot = cmd.value("slot", 0);
-        std::string line;
-        if (action == "insert") {
-            line = "insert " + cmd.value("kind", std::string("health")) + " " + std::to_string(slot);
-        } else if (action == "remove") {
-            line = "remove " + std::to_string(slot);
-        } else {
-            throw ScriptError{"card action must be insert or remove"};
+    void waitForScreen(Shell& shell, const std::string& id, std::chrono::milliseconds timeout)
+    {
+        Screen wanted {};
+        if (!parseScreenId(id, wanted)) throw ScriptError { "unknown screen \"" + id + "\"" };
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        shell.pump();
+        while (shell.state().screen != wanted) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                throw ScriptError { "timed out after " + std::to_string(timeout.count())
+                    + " ms waiting for screen " + id + " (on " + screenId(shell.state().screen)
+                    + ")" };
+            }
+            if (shell.waitForActivity(left)) shell.frame();
         }
-        std::string reply;
-        if (!cardSimulatorRequest(line, reply, error)) throw ScriptError{error};
-        if (reply != "ok") throw ScriptError{"card simulator answered: " + reply};
-    } else if (name == "screenshot") {
-        std::filesystem::path path = need(cmd, "path");
-        if (path.is_relative() && !screenshotDir.empty()) path = screenshotDir / path;
-        if (!shell.screenshot(path, error)) throw ScriptError{error};
-        emit(out, {{"event", "screenshot"}, {"path", path.string()}});
-    } else if (name == "language") {
-        Language language{};
-        if (!parseLanguage(need(cmd, "value"), language)) throw ScriptError{"language must be zh-TW or en"};
-        shell.dispatch(SetLanguage{language});
         shell.frame();
-    } else if (name == "quit") {
-        return false;
-    } else {
-        throw ScriptError{"unknown command \"" + name + "\""};
     }
-    return true;
-}
+
+    // Waits until the card worker reports a card in some reader ("present") or none at all
+    // ("absent").
+    void waitForCard(Shell& shell, const std::string& wanted, std::chrono::milliseconds timeout)
+    {
+        if (wanted != "present" && wanted != "absent")
+            throw ScriptError { "card must be present or absent" };
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        shell.pump();
+        while (shell.state().cards.empty() == (wanted == "present")) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                throw ScriptError { "timed out after " + std::to_string(timeout.count())
+                    + " ms waiting for a card to be " + wanted };
+            if (shell.waitForActivity(left)) shell.frame();
+        }
+    }
+
+    // Returns false on quit.
+    bool runCommand(Shell& shell, const json& cmd, std::ostream& out,
+        const std::filesystem::path& screenshotDir)
+    {
+        const std::string name = need(cmd, "cmd");
+        std::string error;
+        shell.pump(); // whatever the workers said so far happens before this command
+        if (name == "tap") {
+            if (!shell.tap(need(cmd, "id"), error)) throw ScriptError { error };
+        } else if (name == "type") {
+            if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError { error };
+        } else if (name == "wait" && cmd.contains("card")) {
+            waitForCard(shell, need(cmd, "card"),
+                std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
+        } else if (name == "wait") {
+            waitForScreen(shell, need(cmd, "screen"),
+                std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
+        } else if (name == "card") {
+            const std::string action = need(cmd, "action");
+            const int slot = cmd.value("slot", 0);
+            std::string line;
+            if (action == "insert") {
+                line = "insert " + cmd.value("kind", std::string("health")) + " "
+                    + std::to_string(slot);
+            } else if (action == "remove") {
+                line = "remove " + std::to_string(slot);
+            } else {
+                throw ScriptError { "card action must be insert or remove" };
+            }
+            std::string reply;
+            if (!cardSimulatorRequest(line, reply, error)) throw ScriptError { error };
+            if (reply != "ok") throw ScriptError { "card simulator answered: " + reply };
+        } else if (name == "screenshot") {
+            std::filesystem::path path = need(cmd, "path");
+            if (path.is_relative() && !screenshotDir.empty()) path = screenshotDir / path;
+            if (!shell.screenshot(path, error)) throw ScriptError { error };
+            emit(out, { { "event", "screenshot" }, { "path", path.string() } });
+        } else if (name == "language") {
+            Language language {};
+            if (!parseLanguage(need(cmd, "value"), language))
+                throw ScriptError { "language must be zh-TW or en" };
+            shell.dispatch(SetLanguage { language });
+            shell.frame();
+        } else if (name == "quit") {
+            return false;
+        } else {
+            throw ScriptError { "unknown command \"" + name + "\"" };
+        }
+        return true;
+    }
 
 } // namespace
 
 namespace
 {
 
-// Script lines from stdin arrive while the kiosk keeps working: a reader thread queues them and wakes the loop.
-// It is detached, with its state shared, because a blocked read on stdin cannot be interrupted at quit.
-struct LineFeed {
-    std::mutex mutex;
-    std::deque<std::string> lines;
-    bool ended = false;
-};
+    // Script lines from stdin arrive while the kiosk keeps working: a reader thread queues them and
+    // wakes the loop. It is detached, with its state shared, because a blocked read on stdin cannot
+    // be interrupted at quit.
+    struct LineFeed {
+        std::mutex mutex;
+        std::deque<std::string> lines;
+        bool ended = false;
+    };
 
-std::shared_ptr<LineFeed> readStdinInBackground(EventQueue& queue)
-{
-    auto feed = std::make_shared<LineFeed>();
-    std::thread([feed, &queue] {
-        std::string line;
-        while (std::getline(std::cin, line)) {
-            {
-                std::lock_guard lock(feed->mutex);
-                feed->lines.push_back(line);
+    std::shared_ptr<LineFeed> readStdinInBackground(EventQueue& queue)
+    {
+        auto feed = std::make_shared<LineFeed>();
+        std::thread([feed, &queue] {
+            std::string line;
+            while (std::getline(std::cin, line)) {
+                {
+                    std::lock_guard lock(feed->mutex);
+                    feed->lines.push_back(line);
+                }
+                queue.wake();
             }
+            std::lock_guard lock(feed->mutex);
+            feed->ended = true;
             queue.wake();
-        }
-        std::lock_guard lock(feed->mutex);
-        feed->ended = true;
-        queue.wake();
-    }).detach();
-    return feed;
-}
+        }).detach();
+        return feed;
+    }
 
 } // namespace
 
-int runScript(Shell& shell, std::istream& script, std::ostream& out, const std::filesystem::path& screenshotDir)
+int runScript(Shell& shell, std::istream& script, std::ostream& out,
+    const std::filesystem::path& screenshotDir)
 {
     shell.frame();
-    emit(out, {{"event", "first_frame"}, {"ms", shell.firstFrameMs()}});
+    emit(out, { { "event", "first_frame" }, { "ms", shell.firstFrameMs() } });
 
     std::shared_ptr<LineFeed> feed;
     if (&script == &std::cin) {
         feed = readStdinInBackground(shell.queue());
     } else {
         feed = std::make_shared<LineFeed>();
-        for (std::string line; std::getline(script, line);) feed->lines.push_back(line);
+        for (std::string line; std::getline(script, line);)
+            feed->lines.push_back(line);
         feed->ended = true;
     }
 
@@ -330,10 +381,13 @@ int runScript(Shell& shell, std::istream& script, std::ostream& out, const std::
             const json cmd = json::parse(*line);
             if (!runCommand(shell, cmd, out, screenshotDir)) return 0;
         } catch (const ScriptError& e) {
-            emit(out, {{"event", "script_error"}, {"line", number}, {"message", e.message}});
+            emit(
+                out, { { "event", "script_error" }, { "line", number }, { "message", e.message } });
             return 1;
         } catch (const json::exception& e) {
-            emit(out, {{"event", "script_error"}, {"line", number}, {"message", std::string("bad JSON: ") + e.what()}});
+            emit(out,
+                { { "event", "script_error" }, { "line", number },
+                    { "message", std::string("bad JSON: ") + e.what() } });
             return 1;
         }
     }

@@ -2,9 +2,8 @@
 #include "kiosk/app/config.hpp"
 
 #include <fstream>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace shensu::kiosk::app
 {
@@ -29,7 +28,8 @@ KioskConfig loadConfig(const std::filesystem::path& file)
         KioskConfig c;
         c.kioskId = j.value("kioskId", c.kioskId);
         if (j.contains("assetsDir")) c.assetsDir = path("assetsDir");
-        if (j.contains("language") && !parseLanguage(j.at("language").get<std::string>(), c.language)) {
+        if (j.contains("language")
+            && !parseLanguage(j.at("language").get<std::string>(), c.language)) {
             throw std::runtime_error("language must be \"zh-TW\" or \"en\"");
         }
         c.outboxPath = path("outboxPath");
@@ -39,8 +39,10 @@ KioskConfig loadConfig(const std::filesystem::path& file)
         c.clientCert = path("clientCert");
         c.clientKey = path("clientKey");
         c.encryptionCert = path("encryptionCert");
-        c.retryFirstDelay = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
-        c.retryMaxDelay = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.retryMaxDelay.count()));
+        c.retryFirstDelay
+            = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
+        c.retryMaxDelay
+            = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.retryMaxDelay.count()));
         return c;
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error("config " + file.string() + ": " + e.what());

@@ -1,9 +1,9 @@
 // The workers' mailbox to the UI thread.
 #include "kiosk/app/event_queue.hpp"
 
-#include <SDL.h>
-
 #include <stdexcept>
+
+#include <SDL.h>
 
 namespace shensu::kiosk::app
 {
@@ -11,7 +11,8 @@ namespace shensu::kiosk::app
 EventQueue::EventQueue()
 {
     wakeType_ = SDL_RegisterEvents(1);
-    if (wakeType_ == static_cast<std::uint32_t>(-1)) throw std::runtime_error("SDL_RegisterEvents failed");
+    if (wakeType_ == static_cast<std::uint32_t>(-1))
+        throw std::runtime_error("SDL_RegisterEvents failed");
 }
 
 void EventQueue::post(Event event)
@@ -30,7 +31,7 @@ void EventQueue::wake()
         pendingWake_ = true;
     }
     woken_.notify_one();
-    SDL_Event e{};
+    SDL_Event e {};
     e.type = wakeType_;
     SDL_PushEvent(&e);
 }

@@ -1,14 +1,10 @@
-// shensu-kiosk: parses the command line, loads the form and translations, starts the workers, runs the UI thread.
+// shensu-kiosk: parses the command line, loads the form and translations, starts the workers, runs
+// the UI thread.
 #include "kiosk/app/automation.hpp"
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/shell.hpp"
 #include "kiosk/core/form.hpp"
 #include "workers.hpp"
-
-#include <SDL.h>
-
-#include <sys/prctl.h>
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <fstream>
@@ -16,14 +12,19 @@
 #include <optional>
 #include <thread>
 
+#include <SDL.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
 using namespace shensu::kiosk;
 using namespace shensu::kiosk::app;
 
 namespace
 {
 
-constexpr const char* USAGE = "usage: shensu-kiosk [--config FILE] [--headless --script FILE|-] [--windowed]\n"
-                              "                    [--size WxH] [--screenshot-dir DIR] [--demo-card-keys]\n";
+constexpr const char* USAGE
+    = "usage: shensu-kiosk [--config FILE] [--headless --script FILE|-] [--windowed]\n"
+      "                    [--size WxH] [--screenshot-dir DIR] [--demo-card-keys]\n";
 
 struct Options {
     std::optional<std::filesystem::path> config;
@@ -35,7 +36,8 @@ struct Options {
 
 bool parseSize(const std::string& text, int& w, int& h)
 {
-    return std::sscanf(text.c_str(), "%dx%d", &w, &h) == 2 && w >= 320 && h >= 240 && w <= 8192 && h <= 8192;
+    return std::sscanf(text.c_str(), "%dx%d", &w, &h) == 2 && w >= 320 && h >= 240 && w <= 8192
+        && h <= 8192;
 }
 
 std::optional<Options> parseArgs(int argc, char** argv)
@@ -71,17 +73,19 @@ std::optional<Options> parseArgs(int argc, char** argv)
             return std::nullopt;
         }
     }
-    if (o.script.has_value() != o.display.headless) return std::nullopt; // scripts drive the headless kiosk only
+    if (o.script.has_value() != o.display.headless)
+        return std::nullopt; // scripts drive the headless kiosk only
     return o;
 }
 
 // A complaint kiosk's memory holds people's complaints: never write it to a core file.
 void forbidCoreDumps()
 {
-    const rlimit none{0, 0};
+    const rlimit none { 0, 0 };
     setrlimit(RLIMIT_CORE, &none);
 #if !defined(__SANITIZE_ADDRESS__)
-    // Also keeps other processes of the same user from ptrace-reading us. (LeakSanitizer needs ptrace: skipped there.)
+    // Also keeps other processes of the same user from ptrace-reading us. (LeakSanitizer needs
+    // ptrace: skipped there.)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 #endif
 }
@@ -97,12 +101,15 @@ int main(int argc, char** argv)
         return 2;
     }
     try {
-        const KioskConfig config = options->config ? loadConfig(*options->config) : KioskConfig{};
+        const KioskConfig config = options->config ? loadConfig(*options->config) : KioskConfig {};
         auto catalogue = Catalogue::load(config.assetsDir / "i18n");
-        auto form = std::make_shared<const Form>(loadForm(config.assetsDir / "forms" / "dgpa-complaint.v1.json"));
-        if (!config.hasNetwork()) std::clog << "kiosk: no network part configured: filings cannot be saved\n";
+        auto form = std::make_shared<const Form>(
+            loadForm(config.assetsDir / "forms" / "dgpa-complaint.v1.json"));
+        if (!config.hasNetwork())
+            std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 
-        Shell shell(options->display, std::move(catalogue), initialState(form, config.kioskId, config.language));
+        Shell shell(options->display, std::move(catalogue),
+            initialState(form, config.kioskId, config.language));
         CardWorker cards(shell.queue());
         NetworkWorker network(shell.queue(), config);
         shell.setCommandSink([&](const Command& c) {
@@ -112,20 +119,25 @@ int main(int argc, char** argv)
 
         if (options->script) {
             reportEvents(shell, std::cout);
-            if (*options->script == "-") return runScript(shell, std::cin, std::cout, options->screenshotDir);
+            if (*options->script == "-")
+                return runScript(shell, std::cin, std::cout, options->screenshotDir);
             std::ifstream script(*options->script);
             if (!script) throw std::runtime_error("cannot open script " + *options->script);
             return runScript(shell, script, std::cout, options->screenshotDir);
         }
         if (options->demoCardKeys) {
-            // Demo only: F2 puts the simulated health card in the reader, F3 takes it out (off the UI thread).
+            // Demo only: F2 puts the simulated health card in the reader, F3 takes it out (off the
+            // UI thread).
             shell.setKeyHandler([](int key) {
-                const char* line = key == SDLK_F2 ? "insert health 0" : key == SDLK_F3 ? "remove 0" : nullptr;
+                const char* line = key == SDLK_F2 ? "insert health 0"
+                    : key == SDLK_F3              ? "remove 0"
+                                                  : nullptr;
                 if (line == nullptr) return;
                 std::thread([line] {
                     std::string reply;
                     std::string error;
-                    if (!cardSimulatorRequest(line, reply, error)) std::clog << "demo: " << error << '\n';
+                    if (!cardSimulatorRequest(line, reply, error))
+                        std::clog << "demo: " << error << '\n';
                 }).detach();
             });
         }

@@ -20,44 +20,43 @@ namespace shensu::kiosk::app
 namespace
 {
 
-// A single-consumer job queue for one worker thread.
-template <typename Job>
-class Jobs
-{
-public:
-    void push(Job job)
+    // A single-consumer job queue for one worker thread.
+    template<typename Job> class Jobs
     {
+    public:
+        void push(Job job)
         {
-            std::lock_guard lock(mutex_);
-            jobs_.push_back(std::move(job));
+            {
+                std::lock_guard lock(mutex_);
+                jobs_.push_back(std::move(job));
+            }
+            wake_.notify_one();
         }
-        wake_.notify_one();
-    }
-    // Blocks; false when stopping.
-    bool pop(Job& job)
-    {
-        std::unique_lock lock(mutex_);
-        wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-        if (stopping_) return false;
-        job = std::move(jobs_.front());
-        jobs_.pop_front();
-        return true;
-    }
-    void stop()
-    {
+        // Blocks; false when stopping.
+        bool pop(Job& job)
         {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
+            if (stopping_) return false;
+            job = std::move(jobs_.front());
+            jobs_.pop_front();
+            return true;
         }
-        wake_.notify_all();
-    }
+        void stop()
+        {
+            {
+                std::lock_guard lock(mutex_);
+                stopping_ = true;
+            }
+            wake_.notify_all();
+        }
 
-private:
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<Job> jobs_;
-    bool stopping_ = false;
-};
+    private:
+        std::mutex mutex_;
+        std::condition_variable wake_;
+        std::deque<Job> jobs_;
+        bool stopping_ = false;
+    };
 
 } // namespace
 
@@ -72,25 +71,29 @@ struct CardWorker::Impl {
     std::unique_ptr<cardio::ReaderMonitor> monitor;
 #endif
 
-    explicit Impl(EventQueue& q) : queue(q) {}
+    explicit Impl(EventQueue& q)
+        : queue(q)
+    { }
 
 #ifdef SHENSU_WITH_CARDIO
     void onReaderEvent(const cardio::ReaderEvent& event)
     {
         if (const auto* a = std::get_if<cardio::ReaderAdded>(&event)) {
-            if (readers.empty()) queue.post(CardService{true, cardio::CardErrorCode::NO_READERS});
+            if (readers.empty())
+                queue.post(CardService { true, cardio::CardErrorCode::NO_READERS });
             readers.insert(a->reader);
         } else if (const auto* r = std::get_if<cardio::ReaderRemoved>(&event)) {
             readers.erase(r->reader);
-            if (readers.empty()) queue.post(CardService{false, cardio::CardErrorCode::NO_READERS});
+            if (readers.empty())
+                queue.post(CardService { false, cardio::CardErrorCode::NO_READERS });
         } else if (const auto* i = std::get_if<cardio::CardInserted>(&event)) {
-            queue.post(kiosk::CardInserted{i->reader, cardio::identifyCard(i->atr)});
+            queue.post(kiosk::CardInserted { i->reader, cardio::identifyCard(i->atr) });
         } else if (const auto* c = std::get_if<cardio::CardRemoved>(&event)) {
-            queue.post(kiosk::CardRemoved{c->reader});
+            queue.post(kiosk::CardRemoved { c->reader });
         } else if (const auto* f = std::get_if<cardio::MonitorFailed>(&event)) {
             std::clog << "card: reader monitoring failed: " << cardio::toString(f->code) << '\n';
             readers.clear();
-            queue.post(CardService{false, f->code});
+            queue.post(CardService { false, f->code });
         }
     }
 
@@ -100,22 +103,23 @@ struct CardWorker::Impl {
             cardio::Context context;
             cardio::CardConnection card(context, reader);
             if (cardio::identifyCard(card.atr()) != cardio::CardKind::HEALTH_CARD) {
-                queue.post(CardReadFailed{cardio::CardErrorCode::UNSUPPORTED_CARD});
+                queue.post(CardReadFailed { cardio::CardErrorCode::UNSUPPORTED_CARD });
                 return;
             }
             cardio::HealthCardData data = cardio::readHealthCard(card);
-            // Only the name goes on: the ID number, birth date and card number stay here and die here.
-            queue.post(HealthCardRead{reader, data.name});
+            // Only the name goes on: the ID number, birth date and card number stay here and die
+            // here.
+            queue.post(HealthCardRead { reader, data.name });
             std::fill(data.idNumber.begin(), data.idNumber.end(), '\0');
             std::fill(data.cardNumber.begin(), data.cardNumber.end(), '\0');
             std::fill(data.name.begin(), data.name.end(), '\0');
             std::clog << "card: health card read\n";
         } catch (const cardio::CardError& e) {
             std::clog << "card: read failed: " << cardio::toString(e.code()) << '\n';
-            queue.post(CardReadFailed{e.code()});
+            queue.post(CardReadFailed { e.code() });
         } catch (const std::exception&) {
             std::clog << "card: read failed: internal error\n";
-            queue.post(CardReadFailed{cardio::CardErrorCode::INTERNAL});
+            queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
         }
     }
 #endif
@@ -127,7 +131,7 @@ struct CardWorker::Impl {
 #ifdef SHENSU_WITH_CARDIO
             readCard(reader);
 #else
-            queue.post(CardReadFailed{cardio::CardErrorCode::SERVICE_UNAVAILABLE});
+            queue.post(CardReadFailed { cardio::CardErrorCode::SERVICE_UNAVAILABLE });
 #endif
         }
     }
@@ -137,17 +141,19 @@ CardWorker::CardWorker(EventQueue& queue)
     : impl_(std::make_unique<Impl>(queue))
 {
 #ifdef SHENSU_WITH_CARDIO
-    // With pcscd up but no reader attached the monitor stays silent: say so now, it reports readers as they come.
+    // With pcscd up but no reader attached the monitor stays silent: say so now, it reports readers
+    // as they come.
     try {
         cardio::Context context;
-        if (context.readers().empty()) queue.post(CardService{false, cardio::CardErrorCode::NO_READERS});
+        if (context.readers().empty())
+            queue.post(CardService { false, cardio::CardErrorCode::NO_READERS });
     } catch (const cardio::CardError&) {
         // pcscd is not there: the monitor reports it (MonitorFailed) and keeps retrying.
     }
     impl_->monitor = std::make_unique<cardio::ReaderMonitor>(
         [impl = impl_.get()](const cardio::ReaderEvent& e) { impl->onReaderEvent(e); });
 #else
-    queue.post(CardService{false, cardio::CardErrorCode::SERVICE_UNAVAILABLE});
+    queue.post(CardService { false, cardio::CardErrorCode::SERVICE_UNAVAILABLE });
 #endif
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
@@ -176,7 +182,9 @@ struct NetworkWorker::Impl {
     std::unique_ptr<network::Forwarder> forwarder;
 #endif
 
-    explicit Impl(EventQueue& q) : queue(q) {}
+    explicit Impl(EventQueue& q)
+        : queue(q)
+    { }
 
     void run()
     {
@@ -187,17 +195,17 @@ struct NetworkWorker::Impl {
                 try {
                     const std::string id = forwarder->store(filing);
                     std::clog << "network: filing stored\n";
-                    queue.post(FilingStored{id});
+                    queue.post(FilingStored { id });
                 } catch (const std::exception& e) {
                     std::clog << "network: store failed: " << e.what() << '\n';
-                    queue.post(FilingStoreFailed{e.what()});
+                    queue.post(FilingStoreFailed { e.what() });
                 }
                 filing = nullptr; // the plaintext leaves memory as soon as it is sealed
                 continue;
             }
 #endif
             std::clog << "network: store failed: no network part in the configuration\n";
-            queue.post(FilingStoreFailed{"no network configured"});
+            queue.post(FilingStoreFailed { "no network configured" });
             filing = nullptr;
         }
     }
@@ -220,13 +228,15 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
         fc.firstRetryDelay = config.retryFirstDelay;
         fc.maxRetryDelay = config.retryMaxDelay;
         try {
-            impl_->forwarder = std::make_unique<network::Forwarder>(fc, [impl = impl_.get()](const network::ForwardResult& r) {
-                if (const auto* a = std::get_if<network::FilingAccepted>(&r)) {
-                    impl->queue.post(FilingAccepted{a->filingId, a->caseNumber, a->verificationCode});
-                } else if (const auto* d = std::get_if<network::FilingDeferred>(&r)) {
-                    impl->queue.post(FilingDeferred{d->filingId, d->reason});
-                }
-            });
+            impl_->forwarder = std::make_unique<network::Forwarder>(
+                fc, [impl = impl_.get()](const network::ForwardResult& r) {
+                    if (const auto* a = std::get_if<network::FilingAccepted>(&r)) {
+                        impl->queue.post(
+                            FilingAccepted { a->filingId, a->caseNumber, a->verificationCode });
+                    } else if (const auto* d = std::get_if<network::FilingDeferred>(&r)) {
+                        impl->queue.post(FilingDeferred { d->filingId, d->reason });
+                    }
+                });
         } catch (const std::exception& e) {
             std::clog << "network: forwarder unavailable: " << e.what() << '\n';
         }

@@ -1,4 +1,5 @@
-// The two worker threads: the card worker (PC/SC) and the network worker (sealing, outbox, forwarding).
+// The two worker threads: the card worker (PC/SC) and the network worker (sealing, outbox,
+// forwarding).
 #pragma once
 
 #include "kiosk/app/config.hpp"
@@ -8,10 +9,9 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 namespace shensu::kiosk::app
 {
@@ -32,7 +32,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Owns the forwarder (when the config has a network part); store() runs on its thread, never the UI's.
+// Owns the forwarder (when the config has a network part); store() runs on its thread, never the
+// UI's.
 class NetworkWorker
 {
 public:
@@ -41,7 +42,8 @@ public:
     NetworkWorker(const NetworkWorker&) = delete;
     NetworkWorker& operator=(const NetworkWorker&) = delete;
 
-    void store(nlohmann::json filing); // -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred
+    void store(nlohmann::json
+            filing); // -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred
 
 private:
     struct Impl;

@@ -2,9 +2,8 @@
 #include "kiosk/core/catalogue.hpp"
 
 #include <fstream>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace shensu::kiosk
 {
@@ -30,19 +29,20 @@ bool parseLanguage(const std::string& tag, Language& out) noexcept
 namespace
 {
 
-std::map<std::string, std::string> readTable(const std::filesystem::path& file)
-{
-    std::ifstream in(file);
-    if (!in) throw std::runtime_error("cannot open catalogue " + file.string());
-    std::map<std::string, std::string> table;
-    try {
-        const auto j = nlohmann::json::parse(in);
-        for (const auto& [key, value] : j.items()) table.emplace(key, value.get<std::string>());
-    } catch (const nlohmann::json::exception& e) {
-        throw std::runtime_error("catalogue " + file.string() + ": " + e.what());
+    std::map<std::string, std::string> readTable(const std::filesystem::path& file)
+    {
+        std::ifstream in(file);
+        if (!in) throw std::runtime_error("cannot open catalogue " + file.string());
+        std::map<std::string, std::string> table;
+        try {
+            const auto j = nlohmann::json::parse(in);
+            for (const auto& [key, value] : j.items())
+                table.emplace(key, value.get<std::string>());
+        } catch (const nlohmann::json::exception& e) {
+            throw std::runtime_error("catalogue " + file.string() + ": " + e.what());
+        }
+        return table;
     }
-    return table;
-}
 
 } // namespace
 
@@ -92,15 +92,17 @@ bool Catalogue::has(Language language, const std::string& key) const
 std::vector<std::string> Catalogue::keys(Language language) const
 {
     std::vector<std::string> out;
-    for (const auto& [key, text] : table(language)) out.push_back(key);
+    for (const auto& [key, text] : table(language))
+        out.push_back(key);
     return out;
 }
 
 std::vector<std::string> Catalogue::allTexts() const
 {
     std::vector<std::string> out;
-    for (const auto* t : {&zh_, &en_}) {
-        for (const auto& [key, text] : *t) out.push_back(text);
+    for (const auto* t : { &zh_, &en_ }) {
+        for (const auto& [key, text] : *t)
+            out.push_back(text);
     }
     return out;
 }

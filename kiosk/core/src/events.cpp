@@ -6,18 +6,18 @@ namespace shensu::kiosk
 
 const char* eventName(const Event& event) noexcept
 {
-    static constexpr const char* NAMES[] = {"ChooseCitizenCertificate", "ChooseHealthCard", "ChooseAnonymous",
-        "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard", "ContinueWithCard", "EditField", "ReviewForm",
-        "EditAgain", "ConfirmFiling", "RetrySubmit", "CardInserted", "CardRemoved", "HealthCardRead",
-        "CardReadFailed", "CardService", "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred",
-        "TimerExpired"};
+    static constexpr const char* NAMES[] = { "ChooseCitizenCertificate", "ChooseHealthCard",
+        "ChooseAnonymous", "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard",
+        "ContinueWithCard", "EditField", "ReviewForm", "EditAgain", "ConfirmFiling", "RetrySubmit",
+        "CardInserted", "CardRemoved", "HealthCardRead", "CardReadFailed", "CardService",
+        "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
     return NAMES[event.index()];
 }
 
 bool isPersonAction(const Event& event) noexcept
 {
-    return event.index() <= Event(RetrySubmit{}).index();
+    return event.index() <= Event(RetrySubmit {}).index();
 }
 
 } // namespace shensu::kiosk

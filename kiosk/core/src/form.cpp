@@ -18,12 +18,13 @@ const FormField* Form::field(const std::string& fieldId) const noexcept
 
 std::vector<std::string> Form::keys() const
 {
-    std::vector<std::string> out{titleKey, introKey};
+    std::vector<std::string> out { titleKey, introKey };
     for (const auto& f : fields) {
-        for (const auto* k : {&f.labelKey, &f.hintKey, &f.counterKey, &f.patternMessageKey}) {
+        for (const auto* k : { &f.labelKey, &f.hintKey, &f.counterKey, &f.patternMessageKey }) {
             if (!k->empty()) out.push_back(*k);
         }
-        for (const auto& o : f.options) out.push_back(o.labelKey);
+        for (const auto& o : f.options)
+            out.push_back(o.labelKey);
     }
     return out;
 }
@@ -31,26 +32,26 @@ std::vector<std::string> Form::keys() const
 namespace
 {
 
-std::string need(const nlohmann::json& j, const char* key, const std::string& where)
-{
-    if (!j.contains(key) || !j.at(key).is_string() || j.at(key).get<std::string>().empty()) {
-        throw std::runtime_error(where + ": missing string \"" + key + "\"");
+    std::string need(const nlohmann::json& j, const char* key, const std::string& where)
+    {
+        if (!j.contains(key) || !j.at(key).is_string() || j.at(key).get<std::string>().empty()) {
+            throw std::runtime_error(where + ": missing string \"" + key + "\"");
+        }
+        return j.at(key).get<std::string>();
     }
-    return j.at(key).get<std::string>();
-}
 
-std::string optional(const nlohmann::json& j, const char* key)
-{
-    return j.contains(key) ? j.at(key).get<std::string>() : std::string{};
-}
+    std::string optional(const nlohmann::json& j, const char* key)
+    {
+        return j.contains(key) ? j.at(key).get<std::string>() : std::string {};
+    }
 
-Requirement parseRequirement(const std::string& text, const std::string& where)
-{
-    if (text == "always") return Requirement::ALWAYS;
-    if (text == "identified") return Requirement::IDENTIFIED;
-    if (text.empty() || text == "never") return Requirement::NEVER;
-    throw std::runtime_error(where + ": \"required\" must be always|identified|never");
-}
+    Requirement parseRequirement(const std::string& text, const std::string& where)
+    {
+        if (text == "always") return Requirement::ALWAYS;
+        if (text == "identified") return Requirement::IDENTIFIED;
+        if (text.empty() || text == "never") return Requirement::NEVER;
+        throw std::runtime_error(where + ": \"required\" must be always|identified|never");
+    }
 
 } // namespace
 
@@ -80,26 +81,29 @@ Form parseForm(const nlohmann::json& document)
             f.hintKey = optional(jf, "hint");
             f.counterKey = optional(jf, "counter");
             f.required = parseRequirement(optional(jf, "required"), where);
-            f.maxLength = jf.value("maxLength", std::size_t{0});
+            f.maxLength = jf.value("maxLength", std::size_t { 0 });
             f.pattern = optional(jf, "pattern");
             f.patternMessageKey = optional(jf, "patternMessage");
             if (!f.pattern.empty()) {
                 std::regex check(f.pattern); // throws std::regex_error on a bad pattern
-                if (f.patternMessageKey.empty()) throw std::runtime_error(where + ": pattern without patternMessage");
+                if (f.patternMessageKey.empty())
+                    throw std::runtime_error(where + ": pattern without patternMessage");
             }
             f.prefillFromCard = jf.value("prefillFromCard", false);
             f.freeTextId = optional(jf, "freeTextId");
-            f.freeTextMaxLength = jf.value("freeTextMaxLength", std::size_t{0});
+            f.freeTextMaxLength = jf.value("freeTextMaxLength", std::size_t { 0 });
             if (jf.contains("options")) {
                 for (const auto& jo : jf.at("options")) {
-                    ChoiceOption o{need(jo, "id", where), need(jo, "label", where), jo.value("freeText", false)};
+                    ChoiceOption o { need(jo, "id", where), need(jo, "label", where),
+                        jo.value("freeText", false) };
                     if (o.freeText && f.freeTextId.empty()) {
                         throw std::runtime_error(where + ": freeText option without freeTextId");
                     }
                     f.options.push_back(std::move(o));
                 }
             }
-            if (f.type == FieldType::CHOICE && f.options.empty()) throw std::runtime_error(where + ": no options");
+            if (f.type == FieldType::CHOICE && f.options.empty())
+                throw std::runtime_error(where + ": no options");
             form.fields.push_back(std::move(f));
         }
         return form;

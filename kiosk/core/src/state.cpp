@@ -11,17 +11,28 @@ namespace shensu::kiosk
 const char* screenId(Screen screen) noexcept
 {
     switch (screen) {
-    case Screen::HOME: return "home";
-    case Screen::INSERT_CARD: return "insert_card";
-    case Screen::READING_CARD: return "reading_card";
-    case Screen::CARD_READ: return "card_read";
-    case Screen::CARD_ERROR: return "card_error";
-    case Screen::FORM: return "form";
-    case Screen::REVIEW: return "review";
-    case Screen::SUBMITTING: return "submitting";
-    case Screen::SUBMITTED: return "submitted";
-    case Screen::QUEUED: return "queued";
-    case Screen::SUBMIT_ERROR: return "submit_error";
+    case Screen::HOME:
+        return "home";
+    case Screen::INSERT_CARD:
+        return "insert_card";
+    case Screen::READING_CARD:
+        return "reading_card";
+    case Screen::CARD_READ:
+        return "card_read";
+    case Screen::CARD_ERROR:
+        return "card_error";
+    case Screen::FORM:
+        return "form";
+    case Screen::REVIEW:
+        return "review";
+    case Screen::SUBMITTING:
+        return "submitting";
+    case Screen::SUBMITTED:
+        return "submitted";
+    case Screen::QUEUED:
+        return "queued";
+    case Screen::SUBMIT_ERROR:
+        return "submit_error";
     }
     return "unknown";
 }

@@ -1,4 +1,5 @@
-// The kiosk's behaviour as one pure function: every screen change and every command is decided here.
+// The kiosk's behaviour as one pure function: every screen change and every command is decided
+// here.
 #include "kiosk/core/step.hpp"
 
 #include "kiosk/core/text.hpp"
@@ -11,280 +12,297 @@ namespace shensu::kiosk
 namespace
 {
 
-using cardio::CardErrorCode;
-using cardio::CardKind;
+    using cardio::CardErrorCode;
+    using cardio::CardKind;
 
-void wipeSession(State& s)
-{
-    s.filer = Filer::NONE;
-    s.sessionReader.clear();
-    s.cardHolderName.clear();
-    s.answers.clear();
-    s.issues.clear();
-    s.cardErrorKey.clear();
-    s.filingId.clear();
-    s.caseNumber.clear();
-    s.verificationCode.clear();
-    s.earlyAnswers.clear();
-    s.earlyDeferrals.clear();
-    ++s.timerGeneration; // any running timer now belongs to a finished session
-}
-
-// The message a person reads for each card failure (ARCHITECTURE: errors are values the user can act on).
-std::string cardErrorKey(CardErrorCode code)
-{
-    switch (code) {
-    case CardErrorCode::CARD_REMOVED:
-    case CardErrorCode::NO_CARD: return "card_error.removed";
-    case CardErrorCode::UNEXPECTED_RESPONSE: return "card_error.unreadable";
-    case CardErrorCode::UNSUPPORTED_CARD:
-    case CardErrorCode::REFUSED: return "card_error.unknown_card";
-    case CardErrorCode::SERVICE_UNAVAILABLE:
-    case CardErrorCode::NO_READERS: return "card_error.no_service";
-    case CardErrorCode::CARD_RESET:
-    case CardErrorCode::COMMUNICATION_FAILED:
-    case CardErrorCode::CANCELLED:
-    case CardErrorCode::INTERNAL: return "card_error.failed";
-    }
-    return "card_error.failed";
-}
-
-bool isKnownAnswer(const Form& form, const std::string& id)
-{
-    return std::any_of(form.fields.begin(), form.fields.end(),
-        [&](const FormField& f) { return f.id == id || (!f.freeTextId.empty() && f.freeTextId == id); });
-}
-
-struct Transition {
-    State& s;
-    std::vector<Command>& out;
-
-    void startReading(const std::string& reader)
+    void wipeSession(State& s)
     {
-        s.sessionReader = reader;
-        s.screen = Screen::READING_CARD;
-        out.push_back(ReadHealthCard{reader});
-    }
-
-    // Health-card login: read a card already in a reader, else ask for one.
-    void beginHealthCard()
-    {
-        s.filer = Filer::HEALTH_CARD;
-        s.cardErrorKey.clear();
-        if (!s.cardServiceAvailable) {
-            s.cardErrorKey = cardErrorKey(s.cardServiceError);
-            s.screen = Screen::CARD_ERROR;
-            return;
-        }
-        for (const auto& [reader, kind] : s.cards) {
-            if (kind == CardKind::HEALTH_CARD) return startReading(reader);
-        }
-        s.screen = Screen::INSERT_CARD;
-    }
-
-    void operator()(const ChooseCitizenCertificate&)
-    {
-        if (s.screen == Screen::HOME) s.noticeKey = "home.coming_soon";
-    }
-    void operator()(const ChooseCaseQuery&)
-    {
-        if (s.screen == Screen::HOME) s.noticeKey = "home.case_query_coming_soon";
-    }
-    void operator()(const ChooseHealthCard&)
-    {
-        if (s.screen != Screen::HOME) return;
-        wipeSession(s);
-        s.noticeKey.clear();
-        beginHealthCard();
-    }
-    void operator()(const ChooseAnonymous&)
-    {
-        if (s.screen != Screen::HOME) return;
-        wipeSession(s);
-        s.noticeKey.clear();
-        s.filer = Filer::ANONYMOUS;
-        s.screen = Screen::FORM;
-    }
-    void operator()(const SetLanguage& e) { s.language = e.language; }
-    void operator()(const GoHome&)
-    {
-        if (s.screen == Screen::SUBMITTING) return; // the filing is being stored; its outcome must be shown
-        wipeSession(s);
-        s.noticeKey.clear();
-        s.screen = Screen::HOME;
-    }
-    void operator()(const RetryCard&)
-    {
-        if (s.screen != Screen::CARD_ERROR) return;
+        s.filer = Filer::NONE;
         s.sessionReader.clear();
-        beginHealthCard();
-        if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable) s.screen = Screen::INSERT_CARD;
-    }
-    void operator()(const ContinueWithCard&)
-    {
-        if (s.screen != Screen::CARD_READ) return;
-        for (const auto& f : s.form->fields) {
-            if (f.prefillFromCard && isBlank(s.answers[f.id])) s.answers[f.id] = s.cardHolderName;
-        }
-        s.screen = Screen::FORM;
-    }
-    void operator()(const EditField& e)
-    {
-        if (s.screen != Screen::FORM || !isKnownAnswer(*s.form, e.field)) return;
-        s.answers[e.field] = e.value;
-        // The message about a field goes away as soon as the person changes it.
-        std::erase_if(s.issues, [&](const ValidationIssue& i) { return i.field == e.field; });
-    }
-    void operator()(const ReviewForm&)
-    {
-        if (s.screen != Screen::FORM) return;
-        s.issues = validate(*s.form, s.answers, s.filer == Filer::HEALTH_CARD);
-        if (s.issues.empty()) s.screen = Screen::REVIEW;
-    }
-    void operator()(const EditAgain&)
-    {
-        if (s.screen == Screen::REVIEW) s.screen = Screen::FORM;
-    }
-    void operator()(const ConfirmFiling& e)
-    {
-        if (s.screen != Screen::REVIEW) return;
-        // Validated again: the answers must never leave the kiosk unchecked.
-        s.issues = validate(*s.form, s.answers, s.filer == Filer::HEALTH_CARD);
-        if (!s.issues.empty()) {
-            s.screen = Screen::FORM;
-            return;
-        }
+        s.cardHolderName.clear();
+        s.answers.clear();
+        s.issues.clear();
+        s.cardErrorKey.clear();
         s.filingId.clear();
+        s.caseNumber.clear();
+        s.verificationCode.clear();
         s.earlyAnswers.clear();
         s.earlyDeferrals.clear();
-        s.screen = Screen::SUBMITTING;
-        out.push_back(StoreFiling{buildFiling(s, e.createdAt)});
-    }
-    void operator()(const RetrySubmit&)
-    {
-        if (s.screen == Screen::SUBMIT_ERROR) s.screen = Screen::REVIEW;
+        ++s.timerGeneration; // any running timer now belongs to a finished session
     }
 
-    void operator()(const CardInserted& e)
+    // The message a person reads for each card failure (ARCHITECTURE: errors are values the user
+    // can act on).
+    std::string cardErrorKey(CardErrorCode code)
     {
-        s.cards[e.reader] = e.kind;
-        if (s.screen != Screen::INSERT_CARD || s.filer != Filer::HEALTH_CARD) return;
-        if (e.kind == CardKind::HEALTH_CARD) return startReading(e.reader);
-        s.cardErrorKey = "card_error.unknown_card";
-        s.screen = Screen::CARD_ERROR;
-    }
-    void operator()(const CardRemoved& e)
-    {
-        s.cards.erase(e.reader);
-        if (s.filer != Filer::HEALTH_CARD || e.reader != s.sessionReader) return;
-        switch (s.screen) {
-        case Screen::READING_CARD:
-            s.sessionReader.clear();
-            s.cardErrorKey = "card_error.removed";
-            s.screen = Screen::CARD_ERROR;
-            break;
-        case Screen::CARD_ERROR:
-            // A read that broke off and then the card gone: it was pulled mid-read, say so.
-            if (s.cardErrorKey == "card_error.failed") s.cardErrorKey = "card_error.removed";
-            s.sessionReader.clear();
-            break;
-        case Screen::CARD_READ:
-        case Screen::FORM:
-        case Screen::REVIEW:
-        case Screen::SUBMIT_ERROR:
-            // The card is the session: without it nobody may see or finish this filing.
-            wipeSession(s);
-            s.noticeKey = "home.card_removed";
-            s.screen = Screen::HOME;
-            break;
-        default:
-            // The filing already left the person's hands (submitting, submitted, queued): keep the receipt.
-            s.sessionReader.clear();
-            s.cardHolderName.clear();
-            break;
+        switch (code) {
+        case CardErrorCode::CARD_REMOVED:
+        case CardErrorCode::NO_CARD:
+            return "card_error.removed";
+        case CardErrorCode::UNEXPECTED_RESPONSE:
+            return "card_error.unreadable";
+        case CardErrorCode::UNSUPPORTED_CARD:
+        case CardErrorCode::REFUSED:
+            return "card_error.unknown_card";
+        case CardErrorCode::SERVICE_UNAVAILABLE:
+        case CardErrorCode::NO_READERS:
+            return "card_error.no_service";
+        case CardErrorCode::CARD_RESET:
+        case CardErrorCode::COMMUNICATION_FAILED:
+        case CardErrorCode::CANCELLED:
+        case CardErrorCode::INTERNAL:
+            return "card_error.failed";
         }
+        return "card_error.failed";
     }
-    void operator()(const HealthCardRead& e)
+
+    bool isKnownAnswer(const Form& form, const std::string& id)
     {
-        if (s.screen != Screen::READING_CARD || e.reader != s.sessionReader) return;
-        s.cardHolderName = e.name;
-        s.screen = Screen::CARD_READ;
+        return std::any_of(form.fields.begin(), form.fields.end(), [&](const FormField& f) {
+            return f.id == id || (!f.freeTextId.empty() && f.freeTextId == id);
+        });
     }
-    void operator()(const CardReadFailed& e)
-    {
-        if (s.screen != Screen::READING_CARD) return;
-        s.cardErrorKey = cardErrorKey(e.code);
-        s.screen = Screen::CARD_ERROR;
-    }
-    void operator()(const CardService& e)
-    {
-        s.cardServiceAvailable = e.available;
-        s.cardServiceError = e.code;
-        if (e.available) return;
-        s.cards.clear();
-        if (s.screen == Screen::INSERT_CARD || s.screen == Screen::READING_CARD) {
+
+    struct Transition {
+        State& s;
+        std::vector<Command>& out;
+
+        void startReading(const std::string& reader)
+        {
+            s.sessionReader = reader;
+            s.screen = Screen::READING_CARD;
+            out.push_back(ReadHealthCard { reader });
+        }
+
+        // Health-card login: read a card already in a reader, else ask for one.
+        void beginHealthCard()
+        {
+            s.filer = Filer::HEALTH_CARD;
+            s.cardErrorKey.clear();
+            if (!s.cardServiceAvailable) {
+                s.cardErrorKey = cardErrorKey(s.cardServiceError);
+                s.screen = Screen::CARD_ERROR;
+                return;
+            }
+            for (const auto& [reader, kind] : s.cards) {
+                if (kind == CardKind::HEALTH_CARD) return startReading(reader);
+            }
+            s.screen = Screen::INSERT_CARD;
+        }
+
+        void operator()(const ChooseCitizenCertificate&)
+        {
+            if (s.screen == Screen::HOME) s.noticeKey = "home.coming_soon";
+        }
+        void operator()(const ChooseCaseQuery&)
+        {
+            if (s.screen == Screen::HOME) s.noticeKey = "home.case_query_coming_soon";
+        }
+        void operator()(const ChooseHealthCard&)
+        {
+            if (s.screen != Screen::HOME) return;
+            wipeSession(s);
+            s.noticeKey.clear();
+            beginHealthCard();
+        }
+        void operator()(const ChooseAnonymous&)
+        {
+            if (s.screen != Screen::HOME) return;
+            wipeSession(s);
+            s.noticeKey.clear();
+            s.filer = Filer::ANONYMOUS;
+            s.screen = Screen::FORM;
+        }
+        void operator()(const SetLanguage& e) { s.language = e.language; }
+        void operator()(const GoHome&)
+        {
+            if (s.screen == Screen::SUBMITTING)
+                return; // the filing is being stored; its outcome must be shown
+            wipeSession(s);
+            s.noticeKey.clear();
+            s.screen = Screen::HOME;
+        }
+        void operator()(const RetryCard&)
+        {
+            if (s.screen != Screen::CARD_ERROR) return;
+            s.sessionReader.clear();
+            beginHealthCard();
+            if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable)
+                s.screen = Screen::INSERT_CARD;
+        }
+        void operator()(const ContinueWithCard&)
+        {
+            if (s.screen != Screen::CARD_READ) return;
+            for (const auto& f : s.form->fields) {
+                if (f.prefillFromCard && isBlank(s.answers[f.id]))
+                    s.answers[f.id] = s.cardHolderName;
+            }
+            s.screen = Screen::FORM;
+        }
+        void operator()(const EditField& e)
+        {
+            if (s.screen != Screen::FORM || !isKnownAnswer(*s.form, e.field)) return;
+            s.answers[e.field] = e.value;
+            // The message about a field goes away as soon as the person changes it.
+            std::erase_if(s.issues, [&](const ValidationIssue& i) { return i.field == e.field; });
+        }
+        void operator()(const ReviewForm&)
+        {
+            if (s.screen != Screen::FORM) return;
+            s.issues = validate(*s.form, s.answers, s.filer == Filer::HEALTH_CARD);
+            if (s.issues.empty()) s.screen = Screen::REVIEW;
+        }
+        void operator()(const EditAgain&)
+        {
+            if (s.screen == Screen::REVIEW) s.screen = Screen::FORM;
+        }
+        void operator()(const ConfirmFiling& e)
+        {
+            if (s.screen != Screen::REVIEW) return;
+            // Validated again: the answers must never leave the kiosk unchecked.
+            s.issues = validate(*s.form, s.answers, s.filer == Filer::HEALTH_CARD);
+            if (!s.issues.empty()) {
+                s.screen = Screen::FORM;
+                return;
+            }
+            s.filingId.clear();
+            s.earlyAnswers.clear();
+            s.earlyDeferrals.clear();
+            s.screen = Screen::SUBMITTING;
+            out.push_back(StoreFiling { buildFiling(s, e.createdAt) });
+        }
+        void operator()(const RetrySubmit&)
+        {
+            if (s.screen == Screen::SUBMIT_ERROR) s.screen = Screen::REVIEW;
+        }
+
+        void operator()(const CardInserted& e)
+        {
+            s.cards[e.reader] = e.kind;
+            if (s.screen != Screen::INSERT_CARD || s.filer != Filer::HEALTH_CARD) return;
+            if (e.kind == CardKind::HEALTH_CARD) return startReading(e.reader);
+            s.cardErrorKey = "card_error.unknown_card";
+            s.screen = Screen::CARD_ERROR;
+        }
+        void operator()(const CardRemoved& e)
+        {
+            s.cards.erase(e.reader);
+            if (s.filer != Filer::HEALTH_CARD || e.reader != s.sessionReader) return;
+            switch (s.screen) {
+            case Screen::READING_CARD:
+                s.sessionReader.clear();
+                s.cardErrorKey = "card_error.removed";
+                s.screen = Screen::CARD_ERROR;
+                break;
+            case Screen::CARD_ERROR:
+                // A read that broke off and then the card gone: it was pulled mid-read, say so.
+                if (s.cardErrorKey == "card_error.failed") s.cardErrorKey = "card_error.removed";
+                s.sessionReader.clear();
+                break;
+            case Screen::CARD_READ:
+            case Screen::FORM:
+            case Screen::REVIEW:
+            case Screen::SUBMIT_ERROR:
+                // The card is the session: without it nobody may see or finish this filing.
+                wipeSession(s);
+                s.noticeKey = "home.card_removed";
+                s.screen = Screen::HOME;
+                break;
+            default:
+                // The filing already left the person's hands (submitting, submitted, queued): keep
+                // the receipt.
+                s.sessionReader.clear();
+                s.cardHolderName.clear();
+                break;
+            }
+        }
+        void operator()(const HealthCardRead& e)
+        {
+            if (s.screen != Screen::READING_CARD || e.reader != s.sessionReader) return;
+            s.cardHolderName = e.name;
+            s.screen = Screen::CARD_READ;
+        }
+        void operator()(const CardReadFailed& e)
+        {
+            if (s.screen != Screen::READING_CARD) return;
             s.cardErrorKey = cardErrorKey(e.code);
             s.screen = Screen::CARD_ERROR;
         }
-    }
+        void operator()(const CardService& e)
+        {
+            s.cardServiceAvailable = e.available;
+            s.cardServiceError = e.code;
+            if (e.available) return;
+            s.cards.clear();
+            if (s.screen == Screen::INSERT_CARD || s.screen == Screen::READING_CARD) {
+                s.cardErrorKey = cardErrorKey(e.code);
+                s.screen = Screen::CARD_ERROR;
+            }
+        }
 
-    void operator()(const FilingStored& e)
-    {
-        if (s.screen != Screen::SUBMITTING || !s.filingId.empty()) return;
-        s.filingId = e.filingId;
-        // Sealed and on disk: the plaintext answers have no reason to stay in memory.
-        s.answers.clear();
-        s.issues.clear();
-        s.cardHolderName.clear();
-        for (const auto& a : s.earlyAnswers) {
-            if (a.filingId == e.filingId) return (*this)(a);
+        void operator()(const FilingStored& e)
+        {
+            if (s.screen != Screen::SUBMITTING || !s.filingId.empty()) return;
+            s.filingId = e.filingId;
+            // Sealed and on disk: the plaintext answers have no reason to stay in memory.
+            s.answers.clear();
+            s.issues.clear();
+            s.cardHolderName.clear();
+            for (const auto& a : s.earlyAnswers) {
+                if (a.filingId == e.filingId) return (*this)(a);
+            }
+            if (std::find(s.earlyDeferrals.begin(), s.earlyDeferrals.end(), e.filingId)
+                != s.earlyDeferrals.end()) {
+                s.screen = Screen::QUEUED;
+                return;
+            }
+            out.push_back(StartTimer { TimerId::SUBMIT_WAIT, s.submitWait, ++s.timerGeneration });
         }
-        if (std::find(s.earlyDeferrals.begin(), s.earlyDeferrals.end(), e.filingId) != s.earlyDeferrals.end()) {
-            s.screen = Screen::QUEUED;
-            return;
+        void operator()(const FilingStoreFailed&)
+        {
+            if (s.screen == Screen::SUBMITTING && s.filingId.empty())
+                s.screen = Screen::SUBMIT_ERROR;
         }
-        out.push_back(StartTimer{TimerId::SUBMIT_WAIT, s.submitWait, ++s.timerGeneration});
-    }
-    void operator()(const FilingStoreFailed&)
-    {
-        if (s.screen == Screen::SUBMITTING && s.filingId.empty()) s.screen = Screen::SUBMIT_ERROR;
-    }
-    void operator()(const FilingAccepted& e)
-    {
-        if (s.screen == Screen::SUBMITTING && s.filingId.empty()) {
-            s.earlyAnswers.push_back(e); // may be ours; FilingStored will tell
-            return;
+        void operator()(const FilingAccepted& e)
+        {
+            if (s.screen == Screen::SUBMITTING && s.filingId.empty()) {
+                s.earlyAnswers.push_back(e); // may be ours; FilingStored will tell
+                return;
+            }
+            if ((s.screen != Screen::SUBMITTING && s.screen != Screen::QUEUED)
+                || e.filingId != s.filingId)
+                return;
+            s.caseNumber = e.caseNumber;
+            s.verificationCode = e.verificationCode;
+            s.screen = Screen::SUBMITTED;
         }
-        if ((s.screen != Screen::SUBMITTING && s.screen != Screen::QUEUED) || e.filingId != s.filingId) return;
-        s.caseNumber = e.caseNumber;
-        s.verificationCode = e.verificationCode;
-        s.screen = Screen::SUBMITTED;
-    }
-    void operator()(const FilingDeferred& e)
-    {
-        if (s.screen != Screen::SUBMITTING) return;
-        if (s.filingId.empty()) {
-            s.earlyDeferrals.push_back(e.filingId);
-        } else if (e.filingId == s.filingId) {
-            s.screen = Screen::QUEUED;
+        void operator()(const FilingDeferred& e)
+        {
+            if (s.screen != Screen::SUBMITTING) return;
+            if (s.filingId.empty()) {
+                s.earlyDeferrals.push_back(e.filingId);
+            } else if (e.filingId == s.filingId) {
+                s.screen = Screen::QUEUED;
+            }
         }
-    }
-    void operator()(const TimerExpired& e)
-    {
-        if (e.timer == TimerId::SESSION_IDLE) {
-            if (e.generation != s.idleGeneration || s.screen == Screen::HOME || s.screen == Screen::SUBMITTING) return;
-            // Someone walked away mid-session: the next person must not see (or send) it.
-            wipeSession(s);
-            s.noticeKey = "home.session_timed_out";
-            s.screen = Screen::HOME;
-            return;
+        void operator()(const TimerExpired& e)
+        {
+            if (e.timer == TimerId::SESSION_IDLE) {
+                if (e.generation != s.idleGeneration || s.screen == Screen::HOME
+                    || s.screen == Screen::SUBMITTING)
+                    return;
+                // Someone walked away mid-session: the next person must not see (or send) it.
+                wipeSession(s);
+                s.noticeKey = "home.session_timed_out";
+                s.screen = Screen::HOME;
+                return;
+            }
+            if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration
+                && s.screen == Screen::SUBMITTING && !s.filingId.empty()) {
+                s.screen = Screen::QUEUED;
+            }
         }
-        if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration && s.screen == Screen::SUBMITTING
-            && !s.filingId.empty()) {
-            s.screen = Screen::QUEUED;
-        }
-    }
-};
+    };
 
 } // namespace
 
@@ -292,15 +310,16 @@ StepResult step(State state, const Event& event)
 {
     std::vector<Command> commands;
     const Screen before = state.screen;
-    std::visit(Transition{state, commands}, event);
-    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock; home and the
-    // moments the kiosk itself is busy have none.
+    std::visit(Transition { state, commands }, event);
+    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock;
+    // home and the moments the kiosk itself is busy have none.
     const bool busy = state.screen == Screen::HOME || state.screen == Screen::SUBMITTING
         || state.screen == Screen::READING_CARD;
     if (!busy && (isPersonAction(event) || state.screen != before)) {
-        commands.push_back(StartTimer{TimerId::SESSION_IDLE, state.sessionIdle, ++state.idleGeneration});
+        commands.push_back(
+            StartTimer { TimerId::SESSION_IDLE, state.sessionIdle, ++state.idleGeneration });
     }
-    return {std::move(state), std::move(commands)};
+    return { std::move(state), std::move(commands) };
 }
 
 nlohmann::json buildFiling(const State& state, const std::string& createdAt)
@@ -314,20 +333,21 @@ nlohmann::json buildFiling(const State& state, const std::string& createdAt)
         for (const auto& o : f.options) {
             if (o.id != it->second || !o.freeText) continue;
             const auto other = state.answers.find(f.freeTextId);
-            if (other != state.answers.end() && !isBlank(other->second)) answers[f.freeTextId] = other->second;
+            if (other != state.answers.end() && !isBlank(other->second))
+                answers[f.freeTextId] = other->second;
         }
     }
     nlohmann::json filer = "anonymous";
     if (state.filer == Filer::HEALTH_CARD) {
         // Only the name from the card: the ID number and birth date never leave the card worker.
-        filer = {{"method", "health_card"}, {"name", state.cardHolderName}};
+        filer = { { "method", "health_card" }, { "name", state.cardHolderName } };
     }
     return {
-        {"form", {{"id", state.form->id}, {"version", state.form->version}}},
-        {"answers", answers},
-        {"filer", filer},
-        {"kioskId", state.kioskId},
-        {"createdAt", createdAt},
+        { "form", { { "id", state.form->id }, { "version", state.form->version } } },
+        { "answers", answers },
+        { "filer", filer },
+        { "kioskId", state.kioskId },
+        { "createdAt", createdAt },
     };
 }
 

@@ -1,4 +1,5 @@
-// Card read: shows the name from the card so the person can check it is theirs, then continue or cancel.
+// Card read: shows the name from the card so the person can check it is theirs, then continue or
+// cancel.
 #include "screens/screens.hpp"
 
 namespace shensu::kiosk::ui
@@ -8,15 +9,16 @@ void drawCardRead(Frame& f)
 {
     title(f, f.tr("card_read.title"));
     ImGui::PushFont(f.ui.fonts.title);
-    ImGui::TextUnformatted(f.trf("card_read.name", {{"name", f.state.cardHolderName}}).c_str());
+    ImGui::TextUnformatted(f.trf("card_read.name", { { "name", f.state.cardHolderName } }).c_str());
     ImGui::PopFont();
     ImGui::Spacing();
     paragraph(f.tr("card_read.body"));
     beginFooter();
-    if (button(f, "card_read.cancel", f.tr("common.cancel"), {240, TOUCH_HEIGHT})) f.emit(GoHome{});
+    if (button(f, "card_read.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
+        f.emit(GoHome {});
     ImGui::SameLine();
-    if (primaryButton(f, "card_read.continue", f.tr("card_read.continue"), {-1, TOUCH_HEIGHT})) {
-        f.emit(ContinueWithCard{});
+    if (primaryButton(f, "card_read.continue", f.tr("card_read.continue"), { -1, TOUCH_HEIGHT })) {
+        f.emit(ContinueWithCard {});
     }
 }
 

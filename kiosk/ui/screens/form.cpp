@@ -1,4 +1,5 @@
-// The complaint form, drawn from the form definition: text fields, the 身分別 choice, the facts with a live counter.
+// The complaint form, drawn from the form definition: text fields, the 身分別 choice, the facts
+// with a live counter.
 #include "screens/screens.hpp"
 
 #include <imgui_stdlib.h>
@@ -9,115 +10,125 @@ namespace shensu::kiosk::ui
 namespace
 {
 
-std::string answerOf(const State& s, const std::string& id)
-{
-    const auto it = s.answers.find(id);
-    return it == s.answers.end() ? std::string{} : it->second;
-}
-
-bool isRequired(const State& s, const FormField& field)
-{
-    return field.required == Requirement::ALWAYS
-        || (field.required == Requirement::IDENTIFIED && s.filer == Filer::HEALTH_CARD);
-}
-
-void issuesFor(Frame& f, const std::string& id)
-{
-    for (const auto& issue : f.state.issues) {
-        if (issue.field == id) errorText(f.trf(issue.messageKey.c_str(), issue.params));
+    std::string answerOf(const State& s, const std::string& id)
+    {
+        const auto it = s.answers.find(id);
+        return it == s.answers.end() ? std::string {} : it->second;
     }
-}
 
-void label(Frame& f, const FormField& field)
-{
-    std::string text = f.tr(field.labelKey);
-    if (isRequired(f.state, field)) text += f.tr("form.required_mark");
-    ImGui::TextUnformatted(text.c_str());
-}
-
-void textField(Frame& f, const std::string& id)
-{
-    std::string value = answerOf(f.state, id);
-    ImGui::SetNextItemWidth(-1);
-    if (ImGui::InputTextWithHint(("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
-        f.emit(EditField{id, value});
+    bool isRequired(const State& s, const FormField& field)
+    {
+        return field.required == Requirement::ALWAYS
+            || (field.required == Requirement::IDENTIFIED && s.filer == Filer::HEALTH_CARD);
     }
-    registerItem(f, "form." + id);
-}
 
-void choiceField(Frame& f, const FormField& field)
-{
-    const std::string chosen = answerOf(f.state, field.id);
-    const float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
-    const ImGuiStyle& style = ImGui::GetStyle();
-    bool first = true;
-    int index = 0;
-    for (const auto& option : field.options) {
-        const std::string& text = f.tr(option.labelKey);
-        const float width = ImGui::CalcTextSize(text.c_str()).x + style.FramePadding.x * 2 + 16;
-        // Flow layout: stay on this row while the chip fits.
-        if (!first) {
-            const float next = ImGui::GetItemRectMax().x + style.ItemSpacing.x;
-            if (next + width <= right) ImGui::SameLine();
-        }
-        first = false;
-        const std::string id = "form." + field.id + "." + option.id;
-        const bool pressed = option.id == chosen ? primaryButton(f, id, text, {width, 0}) : button(f, id, text, {width, 0});
-        // Also reachable by position ("form.identity.0"), for scripts that don't know the option ids.
-        registerItem(f, "form." + field.id + "." + std::to_string(index));
-        ++index;
-        if (pressed) f.emit(EditField{field.id, option.id});
-    }
-    for (const auto& option : field.options) {
-        if (option.freeText && option.id == chosen) {
-            ImGui::TextUnformatted(f.tr("form.identity_other.label").c_str());
-            textField(f, field.freeTextId);
-            issuesFor(f, field.freeTextId);
+    void issuesFor(Frame& f, const std::string& id)
+    {
+        for (const auto& issue : f.state.issues) {
+            if (issue.field == id) errorText(f.trf(issue.messageKey.c_str(), issue.params));
         }
     }
-}
 
-void multilineField(Frame& f, const FormField& field)
-{
-    if (!field.hintKey.empty()) paragraph(f.tr(field.hintKey));
-    std::string value = answerOf(f.state, field.id);
-    const ImVec2 size(-1, 240);
-    if (f.ui.editing == field.id) {
-        // ImGui 1.86's multiline input cannot wrap; it is only shown while the person is typing.
-        if (ImGui::IsWindowAppearing() || !ImGui::IsAnyItemActive()) ImGui::SetKeyboardFocusHere();
-        if (ImGui::InputTextMultiline(("##" + field.id).c_str(), &value, size)) f.emit(EditField{field.id, value});
-        registerItem(f, "form." + field.id);
-        if (ImGui::IsItemDeactivated()) f.ui.editing.clear();
-    } else {
-        // At rest the text is shown wrapped, as the person will read it on the review screen; a tap edits it.
-        ImGui::PushStyleColor(ImGuiCol_ChildBg, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
-        ImGui::BeginChild(("view." + field.id).c_str(), size, true);
-        if (value.empty()) {
-            ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-            paragraph(f.tr("form.placeholder"));
+    void label(Frame& f, const FormField& field)
+    {
+        std::string text = f.tr(field.labelKey);
+        if (isRequired(f.state, field)) text += f.tr("form.required_mark");
+        ImGui::TextUnformatted(text.c_str());
+    }
+
+    void textField(Frame& f, const std::string& id)
+    {
+        std::string value = answerOf(f.state, id);
+        ImGui::SetNextItemWidth(-1);
+        if (ImGui::InputTextWithHint(
+                ("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
+            f.emit(EditField { id, value });
+        }
+        registerItem(f, "form." + id);
+    }
+
+    void choiceField(Frame& f, const FormField& field)
+    {
+        const std::string chosen = answerOf(f.state, field.id);
+        const float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
+        const ImGuiStyle& style = ImGui::GetStyle();
+        bool first = true;
+        int index = 0;
+        for (const auto& option : field.options) {
+            const std::string& text = f.tr(option.labelKey);
+            const float width = ImGui::CalcTextSize(text.c_str()).x + style.FramePadding.x * 2 + 16;
+            // Flow layout: stay on this row while the chip fits.
+            if (!first) {
+                const float next = ImGui::GetItemRectMax().x + style.ItemSpacing.x;
+                if (next + width <= right) ImGui::SameLine();
+            }
+            first = false;
+            const std::string id = "form." + field.id + "." + option.id;
+            const bool pressed = option.id == chosen ? primaryButton(f, id, text, { width, 0 })
+                                                     : button(f, id, text, { width, 0 });
+            // Also reachable by position ("form.identity.0"), for scripts that don't know the
+            // option ids.
+            registerItem(f, "form." + field.id + "." + std::to_string(index));
+            ++index;
+            if (pressed) f.emit(EditField { field.id, option.id });
+        }
+        for (const auto& option : field.options) {
+            if (option.freeText && option.id == chosen) {
+                ImGui::TextUnformatted(f.tr("form.identity_other.label").c_str());
+                textField(f, field.freeTextId);
+                issuesFor(f, field.freeTextId);
+            }
+        }
+    }
+
+    void multilineField(Frame& f, const FormField& field)
+    {
+        if (!field.hintKey.empty()) paragraph(f.tr(field.hintKey));
+        std::string value = answerOf(f.state, field.id);
+        const ImVec2 size(-1, 240);
+        if (f.ui.editing == field.id) {
+            // ImGui 1.86's multiline input cannot wrap; it is only shown while the person is
+            // typing.
+            if (ImGui::IsWindowAppearing() || !ImGui::IsAnyItemActive())
+                ImGui::SetKeyboardFocusHere();
+            if (ImGui::InputTextMultiline(("##" + field.id).c_str(), &value, size))
+                f.emit(EditField { field.id, value });
+            registerItem(f, "form." + field.id);
+            if (ImGui::IsItemDeactivated()) f.ui.editing.clear();
+        } else {
+            // At rest the text is shown wrapped, as the person will read it on the review screen; a
+            // tap edits it.
+            ImGui::PushStyleColor(ImGuiCol_ChildBg, ImGui::GetStyleColorVec4(ImGuiCol_FrameBg));
+            ImGui::BeginChild(("view." + field.id).c_str(), size, true);
+            if (value.empty()) {
+                ImGui::PushStyleColor(
+                    ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+                paragraph(f.tr("form.placeholder"));
+                ImGui::PopStyleColor();
+            } else {
+                paragraph(value);
+            }
+            ImGui::EndChild();
             ImGui::PopStyleColor();
-        } else {
-            paragraph(value);
+            registerItem(f, "form." + field.id);
+            if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)
+                && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
+                && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
+                f.ui.editing = field.id;
+            }
         }
-        ImGui::EndChild();
-        ImGui::PopStyleColor();
-        registerItem(f, "form." + field.id);
-        if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem) && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
-            && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
-            f.ui.editing = field.id;
-        }
-    }
-    if (!field.counterKey.empty()) {
-        const long remaining = remainingCharacters(f.state, field.id);
-        const std::string counter = f.ui.catalogue->format(f.state.language, field.counterKey,
-            {{"remaining", std::to_string(remaining)}, {"max", std::to_string(field.maxLength)}});
-        if (remaining < 0) {
-            errorText(counter);
-        } else {
-            ImGui::TextUnformatted(counter.c_str());
+        if (!field.counterKey.empty()) {
+            const long remaining = remainingCharacters(f.state, field.id);
+            const std::string counter = f.ui.catalogue->format(f.state.language, field.counterKey,
+                { { "remaining", std::to_string(remaining) },
+                    { "max", std::to_string(field.maxLength) } });
+            if (remaining < 0) {
+                errorText(counter);
+            } else {
+                ImGui::TextUnformatted(counter.c_str());
+            }
         }
     }
-}
 
 } // namespace
 
@@ -126,7 +137,7 @@ void drawForm(Frame& f)
     const Form& form = *f.state.form;
     title(f, f.tr(form.titleKey));
     if (f.state.filer == Filer::HEALTH_CARD) {
-        paragraph(f.trf("form.identified_note", {{"name", f.state.cardHolderName}}));
+        paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
     } else {
         notice(f.tr("form.anonymous_note"));
     }
@@ -146,8 +157,12 @@ void drawForm(Frame& f)
                 ImGui::PopStyleColor();
             }
             break;
-        case FieldType::CHOICE: choiceField(f, field); break;
-        case FieldType::MULTILINE: multilineField(f, field); break;
+        case FieldType::CHOICE:
+            choiceField(f, field);
+            break;
+        case FieldType::MULTILINE:
+            multilineField(f, field);
+            break;
         }
         issuesFor(f, field.id);
     }
@@ -155,7 +170,7 @@ void drawForm(Frame& f)
     ImGui::EndChild();
 
     beginFooter();
-    if (button(f, "form.cancel", f.tr("common.cancel"), {240, TOUCH_HEIGHT})) f.emit(GoHome{});
+    if (button(f, "form.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT })) f.emit(GoHome {});
     ImGui::SameLine();
     if (!f.state.issues.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.08f, 0.08f, 1.0f));
@@ -166,7 +181,8 @@ void drawForm(Frame& f)
     }
     const float width = 360;
     ImGui::SetCursorPosX(ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x - width);
-    if (primaryButton(f, "form.submit", f.tr("form.submit"), {width, TOUCH_HEIGHT})) f.emit(ReviewForm{});
+    if (primaryButton(f, "form.submit", f.tr("form.submit"), { width, TOUCH_HEIGHT }))
+        f.emit(ReviewForm {});
 }
 
 } // namespace shensu::kiosk::ui

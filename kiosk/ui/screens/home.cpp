@@ -1,4 +1,5 @@
-// Home: the four ways in — citizen certificate (coming soon), health card, anonymous, case progress (coming soon).
+// Home: the four ways in — citizen certificate (coming soon), health card, anonymous, case progress
+// (coming soon).
 #include "screens/screens.hpp"
 
 namespace shensu::kiosk::ui
@@ -7,25 +8,30 @@ namespace shensu::kiosk::ui
 namespace
 {
 
-// A big tile: the label in the title font, an optional "coming soon" line under it.
-bool tile(Frame& f, const char* id, const std::string& label, const std::string& badge, ImVec2 size, bool primary)
-{
-    const ImVec2 pos = ImGui::GetCursorScreenPos();
-    ImGui::PushFont(f.ui.fonts.title);
-    const bool pressed = primary ? primaryButton(f, id, "##tile", size) : button(f, id, "##tile", size);
-    ImDrawList* draw = ImGui::GetWindowDrawList();
-    const ImU32 color = primary ? IM_COL32(255, 255, 255, 255) : IM_COL32(20, 30, 45, 255);
-    const ImVec2 text = ImGui::CalcTextSize(label.c_str());
-    const float lineGap = badge.empty() ? 0.0f : ImGui::GetFontSize() * 0.6f;
-    draw->AddText(ImVec2(pos.x + (size.x - text.x) / 2, pos.y + (size.y - text.y) / 2 - lineGap), color, label.c_str());
-    ImGui::PopFont();
-    if (!badge.empty()) {
-        const ImVec2 b = ImGui::CalcTextSize(badge.c_str());
-        draw->AddText(ImVec2(pos.x + (size.x - b.x) / 2, pos.y + size.y / 2 + text.y / 2 - lineGap + 4),
-            IM_COL32(150, 80, 0, 255), badge.c_str());
+    // A big tile: the label in the title font, an optional "coming soon" line under it.
+    bool tile(Frame& f, const char* id, const std::string& label, const std::string& badge,
+        ImVec2 size, bool primary)
+    {
+        const ImVec2 pos = ImGui::GetCursorScreenPos();
+        ImGui::PushFont(f.ui.fonts.title);
+        const bool pressed
+            = primary ? primaryButton(f, id, "##tile", size) : button(f, id, "##tile", size);
+        ImDrawList* draw = ImGui::GetWindowDrawList();
+        const ImU32 color = primary ? IM_COL32(255, 255, 255, 255) : IM_COL32(20, 30, 45, 255);
+        const ImVec2 text = ImGui::CalcTextSize(label.c_str());
+        const float lineGap = badge.empty() ? 0.0f : ImGui::GetFontSize() * 0.6f;
+        draw->AddText(
+            ImVec2(pos.x + (size.x - text.x) / 2, pos.y + (size.y - text.y) / 2 - lineGap), color,
+            label.c_str());
+        ImGui::PopFont();
+        if (!badge.empty()) {
+            const ImVec2 b = ImGui::CalcTextSize(badge.c_str());
+            draw->AddText(
+                ImVec2(pos.x + (size.x - b.x) / 2, pos.y + size.y / 2 + text.y / 2 - lineGap + 4),
+                IM_COL32(150, 80, 0, 255), badge.c_str());
+        }
+        return pressed;
     }
-    return pressed;
-}
 
 } // namespace
 
@@ -36,15 +42,19 @@ void drawHome(Frame& f)
     const float w = (ImGui::GetContentRegionAvail().x - gap) / 2;
     const ImVec2 size(w, 170);
 
-    if (tile(f, "home.health_card", f.tr("home.health_card"), {}, size, true)) f.emit(ChooseHealthCard{});
+    if (tile(f, "home.health_card", f.tr("home.health_card"), {}, size, true))
+        f.emit(ChooseHealthCard {});
     ImGui::SameLine();
-    if (tile(f, "home.anonymous", f.tr("home.anonymous"), {}, size, true)) f.emit(ChooseAnonymous{});
-    if (tile(f, "home.citizen_cert", f.tr("home.citizen_cert"), f.tr("home.coming_soon_badge"), size, false)) {
-        f.emit(ChooseCitizenCertificate{});
+    if (tile(f, "home.anonymous", f.tr("home.anonymous"), {}, size, true))
+        f.emit(ChooseAnonymous {});
+    if (tile(f, "home.citizen_cert", f.tr("home.citizen_cert"), f.tr("home.coming_soon_badge"),
+            size, false)) {
+        f.emit(ChooseCitizenCertificate {});
     }
     ImGui::SameLine();
-    if (tile(f, "home.case_query", f.tr("home.case_query"), f.tr("home.coming_soon_badge"), size, false)) {
-        f.emit(ChooseCaseQuery{});
+    if (tile(f, "home.case_query", f.tr("home.case_query"), f.tr("home.coming_soon_badge"), size,
+            false)) {
+        f.emit(ChooseCaseQuery {});
     }
     if (!f.state.noticeKey.empty()) {
         ImGui::Spacing();

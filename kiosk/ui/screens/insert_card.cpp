@@ -9,7 +9,8 @@ void drawInsertCard(Frame& f)
     title(f, f.tr("insert_card.title"));
     paragraph(f.tr("insert_card.body"));
     beginFooter();
-    if (button(f, "insert_card.cancel", f.tr("common.cancel"), {240, TOUCH_HEIGHT})) f.emit(GoHome{});
+    if (button(f, "insert_card.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
+        f.emit(GoHome {});
 }
 
 } // namespace shensu::kiosk::ui

@@ -1,4 +1,5 @@
-// Queued: saved durably on the kiosk, sent when central is reachable; shows the filing id's short form.
+// Queued: saved durably on the kiosk, sent when central is reachable; shows the filing id's short
+// form.
 #include "screens/screens.hpp"
 
 namespace shensu::kiosk::ui
@@ -18,7 +19,8 @@ void drawQueued(Frame& f)
     beginFooter();
     const float width = 300;
     ImGui::SetCursorPosX(ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x - width);
-    if (primaryButton(f, "queued.done", f.tr("submitted.done"), {width, TOUCH_HEIGHT})) f.emit(GoHome{});
+    if (primaryButton(f, "queued.done", f.tr("submitted.done"), { width, TOUCH_HEIGHT }))
+        f.emit(GoHome {});
 }
 
 } // namespace shensu::kiosk::ui

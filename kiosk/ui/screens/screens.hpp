@@ -1,12 +1,13 @@
-// What every screen file sees: the frame (state, translations, fonts, event sink) and the touch-sized widgets.
+// What every screen file sees: the frame (state, translations, fonts, event sink) and the
+// touch-sized widgets.
 #pragma once
 
 #include "kiosk/ui/frame.hpp"
 
-#include <imgui.h>
-
 #include <string>
 #include <vector>
+
+#include <imgui.h>
 
 namespace shensu::kiosk::ui
 {
@@ -32,16 +33,18 @@ inline constexpr float TOUCH_HEIGHT = 72.0f;
 void registerItem(Frame& f, const std::string& id);
 
 // A button with a stable id; the label may change with the language.
-bool button(Frame& f, const std::string& id, const std::string& label, ImVec2 size = {0, TOUCH_HEIGHT});
+bool button(
+    Frame& f, const std::string& id, const std::string& label, ImVec2 size = { 0, TOUCH_HEIGHT });
 // A primary (filled, accent) button.
-bool primaryButton(Frame& f, const std::string& id, const std::string& label, ImVec2 size = {0, TOUCH_HEIGHT});
+bool primaryButton(
+    Frame& f, const std::string& id, const std::string& label, ImVec2 size = { 0, TOUCH_HEIGHT });
 
 void title(Frame& f, const std::string& text);
 void paragraph(const std::string& text);
-void notice(const std::string& text);       // a highlighted one-line message
-void errorText(const std::string& text);    // red, for validation and failures
-// Touch scrolling for a child window (ImGui 1.86 has none): a finger dragged on anything that is not a
-// widget scrolls the content. Call just before EndChild().
+void notice(const std::string& text); // a highlighted one-line message
+void errorText(const std::string& text); // red, for validation and failures
+// Touch scrolling for a child window (ImGui 1.86 has none): a finger dragged on anything that is
+// not a widget scrolls the content. Call just before EndChild().
 void dragToScroll();
 // The row of actions at the bottom of the screen; returns the y where content must stop.
 float footerTop();

@@ -7,14 +7,14 @@ namespace shensu::kiosk::ui
 namespace
 {
 
-void receiptLine(Frame& f, const std::string& label, const std::string& value)
-{
-    ImGui::TextUnformatted(label.c_str());
-    ImGui::PushFont(f.ui.fonts.receipt);
-    ImGui::TextUnformatted(value.c_str());
-    ImGui::PopFont();
-    ImGui::Spacing();
-}
+    void receiptLine(Frame& f, const std::string& label, const std::string& value)
+    {
+        ImGui::TextUnformatted(label.c_str());
+        ImGui::PushFont(f.ui.fonts.receipt);
+        ImGui::TextUnformatted(value.c_str());
+        ImGui::PopFont();
+        ImGui::Spacing();
+    }
 
 } // namespace
 
@@ -28,7 +28,8 @@ void drawSubmitted(Frame& f)
     beginFooter();
     const float width = 300;
     ImGui::SetCursorPosX(ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x - width);
-    if (primaryButton(f, "submitted.done", f.tr("submitted.done"), {width, TOUCH_HEIGHT})) f.emit(GoHome{});
+    if (primaryButton(f, "submitted.done", f.tr("submitted.done"), { width, TOUCH_HEIGHT }))
+        f.emit(GoHome {});
 }
 
 } // namespace shensu::kiosk::ui

@@ -1,14 +1,15 @@
-// Font atlas plan (ARCHITECTURE §8): one TC face, body size with the full custom range, big sizes with UI text only.
+// Font atlas plan (ARCHITECTURE §8): one TC face, body size with the full custom range, big sizes
+// with UI text only.
 #include "kiosk/ui/fonts.hpp"
-
-#include <imgui.h>
-#include <imgui_internal.h> // ImTextCharFromUtf8
 
 #include <cerrno>
 #include <fstream>
-#include <iconv.h>
 #include <set>
 #include <stdexcept>
+
+#include <iconv.h>
+#include <imgui.h>
+#include <imgui_internal.h> // ImTextCharFromUtf8
 
 namespace shensu::kiosk::ui
 {
@@ -21,8 +22,8 @@ std::string big5LevelOne()
     for (unsigned lead = 0xA4; lead <= 0xC6; ++lead) {
         for (unsigned trail = 0x40; trail <= 0xFE; ++trail) {
             if (trail > 0x7E && trail < 0xA1) continue; // not a Big5 trail byte
-            if (lead == 0xC6 && trail > 0x7E) break;    // level 1 ends at 0xC67E
-            char in[2] = {static_cast<char>(lead), static_cast<char>(trail)};
+            if (lead == 0xC6 && trail > 0x7E) break; // level 1 ends at 0xC67E
+            char in[2] = { static_cast<char>(lead), static_cast<char>(trail) };
             char buf[8];
             char* inPtr = in;
             char* outPtr = buf;
@@ -46,7 +47,7 @@ struct FontLoader::Impl {
     ImVector<ImWchar> uiRanges;
     ImVector<ImWchar> receiptRanges;
     std::size_t bodyGlyphs = 0;
-    std::string extra;           // characters added after start-up (UTF-8), in every size
+    std::string extra; // characters added after start-up (UTF-8), in every size
     std::set<unsigned> attempted; // code points already added once: never rebuild for them again
 };
 
@@ -62,16 +63,18 @@ FontLoader::~FontLoader() = default;
 namespace
 {
 
-// Bopomofo and tone marks (for Zhuyin), general and CJK punctuation, fullwidth forms, the ● of masked input.
-constexpr ImWchar EXTRA_RANGES[] = {0x02C7, 0x02C7, 0x02C9, 0x02CB, 0x02D9, 0x02D9, 0x2000, 0x206F, 0x25CB, 0x25CF,
-    0x3000, 0x303F, 0x3100, 0x312F, 0x31A0, 0x31BF, 0xFF00, 0xFFEF, 0};
+    // Bopomofo and tone marks (for Zhuyin), general and CJK punctuation, fullwidth forms, the ● of
+    // masked input.
+    constexpr ImWchar EXTRA_RANGES[] = { 0x02C7, 0x02C7, 0x02C9, 0x02CB, 0x02D9, 0x02D9, 0x2000,
+        0x206F, 0x25CB, 0x25CF, 0x3000, 0x303F, 0x3100, 0x312F, 0x31A0, 0x31BF, 0xFF00, 0xFFEF, 0 };
 
-std::vector<char> readFile(const std::filesystem::path& file)
-{
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot open font " + file.string());
-    return std::vector<char>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
+    std::vector<char> readFile(const std::filesystem::path& file)
+    {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) throw std::runtime_error("cannot open font " + file.string());
+        return std::vector<char>(
+            std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
 
 } // namespace
 
@@ -82,7 +85,8 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
 
     ImFontGlyphRangesBuilder ui;
     ui.AddRanges(atlas.GetGlyphRangesDefault()); // Basic Latin + Latin-1
-    for (const auto& t : d.uiTexts) ui.AddText(t.c_str(), t.c_str() + t.size());
+    for (const auto& t : d.uiTexts)
+        ui.AddText(t.c_str(), t.c_str() + t.size());
     ui.AddText(d.extra.c_str(), d.extra.c_str() + d.extra.size());
     ui.BuildRanges(&d.uiRanges);
 
@@ -100,18 +104,21 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
         config.OversampleH = 1;
         config.OversampleV = 1;
         config.PixelSnapH = true;
-        ImFont* font = atlas.AddFontFromMemoryTTF(d.ttc.data(), static_cast<int>(d.ttc.size()), size, &config,
-            ranges.Data);
-        if (font == nullptr) throw std::runtime_error("cannot load font face from " + d.options.file.string());
+        ImFont* font = atlas.AddFontFromMemoryTTF(
+            d.ttc.data(), static_cast<int>(d.ttc.size()), size, &config, ranges.Data);
+        if (font == nullptr)
+            throw std::runtime_error("cannot load font face from " + d.options.file.string());
         return font;
     };
     Fonts fonts;
     fonts.body = add(d.options.bodySize, d.bodyRanges); // first font = ImGui's default
     fonts.title = add(d.options.titleSize, d.uiRanges);
-    // Case numbers, verification codes and filing ids are ASCII: the biggest size carries nothing else.
-    static constexpr ImWchar ASCII[] = {0x0020, 0x007E, 0};
+    // Case numbers, verification codes and filing ids are ASCII: the biggest size carries nothing
+    // else.
+    static constexpr ImWchar ASCII[] = { 0x0020, 0x007E, 0 };
     d.receiptRanges.clear();
-    for (const ImWchar* r = ASCII; *r != 0; ++r) d.receiptRanges.push_back(*r);
+    for (const ImWchar* r = ASCII; *r != 0; ++r)
+        d.receiptRanges.push_back(*r);
     d.receiptRanges.push_back(0);
     fonts.receipt = add(d.options.receiptSize, d.receiptRanges);
     d.bodyGlyphs = 0;
@@ -131,8 +138,8 @@ void FontLoader::releaseAfterUpload(ImFontAtlas& atlas)
     impl_->receiptRanges.clear();
 }
 
-bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
-    const std::vector<std::string>& titleTexts)
+bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts,
+    const std::vector<std::string>& bodyTexts, const std::vector<std::string>& titleTexts)
 {
     Impl& d = *impl_;
     bool missing = false;
@@ -144,7 +151,8 @@ bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vecto
                 unsigned c = 0;
                 const char* start = p;
                 p += ImTextCharFromUtf8(&c, p, end);
-                if (c < 0x20 || c > 0xFFFF || d.attempted.count(c) != 0) continue; // ImWchar is 16-bit here
+                if (c < 0x20 || c > 0xFFFF || d.attempted.count(c) != 0)
+                    continue; // ImWchar is 16-bit here
                 if (font->FindGlyphNoFallback(static_cast<ImWchar>(c)) != nullptr) continue;
                 d.attempted.insert(c);
                 d.extra.append(start, p);

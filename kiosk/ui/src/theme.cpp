@@ -1,4 +1,5 @@
-// The kiosk's look: a light theme sized for fingers (targets ≥ 44 px at 1280×800), no rounding games.
+// The kiosk's look: a light theme sized for fingers (targets ≥ 44 px at 1280×800), no rounding
+// games.
 #include "kiosk/ui/frame.hpp"
 
 #include <imgui.h>
@@ -29,7 +30,7 @@ void applyTheme()
     s.Colors[ImGuiCol_FrameBg] = ImVec4(1, 1, 1, 1);
     s.Colors[ImGuiCol_Border] = ImVec4(0.55f, 0.58f, 0.62f, 1.0f);
     ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;              // nothing written to disk
+    io.IniFilename = nullptr; // nothing written to disk
     io.LogFilename = nullptr;
     io.ConfigInputTextCursorBlink = false; // no redraws just to blink: an idle kiosk stays idle
 }

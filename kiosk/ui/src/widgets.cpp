@@ -15,7 +15,8 @@ const WidgetRect* WidgetRegistry::find(const std::string& id) const
 std::vector<std::string> WidgetRegistry::ids() const
 {
     std::vector<std::string> out;
-    for (const auto& [id, rect] : rects_) out.push_back(id);
+    for (const auto& [id, rect] : rects_)
+        out.push_back(id);
     return out;
 }
 
@@ -34,7 +35,7 @@ void registerItem(Frame& f, const std::string& id)
     const float cx = (min.x + max.x) / 2;
     const float cy = (min.y + max.y) / 2;
     const bool visible = cx >= clipMin.x && cx <= clipMax.x && cy >= clipMin.y && cy <= clipMax.y;
-    f.ui.widgets.add(id, WidgetRect{min.x, min.y, max.x, max.y, visible});
+    f.ui.widgets.add(id, WidgetRect { min.x, min.y, max.x, max.y, visible });
 }
 
 bool button(Frame& f, const std::string& id, const std::string& label, ImVec2 size)
@@ -96,12 +97,15 @@ void dragToScroll()
         return;
     }
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-        // Decided at the press: on this window's empty space or text, not on a widget. A press on empty space
-        // makes the window's (immovable) move handle the active id; any other active id is a real widget.
+        // Decided at the press: on this window's empty space or text, not on a widget. A press on
+        // empty space makes the window's (immovable) move handle the active id; any other active id
+        // is a real widget.
         const ImGuiWindow* window = ImGui::GetCurrentWindow();
         const ImGuiID active = ImGui::GetActiveID();
-        const bool onWidget = active != 0 && active != window->MoveId && active != window->RootWindow->MoveId;
-        storage->SetBool(dragging, !onWidget && ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem));
+        const bool onWidget
+            = active != 0 && active != window->MoveId && active != window->RootWindow->MoveId;
+        storage->SetBool(dragging,
+            !onWidget && ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem));
     }
     // The finger may leave the window while dragging; the scroll follows it until it lifts.
     if (storage->GetBool(dragging) && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 6.0f)) {

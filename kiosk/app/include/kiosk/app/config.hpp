@@ -1,4 +1,5 @@
-// The kiosk's configuration file (contract 3): identity, assets, language, and the optional network part.
+// The kiosk's configuration file (contract 3): identity, assets, language, and the optional network
+// part.
 #pragma once
 
 #include "kiosk/core/catalogue.hpp"
@@ -23,13 +24,14 @@ struct KioskConfig {
     std::filesystem::path clientCert;
     std::filesystem::path clientKey;
     std::filesystem::path encryptionCert;
-    std::chrono::milliseconds retryFirstDelay{500};
-    std::chrono::milliseconds retryMaxDelay{30000};
+    std::chrono::milliseconds retryFirstDelay { 500 };
+    std::chrono::milliseconds retryMaxDelay { 30000 };
 
     bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
 };
 
-// Relative paths are taken relative to the file's directory. Throws std::runtime_error naming the problem.
+// Relative paths are taken relative to the file's directory. Throws std::runtime_error naming the
+// problem.
 KioskConfig loadConfig(const std::filesystem::path& file);
 
 } // namespace shensu::kiosk::app

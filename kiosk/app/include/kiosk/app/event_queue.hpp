@@ -18,7 +18,7 @@ public:
     EventQueue(); // after SDL_Init: registers the wake-up event type
     void post(Event event); // any thread
     std::vector<Event> drain(); // UI thread
-    void wake();                // any thread: wake the UI thread without an event (e.g. a script line arrived)
+    void wake(); // any thread: wake the UI thread without an event (e.g. a script line arrived)
     // UI thread, for video drivers SDL cannot block on: sleeps until post()/wake() or the timeout.
     void waitFor(std::chrono::milliseconds timeout);
     std::uint32_t wakeEventType() const noexcept { return wakeType_; }

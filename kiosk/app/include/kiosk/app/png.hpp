@@ -9,7 +9,7 @@
 namespace shensu::kiosk::app
 {
 
-bool writePng(const std::filesystem::path& file, int width, int height, const std::vector<std::uint8_t>& rgba,
-    std::string& error);
+bool writePng(const std::filesystem::path& file, int width, int height,
+    const std::vector<std::uint8_t>& rgba, std::string& error);
 
 } // namespace shensu::kiosk::app

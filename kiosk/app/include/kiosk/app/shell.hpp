@@ -1,4 +1,5 @@
-// The UI thread: SDL (a window, or a headless software surface), ImGui, the core's state, timers, input injection.
+// The UI thread: SDL (a window, or a headless software surface), ImGui, the core's state, timers,
+// input injection.
 #pragma once
 
 #include "kiosk/app/event_queue.hpp"
@@ -27,7 +28,8 @@ class Shell
 public:
     using CommandSink = std::function<void(const Command&)>;
     // Called after every event with the state before and after (automation prints from it).
-    using Observer = std::function<void(const State& before, const State& after, const Event& event)>;
+    using Observer
+        = std::function<void(const State& before, const State& after, const Event& event)>;
 
     // Throws std::runtime_error when SDL, the renderer or the font cannot be set up.
     Shell(const DisplayOptions& options, Catalogue catalogue, State initial);
@@ -45,9 +47,9 @@ public:
     ui::UiContext& ui() noexcept;
     const Catalogue& catalogue() const noexcept;
 
-    void dispatch(Event event);  // step the core, run its commands, tell the observer
-    bool pump();                 // dispatch everything workers posted and every timer that is due
-    void frame();                // draw one frame and dispatch what the person did
+    void dispatch(Event event); // step the core, run its commands, tell the observer
+    bool pump(); // dispatch everything workers posted and every timer that is due
+    void frame(); // draw one frame and dispatch what the person did
     // Blocks until a worker event, a due timer or `timeout`; true if something arrived.
     bool waitForActivity(std::chrono::milliseconds timeout);
 
@@ -56,13 +58,15 @@ public:
     bool type(const std::string& widgetId, const std::string& text, std::string& error);
     bool screenshot(const std::filesystem::path& png, std::string& error);
 
-    // The interactive loop (window): redraws only after input, worker events and timers. Returns the exit code.
+    // The interactive loop (window): redraws only after input, worker events and timers. Returns
+    // the exit code.
     int run();
 
     // SIGTERM or SIGINT arrived (SDL turns them into SDL_QUIT) while waiting for activity.
     bool quitRequested() const noexcept;
 
-    // Milliseconds from construction to the first presented frame (fonts uploaded and CPU copies freed).
+    // Milliseconds from construction to the first presented frame (fonts uploaded and CPU copies
+    // freed).
     double firstFrameMs() const noexcept;
 
 private:

@@ -21,12 +21,14 @@ using Params = std::vector<std::pair<std::string, std::string>>;
 class Catalogue
 {
 public:
-    // Reads <dir>/zh-TW.json and <dir>/en.json (flat objects key -> string); throws std::runtime_error.
+    // Reads <dir>/zh-TW.json and <dir>/en.json (flat objects key -> string); throws
+    // std::runtime_error.
     static Catalogue load(const std::filesystem::path& dir);
 
     void add(Language language, std::string key, std::string text);
 
-    // The text, or the key itself when missing (visible on screen, caught by the completeness test).
+    // The text, or the key itself when missing (visible on screen, caught by the completeness
+    // test).
     std::string text(Language language, const std::string& key) const;
     // text() with "{name}" placeholders replaced.
     std::string format(Language language, const std::string& key, const Params& params) const;

@@ -5,10 +5,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
-
-#include <nlohmann/json.hpp>
 
 namespace shensu::kiosk
 {
@@ -17,14 +16,16 @@ namespace shensu::kiosk
 struct ReadHealthCard {
     std::string reader;
 };
-// Network worker: seal and store durably -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred.
+// Network worker: seal and store durably -> FilingStored | FilingStoreFailed, later FilingAccepted
+// | FilingDeferred.
 struct StoreFiling {
     nlohmann::json filing;
 };
-// App: post TimerExpired{timer, generation} after the delay; a new StartTimer for the same timer replaces it.
+// App: post TimerExpired{timer, generation} after the delay; a new StartTimer for the same timer
+// replaces it.
 struct StartTimer {
     TimerId timer = TimerId::SUBMIT_WAIT;
-    std::chrono::milliseconds after{0};
+    std::chrono::milliseconds after { 0 };
     std::uint64_t generation = 0;
 };
 

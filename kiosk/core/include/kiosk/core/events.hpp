@@ -1,4 +1,5 @@
-// Everything that can happen to the kiosk: a person's action, a card, the network, a timer. Small values.
+// Everything that can happen to the kiosk: a person's action, a card, the network, a timer. Small
+// values.
 #pragma once
 
 #include "kiosk/core/catalogue.hpp"
@@ -14,31 +15,42 @@ namespace shensu::kiosk
 {
 
 enum class TimerId {
-    SUBMIT_WAIT,  // how long "submitting…" waits for central before showing "queued"
+    SUBMIT_WAIT, // how long "submitting…" waits for central before showing "queued"
     SESSION_IDLE, // nobody touched the kiosk: end the session and wipe it
 };
 
-// --- a person's actions (from the UI); they come first in Event, up to RetrySubmit (isPersonAction relies on it)
-struct ChooseCitizenCertificate {};
-struct ChooseHealthCard {};
-struct ChooseAnonymous {};
-struct ChooseCaseQuery {};
+// --- a person's actions (from the UI); they come first in Event, up to RetrySubmit (isPersonAction
+// relies on it)
+struct ChooseCitizenCertificate {
+};
+struct ChooseHealthCard {
+};
+struct ChooseAnonymous {
+};
+struct ChooseCaseQuery {
+};
 struct SetLanguage {
     Language language;
 };
-struct GoHome {};           // cancel or done: ends and wipes the session
-struct RetryCard {};        // card_error -> insert_card
-struct ContinueWithCard {}; // card_read -> form
+struct GoHome {
+}; // cancel or done: ends and wipes the session
+struct RetryCard {
+}; // card_error -> insert_card
+struct ContinueWithCard {
+}; // card_read -> form
 struct EditField {
     std::string field; // answer id
     std::string value;
 };
-struct ReviewForm {}; // form -> review, after validation
-struct EditAgain {};  // review -> form
+struct ReviewForm {
+}; // form -> review, after validation
+struct EditAgain {
+}; // review -> form
 struct ConfirmFiling {
     std::string createdAt; // ISO 8601 UTC; stamped by the app's clock, not by the UI
 };
-struct RetrySubmit {}; // submit_error -> review
+struct RetrySubmit {
+}; // submit_error -> review
 
 // --- from the card worker
 struct CardInserted {
@@ -85,10 +97,11 @@ struct TimerExpired {
     std::uint64_t generation = 0;
 };
 
-using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous, ChooseCaseQuery,
-    SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm, EditAgain, ConfirmFiling, RetrySubmit,
-    CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService, FilingStored, FilingStoreFailed, FilingAccepted,
-    FilingDeferred, TimerExpired>;
+using Event
+    = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous, ChooseCaseQuery,
+        SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm, EditAgain,
+        ConfirmFiling, RetrySubmit, CardInserted, CardRemoved, HealthCardRead, CardReadFailed,
+        CardService, FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;

@@ -3,10 +3,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace shensu::kiosk
 {
@@ -17,7 +16,7 @@ enum class FieldType { TEXT, MULTILINE, CHOICE };
 enum class Requirement { ALWAYS, IDENTIFIED, NEVER };
 
 struct ChoiceOption {
-    std::string id;       // stable value stored in the answers, e.g. "civil_servant"
+    std::string id; // stable value stored in the answers, e.g. "civil_servant"
     std::string labelKey; // i18n key
     bool freeText = false; // choosing it asks for text in the field's freeTextId
 };
@@ -26,16 +25,16 @@ struct FormField {
     std::string id;
     FieldType type = FieldType::TEXT;
     std::string labelKey;
-    std::string hintKey;    // placeholder / example under the field; may be empty
+    std::string hintKey; // placeholder / example under the field; may be empty
     std::string counterKey; // "可輸入文字：{remaining}/{max}"; may be empty
     Requirement required = Requirement::NEVER;
     std::size_t maxLength = 0; // code points; 0 = no limit
-    std::string pattern;       // ECMAScript regex the whole value must match when not empty
+    std::string pattern; // ECMAScript regex the whole value must match when not empty
     std::string patternMessageKey;
     std::vector<ChoiceOption> options;
-    std::string freeTextId;          // answer id of the free text that goes with a freeText option
+    std::string freeTextId; // answer id of the free text that goes with a freeText option
     std::size_t freeTextMaxLength = 0;
-    bool prefillFromCard = false;    // filled with the card holder's name after a card login
+    bool prefillFromCard = false; // filled with the card holder's name after a card login
 };
 
 struct Form {

@@ -28,9 +28,9 @@ enum class Screen {
     QUEUED,
     SUBMIT_ERROR,
 };
-inline constexpr Screen ALL_SCREENS[] = {Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD, Screen::CARD_READ,
-    Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING, Screen::SUBMITTED, Screen::QUEUED,
-    Screen::SUBMIT_ERROR};
+inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
+    Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
+    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
@@ -40,12 +40,17 @@ enum class Filer { NONE, ANONYMOUS, HEALTH_CARD };
 struct State {
     std::shared_ptr<const Form> form;
     std::string kioskId;
-    std::chrono::milliseconds submitWait{4000}; // how long "submitting…" waits for central before "queued"
-    std::chrono::milliseconds sessionIdle{180000}; // untouched this long, a session ends and is wiped
+    std::chrono::milliseconds submitWait {
+        4000
+    }; // how long "submitting…" waits for central before "queued"
+    std::chrono::milliseconds sessionIdle {
+        180000
+    }; // untouched this long, a session ends and is wiped
 
     Language language = Language::ZH_TW;
     Screen screen = Screen::HOME;
-    std::string noticeKey; // one-line message on the home screen ("card removed: session ended", "coming soon")
+    std::string noticeKey; // one-line message on the home screen ("card removed: session ended",
+                           // "coming soon")
 
     std::map<std::string, cardio::CardKind> cards; // readers that hold a card now
     bool cardServiceAvailable = true;
@@ -63,7 +68,8 @@ struct State {
     std::string filingId;
     std::string caseNumber;
     std::string verificationCode;
-    std::vector<FilingAccepted> earlyAnswers; // answers that beat FilingStored (they come from another thread)
+    std::vector<FilingAccepted>
+        earlyAnswers; // answers that beat FilingStored (they come from another thread)
     std::vector<std::string> earlyDeferrals;
     std::uint64_t timerGeneration = 0;
     std::uint64_t idleGeneration = 0;

@@ -14,9 +14,9 @@ namespace shensu::kiosk
 using Answers = std::map<std::string, std::string>;
 
 struct ValidationIssue {
-    std::string field;      // answer id ("phone", "identity_other")
+    std::string field; // answer id ("phone", "identity_other")
     std::string messageKey; // i18n key
-    Params params;          // e.g. {"max","1000"}
+    Params params; // e.g. {"max","1000"}
     bool operator==(const ValidationIssue&) const = default;
 };
 

@@ -26,9 +26,9 @@ struct Fonts {
     ImFont* receipt = nullptr;
 };
 
-// The text every screen can show: catalogue strings and the form's strings (UTF-8), used for the big sizes.
-// The body size also gets Big5 level 1 (5,401 common characters, decoded with iconv), Bopomofo, punctuation and
-// fullwidth forms, so whatever a person types in Chinese renders.
+// The text every screen can show: catalogue strings and the form's strings (UTF-8), used for the
+// big sizes. The body size also gets Big5 level 1 (5,401 common characters, decoded with iconv),
+// Bopomofo, punctuation and fullwidth forms, so whatever a person types in Chinese renders.
 class FontLoader
 {
 public:
@@ -37,15 +37,17 @@ public:
     FontLoader(const FontLoader&) = delete;
     FontLoader& operator=(const FontLoader&) = delete;
 
-    // Adds the fonts to the atlas (not yet built); throws std::runtime_error when the font file is missing.
+    // Adds the fonts to the atlas (not yet built); throws std::runtime_error when the font file is
+    // missing.
     Fonts addTo(ImFontAtlas& atlas);
-    // After the renderer uploaded the atlas texture: drop the CPU copies (pixels, TTC file, ranges). ~-95 MiB.
+    // After the renderer uploaded the atlas texture: drop the CPU copies (pixels, TTC file,
+    // ranges). ~-95 MiB.
     void releaseAfterUpload(ImFontAtlas& atlas);
 
-    // Between frames: if a character of `bodyTexts` (typed text) is missing from the body size, or one of
-    // `titleTexts` (a name read from a card) from the big sizes, rebuild the atlas with it and update `fonts`.
-    // True when rebuilt: the caller must re-upload the texture, then call releaseAfterUpload().
-    // A character the font itself lacks is tried once only.
+    // Between frames: if a character of `bodyTexts` (typed text) is missing from the body size, or
+    // one of `titleTexts` (a name read from a card) from the big sizes, rebuild the atlas with it
+    // and update `fonts`. True when rebuilt: the caller must re-upload the texture, then call
+    // releaseAfterUpload(). A character the font itself lacks is tried once only.
     bool coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
         const std::vector<std::string>& titleTexts);
 
@@ -56,7 +58,8 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-// Big5 level-1 hanzi (0xA440..0xC67E) as UTF-8, decoded with glibc iconv; empty if iconv lacks BIG5.
+// Big5 level-1 hanzi (0xA440..0xC67E) as UTF-8, decoded with glibc iconv; empty if iconv lacks
+// BIG5.
 std::string big5LevelOne();
 
 } // namespace shensu::kiosk::ui

@@ -17,8 +17,8 @@ struct UiContext {
     const Catalogue* catalogue = nullptr;
     Fonts fonts;
     WidgetRegistry widgets; // refilled every frame
-    std::string scrollTo;   // automation: bring this widget into view this frame
-    std::string editing;    // the multiline field being edited; the others show their text wrapped
+    std::string scrollTo; // automation: bring this widget into view this frame
+    std::string editing; // the multiline field being edited; the others show their text wrapped
 };
 
 // Call between ImGui::NewFrame() and ImGui::Render(). Draws into one full-display window.

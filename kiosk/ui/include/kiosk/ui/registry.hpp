@@ -1,4 +1,5 @@
-// Where each interactive widget was drawn last frame, by stable id ("home.health_card"): automation taps by id.
+// Where each interactive widget was drawn last frame, by stable id ("home.health_card"): automation
+// taps by id.
 #pragma once
 
 #include <map>
