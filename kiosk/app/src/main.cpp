@@ -23,7 +23,7 @@ namespace
 {
 
 constexpr const char* USAGE
-    = "usage: shensu-kiosk [--config FILE] [--headless --script FILE|-] [--windowed]\n"
+    = "usage: shensu-kiosk [--config FILE] [--headless --script FILE|-] [--windowed] [--software]\n"
       "                    [--size WxH] [--screenshot-dir DIR] [--demo-card-keys]\n";
 
 struct Options {
@@ -57,6 +57,8 @@ std::optional<Options> parseArgs(int argc, char** argv)
             o.display.headless = true;
         } else if (a == "--windowed") {
             o.display.windowed = true;
+        } else if (a == "--software") {
+            o.display.software = true;
         } else if (a == "--script") {
             o.script = value();
             if (!o.script) return std::nullopt;

@@ -118,8 +118,10 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
             options.width, options.height, flags);
         if (d.window == nullptr)
             throw std::runtime_error(std::string("SDL_CreateWindow: ") + SDL_GetError());
-        d.renderer = SDL_CreateRenderer(
-            d.window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        if (!options.software) {
+            d.renderer = SDL_CreateRenderer(
+                d.window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        }
         if (d.renderer == nullptr)
             d.renderer = SDL_CreateRenderer(d.window, -1, SDL_RENDERER_SOFTWARE);
         SDL_ShowCursor(SDL_DISABLE);
