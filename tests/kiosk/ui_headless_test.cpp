@@ -24,7 +24,7 @@ struct Kiosk {
     Shell shell;
 
     Kiosk()
-        : shell(DisplayOptions { true, false, 1280, 800 },
+        : shell(DisplayOptions { .headless = true, .width = 1280, .height = 800 },
             Catalogue::load(SHENSU_ASSETS_DIR "/i18n"),
             initialState(std::make_shared<const Form>(
                              loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
