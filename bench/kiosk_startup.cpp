@@ -1,7 +1,7 @@
 // Kiosk start-up, memory and idle cost: exec → first frame presented (headless), resident memory after the
 // first frame, and CPU used while idle on the home screen. Prints a table against the targets of issue #2.
-#include "central.hpp"
 #include "kiosk.hpp"
+#include "pki.hpp"
 #include "process.hpp"
 
 #include <algorithm>

@@ -8,7 +8,8 @@
 #include <catch2/catch.hpp>
 
 using namespace shensu;
-using namespace shensu::test;
+using namespace shensu::testing;
+namespace fs = std::filesystem;
 
 namespace
 {
@@ -19,7 +20,7 @@ struct Http {
 };
 
 // POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
-Http post(const CentralProcess& central, const std::string& path, const fs::path& bodyFile,
+Http post(const RunningCentral& central, const std::string& path, const fs::path& bodyFile,
     const std::vector<std::string>& headers, bool withoutClientCert = false)
 {
     const auto& pki = pkiDir();
@@ -61,7 +62,7 @@ TEST_CASE("central answers a replayed Idempotency-Key with the same receipt and 
     "[central]")
 {
     TempDir tmp;
-    CentralProcess central(tmp / "central.db");
+    RunningCentral central(pkiDir(), tmp / "central.db");
     writeFile(tmp / "one.der", sealFiling("one"));
     writeFile(tmp / "two.der", sealFiling("two"));
     const std::string key = "Idempotency-Key: 3f0c1e8a-1111-4222-8333-444455556666";
@@ -80,7 +81,7 @@ TEST_CASE("central answers a replayed Idempotency-Key with the same receipt and 
     const auto otherBody = post(central, "/v1/submissions", tmp / "two.der", { CMS, key });
     CHECK(otherBody.status == 422);
 
-    const auto cases = listCases(tmp / "central.db");
+    const auto cases = storedCases(tmp / "central.db");
     REQUIRE(cases.size() == 1);
     CHECK(cases[0]["caseNumber"] == receipt.caseNumber);
     CHECK(cases[0]["kioskId"] == "KIOSK-TEST-01");
@@ -121,7 +122,7 @@ TEST_CASE(
     "central wants an Idempotency-Key and a kiosk signature and a kiosk certificate", "[central]")
 {
     TempDir tmp;
-    CentralProcess central(tmp / "central.db");
+    RunningCentral central(pkiDir(), tmp / "central.db");
     writeFile(tmp / "one.der", sealFiling("one"));
 
     SECTION("no Idempotency-Key: 400")
@@ -182,10 +183,10 @@ TEST_CASE(
             (pki / "kiosk-device.pem").string(), "--key", (pki / "kiosk-device.key").string(), "-H",
             CMS, "-H", "Idempotency-Key: k-4", "--data-binary", "@" + (tmp / "one.der").string(),
             central.url() + "/v1/submissions" });
-        INFO(tls12.output);
+        INFO(tls12.output << tls12.errors);
         CHECK(tls12.exitCode == 35); // CURLE_SSL_CONNECT_ERROR: protocol version alert
     }
-    CHECK(listCases(tmp / "central.db").empty());
+    CHECK(storedCases(tmp / "central.db").empty());
 }
 
 TEST_CASE("central stops cleanly on SIGTERM even right after it says it is listening", "[central]")
@@ -193,7 +194,7 @@ TEST_CASE("central stops cleanly on SIGTERM even right after it says it is liste
     // The signal can arrive before the accept loop runs; it must still stop (this once hung).
     TempDir tmp;
     for (int i = 0; i < 20; ++i) {
-        CentralProcess central(tmp / "central.db");
+        RunningCentral central(pkiDir(), tmp / "central.db");
         CHECK(central.stop() == 0);
     }
 }

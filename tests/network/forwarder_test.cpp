@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 using namespace shensu;
-using namespace shensu::test;
+using namespace shensu::testing;
+namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 namespace
@@ -37,7 +38,7 @@ TEST_CASE("the forwarder delivers a filing and central registers it under the ca
     "[forwarder]")
 {
     TempDir tmp;
-    CentralProcess central(tmp / "central.db");
+    RunningCentral central(pkiDir(), tmp / "central.db");
     ResultLog results;
     std::string id;
     {
@@ -52,7 +53,7 @@ TEST_CASE("the forwarder delivers a filing and central registers it under the ca
         CHECK(ok->verificationCode.size() == 16);
         CHECK(forwarder.pendingCount() == 0);
 
-        const auto cases = listCases(tmp / "central.db");
+        const auto cases = storedCases(tmp / "central.db");
         REQUIRE(cases.size() == 1);
         CHECK(cases[0]["caseNumber"] == ok->caseNumber);
         CHECK(cases[0]["idempotencyKey"] == id);
@@ -81,7 +82,7 @@ TEST_CASE("with central down a filing is deferred and kept and once central is u
     CHECK(late->reason.find("Z100000001") == std::string::npos);
     CHECK(forwarder.pendingCount() == 1);
 
-    CentralProcess central(tmp / "central.db", port);
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
     const auto start = results.size();
     std::optional<network::ForwardResult> r;
     const network::FilingAccepted* ok = nullptr;
@@ -94,7 +95,7 @@ TEST_CASE("with central down a filing is deferred and kept and once central is u
     CHECK(ok->filingId == id);
     CHECK(forwarder.pendingCount() == 0);
     std::this_thread::sleep_for(300ms); // time for a (wrong) second delivery to show up
-    const auto cases = listCases(tmp / "central.db");
+    const auto cases = storedCases(tmp / "central.db");
     REQUIRE(cases.size() == 1);
     CHECK(cases[0]["caseNumber"] == ok->caseNumber);
 }
@@ -104,7 +105,7 @@ TEST_CASE("a server with a certificate from another CA is refused and the filing
     "[forwarder]")
 {
     TempDir tmp;
-    CentralProcess rogue(tmp / "rogue.db", 0, "rogue-server");
+    RunningCentral rogue(pkiDir(), tmp / "rogue.db", "rogue-server");
     ResultLog results;
     network::Forwarder forwarder(
         forwarderConfig(tmp / "outbox.db", rogue.port()), std::ref(results));
@@ -116,13 +117,13 @@ TEST_CASE("a server with a certificate from another CA is refused and the filing
     INFO(refused->reason);
     CHECK(refused->serverRefused);
     CHECK(forwarder.pendingCount() == 1);
-    CHECK(listCases(tmp / "rogue.db").empty());
+    CHECK(storedCases(tmp / "rogue.db").empty());
 }
 
 TEST_CASE("central reached under a name its certificate does not carry is refused", "[forwarder]")
 {
     TempDir tmp;
-    CentralProcess central(tmp / "central.db");
+    RunningCentral central(pkiDir(), tmp / "central.db");
     ResultLog results;
     auto config = forwarderConfig(tmp / "outbox.db", central.port());
     config.centralUrl = "https://127.0.0.1:" + std::to_string(central.port());
@@ -136,7 +137,7 @@ TEST_CASE("central reached under a name its certificate does not carry is refuse
     INFO(refused->reason);
     CHECK(refused->serverRefused);
     CHECK(forwarder.pendingCount() == 1);
-    CHECK(listCases(tmp / "central.db").empty());
+    CHECK(storedCases(tmp / "central.db").empty());
 }
 
 TEST_CASE("retries back off within firstRetryDelay and maxRetryDelay and count their attempts",
@@ -183,7 +184,7 @@ TEST_CASE("a new forwarder delivers what an earlier run left in the outbox and s
     }
     REQUIRE(rowsIn(tmp / "outbox.db") == 1);
 
-    CentralProcess central(tmp / "central.db", port);
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
     ResultLog results;
     auto config = forwarderConfig(tmp / "outbox.db", port);
     config.firstRetryDelay = 60s; // a fresh start must not wait out the old backoff
@@ -197,7 +198,7 @@ TEST_CASE("a new forwarder delivers what an earlier run left in the outbox and s
     const auto stopping = std::chrono::steady_clock::now();
     forwarder.reset();
     CHECK(std::chrono::steady_clock::now() - stopping < 1s);
-    CHECK(listCases(tmp / "central.db").size() == 1);
+    CHECK(storedCases(tmp / "central.db").size() == 1);
 }
 
 TEST_CASE(
@@ -223,7 +224,7 @@ TEST_CASE(
     // cpp-httplib's defaults (keep-alive 5, no session id context) would break the 6th request;
     // central fixes both.
     TempDir tmp;
-    CentralProcess central(tmp / "central.db");
+    RunningCentral central(pkiDir(), tmp / "central.db");
     ResultLog results;
     network::Forwarder forwarder(
         forwarderConfig(tmp / "outbox.db", central.port()), std::ref(results));
@@ -240,7 +241,7 @@ TEST_CASE(
         REQUIRE(ok);
         CHECK(ok->filingId == ids[n - 1]);
     }
-    const auto cases = listCases(tmp / "central.db");
+    const auto cases = storedCases(tmp / "central.db");
     REQUIRE(cases.size() == 12);
     for (std::size_t i = 0; i < 12; ++i)
         CHECK(cases[i]["idempotencyKey"] == ids[i]);

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 using namespace shensu;
-using namespace shensu::test;
+using namespace shensu::testing;
 
 namespace
 {

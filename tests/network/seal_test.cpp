@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 using namespace shensu;
-using namespace shensu::test;
+using namespace shensu::testing;
 
 namespace
 {
@@ -66,7 +66,7 @@ TEST_CASE("a sealed filing opens with openssl cms -decrypt and verifies against 
     const auto verified = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
         (tmp / "signed.der").string(), "-CAfile", (pki / "kiosk-ca.pem").string(), "-out",
         (tmp / "filing.json").string() });
-    INFO(verified.output);
+    INFO(verified.output << verified.errors);
     REQUIRE(verified.exitCode == 0);
     CHECK(readFile(tmp / "filing.json") == asString(canonical));
     CHECK(nlohmann::json::parse(readFile(tmp / "filing.json")) == syntheticFiling());

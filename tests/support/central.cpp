@@ -1,62 +1,98 @@
 // A real shensu-central for tests (see central.hpp).
 #include "central.hpp"
 
+#include <catch2/catch.hpp>
 #include <csignal>
+#include <exception>
 #include <sstream>
 #include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace shensu::testing
 {
 
-void makeTestPki(const std::filesystem::path& dir)
-{
-    const auto [code, out]
-        = run({ (sourceDir() / "scripts/make-test-pki").string(), dir.string() }, std::chrono::seconds(60));
-    if (code != 0) throw std::runtime_error("make-test-pki failed: " + out);
-}
-
-RunningCentral::RunningCentral(const std::filesystem::path& pkiDir, const std::filesystem::path& dbPath,
+RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
     const std::string& serverCert, int port)
+    : log_(db.string() + ".central.log")
 {
-    const auto pki = [&](const std::string& name) { return (pkiDir / name).string(); };
+    const auto file = [&](const std::string& name) { return (pki / name).string(); };
     process_ = std::make_unique<Process>(
         std::vector<std::string> { (binDir() / "shensu-central").string(), "serve", "--listen",
-            "127.0.0.1:" + std::to_string(port), "--cert", pki(serverCert + ".pem"), "--key",
-            pki(serverCert + ".key"), "--client-ca", pki("kiosk-ca.pem"), "--encryption-key",
-            pki("central-encryption.key"), "--encryption-cert", pki("central-encryption.pem"), "--db",
-            dbPath.string() },
-        std::map<std::string, std::string> {}, dbPath.parent_path() / "central.log");
+            "127.0.0.1:" + std::to_string(port), "--cert", file(serverCert + ".pem"), "--key",
+            file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
+            file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
+            "--db", db.string() },
+        std::map<std::string, std::string> {}, log_);
+    process_->closeStdin();
     const std::string prefix = "listening on 127.0.0.1:";
-    while (auto line = process_->readLine(std::chrono::seconds(20))) {
-        if (line->starts_with(prefix)) {
-            port_ = std::stoi(line->substr(prefix.size()));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::string line;
+    while (
+        const auto read = process_->readLine(std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now()))) {
+        line = *read;
+        if (line.starts_with(prefix)) {
+            port_ = std::stoi(line.substr(prefix.size()));
             return;
         }
     }
-    throw std::runtime_error("shensu-central did not report that it is listening");
+    stop();
+    throw std::runtime_error("shensu-central did not start: '" + line + "'\n" + readFile(log_));
 }
 
-RunningCentral::~RunningCentral() { stop(); }
-
-void RunningCentral::stop()
+RunningCentral::~RunningCentral()
 {
-    if (!process_) return;
+    const bool running = process_ != nullptr;
+    const int status = stop();
+    if (running && std::uncaught_exceptions() == 0) {
+        INFO("shensu-central log:\n" << readFile(log_));
+        CHECK(status == 0);
+    }
+}
+
+int RunningCentral::stop()
+{
+    if (!process_) return status_;
     process_->signal(SIGTERM);
-    process_->wait(std::chrono::seconds(5));
+    auto status = process_->wait(std::chrono::seconds(5));
+    if (!status) {
+        process_->signal(SIGKILL);
+        status = process_->wait(std::chrono::seconds(5));
+    }
     process_.reset();
+    status_ = status.value_or(-1);
+    return status_;
 }
 
-std::vector<nlohmann::json> storedCases(const std::filesystem::path& dbPath)
+std::vector<nlohmann::json> storedCases(const std::filesystem::path& db)
 {
-    const auto [code, out]
-        = run({ (binDir() / "shensu-central").string(), "cases", "--db", dbPath.string() });
-    if (code != 0) throw std::runtime_error("shensu-central cases failed: " + out);
+    const auto r = run({ (binDir() / "shensu-central").string(), "cases", "--db", db.string() });
+    if (r.exitCode != 0) throw std::runtime_error("shensu-central cases failed: " + r.errors);
     std::vector<nlohmann::json> cases;
-    std::istringstream lines(out);
+    std::istringstream lines(r.output);
     for (std::string line; std::getline(lines, line);) {
         if (!line.empty()) cases.push_back(nlohmann::json::parse(line));
     }
     return cases;
+}
+
+int unusedPort()
+{
+    const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) throw std::runtime_error("socket failed");
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    const bool ok = bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0
+        && getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0;
+    close(s);
+    if (!ok) throw std::runtime_error("cannot find a free port");
+    return ntohs(a.sin_port);
 }
 
 } // namespace shensu::testing

@@ -1,40 +1,57 @@
-// A real shensu-central for tests: test PKI made at run time, the server on an ephemeral loopback port.
+// A real shensu-central for tests: serving from the test PKI on an ephemeral or a given loopback
+// port, checked to exit cleanly when stopped.
 #pragma once
 
+#include "pki.hpp"
 #include "process.hpp"
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace shensu::testing
 {
 
-// Runs scripts/make-test-pki into dir (see that script for the files it writes).
-void makeTestPki(const std::filesystem::path& dir);
-
 class RunningCentral
 {
 public:
-    // serverCert is the file stem of the certificate central presents: "central-server" or "rogue-server".
-    RunningCentral(const std::filesystem::path& pkiDir, const std::filesystem::path& dbPath,
+    // serverCert is the file stem in pki of the certificate central presents: "central-server" or
+    // "rogue-server". port 0 lets the system pick one. Central's stderr goes to db +
+    // ".central.log".
+    RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
         const std::string& serverCert = "central-server", int port = 0);
+    // Stops central if it still runs and fails the current test (with central's log) unless it
+    // exited 0: a sanitizer finding in central makes its exit status non-zero.
     ~RunningCentral();
+    RunningCentral(const RunningCentral&) = delete;
+    RunningCentral& operator=(const RunningCentral&) = delete;
 
     int port() const noexcept { return port_; }
     std::string url() const { return "https://central.shensu.test:" + std::to_string(port_); }
-    std::string resolve() const { return "central.shensu.test:" + std::to_string(port_) + ":127.0.0.1"; }
-    void stop();
+    std::string resolve() const
+    {
+        return "central.shensu.test:" + std::to_string(port_) + ":127.0.0.1";
+    }
+    const std::filesystem::path& logPath() const noexcept { return log_; }
+
+    // Stops it now: SIGTERM, and SIGKILL if it is still running 5 s later, so that a central
+    // ignoring SIGTERM fails the test instead of hanging it. Returns its exit status (128+signal
+    // when killed), again on later calls.
+    int stop();
 
 private:
+    std::filesystem::path log_;
     std::unique_ptr<Process> process_;
     int port_ = 0;
+    int status_ = -1;
 };
 
 // `shensu-central cases --db F`, one JSON object per stored case.
-std::vector<nlohmann::json> storedCases(const std::filesystem::path& dbPath);
+std::vector<nlohmann::json> storedCases(const std::filesystem::path& db);
+
+// A loopback port nobody listens on right now (bound, read, closed): for a central started later.
+int unusedPort();
 
 } // namespace shensu::testing

@@ -1,4 +1,5 @@
-// Child processes for tests (see process.hpp): fork/exec with pipes, poll-based line reading.
+// Child processes for tests (see process.hpp): fork/exec with pipes, poll-based reading; temp
+// dirs and files.
 #include "process.hpp"
 
 #include <array>
@@ -155,18 +156,69 @@ std::optional<int> Process::wait(std::chrono::milliseconds timeout)
     }
 }
 
-std::pair<int, std::string> run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout)
+CommandResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout)
 {
-    Process p(argv);
-    p.closeStdin();
-    std::string out;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (auto line = p.readLine(std::chrono::duration_cast<std::chrono::milliseconds>(
-               deadline - std::chrono::steady_clock::now()))) {
-        out += *line + "\n";
+    if (argv.empty()) throw std::invalid_argument("run: empty argv");
+    std::array<int, 2> out {}, err {};
+    if (pipe2(out.data(), O_CLOEXEC) != 0) fail("pipe2");
+    if (pipe2(err.data(), O_CLOEXEC) != 0) fail("pipe2");
+    std::vector<std::string> args(argv);
+    std::vector<char*> argp;
+    for (auto& a : args)
+        argp.push_back(a.data());
+    argp.push_back(nullptr);
+
+    const pid_t pid = fork();
+    if (pid < 0) fail("fork");
+    if (pid == 0) {
+        const int devNull = open("/dev/null", O_RDONLY);
+        if (devNull >= 0) dup2(devNull, STDIN_FILENO);
+        dup2(out[1], STDOUT_FILENO);
+        dup2(err[1], STDERR_FILENO);
+        execvp(argp[0], argp.data());
+        _exit(127);
     }
-    const auto code = p.wait(std::chrono::seconds(5));
-    return { code.value_or(-1), out };
+    close(out[1]);
+    close(err[1]);
+
+    // Both pipes are drained together: a command that writes a lot to one cannot block on the other.
+    CommandResult result;
+    std::array<pollfd, 2> fds { pollfd { out[0], POLLIN, 0 }, pollfd { err[0], POLLIN, 0 } };
+    std::array<std::string*, 2> sinks { &result.output, &result.errors };
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool timedOut = false;
+    while (fds[0].fd >= 0 || fds[1].fd >= 0) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            timedOut = true;
+            break;
+        }
+        const int r = poll(fds.data(), fds.size(), static_cast<int>(left.count()));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) fail("poll");
+        for (std::size_t i = 0; i < fds.size(); ++i) {
+            if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+            std::array<char, 4096> chunk {};
+            const auto n = ::read(fds[i].fd, chunk.data(), chunk.size());
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                close(fds[i].fd);
+                fds[i].fd = -1;
+            } else {
+                sinks[i]->append(chunk.data(), static_cast<std::size_t>(n));
+            }
+        }
+    }
+    for (const auto& p : fds) {
+        if (p.fd >= 0) close(p.fd);
+    }
+    if (timedOut) ::kill(pid, SIGKILL);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) { }
+    result.exitCode = timedOut ? -1 : decodeStatus(status);
+    if (timedOut) result.errors += "\n(killed after " + std::to_string(timeout.count()) + " ms)\n";
+    return result;
 }
 
 TempDir::TempDir()
@@ -202,6 +254,18 @@ std::string readFile(const std::filesystem::path& path)
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+void writeFile(const std::filesystem::path& path, const std::string& bytes)
+{
+    std::ofstream out(path, std::ios::binary);
+    out << bytes;
+    if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+bool fileContains(const std::filesystem::path& path, const std::string& needle)
+{
+    return std::filesystem::exists(path) && readFile(path).find(needle) != std::string::npos;
 }
 
 } // namespace shensu::testing

@@ -1,4 +1,4 @@
-// Child processes for tests: spawn a real program, talk to it over pipes, stop it, read its exit status.
+// Test support for running real programs: child processes with pipes, run(), temp dirs, files.
 #pragma once
 
 #include <chrono>
@@ -16,8 +16,8 @@ namespace shensu::testing
 class Process
 {
 public:
-    // Starts argv[0] (a path) with the current environment plus `env`; stdin and stdout are pipes, stderr goes
-    // to stderrPath when given (else it is inherited).
+    // Starts argv[0] (a path) with the current environment plus `env`; stdin and stdout are pipes,
+    // stderr goes to stderrPath when given (else it is inherited).
     Process(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
         std::optional<std::filesystem::path> stderrPath = std::nullopt);
     ~Process(); // SIGTERM, then SIGKILL after 3 s
@@ -43,10 +43,17 @@ private:
     std::optional<int> status_;
 };
 
-// Runs a command to completion and returns (exit code, stdout).
-std::pair<int, std::string> run(
-    const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+struct CommandResult {
+    int exitCode = -1; // 128+signal when killed, -1 when it did not end in time
+    std::string output; // stdout, kept apart so that it can be parsed
+    std::string errors; // stderr, for messages and INFO()
+};
+// Runs argv to completion (argv[0] is looked up in PATH, stdin is /dev/null); a command still
+// running after `timeout` is killed.
+CommandResult run(const std::vector<std::string>& argv,
+    std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// A fresh directory under $TMPDIR, removed with everything in it at the end.
 class TempDir
 {
 public:
@@ -55,6 +62,10 @@ public:
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const std::filesystem::path& path() const noexcept { return path_; }
+    std::filesystem::path operator/(const std::filesystem::path& name) const
+    {
+        return path_ / name;
+    }
 
 private:
     std::filesystem::path path_;
@@ -64,6 +75,9 @@ private:
 std::filesystem::path binDir();
 std::filesystem::path sourceDir();
 
+// The whole file, or "" if it cannot be read.
 std::string readFile(const std::filesystem::path& path);
+void writeFile(const std::filesystem::path& path, const std::string& bytes);
+bool fileContains(const std::filesystem::path& path, const std::string& needle);
 
 } // namespace shensu::testing
