@@ -1,5 +1,6 @@
-// Kiosk start-up, memory and idle cost: exec → first frame presented (headless), resident memory after the
-// first frame, and CPU used while idle on the home screen. Prints a table against the targets of issue #2.
+// Kiosk start-up, memory and idle cost: exec → first frame presented (headless), resident memory
+// after the first frame, and CPU used while idle on the home screen. Prints a table against the
+// targets of issue #2.
 #include "kiosk.hpp"
 #include "pki.hpp"
 #include "process.hpp"
@@ -61,7 +62,8 @@ int main(int argc, char** argv)
     setenv("SHENSU_SOURCE_DIR", SHENSU_DEFAULT_SOURCE, 0);
     TempDir dir;
     makeTestPki(dir.path() / "pki");
-    const auto config = writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" });
+    const auto config
+        = writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" });
     const auto kiosk = (binDir() / "shensu-kiosk").string();
 
     // 1. exec → first frame presented, and resident memory right after it.
@@ -89,10 +91,11 @@ int main(int argc, char** argv)
         return 1;
     }
 
-    // 2. Idle on the home screen with the real event loop (SDL's offscreen video driver, no display needed).
+    // 2. Idle on the home screen with the real event loop (SDL's offscreen video driver, no display
+    // needed).
     constexpr int IDLE_SECONDS = 10;
-    Process idle({ kiosk, "--config", config.string(), "--windowed" }, { { "SDL_VIDEODRIVER", "offscreen" } },
-        dir.path() / "idle.stderr");
+    Process idle({ kiosk, "--config", config.string(), "--windowed" },
+        { { "SDL_VIDEODRIVER", "offscreen" } }, dir.path() / "idle.stderr");
     std::this_thread::sleep_for(std::chrono::seconds(2)); // start-up settles
     const long before = cpuTicks(idle.pid());
     std::this_thread::sleep_for(std::chrono::seconds(IDLE_SECONDS));
@@ -103,10 +106,12 @@ int main(int argc, char** argv)
     const auto [minFrame, maxFrame] = std::minmax_element(firstFrameMs.begin(), firstFrameMs.end());
     std::printf("| measure (shensu-kiosk, %d runs) | median | min | max | target |\n", RUNS);
     std::printf("|---|---|---|---|---|\n");
-    std::printf("| exec → first frame, headless (ms) | %.0f | %.0f | %.0f | ≤ 300 |\n", median(firstFrameMs),
-        *minFrame, *maxFrame);
-    std::printf("| resident memory after first frame (MiB) | %.1f | %.1f | %.1f | ≤ 60 |\n", median(rssMiB),
-        *std::min_element(rssMiB.begin(), rssMiB.end()), *std::max_element(rssMiB.begin(), rssMiB.end()));
-    std::printf("| idle CPU on home over %d s (%% of a core) | %.2f | | | ≤ 1 |\n", IDLE_SECONDS, idlePercent);
+    std::printf("| exec → first frame, headless (ms) | %.0f | %.0f | %.0f | ≤ 300 |\n",
+        median(firstFrameMs), *minFrame, *maxFrame);
+    std::printf("| resident memory after first frame (MiB) | %.1f | %.1f | %.1f | ≤ 60 |\n",
+        median(rssMiB), *std::min_element(rssMiB.begin(), rssMiB.end()),
+        *std::max_element(rssMiB.begin(), rssMiB.end()));
+    std::printf("| idle CPU on home over %d s (%% of a core) | %.2f | | | ≤ 1 |\n", IDLE_SECONDS,
+        idlePercent);
     return 0;
 }

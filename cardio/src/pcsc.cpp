@@ -80,8 +80,8 @@ namespace detail
 
 namespace
 {
-    // How long to wait for pcscd to confirm that a card which stopped answering has left the reader;
-    // pcscd polls presence about every 400 ms.
+    // How long to wait for pcscd to confirm that a card which stopped answering has left the
+    // reader; pcscd polls presence about every 400 ms.
     constexpr DWORD PRESENCE_CONFIRM_MS = 600;
 } // namespace
 
@@ -183,15 +183,15 @@ const std::string& CardConnection::reader() const noexcept
 void CardConnection::noStatusWord(unsigned long length) const
 {
     // A reader that "succeeds" with no status word lost the card mid-command (vpcd does this when
-    // the card's socket closes). pcscd notices a pulled card only at its next presence poll (~400 ms),
-    // so give it that long to say so before blaming the card: a person who pulled the card must be
-    // told that, not that the card failed.
+    // the card's socket closes). pcscd notices a pulled card only at its next presence poll (~400
+    // ms), so give it that long to say so before blaming the card: a person who pulled the card
+    // must be told that, not that the card failed.
     SCARD_READERSTATE state {};
     state.szReader = impl_->reader.c_str();
     state.dwCurrentState = SCARD_STATE_UNAWARE;
     LONG rv = SCardGetStatusChange(impl_->context, 0, &state, 1);
-    for (int polls = 0; rv == SCARD_S_SUCCESS && (state.dwEventState & SCARD_STATE_PRESENT) != 0
-         && polls < 2;
+    for (int polls = 0;
+         rv == SCARD_S_SUCCESS && (state.dwEventState & SCARD_STATE_PRESENT) != 0 && polls < 2;
          ++polls) {
         state.dwCurrentState = state.dwEventState & ~DWORD { SCARD_STATE_CHANGED };
         rv = SCardGetStatusChange(impl_->context, PRESENCE_CONFIRM_MS, &state, 1);

@@ -1,10 +1,11 @@
-// End to end: a simulated card in a virtual reader, the real kiosk headless, a real central over mutual TLS.
-// Runs inside scripts/with-virtual-reader (private pcscd + shensu-cardsim); the card starts out of the reader.
+// End to end: a simulated card in a virtual reader, the real kiosk headless, a real central over
+// mutual TLS. Runs inside scripts/with-virtual-reader (private pcscd + shensu-cardsim); the card
+// starts out of the reader.
 #define CATCH_CONFIG_MAIN
-#include <catch2/catch.hpp>
-
 #include "central.hpp"
 #include "kiosk.hpp"
+
+#include <catch2/catch.hpp>
 
 #include <sqlite3.h>
 
@@ -28,7 +29,10 @@ int outboxRows(const std::filesystem::path& outbox)
     return rows;
 }
 
-json tap(const std::string& id) { return { { "cmd", "tap" }, { "id", id } }; }
+json tap(const std::string& id)
+{
+    return { { "cmd", "tap" }, { "id", id } };
+}
 json type(const std::string& id, const std::string& text)
 {
     return { { "cmd", "type" }, { "id", id }, { "text", text } };
@@ -38,7 +42,10 @@ json card(const std::string& action, const std::string& kind = "health")
     return { { "cmd", "card" }, { "action", action }, { "kind", kind }, { "slot", 0 } };
 }
 
-bool isEvent(const json& e, const char* name) { return e.value("event", "") == name; }
+bool isEvent(const json& e, const char* name)
+{
+    return e.value("event", "") == name;
+}
 
 // Home → 健保卡登入 → card in → name shown → the form, filled with synthetic answers → review.
 void fileWithHealthCard(KioskSession& kiosk)
@@ -68,8 +75,8 @@ TEST_CASE("A health-card filing reaches central and the kiosk shows the case num
     TempDir dir;
     makeTestPki(dir.path() / "pki");
     RunningCentral central(dir.path() / "pki", dir.path() / "central.sqlite");
-    KioskSession kiosk(writeKioskConfig(
-        { dir.path() / "pki", dir.path(), central.url(), central.resolve() }));
+    KioskSession kiosk(
+        writeKioskConfig({ dir.path() / "pki", dir.path(), central.url(), central.resolve() }));
 
     fileWithHealthCard(kiosk);
     const auto submitted = kiosk.waitFor([](const json& e) { return isEvent(e, "submitted"); });
@@ -83,11 +90,13 @@ TEST_CASE("A health-card filing reaches central and the kiosk shows the case num
     CHECK(kiosk.quit() == 0);
 }
 
-TEST_CASE("A filing made while central is down waits in the outbox and goes through once central is back")
+TEST_CASE(
+    "A filing made while central is down waits in the outbox and goes through once central is back")
 {
     TempDir dir;
     makeTestPki(dir.path() / "pki");
-    // Reserve a port for central by starting and stopping it, so the kiosk's configuration can point at it.
+    // Reserve a port for central by starting and stopping it, so the kiosk's configuration can
+    // point at it.
     int port = 0;
     {
         RunningCentral probe(dir.path() / "pki", dir.path() / "central.sqlite");
@@ -103,9 +112,10 @@ TEST_CASE("A filing made while central is down waits in the outbox and goes thro
     CHECK(outboxRows(dir.path() / "outbox.sqlite") == 1);
     CHECK(storedCases(dir.path() / "central.sqlite").empty());
 
-    RunningCentral central(dir.path() / "pki", dir.path() / "central.sqlite", "central-server", port);
-    const auto delivered = kiosk.waitFor([](const json& e) { return isEvent(e, "delivered"); },
-        std::chrono::seconds(30));
+    RunningCentral central(
+        dir.path() / "pki", dir.path() / "central.sqlite", "central-server", port);
+    const auto delivered = kiosk.waitFor(
+        [](const json& e) { return isEvent(e, "delivered"); }, std::chrono::seconds(30));
     const auto cases = storedCases(dir.path() / "central.sqlite");
     REQUIRE(cases.size() == 1);
     CHECK(cases[0]["caseNumber"] == delivered["caseNumber"]);
@@ -114,13 +124,14 @@ TEST_CASE("A filing made while central is down waits in the outbox and goes thro
     CHECK(kiosk.quit() == 0);
 }
 
-TEST_CASE("A server with a certificate from another CA is refused: nothing is sent and the filing is kept")
+TEST_CASE("A server with a certificate from another CA is refused: nothing is sent and the filing "
+          "is kept")
 {
     TempDir dir;
     makeTestPki(dir.path() / "pki");
     RunningCentral rogue(dir.path() / "pki", dir.path() / "rogue.sqlite", "rogue-server");
-    KioskSession kiosk(writeKioskConfig(
-        { dir.path() / "pki", dir.path(), rogue.url(), rogue.resolve() }));
+    KioskSession kiosk(
+        writeKioskConfig({ dir.path() / "pki", dir.path(), rogue.url(), rogue.resolve() }));
 
     fileWithHealthCard(kiosk);
     const auto queued = kiosk.waitFor([](const json& e) { return isEvent(e, "queued"); });
@@ -132,12 +143,12 @@ TEST_CASE("A server with a certificate from another CA is refused: nothing is se
 
 namespace
 {
-// The message the card error screen shows, in the language of the moment (its catalogue key and its text).
+// The message the card error screen shows, in the language of the moment (its catalogue key and its
+// text).
 json cardErrorShown(KioskSession& kiosk)
 {
-    return kiosk.waitFor([](const json& e) {
-        return isEvent(e, "error") && e.value("screen", "") == "card_error";
-    });
+    return kiosk.waitFor(
+        [](const json& e) { return isEvent(e, "error") && e.value("screen", "") == "card_error"; });
 }
 } // namespace
 
@@ -145,7 +156,8 @@ TEST_CASE("A card pulled out in the middle of reading says so and the kiosk carr
 {
     TempDir dir;
     makeTestPki(dir.path() / "pki");
-    KioskSession kiosk(writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" }));
+    KioskSession kiosk(
+        writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" }));
     kiosk.waitForScreen("home");
     kiosk.send(tap("home.health_card"));
     kiosk.waitForScreen("insert_card");
@@ -171,7 +183,8 @@ TEST_CASE("A garbled card answer says the card could not be understood, with no 
 {
     TempDir dir;
     makeTestPki(dir.path() / "pki");
-    KioskSession kiosk(writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" }));
+    KioskSession kiosk(
+        writeKioskConfig({ dir.path() / "pki", dir.path(), "https://central.shensu.test:1", "" }));
     kiosk.waitForScreen("home");
     kiosk.send(tap("home.health_card"));
     kiosk.waitForScreen("insert_card");
@@ -179,7 +192,8 @@ TEST_CASE("A garbled card answer says the card could not be understood, with no 
     CHECK(cardErrorShown(kiosk)["key"] == "card_error.unreadable");
     kiosk.send({ { "cmd", "language" }, { "value", "en" } });
     const auto english = cardErrorShown(kiosk);
-    CHECK(english["message"].get<std::string>().find("could not be understood") != std::string::npos);
+    CHECK(
+        english["message"].get<std::string>().find("could not be understood") != std::string::npos);
     kiosk.send(card("remove"));
     CHECK(kiosk.quit() == 0);
 }

@@ -32,14 +32,17 @@ KioskSession::KioskSession(const std::filesystem::path& config)
     : stderrPath_(config.parent_path() / "kiosk.stderr")
 {
     process_ = std::make_unique<Process>(
-        std::vector<std::string> { (binDir() / "shensu-kiosk").string(), "--config", config.string(),
-            "--headless", "--script", "-" },
+        std::vector<std::string> { (binDir() / "shensu-kiosk").string(), "--config",
+            config.string(), "--headless", "--script", "-" },
         std::map<std::string, std::string> {}, stderrPath_);
 }
 
 KioskSession::~KioskSession() = default;
 
-void KioskSession::send(const nlohmann::json& command) { process_->writeLine(command.dump()); }
+void KioskSession::send(const nlohmann::json& command)
+{
+    process_->writeLine(command.dump());
+}
 
 nlohmann::json KioskSession::waitFor(
     const std::function<bool(const nlohmann::json&)>& match, std::chrono::milliseconds timeout)
@@ -50,9 +53,12 @@ nlohmann::json KioskSession::waitFor(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) throw std::runtime_error("timed out waiting for a kiosk event");
         auto line = process_->readLine(left);
-        if (!line) throw std::runtime_error("the kiosk ended or stayed silent; see " + stderrPath_.string());
+        if (!line)
+            throw std::runtime_error(
+                "the kiosk ended or stayed silent; see " + stderrPath_.string());
         auto event = nlohmann::json::parse(*line, nullptr, false);
-        if (event.is_discarded()) throw std::runtime_error("kiosk printed a line that is not JSON: " + *line);
+        if (event.is_discarded())
+            throw std::runtime_error("kiosk printed a line that is not JSON: " + *line);
         events_.push_back(event);
         if (event.value("event", "") == "script_error") {
             throw std::runtime_error("kiosk script error: " + event.dump());
@@ -61,7 +67,8 @@ nlohmann::json KioskSession::waitFor(
     }
 }
 
-nlohmann::json KioskSession::waitForScreen(const std::string& screen, std::chrono::milliseconds timeout)
+nlohmann::json KioskSession::waitForScreen(
+    const std::string& screen, std::chrono::milliseconds timeout)
 {
     return waitFor(
         [&](const nlohmann::json& e) {

@@ -1,4 +1,5 @@
-// The real shensu-kiosk for tests, driven headless through its JSON-lines automation (docs/automation.md).
+// The real shensu-kiosk for tests, driven headless through its JSON-lines automation
+// (docs/automation.md).
 #pragma once
 
 #include "process.hpp"
@@ -7,10 +8,9 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace shensu::testing
 {
@@ -23,7 +23,8 @@ struct KioskPaths {
 };
 
 // Writes a kiosk config (docs/automation.md, "Configuration") and returns its path.
-std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::json& overrides = {});
+std::filesystem::path writeKioskConfig(
+    const KioskPaths& paths, const nlohmann::json& overrides = {});
 
 class KioskSession
 {
@@ -32,11 +33,12 @@ public:
     ~KioskSession();
 
     void send(const nlohmann::json& command);
-    // Reads events until one satisfies `match`; every event read is kept in events(). Throws on timeout or exit.
+    // Reads events until one satisfies `match`; every event read is kept in events(). Throws on
+    // timeout or exit.
     nlohmann::json waitFor(const std::function<bool(const nlohmann::json&)>& match,
         std::chrono::milliseconds timeout = std::chrono::seconds(30));
-    nlohmann::json waitForScreen(const std::string& screen,
-        std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    nlohmann::json waitForScreen(
+        const std::string& screen, std::chrono::milliseconds timeout = std::chrono::seconds(30));
     // Sends quit and returns the exit code.
     int quit();
 

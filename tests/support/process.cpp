@@ -49,11 +49,14 @@ Process::Process(std::vector<std::string> argv, std::map<std::string, std::strin
         const auto name = entry.substr(0, entry.find('='));
         if (!env.contains(name)) envStrings.push_back(entry);
     }
-    for (const auto& [name, value] : env) envStrings.push_back(name + "=" + value);
+    for (const auto& [name, value] : env)
+        envStrings.push_back(name + "=" + value);
     std::vector<char*> envp, args;
-    for (auto& s : envStrings) envp.push_back(s.data());
+    for (auto& s : envStrings)
+        envp.push_back(s.data());
     envp.push_back(nullptr);
-    for (auto& s : argv) args.push_back(s.data());
+    for (auto& s : argv)
+        args.push_back(s.data());
     args.push_back(nullptr);
 
     pid_ = fork();
@@ -181,7 +184,8 @@ CommandResult run(const std::vector<std::string>& argv, std::chrono::millisecond
     close(out[1]);
     close(err[1]);
 
-    // Both pipes are drained together: a command that writes a lot to one cannot block on the other.
+    // Both pipes are drained together: a command that writes a lot to one cannot block on the
+    // other.
     CommandResult result;
     std::array<pollfd, 2> fds { pollfd { out[0], POLLIN, 0 }, pollfd { err[0], POLLIN, 0 } };
     std::array<std::string*, 2> sinks { &result.output, &result.errors };
@@ -237,14 +241,16 @@ TempDir::~TempDir()
 std::filesystem::path binDir()
 {
     const char* dir = std::getenv("SHENSU_BIN");
-    if (dir == nullptr) throw std::runtime_error("SHENSU_BIN is not set (run the tests through ctest)");
+    if (dir == nullptr)
+        throw std::runtime_error("SHENSU_BIN is not set (run the tests through ctest)");
     return dir;
 }
 
 std::filesystem::path sourceDir()
 {
     const char* dir = std::getenv("SHENSU_SOURCE_DIR");
-    if (dir == nullptr) throw std::runtime_error("SHENSU_SOURCE_DIR is not set (run the tests through ctest)");
+    if (dir == nullptr)
+        throw std::runtime_error("SHENSU_SOURCE_DIR is not set (run the tests through ctest)");
     return dir;
 }
 

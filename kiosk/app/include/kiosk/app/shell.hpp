@@ -19,7 +19,8 @@ namespace shensu::kiosk::app
 struct DisplayOptions {
     bool headless = false; // no video subsystem: a software renderer on a memory surface
     bool windowed = false; // a window instead of full screen
-    bool software = false; // SDL's software renderer in the window (no GPU: ~40 MiB instead of GL's ~140)
+    bool software
+        = false; // SDL's software renderer in the window (no GPU: ~40 MiB instead of GL's ~140)
     int width = 1280;
     int height = 800;
 };
