@@ -1,18 +1,14 @@
 // Worker threads: they do the slow, blocking work and report back to the UI thread as core events.
 #include "workers.hpp"
 
-#include <iostream>
-#include <set>
-
-#ifdef SHENSU_WITH_CARDIO
 #include <cardio/atr.hpp>
 #include <cardio/health_card.hpp>
 #include <cardio/pcsc.hpp>
 #include <cardio/reader_monitor.hpp>
-#endif
-#ifdef SHENSU_WITH_NETWORK
 #include <network/forwarder.hpp>
-#endif
+
+#include <iostream>
+#include <set>
 
 namespace shensu::kiosk::app
 {
@@ -66,16 +62,13 @@ struct CardWorker::Impl {
     EventQueue& queue;
     Jobs<std::string> reads;
     std::thread thread;
-#ifdef SHENSU_WITH_CARDIO
     std::set<std::string> readers; // touched on the monitor's thread only
     std::unique_ptr<cardio::ReaderMonitor> monitor;
-#endif
 
     explicit Impl(EventQueue& q)
         : queue(q)
     { }
 
-#ifdef SHENSU_WITH_CARDIO
     void onReaderEvent(const cardio::ReaderEvent& event)
     {
         if (const auto* a = std::get_if<cardio::ReaderAdded>(&event)) {
@@ -122,17 +115,12 @@ struct CardWorker::Impl {
             queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
         }
     }
-#endif
 
     void run()
     {
         std::string reader;
         while (reads.pop(reader)) {
-#ifdef SHENSU_WITH_CARDIO
             readCard(reader);
-#else
-            queue.post(CardReadFailed { cardio::CardErrorCode::SERVICE_UNAVAILABLE });
-#endif
         }
     }
 };
@@ -140,7 +128,6 @@ struct CardWorker::Impl {
 CardWorker::CardWorker(EventQueue& queue)
     : impl_(std::make_unique<Impl>(queue))
 {
-#ifdef SHENSU_WITH_CARDIO
     // With pcscd up but no reader attached the monitor stays silent: say so now, it reports readers
     // as they come.
     try {
@@ -152,9 +139,6 @@ CardWorker::CardWorker(EventQueue& queue)
     }
     impl_->monitor = std::make_unique<cardio::ReaderMonitor>(
         [impl = impl_.get()](const cardio::ReaderEvent& e) { impl->onReaderEvent(e); });
-#else
-    queue.post(CardService { false, cardio::CardErrorCode::SERVICE_UNAVAILABLE });
-#endif
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -162,9 +146,7 @@ CardWorker::~CardWorker()
 {
     impl_->reads.stop();
     impl_->thread.join();
-#ifdef SHENSU_WITH_CARDIO
     impl_->monitor.reset();
-#endif
 }
 
 void CardWorker::read(const std::string& reader)
@@ -178,9 +160,7 @@ struct NetworkWorker::Impl {
     EventQueue& queue;
     Jobs<nlohmann::json> filings;
     std::thread thread;
-#ifdef SHENSU_WITH_NETWORK
     std::unique_ptr<network::Forwarder> forwarder;
-#endif
 
     explicit Impl(EventQueue& q)
         : queue(q)
@@ -190,7 +170,6 @@ struct NetworkWorker::Impl {
     {
         nlohmann::json filing;
         while (filings.pop(filing)) {
-#ifdef SHENSU_WITH_NETWORK
             if (forwarder) {
                 try {
                     const std::string id = forwarder->store(filing);
@@ -203,7 +182,6 @@ struct NetworkWorker::Impl {
                 filing = nullptr; // the plaintext leaves memory as soon as it is sealed
                 continue;
             }
-#endif
             std::clog << "network: store failed: no network part in the configuration\n";
             queue.post(FilingStoreFailed { "no network configured" });
             filing = nullptr;
@@ -214,7 +192,6 @@ struct NetworkWorker::Impl {
 NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
     : impl_(std::make_unique<Impl>(queue))
 {
-#ifdef SHENSU_WITH_NETWORK
     if (config.hasNetwork()) {
         network::ForwarderConfig fc;
         fc.outboxPath = config.outboxPath;
@@ -241,9 +218,6 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
             std::clog << "network: forwarder unavailable: " << e.what() << '\n';
         }
     }
-#else
-    (void)config;
-#endif
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -251,9 +225,7 @@ NetworkWorker::~NetworkWorker()
 {
     impl_->filings.stop();
     impl_->thread.join();
-#ifdef SHENSU_WITH_NETWORK
     impl_->forwarder.reset();
-#endif
 }
 
 void NetworkWorker::store(nlohmann::json filing)
