@@ -4,6 +4,7 @@
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/shell.hpp"
 #include "kiosk/core/form.hpp"
+#include "stop_signals.hpp"
 #include "workers.hpp"
 
 #include <cstdio>
@@ -96,6 +97,7 @@ void forbidCoreDumps()
 
 int main(int argc, char** argv)
 {
+    StopSignals stopSignals; // before any thread starts
     forbidCoreDumps();
     const auto options = parseArgs(argc, argv);
     if (!options) {
@@ -110,8 +112,19 @@ int main(int argc, char** argv)
         if (!config.hasNetwork())
             std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 
+        SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); // StopSignals owns SIGINT and SIGTERM
         Shell shell(options->display, std::move(catalogue),
             initialState(form, config.kioskId, config.language));
+        stopSignals.onStop([&shell] {
+            SDL_Event quit {};
+            quit.type = SDL_QUIT;
+            SDL_PushEvent(&quit);
+            shell.queue().wake(); // drivers SDL cannot block on wait on the queue instead
+        });
+        struct ForgetShell {
+            StopSignals& signals;
+            ~ForgetShell() { signals.onStop(nullptr); }
+        } forgetShell { stopSignals };
         CardWorker cards(shell.queue());
         NetworkWorker network(shell.queue(), config);
         shell.setCommandSink([&](const Command& c) {
