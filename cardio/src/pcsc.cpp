@@ -76,6 +76,26 @@ namespace detail
             std::string(function) + " failed: " + pcsc_stringify_error(rv) + " (" + code + ")", rv);
     }
 
+    std::vector<std::string> listReaders(SCARDCONTEXT context)
+    {
+        DWORD size = 0;
+        LONG rv = SCardListReaders(context, nullptr, nullptr, &size);
+        if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
+        if (rv != SCARD_S_SUCCESS) throwPcscError("SCardListReaders", rv);
+        std::string buffer(size, '\0');
+        rv = SCardListReaders(context, nullptr, buffer.data(), &size);
+        if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
+        if (rv != SCARD_S_SUCCESS) throwPcscError("SCardListReaders", rv);
+        // A multi-string: names separated by NUL, ended by an empty name.
+        std::vector<std::string> names;
+        for (std::size_t pos = 0; pos < buffer.size() && buffer[pos] != '\0';) {
+            std::string name(buffer.c_str() + pos);
+            pos += name.size() + 1;
+            names.push_back(std::move(name));
+        }
+        return names;
+    }
+
 } // namespace detail
 
 namespace
@@ -103,22 +123,7 @@ Context::~Context()
 
 std::vector<std::string> Context::readers() const
 {
-    DWORD size = 0;
-    LONG rv = SCardListReaders(impl_->handle, nullptr, nullptr, &size);
-    if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
-    if (rv != SCARD_S_SUCCESS) detail::throwPcscError("SCardListReaders", rv);
-    std::string buffer(size, '\0');
-    rv = SCardListReaders(impl_->handle, nullptr, buffer.data(), &size);
-    if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
-    if (rv != SCARD_S_SUCCESS) detail::throwPcscError("SCardListReaders", rv);
-    // A multi-string: names separated by NUL, ended by an empty name.
-    std::vector<std::string> names;
-    for (std::size_t pos = 0; pos < buffer.size() && buffer[pos] != '\0';) {
-        std::string name(buffer.c_str() + pos);
-        pos += name.size() + 1;
-        names.push_back(std::move(name));
-    }
-    return names;
+    return detail::listReaders(impl_->handle);
 }
 
 struct CardConnection::Impl {

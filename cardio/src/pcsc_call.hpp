@@ -5,6 +5,7 @@
 #include "cardio/errors.hpp"
 
 #include <string>
+#include <vector>
 
 #include <winscard.h>
 
@@ -22,6 +23,9 @@ template<typename Fn, typename... Args> void pcscCall(const char* name, Fn fn, A
     const LONG rv = fn(std::forward<Args>(args)...);
     if (rv != SCARD_S_SUCCESS) throwPcscError(name, rv);
 }
+
+// The names of the readers pcscd knows; empty when there are none (never throws NO_READERS).
+std::vector<std::string> listReaders(SCARDCONTEXT context);
 
 #define SHENSU_PCSC(fn, ...) ::shensu::cardio::detail::pcscCall(#fn, fn, __VA_ARGS__)
 

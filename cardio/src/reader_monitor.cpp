@@ -109,30 +109,11 @@ struct ReaderMonitor::Impl {
         known.clear();
     }
 
-    static std::vector<std::string> listReaders(SCARDCONTEXT ctx)
-    {
-        DWORD size = 0;
-        LONG rv = SCardListReaders(ctx, nullptr, nullptr, &size);
-        if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
-        if (rv != SCARD_S_SUCCESS) detail::throwPcscError("SCardListReaders", rv);
-        std::string buffer(size, '\0');
-        rv = SCardListReaders(ctx, nullptr, buffer.data(), &size);
-        if (rv == SCARD_E_NO_READERS_AVAILABLE) return {};
-        if (rv != SCARD_S_SUCCESS) detail::throwPcscError("SCardListReaders", rv);
-        std::vector<std::string> names;
-        for (std::size_t pos = 0; pos < buffer.size() && buffer[pos] != '\0';) {
-            std::string name(buffer.c_str() + pos);
-            pos += name.size() + 1;
-            names.push_back(std::move(name));
-        }
-        return names;
-    }
-
     // Reports readers that came and went; returns the reader states to wait on (PnP first).
     std::vector<SCARD_READERSTATE> syncReaders(SCARDCONTEXT ctx, std::vector<std::string>& names,
         const std::vector<SCARD_READERSTATE>& previous)
     {
-        names = listReaders(ctx);
+        names = detail::listReaders(ctx);
         for (auto it = known.begin(); it != known.end();) {
             if (std::find(names.begin(), names.end(), it->first) == names.end()) {
                 if (it->second.present) emit(CardRemoved { it->first });
@@ -198,7 +179,7 @@ struct ReaderMonitor::Impl {
             // A reader went away between listing and waiting: list again. If the list did not
             // change, the error is not about the list, and looping on it would spin: report it and
             // retry later instead.
-            if (readerVanished && listReaders(ctx) == names)
+            if (readerVanished && detail::listReaders(ctx) == names)
                 detail::throwPcscError("SCardGetStatusChange", rv);
             bool relist = readerVanished;
             outageReported = false;
