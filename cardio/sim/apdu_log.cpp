@@ -1,4 +1,5 @@
-// JSON-lines APDU log: {"t_ms":…, "slot":0, "command":"00A4…", "response":"…9000"}.
+// JSON-lines APDU log: {"t_ms":…, "slot":0, "command":"00A4…", "response":"…9000"} (+ a card's
+// extra members).
 #include "apdu_log.hpp"
 
 #include <stdexcept>
@@ -27,14 +28,15 @@ ApduLog::~ApduLog()
     std::fclose(file_);
 }
 
-void ApduLog::write(int slot, const cardio::Bytes& command, const cardio::Bytes& response)
+void ApduLog::write(
+    int slot, const cardio::Bytes& command, const cardio::Bytes& response, const std::string& extra)
 {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start_)
                         .count();
     const std::string line = "{\"t_ms\":" + std::to_string(ms) + ",\"slot\":" + std::to_string(slot)
         + ",\"command\":\"" + compactHex(command) + "\",\"response\":\"" + compactHex(response)
-        + "\"}\n";
+        + "\"" + extra + "}\n";
     std::lock_guard lock(mutex_);
     std::fputs(line.c_str(), file_);
     std::fflush(file_);

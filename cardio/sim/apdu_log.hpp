@@ -21,8 +21,10 @@ public:
     ApduLog(const ApduLog&) = delete;
     ApduLog& operator=(const ApduLog&) = delete;
 
-    // response empty = the card answered nothing (it left the reader).
-    void write(int slot, const cardio::Bytes& command, const cardio::Bytes& response);
+    // response empty = the card answered nothing (it left the reader). extra: more JSON members,
+    // each with a leading comma.
+    void write(int slot, const cardio::Bytes& command, const cardio::Bytes& response,
+        const std::string& extra = {});
 
 private:
     std::mutex mutex_;

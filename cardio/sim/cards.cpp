@@ -1,4 +1,5 @@
-// The simulated NHI health card and its misbehaving variants, and a card nobody knows.
+// The simulated NHI health card and its misbehaving variants, a card nobody knows, and makeCard().
+#include "citizen_card.hpp"
 #include "sim_card.hpp"
 
 #include <algorithm>
@@ -145,6 +146,9 @@ std::unique_ptr<SimCard> makeCard(std::string_view kind)
     if (kind == "health-garbled") return std::make_unique<GarbledHealthCard>();
     if (kind == "health-pulled") return std::make_unique<PulledHealthCard>();
     if (kind == "unknown") return std::make_unique<UnknownCard>();
+    if (kind == "citizen") return std::make_unique<CitizenCard>(3);
+    if (kind == "citizen-1try") return std::make_unique<CitizenCard>(1);
+    if (kind == "citizen-blocked") return std::make_unique<CitizenCard>(0);
     return nullptr;
 }
 

@@ -1,6 +1,7 @@
 // shensu-cardsim: simulated smart cards on vpcd's virtual readers, driven over a control socket
 // (contract 1).
 #include "apdu_log.hpp"
+#include "citizen_pki.hpp"
 #include "control.hpp"
 #include "vpcd_slot.hpp"
 #include "wait_ready.hpp"
@@ -22,8 +23,11 @@ int usage()
 {
     std::cerr << "usage: shensu-cardsim --vpcd-port PORT --control SOCKPATH --log LOGPATH [--card "
                  "KIND[@SLOT]]...\n"
+                 "                      [--citizen-pki DIR]   (DIR/citizen.{key,pem}; else made at "
+                 "run time)\n"
                  "       shensu-cardsim --wait-ready --control SOCKPATH [--timeout-ms MS]\n"
-                 "kinds: health, unknown, health-garbled, health-pulled\n";
+                 "kinds: health, unknown, health-garbled, health-pulled, citizen, citizen-1try, "
+                 "citizen-blocked\n";
     return 2;
 }
 } // namespace
@@ -31,7 +35,7 @@ int usage()
 int main(int argc, char** argv)
 {
     using namespace shensu::cardsim;
-    std::string control, logPath;
+    std::string control, logPath, citizenPki;
     long port = -1;
     long timeoutMs = 10000;
     bool waitMode = false;
@@ -51,6 +55,8 @@ int main(int argc, char** argv)
                 logPath = value();
             else if (arg == "--card")
                 cards.push_back(value());
+            else if (arg == "--citizen-pki")
+                citizenPki = value();
             else if (arg == "--wait-ready")
                 waitMode = true;
             else if (arg == "--timeout-ms")
@@ -82,6 +88,7 @@ int main(int argc, char** argv)
     }
 
     try {
+        if (!citizenPki.empty()) loadCitizenPki(citizenPki);
         ApduLog log(logPath);
         std::vector<std::unique_ptr<VpcdSlot>> slots;
         for (std::size_t i = 0; i < SLOT_COUNT; ++i) {

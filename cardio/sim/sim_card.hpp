@@ -14,6 +14,12 @@ namespace shensu::cardsim
 
 using cardio::Bytes;
 
+// How one answered command goes into the APDU log.
+struct LogEntry {
+    Bytes command; // as logged (a card may mask secrets in it)
+    std::string extra; // more JSON members, each with a leading comma, e.g. ,"ins":"VERIFY"
+};
+
 class SimCard
 {
 public:
@@ -25,6 +31,8 @@ public:
     // Power off/on or warm reset: volatile state (current selection, PIN verified) is lost;
     // counters stay.
     virtual void reset() { }
+    // The log entry for the command answer() just handled; default: as sent, nothing extra.
+    virtual LogEntry logEntry(const Bytes& command) const { return { command, {} }; }
 };
 
 // The card kinds the simulator knows (contract 1); nullptr for an unknown kind.

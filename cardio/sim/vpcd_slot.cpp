@@ -185,7 +185,8 @@ bool VpcdSlot::serve(int fd, SimCard& card)
         }
 
         const std::optional<Bytes> response = card.answer(payload);
-        log_.write(index_, payload, response.value_or(Bytes {}));
+        const LogEntry entry = card.logEntry(payload);
+        log_.write(index_, entry.command, response.value_or(Bytes {}), entry.extra);
         if (!response) return true;
         if (!sendMessage(fd, *response)) return false;
     }

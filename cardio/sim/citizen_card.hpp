@@ -1,0 +1,45 @@
+// The simulated citizen card: PIV (NIST SP 800-73-4), PIN 123456, one RSA-2048 key (9A) and its
+// certificate, a try counter that survives resets. Kinds: citizen, citizen-1try, citizen-blocked.
+#pragma once
+
+#include "citizen_pki.hpp"
+#include "sim_card.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace shensu::cardsim
+{
+
+class CitizenCard : public SimCard
+{
+public:
+    explicit CitizenCard(std::uint8_t triesLeft);
+
+    Bytes atr() const override;
+    std::optional<Bytes> answer(const Bytes& command) override;
+    void reset() override; // selection and login are lost; the try counter stays
+    // VERIFY entries carry ,"ins":"VERIFY","spending":true|false (a PIN was compared) and the PIN
+    // masked.
+    LogEntry logEntry(const Bytes& command) const override;
+
+private:
+    Bytes select(std::uint8_t p1, const Bytes& aid);
+    Bytes getData(std::uint8_t p1, std::uint8_t p2, const Bytes& data, std::size_t le);
+    Bytes verify(std::uint8_t p1, std::uint8_t p2, const Bytes& data);
+    Bytes generalAuthenticate(std::size_t le);
+    Bytes getResponse(std::size_t le);
+    // object || 9000, or its first Le bytes || 61xx with the rest kept for GET RESPONSE.
+    Bytes withSw(const Bytes& object, std::size_t le);
+
+    std::shared_ptr<const CitizenCredentials> credentials_;
+    std::uint8_t triesLeft_;
+    bool selected_ = false;
+    bool verified_ = false;
+    Bytes pending_; // what GET RESPONSE hands out next
+    Bytes chain_; // GENERAL AUTHENTICATE data gathered from chained commands
+    bool lastWasVerify_ = false;
+    bool spent_ = false;
+};
+
+} // namespace shensu::cardsim
