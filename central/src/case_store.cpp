@@ -31,6 +31,12 @@ CaseStore::CaseStore(const std::filesystem::path& file, network::Bytes codeSecre
              " status TEXT NOT NULL DEFAULT 'received')");
     db_.exec(
         "CREATE TABLE IF NOT EXISTS case_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)");
+    // The signed answer as first sent (ECDSA signatures are randomised: keeping it is what makes a
+    // replay's answer byte-identical), and the receipt certificate it was signed under.
+    db_.exec("CREATE TABLE IF NOT EXISTS receipts ("
+             " idempotency_key TEXT PRIMARY KEY,"
+             " signer TEXT NOT NULL,"
+             " body TEXT NOT NULL)");
 }
 
 std::string CaseStore::verificationCode(
@@ -59,14 +65,14 @@ std::string CaseStore::verificationCode(
 CaseStore::Lookup CaseStore::findLocked(
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
-    auto stmt = db_.prepare(
-        "SELECT envelope_sha256, case_number, received_at FROM cases WHERE idempotency_key = ?");
+    auto stmt = db_.prepare("SELECT envelope_sha256, case_number, received_at, kiosk_id FROM cases"
+                            " WHERE idempotency_key = ?");
     stmt.bind(1, idempotencyKey);
     if (!stmt.step()) return {};
     if (stmt.columnText(0) != envelopeSha256) return { Replay::OTHER_BODY, std::nullopt };
     return { Replay::SAME_BODY,
         SubmissionReceipt { stmt.columnText(1), verificationCode(idempotencyKey, envelopeSha256),
-            stmt.columnText(2) } };
+            stmt.columnText(2), envelopeSha256, idempotencyKey, stmt.columnText(3) } };
 }
 
 CaseStore::Lookup CaseStore::findSubmission(
@@ -98,7 +104,7 @@ CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey,
         number, sizeof number, "%s-%04lld", day.c_str(), static_cast<long long>(seq.columnInt(0)));
 
     created = SubmissionReceipt { number, verificationCode(idempotencyKey, envelopeSha256),
-        utcTimestamp(now) };
+        utcTimestamp(now), envelopeSha256, idempotencyKey, kioskId };
     const std::string salt = ossl::hex(ossl::randomBytes(16));
     const std::string salted = salt + created.verificationCode;
     const std::string hash = ossl::hex(ossl::sha256(
@@ -119,6 +125,22 @@ CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey,
         .run();
     tx.commit();
     return {};
+}
+
+std::string CaseStore::answer(const SubmissionReceipt& receipt, const std::string& signer,
+    const std::function<std::string(const SubmissionReceipt&)>& sign)
+{
+    std::lock_guard lock(mutex_);
+    auto stored = db_.prepare("SELECT signer, body FROM receipts WHERE idempotency_key = ?");
+    stored.bind(1, receipt.idempotencyKey);
+    if (stored.step() && stored.columnText(0) == signer) return stored.columnText(1);
+    std::string body = sign(receipt);
+    db_.prepare("INSERT OR REPLACE INTO receipts (idempotency_key, signer, body) VALUES (?, ?, ?)")
+        .bind(1, receipt.idempotencyKey)
+        .bind(2, signer)
+        .bind(3, body)
+        .run();
+    return body;
 }
 
 std::optional<CaseStatus> CaseStore::status(

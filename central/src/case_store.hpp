@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <ostream>
@@ -43,6 +44,12 @@ public:
     Lookup registerCase(const std::string& idempotencyKey, const std::string& envelopeSha256,
         std::span<const unsigned char> envelope, const std::string& kioskId,
         std::chrono::system_clock::time_point now, SubmissionReceipt& created);
+
+    // The signed answer for a registered case: the one stored for its Idempotency-Key if signed
+    // under the same receipt certificate (signer), else sign(receipt), stored before it is
+    // returned (so a new receipt key re-signs old cases on their next replay).
+    std::string answer(const SubmissionReceipt& receipt, const std::string& signer,
+        const std::function<std::string(const SubmissionReceipt&)>& sign);
 
     std::optional<CaseStatus> status(
         const std::string& caseNumber, const std::string& verificationCode);

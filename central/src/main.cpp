@@ -15,7 +15,8 @@ namespace
 int usage()
 {
     std::cerr << "usage: shensu-central serve --listen HOST:PORT --cert F --key F --client-ca F\n"
-                 "                            --encryption-key F --encryption-cert F --db F\n"
+                 "                            --encryption-key F --encryption-cert F\n"
+                 "                            --receipt-cert F --receipt-key F --db F\n"
                  "       shensu-central cases --db F\n";
     return 2;
 }
@@ -58,7 +59,7 @@ int main(int argc, char** argv)
             shensu::central::ServeOptions o;
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
-            if (colon == std::string::npos || flags.size() != 7) return usage();
+            if (colon == std::string::npos || flags.size() != 9) return usage();
             o.host = listen.substr(0, colon);
             o.port = std::stoi(listen.substr(colon + 1));
             o.cert = need("cert");
@@ -66,10 +67,12 @@ int main(int argc, char** argv)
             o.clientCa = need("client-ca");
             o.encryptionKey = need("encryption-key");
             o.encryptionCert = need("encryption-cert");
+            o.receiptCert = need("receipt-cert");
+            o.receiptKey = need("receipt-key");
             o.db = need("db");
             if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty()
                 || o.clientCa.empty() || o.encryptionKey.empty() || o.encryptionCert.empty()
-                || o.db.empty())
+                || o.receiptCert.empty() || o.receiptKey.empty() || o.db.empty())
                 return usage();
             return shensu::central::serve(o);
         }

@@ -6,6 +6,7 @@
 
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
+#include <network/receipt.hpp>
 #include <network/seal.hpp>
 
 #include <algorithm>
@@ -107,6 +108,11 @@ int serve(const ServeOptions& options)
 
     network::EnvelopeOpener opener(options.encryptionCert, options.encryptionKey, options.clientCa);
     CaseStore store(options.db, codeSecret(options.encryptionKey));
+    const network::ReceiptSigner signer(options.receiptCert, options.receiptKey);
+    auto signedAnswer = [&](const proto::SubmissionReceipt& receipt) {
+        return store.answer(receipt, signer.id(),
+            [&](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); });
+    };
 
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
@@ -140,7 +146,8 @@ int serve(const ServeOptions& options)
                     return sendError(
                         res, 422, "Idempotency-Key already used for another submission");
                 std::cerr << "shensu-central: replay of case " << found.receipt->caseNumber << '\n';
-                sendJson(res, 200, proto::toJson(*found.receipt));
+                res.status = 200;
+                res.set_content(signedAnswer(*found.receipt), "application/json");
             };
             if (auto found = store.findSubmission(key, digest);
                 found.replay != CaseStore::Replay::NONE)
@@ -171,7 +178,8 @@ int serve(const ServeOptions& options)
                 return answer(found);
             std::cerr << "shensu-central: case " << created.caseNumber << " received from "
                       << kioskId << '\n';
-            sendJson(res, 201, proto::toJson(created));
+            res.status = 201;
+            res.set_content(signedAnswer(created), "application/json");
         });
 
     server.Post(std::string(proto::CASE_STATUS_PATH),

@@ -10,7 +10,8 @@ namespace shensu::central
 struct ServeOptions {
     std::string host = "127.0.0.1";
     int port = 0; // 0: pick a free port
-    std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, db;
+    std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, receiptCert,
+        receiptKey, db;
 };
 
 // Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit

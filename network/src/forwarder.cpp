@@ -23,6 +23,7 @@ struct Forwarder::Impl {
         : config(std::move(c))
         , onResult(std::move(callback))
         , sealer(config.clientCert, config.clientKey, config.encryptionCert)
+        , receipts(config.receiptCert)
         , outbox(config.outboxPath)
         , jitter(std::random_device {}())
     {
@@ -36,6 +37,7 @@ struct Forwarder::Impl {
     ForwarderConfig config;
     std::function<void(const ForwardResult&)> onResult;
     Sealer sealer;
+    ReceiptVerifier receipts;
 
     mutable std::mutex mutex; // guards outbox, wake, jitter
     std::condition_variable wakeUp;
@@ -75,6 +77,7 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
 
     ForwardResult result;
     if (posted.outcome == PostOutcome::ACCEPTED) {
+        // Only a receipt that verified (transport.cpp) lets the filing go.
         {
             std::lock_guard lock(mutex);
             outbox.remove(entry->id);
@@ -90,7 +93,8 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         std::string reason = refused ? "central's certificate was refused: " + posted.reason
             : posted.outcome == PostOutcome::REJECTED
             ? "central rejected the filing: " + posted.reason
-            : posted.outcome == PostOutcome::SERVER_ERROR ? "central failed: " + posted.reason
+            : posted.outcome == PostOutcome::RECEIPT_REFUSED ? "receipt refused: " + posted.reason
+            : posted.outcome == PostOutcome::SERVER_ERROR    ? "central failed: " + posted.reason
                                                           : "central unreachable: " + posted.reason;
         result = FilingDeferred { entry->id, std::move(reason), refused };
     }
@@ -104,7 +108,7 @@ void Forwarder::Impl::run()
     while (!stopping) {
         bool failed = false;
         try {
-            if (!transport) transport.emplace(config, multi, stopping);
+            if (!transport) transport.emplace(config, receipts, multi, stopping);
             while (!stopping && sendOne(*transport)) { }
         } catch (const std::exception& e) {
             failed = true;

@@ -1,8 +1,6 @@
 // Canonical filing bytes and the submission receipt, as JSON.
 #include <network/protocol.hpp>
 
-#include <algorithm>
-
 namespace shensu::network::protocol
 {
 
@@ -25,31 +23,60 @@ nlohmann::json parseFiling(std::span<const unsigned char> canonical)
     return filing;
 }
 
-nlohmann::json toJson(const SubmissionReceipt& receipt)
+std::string receiptBytes(const SubmissionReceipt& receipt)
 {
-    return { { "caseNumber", receipt.caseNumber }, { "verificationCode", receipt.verificationCode },
-        { "receivedAt", receipt.receivedAt } };
+    const nlohmann::json json { { "caseNumber", receipt.caseNumber },
+        { "verificationCode", receipt.verificationCode }, { "receivedAt", receipt.receivedAt },
+        { "envelopeDigest", receipt.envelopeDigest }, { "idempotencyKey", receipt.idempotencyKey },
+        { "kioskId", receipt.kioskId } };
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
-SubmissionReceipt parseSubmissionReceipt(std::string_view body)
+namespace
 {
-    const auto json = nlohmann::json::parse(body, nullptr, false);
-    if (json.is_discarded() || !json.is_object())
-        throw ProtocolError("receipt is not a JSON object");
-    auto field = [&](const char* name) {
+    std::string stringField(const nlohmann::json& json, const char* name, const char* what)
+    {
         const auto it = json.find(name);
         const auto* value = it == json.end() ? nullptr : it->get_ptr<const std::string*>();
         if (value == nullptr || value->empty())
-            throw ProtocolError(std::string("receipt lacks ") + name);
+            throw ProtocolError(std::string(what) + " lacks " + name);
         return *value;
-    };
-    SubmissionReceipt receipt { field("caseNumber"), field("verificationCode"),
-        field("receivedAt") };
-    const auto& code = receipt.verificationCode;
-    if (code.size() != 16
-        || !std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    }
+
+    bool allOf(const std::string& s, std::size_t size, const char* alphabet)
+    {
+        return s.size() == size && s.find_first_not_of(alphabet) == std::string::npos;
+    }
+} // namespace
+
+SubmissionReceipt parseSubmissionReceipt(std::string_view text)
+{
+    const auto json = nlohmann::json::parse(text, nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+        throw ProtocolError("receipt is not a JSON object");
+    auto field = [&](const char* name) { return stringField(json, name, "receipt"); };
+    SubmissionReceipt receipt { field("caseNumber"), field("verificationCode"), field("receivedAt"),
+        field("envelopeDigest"), field("idempotencyKey"), field("kioskId") };
+    if (!allOf(receipt.verificationCode, 16, "0123456789"))
         throw ProtocolError("receipt has a malformed verification code");
+    if (!allOf(receipt.envelopeDigest, 64, "0123456789abcdef"))
+        throw ProtocolError("receipt has a malformed envelope digest");
     return receipt;
+}
+
+std::string toBody(const SignedReceipt& signedReceipt)
+{
+    return nlohmann::json {
+        { "receipt", signedReceipt.receipt }, { "signature", signedReceipt.signature }
+    }.dump();
+}
+
+SignedReceipt parseSignedReceipt(std::string_view body)
+{
+    const auto json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+        throw ProtocolError("answer is not a JSON object");
+    return { stringField(json, "receipt", "answer"), stringField(json, "signature", "answer") };
 }
 
 } // namespace shensu::network::protocol

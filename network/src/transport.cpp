@@ -37,9 +37,10 @@ namespace
     }
 } // namespace
 
-CentralTransport::CentralTransport(
-    const ForwarderConfig& config, curl::MultiHandle& multi, const std::atomic<bool>& cancel)
-    : multi_(multi)
+CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptVerifier& verifier,
+    curl::MultiHandle& multi, const std::atomic<bool>& cancel)
+    : verifier_(verifier)
+    , multi_(multi)
     , url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
     , cancel_(cancel)
 {
@@ -94,9 +95,10 @@ PostResult CentralTransport::postSubmission(
     const std::string status = "HTTP " + std::to_string(done.httpStatus);
     if (done.httpStatus >= 200 && done.httpStatus < 300) {
         try {
-            return { PostOutcome::ACCEPTED, protocol::parseSubmissionReceipt(body), status };
-        } catch (const ProtocolError& e) {
-            return { PostOutcome::SERVER_ERROR, std::nullopt, status + ": " + e.what() };
+            return { PostOutcome::ACCEPTED, verifier_.verify(body, envelope, idempotencyKey),
+                status };
+        } catch (const std::exception& e) { // ReceiptError, or OpenSslError from a broken key
+            return { PostOutcome::RECEIPT_REFUSED, std::nullopt, status + ": " + e.what() };
         }
     }
     if (done.httpStatus >= 400 && done.httpStatus < 500)

@@ -5,6 +5,7 @@
 
 #include <network/forwarder.hpp>
 #include <network/protocol.hpp>
+#include <network/receipt.hpp>
 
 #include <atomic>
 #include <optional>
@@ -15,12 +16,13 @@ namespace shensu::network
 {
 
 enum class PostOutcome {
-    ACCEPTED, // 2xx with a well-formed receipt
+    ACCEPTED, // 2xx with a receipt that verifies for this envelope and key
     SERVER_REFUSED, // central's certificate or host name failed verification: not our central
     UNREACHABLE, // no connection, timeouts, TLS torn down (includes central refusing our
                  // certificate)
     SERVER_ERROR, // 5xx or a 2xx we could not read
     REJECTED, // 4xx: central will not take this request as is
+    RECEIPT_REFUSED, // 2xx whose receipt is not signed by the pinned key or names another filing
     CANCELLED, // the forwarder is stopping
 };
 
@@ -35,12 +37,14 @@ class CentralTransport
 public:
     // A transfer runs on multi; when cancel is set and multi.wakeUp() called, it is abandoned at
     // once.
-    CentralTransport(
-        const ForwarderConfig& config, curl::MultiHandle& multi, const std::atomic<bool>& cancel);
+    // verifier checks central's receipts; it must outlive the transport.
+    CentralTransport(const ForwarderConfig& config, const ReceiptVerifier& verifier,
+        curl::MultiHandle& multi, const std::atomic<bool>& cancel);
     PostResult postSubmission(
         const std::string& idempotencyKey, std::span<const unsigned char> envelope);
 
 private:
+    const ReceiptVerifier& verifier_;
     curl::MultiHandle& multi_;
     curl::EasyHandle easy_;
     curl::StringList resolve_;

@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <network/protocol.hpp>
+#include <network/receipt.hpp>
 #include <network/seal.hpp>
 
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@ struct Http {
     int curlExit;
     int status;
     nlohmann::json body;
+    std::string raw; // the body as received
 };
 
 // POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
@@ -36,11 +38,12 @@ Http post(const RunningCentral& central, const std::string& path, const fs::path
         argv.insert(argv.end(), { "-H", h });
     argv.push_back(central.url() + path);
     const auto r = run(argv);
-    Http http { r.exitCode, 0, nullptr };
+    Http http { r.exitCode, 0, nullptr, {} };
     const auto cut = r.output.rfind('\n');
     if (r.exitCode == 0 && cut != std::string::npos) {
         http.status = std::stoi(r.output.substr(cut + 1));
-        http.body = nlohmann::json::parse(r.output.substr(0, cut), nullptr, false);
+        http.raw = r.output.substr(0, cut);
+        http.body = nlohmann::json::parse(http.raw, nullptr, false);
     }
     return http;
 }
@@ -57,8 +60,8 @@ std::string sealFiling(const std::string& marker)
 constexpr const char* CMS = "Content-Type: application/cms";
 } // namespace
 
-TEST_CASE("central answers a replayed Idempotency-Key with the same receipt and refuses it for "
-          "another body",
+TEST_CASE("central answers a replayed Idempotency-Key with the byte-identical signed receipt and "
+          "refuses it for another body",
     "[central]")
 {
     TempDir tmp;
@@ -70,13 +73,20 @@ TEST_CASE("central answers a replayed Idempotency-Key with the same receipt and 
     const auto first = post(central, "/v1/submissions", tmp / "one.der", { CMS, key });
     REQUIRE(first.curlExit == 0);
     REQUIRE(first.status == 201);
-    const auto receipt = network::protocol::parseSubmissionReceipt(first.body.dump());
+    const std::string envelope = readFile(tmp / "one.der");
+    const auto envelopeBytes
+        = std::span(reinterpret_cast<const unsigned char*>(envelope.data()), envelope.size());
+    const network::ReceiptVerifier verifier(pkiDir() / "central-receipt.pem");
+    const auto receipt
+        = verifier.verify(first.raw, envelopeBytes, "3f0c1e8a-1111-4222-8333-444455556666");
     CHECK(matchesShape(receipt.caseNumber, "9999999-0001"));
     CHECK(receipt.verificationCode.size() == 16);
+    CHECK(receipt.kioskId == "KIOSK-TEST-01");
+    CHECK(receipt.envelopeDigest == network::openssl::hex(network::openssl::sha256(envelopeBytes)));
 
     const auto replay = post(central, "/v1/submissions", tmp / "one.der", { CMS, key });
     CHECK(replay.status == 200);
-    CHECK(replay.body == first.body);
+    CHECK(replay.raw == first.raw);
 
     const auto otherBody = post(central, "/v1/submissions", tmp / "two.der", { CMS, key });
     CHECK(otherBody.status == 422);

@@ -307,3 +307,51 @@ TEST_CASE(
     REQUIRE(outbox.count() == 1);
     CHECK(outbox.nextDue(network::Clock::now() + 1h)->id == std::string(buf, 36));
 }
+
+TEST_CASE("a receipt not signed by the pinned receipt key is refused and the filing is kept and "
+          "retried until central's own receipt comes back for the same case",
+    "[forwarder]")
+{
+    TempDir tmp;
+    const int port = unusedPort();
+    ResultLog results;
+    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", port), std::ref(results));
+    std::string id;
+    {
+        // A central that takes the filing but signs its receipts with a key kiosks do not pin.
+        RunningCentral wrongKey(
+            pkiDir(), tmp / "central.db", "central-server", port, "rogue-server");
+        id = forwarder.store(syntheticFiling());
+        for (std::size_t n = 1; n <= 2; ++n) { // refused, then refused again on the retry
+            const auto r = results.waitFor(n, 10s);
+            const auto* late = deferred(r);
+            REQUIRE(late);
+            INFO(late->reason);
+            CHECK(late->filingId == id);
+            CHECK(late->reason.starts_with("receipt refused"));
+            CHECK_FALSE(late->serverRefused);
+        }
+        CHECK(forwarder.pendingCount() == 1);
+        const auto cases = storedCases(tmp / "central.db");
+        REQUIRE(cases.size() == 1); // central has it, and only once despite the retry
+        CHECK(cases[0]["idempotencyKey"] == id);
+    }
+    CHECK(forwarder.pendingCount() == 1);
+
+    // Central back with its receipt key: the replay is answered for the case already registered.
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
+    const auto start = results.size();
+    const network::FilingAccepted* ok = nullptr;
+    std::optional<network::ForwardResult> r;
+    for (std::size_t n = start + 1; !ok && n < start + 50; ++n) {
+        r = results.waitFor(n, 10s);
+        REQUIRE(r);
+        ok = accepted(r);
+    }
+    REQUIRE(ok);
+    CHECK(ok->filingId == id);
+    CHECK(forwarder.pendingCount() == 0);
+    const auto cases = storedCases(tmp / "central.db");
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0]["caseNumber"] == ok->caseNumber);
+}

@@ -16,6 +16,7 @@ network::ForwarderConfig forwarderConfig(const std::filesystem::path& outbox, in
     c.clientCert = pki / "kiosk-device.pem";
     c.clientKey = pki / "kiosk-device.key";
     c.encryptionCert = pki / "central-encryption.pem";
+    c.receiptCert = pki / "central-receipt.pem";
     c.kioskId = "KIOSK-TEST-01";
     c.firstRetryDelay = std::chrono::milliseconds(100);
     c.maxRetryDelay = std::chrono::milliseconds(400);

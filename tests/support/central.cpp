@@ -16,7 +16,7 @@ namespace shensu::testing
 {
 
 RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
-    const std::string& serverCert, int port)
+    const std::string& serverCert, int port, const std::string& receiptSigner)
     : log_(db.string() + ".central.log")
 {
     const auto file = [&](const std::string& name) { return (pki / name).string(); };
@@ -25,7 +25,8 @@ RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::file
             "127.0.0.1:" + std::to_string(port), "--cert", file(serverCert + ".pem"), "--key",
             file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
             file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
-            "--db", db.string() },
+            "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
+            file(receiptSigner + ".key"), "--db", db.string() },
         std::map<std::string, std::string> {}, log_);
     process_->closeStdin();
     const std::string prefix = "listening on 127.0.0.1:";

@@ -19,9 +19,12 @@ class RunningCentral
 public:
     // serverCert is the file stem in pki of the certificate central presents: "central-server" or
     // "rogue-server". port 0 lets the system pick one. Central's stderr goes to db +
-    // ".central.log".
+    // ".central.log". receiptSigner is the file stem of the certificate and key central signs
+    // receipts with: "central-receipt" (what kiosks pin), or another pair such as "rogue-server" to
+    // play a central whose receipts must be refused.
     RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
-        const std::string& serverCert = "central-server", int port = 0);
+        const std::string& serverCert = "central-server", int port = 0,
+        const std::string& receiptSigner = "central-receipt");
     // Stops central if it still runs and fails the current test (with central's log) unless it
     // exited 0: a sanitizer finding in central makes its exit status non-zero.
     ~RunningCentral();

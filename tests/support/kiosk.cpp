@@ -19,6 +19,7 @@ std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::
         { "clientCert", pki("kiosk-device.pem") },
         { "clientKey", pki("kiosk-device.key") },
         { "encryptionCert", pki("central-encryption.pem") },
+        { "receiptCert", pki("central-receipt.pem") },
         { "assetsDir", (sourceDir() / "assets").string() },
         { "language", "zh-TW" },
     };

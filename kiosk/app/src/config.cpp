@@ -39,6 +39,7 @@ KioskConfig loadConfig(const std::filesystem::path& file)
         c.clientCert = path("clientCert");
         c.clientKey = path("clientKey");
         c.encryptionCert = path("encryptionCert");
+        c.receiptCert = path("receiptCert");
         c.retryFirstDelay
             = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
         c.retryMaxDelay

@@ -201,6 +201,7 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
         fc.clientCert = config.clientCert;
         fc.clientKey = config.clientKey;
         fc.encryptionCert = config.encryptionCert;
+        fc.receiptCert = config.receiptCert;
         fc.kioskId = config.kioskId;
         fc.firstRetryDelay = config.retryFirstDelay;
         fc.maxRetryDelay = config.retryMaxDelay;

@@ -27,6 +27,9 @@ struct ForwarderConfig {
     std::filesystem::path clientKey;
     // Central's encryption certificate: filings are sealed to it.
     std::filesystem::path encryptionCert;
+    // Central's receipt-signing certificate, pinned: a filing leaves the outbox only when central's
+    // answer carries a receipt signed by its key for that very envelope and Idempotency-Key.
+    std::filesystem::path receiptCert;
     // For the kiosk's own records; central takes the kiosk id from the device certificate's CN.
     std::string kioskId;
     // Backoff after a failed attempt n (0-based): uniformly in
@@ -42,7 +45,8 @@ struct FilingAccepted {
     std::string verificationCode;
 };
 // Not delivered yet; it stays in the outbox and is retried. reason is for the technician, never
-// personal data.
+// personal data. A refused receipt ("receipt refused: ...") is retried like an outage (a replay
+// brings central's stored receipt again); no dead-letter yet.
 struct FilingDeferred {
     std::string filingId;
     std::string reason;

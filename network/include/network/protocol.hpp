@@ -32,16 +32,35 @@ namespace protocol
     std::vector<unsigned char> canonicalBytes(const nlohmann::json& filing);
     nlohmann::json parseFiling(std::span<const unsigned char> canonical);
 
-    // Central's answer to POST /v1/submissions.
+    // Central's answer to POST /v1/submissions is a signed receipt. The body is
+    //   {"receipt": "<receipt JSON text>", "signature": "<base64>"}
+    // where the receipt text is receiptBytes() of a SubmissionReceipt (compact, key-sorted JSON)
+    // and the signature is a detached ECDSA P-256 / SHA-256 signature (DER, standard base64) over
+    // exactly those bytes, made with central's receipt key (central-receipt.key; kiosks pin
+    // central-receipt.pem). Carrying the receipt as a string means the kiosk verifies the bytes
+    // central signed, with no re-canonicalisation. Central stores the signed body, so a replay of
+    // the same submission gets the byte-identical answer.
     struct SubmissionReceipt {
         std::string
             caseNumber; // e.g. "1151123-0001": ROC date of receipt (Taipei) + daily sequence
         std::string verificationCode; // 16 digits, shown to the filer with the case number
         std::string receivedAt; // UTC, ISO 8601, e.g. "2026-11-23T10:51:00Z"
+        std::string envelopeDigest; // sha256 (lower-case hex) of the envelope bytes received
+        std::string idempotencyKey; // the submission's Idempotency-Key
+        std::string kioskId; // the CN of the kiosk's TLS client certificate
     };
-    nlohmann::json toJson(const SubmissionReceipt& receipt);
-    // Throws ProtocolError unless body is a JSON object with the three fields well formed.
-    SubmissionReceipt parseSubmissionReceipt(std::string_view body);
+    std::string receiptBytes(const SubmissionReceipt& receipt);
+    // Throws ProtocolError unless text is a JSON object with all the fields well formed.
+    SubmissionReceipt parseSubmissionReceipt(std::string_view text);
+
+    struct SignedReceipt {
+        std::string receipt; // receiptBytes() as signed
+        std::string signature; // base64 of the DER ECDSA signature
+    };
+    std::string toBody(const SignedReceipt& signedReceipt);
+    // Throws ProtocolError unless body has the two string fields (the signature is not checked
+    // here: see network/receipt.hpp).
+    SignedReceipt parseSignedReceipt(std::string_view body);
 
 } // namespace protocol
 } // namespace shensu::network

@@ -24,6 +24,7 @@ struct KioskConfig {
     std::filesystem::path clientCert;
     std::filesystem::path clientKey;
     std::filesystem::path encryptionCert;
+    std::filesystem::path receiptCert; // central's receipt-signing certificate, pinned
     std::chrono::milliseconds retryFirstDelay { 500 };
     std::chrono::milliseconds retryMaxDelay { 30000 };
 

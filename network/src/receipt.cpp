@@ -1,0 +1,118 @@
+// Signing and verifying submission receipts: detached ECDSA P-256 / SHA-256 over the receipt bytes.
+#include <network/receipt.hpp>
+
+#include <optional>
+
+#include <openssl/evp.h>
+
+namespace shensu::network
+{
+
+namespace
+{
+    std::string base64(std::span<const unsigned char> data)
+    {
+        std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+        const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
+            static_cast<int>(data.size()));
+        out.resize(static_cast<std::size_t>(len));
+        return out;
+    }
+
+    // Strict standard base64 (no whitespace); nullopt if malformed.
+    std::optional<Bytes> unbase64(const std::string& text)
+    {
+        if (text.empty() || text.size() % 4 != 0 || text.size() > 4096) return std::nullopt;
+        Bytes out(text.size() / 4 * 3);
+        const int len = EVP_DecodeBlock(out.data(),
+            reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
+        if (len < 0) return std::nullopt;
+        std::size_t size = static_cast<std::size_t>(len);
+        if (text.ends_with("=="))
+            size -= 2;
+        else if (text.ends_with('='))
+            size -= 1;
+        out.resize(size);
+        return out;
+    }
+
+    std::span<const unsigned char> bytesOf(const std::string& s)
+    {
+        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
+    }
+} // namespace
+
+ReceiptSigner::ReceiptSigner(const std::filesystem::path& cert, const std::filesystem::path& key)
+    : key_(openssl::readPrivateKey(key))
+{
+    const auto certificate = openssl::readCertificate(cert);
+    openssl::check(
+        X509_check_private_key(certificate.get(), key_.get()) == 1, "receipt key and certificate");
+    unsigned char* der = nullptr;
+    const int len = i2d_X509(certificate.get(), &der);
+    openssl::check(len > 0, "i2d_X509");
+    id_ = openssl::hex(openssl::sha256(std::span(der, static_cast<std::size_t>(len))));
+    OPENSSL_free(der);
+}
+
+protocol::SignedReceipt ReceiptSigner::sign(const protocol::SubmissionReceipt& receipt) const
+{
+    std::string text = protocol::receiptBytes(receipt);
+    openssl::clearErrors();
+    openssl::MdCtxPtr ctx(openssl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+    openssl::check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1,
+        "EVP_DigestSignInit");
+    const auto data = bytesOf(text);
+    std::size_t len = 0;
+    openssl::check(
+        EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) == 1, "EVP_DigestSign");
+    Bytes signature(len);
+    openssl::check(EVP_DigestSign(ctx.get(), signature.data(), &len, data.data(), data.size()) == 1,
+        "EVP_DigestSign");
+    signature.resize(len);
+    return { std::move(text), base64(signature) };
+}
+
+ReceiptVerifier::ReceiptVerifier(const std::filesystem::path& pinnedCert)
+{
+    const auto certificate = openssl::readCertificate(pinnedCert);
+    key_.reset(openssl::check(X509_get_pubkey(certificate.get()), "receipt certificate key"));
+}
+
+protocol::SubmissionReceipt ReceiptVerifier::verify(std::string_view body,
+    std::span<const unsigned char> envelope, const std::string& idempotencyKey) const
+{
+    protocol::SignedReceipt signedReceipt;
+    try {
+        signedReceipt = protocol::parseSignedReceipt(body);
+    } catch (const ProtocolError& e) {
+        throw ReceiptError(e.what());
+    }
+    const auto signature = unbase64(signedReceipt.signature);
+    if (!signature) throw ReceiptError("receipt signature is not base64");
+
+    openssl::clearErrors();
+    openssl::MdCtxPtr ctx(openssl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+    openssl::check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1,
+        "EVP_DigestVerifyInit");
+    const auto data = bytesOf(signedReceipt.receipt);
+    const bool valid = EVP_DigestVerify(ctx.get(), signature->data(), signature->size(),
+                           data.data(), data.size())
+        == 1;
+    openssl::clearErrors();
+    if (!valid) throw ReceiptError("receipt signature does not verify");
+
+    protocol::SubmissionReceipt receipt;
+    try {
+        receipt = protocol::parseSubmissionReceipt(signedReceipt.receipt);
+    } catch (const ProtocolError& e) {
+        throw ReceiptError(e.what());
+    }
+    if (receipt.envelopeDigest != openssl::hex(openssl::sha256(envelope)))
+        throw ReceiptError("receipt is for another envelope");
+    if (receipt.idempotencyKey != idempotencyKey)
+        throw ReceiptError("receipt is for another Idempotency-Key");
+    return receipt;
+}
+
+} // namespace shensu::network
