@@ -20,8 +20,4 @@ std::string handleControlLine(std::string_view line, std::vector<std::unique_ptr
 void serveControl(
     const std::string& path, int signalFd, std::vector<std::unique_ptr<VpcdSlot>>& slots);
 
-// Connects to a control socket, sends one line, returns the reply line (without newline).
-// Throws std::runtime_error when the socket cannot be reached.
-std::string askControl(const std::string& path, const std::string& line);
-
 } // namespace shensu::cardsim

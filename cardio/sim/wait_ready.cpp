@@ -3,7 +3,7 @@
 #include "wait_ready.hpp"
 
 #include "cardio/reader_monitor.hpp"
-#include "control.hpp"
+#include "control_client.hpp"
 
 #include <condition_variable>
 #include <iostream>

@@ -1,13 +1,13 @@
 // Helpers for tests that run under scripts/with-virtual-reader.
 #include "virtual_reader.hpp"
 
+#include "control_client.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <stdexcept>
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 namespace shensu::cardio::test
@@ -28,23 +28,7 @@ namespace
 
 std::string askSimulator(const std::string& request)
 {
-    const std::string path = requireEnv("SHENSU_CARDSIM_CTL");
-    sockaddr_un address {};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
-    const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
-        if (fd >= 0) close(fd);
-        throw std::runtime_error("cannot reach the simulator at " + path);
-    }
-    const std::string line = request + "\n";
-    send(fd, line.data(), line.size(), MSG_NOSIGNAL);
-    std::string reply;
-    char c = 0;
-    while (recv(fd, &c, 1, 0) == 1 && c != '\n')
-        reply.push_back(c);
-    close(fd);
-    return reply;
+    return cardsim::askControl(requireEnv("SHENSU_CARDSIM_CTL"), request);
 }
 
 std::vector<std::string> apduLog()
