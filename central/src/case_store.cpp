@@ -1,78 +1,170 @@
-// The case register: schema, case-number allocation, verification codes, replay lookups.
+// The case register: schema, case-number allocation, workflow moves, receipts kept sealed at rest.
 #include "case_store.hpp"
 
+#include <climits>
 #include <cstdio>
 #include <ctime>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 namespace shensu::central
 {
 
 namespace ossl = network::openssl;
+using network::Bytes;
 
-CaseStore::CaseStore(const std::filesystem::path& file, network::Bytes codeSecret)
+namespace
+{
+    constexpr int SCHEMA_VERSION = 2;
+    constexpr std::size_t NONCE_BYTES = 12;
+    constexpr std::size_t TAG_BYTES = 16;
+
+    using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, ossl::Deleter<EVP_CIPHER_CTX_free>>;
+
+    std::span<const unsigned char> bytesOf(const std::string& s)
+    {
+        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
+    }
+
+    // AES-256-GCM: nonce || ciphertext || tag, the idempotency key as associated data (a row
+    // cannot be moved under another key).
+    Bytes sealAtRest(const Bytes& key, const std::string& plain, const std::string& aad)
+    {
+        ossl::clearErrors();
+        Bytes out = ossl::randomBytes(NONCE_BYTES);
+        CipherCtxPtr ctx(ossl::check(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
+        ossl::check(
+            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), out.data()) == 1,
+            "EVP_EncryptInit_ex");
+        int len = 0;
+        ossl::check(EVP_EncryptUpdate(
+                        ctx.get(), nullptr, &len, bytesOf(aad).data(), static_cast<int>(aad.size()))
+                == 1,
+            "GCM aad");
+        out.resize(NONCE_BYTES + plain.size() + TAG_BYTES);
+        ossl::check(EVP_EncryptUpdate(ctx.get(), out.data() + NONCE_BYTES, &len,
+                        bytesOf(plain).data(), static_cast<int>(plain.size()))
+                == 1,
+            "GCM encrypt");
+        int tail = 0;
+        ossl::check(EVP_EncryptFinal_ex(ctx.get(), out.data() + NONCE_BYTES + len, &tail) == 1,
+            "GCM final");
+        ossl::check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, TAG_BYTES,
+                        out.data() + NONCE_BYTES + plain.size())
+                == 1,
+            "GCM tag");
+        return out;
+    }
+
+    std::string openAtRest(const Bytes& key, const Bytes& sealed, const std::string& aad)
+    {
+        ossl::clearErrors();
+        if (sealed.size() < NONCE_BYTES + TAG_BYTES)
+            throw network::OpenSslError("stored receipt too short");
+        const std::size_t size = sealed.size() - NONCE_BYTES - TAG_BYTES;
+        CipherCtxPtr ctx(ossl::check(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
+        ossl::check(
+            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), sealed.data())
+                == 1,
+            "EVP_DecryptInit_ex");
+        int len = 0;
+        ossl::check(EVP_DecryptUpdate(
+                        ctx.get(), nullptr, &len, bytesOf(aad).data(), static_cast<int>(aad.size()))
+                == 1,
+            "GCM aad");
+        std::string plain(size, '\0');
+        ossl::check(EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()),
+                        &len, sealed.data() + NONCE_BYTES, static_cast<int>(size))
+                == 1,
+            "GCM decrypt");
+        Bytes tag(sealed.end() - TAG_BYTES, sealed.end());
+        ossl::check(
+            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag.data()) == 1,
+            "GCM tag");
+        int tail = 0;
+        ossl::check(EVP_DecryptFinal_ex(ctx.get(), nullptr, &tail) == 1,
+            "stored receipt does not decrypt (another central secret?)");
+        return plain;
+    }
+} // namespace
+
+CaseStore::CaseStore(const std::filesystem::path& file)
+    : CaseStore(file, ReceiptSigning {})
+{ }
+
+CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
     : db_(file)
-    , codeSecret_(std::move(codeSecret))
+    , signing_(std::move(signing))
 {
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec("PRAGMA synchronous=FULL");
+    auto version = db_.prepare("PRAGMA user_version");
+    version.step();
+    const auto found = version.columnInt(0);
+    auto tables = db_.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'cases'");
+    tables.step();
+    if (found != SCHEMA_VERSION && tables.columnInt(0) != 0)
+        throw network::sqlite::SqliteError("case database has schema " + std::to_string(found)
+                + ", expected " + std::to_string(SCHEMA_VERSION)
+                + " (no migration: start a new one)",
+            1);
     db_.exec("CREATE TABLE IF NOT EXISTS cases ("
              " case_number TEXT PRIMARY KEY,"
-             " verification_salt TEXT NOT NULL,"
-             " verification_hash TEXT NOT NULL," // sha256(salt || code), hex
+             " verification_hash TEXT NOT NULL," // scrypt$N$r$p$salt$hash (verification.hpp)
              " idempotency_key TEXT NOT NULL UNIQUE,"
              " envelope_sha256 TEXT NOT NULL,"
              " envelope BLOB NOT NULL,"
              " kiosk_id TEXT NOT NULL,"
              " received_at TEXT NOT NULL,"
-             " status TEXT NOT NULL DEFAULT 'received')");
+             " status TEXT NOT NULL,"
+             " status_at TEXT NOT NULL,"
+             " initial_report_due TEXT NOT NULL,"
+             " result_report_due TEXT NOT NULL,"
+             " result_extensions INTEGER NOT NULL DEFAULT 0)");
     db_.exec(
         "CREATE TABLE IF NOT EXISTS case_sequence (day TEXT PRIMARY KEY, last INTEGER NOT NULL)");
-    // The signed answer as first sent (ECDSA signatures are randomised: keeping it is what makes a
-    // replay's answer byte-identical), and the receipt certificate it was signed under.
+    // Every workflow move, including the extension of a deadline ("extended").
+    db_.exec("CREATE TABLE IF NOT EXISTS case_events ("
+             " case_number TEXT NOT NULL REFERENCES cases(case_number),"
+             " status TEXT NOT NULL,"
+             " at TEXT NOT NULL)");
+    // The signed answer as first sent (ECDSA signatures are randomised: keeping it is what makes
+    // a replay's answer byte-identical), sealed with AES-256-GCM because it names the verification
+    // code, and the receipt certificate it was signed under.
     db_.exec("CREATE TABLE IF NOT EXISTS receipts ("
              " idempotency_key TEXT PRIMARY KEY,"
              " signer TEXT NOT NULL,"
-             " body TEXT NOT NULL)");
+             " sealed_body BLOB NOT NULL)");
+    db_.exec("PRAGMA user_version = " + std::to_string(SCHEMA_VERSION));
 }
 
-std::string CaseStore::verificationCode(
-    const std::string& idempotencyKey, const std::string& envelopeSha256) const
+std::string CaseStore::storeAnswer(const SubmissionReceipt& receipt)
 {
-    // Derived, not stored: HMAC(secret, key || digest) reduced to 16 digits, so a replay gets the
-    // same code while the database holds only a salted hash. (The modulo bias of 2^64 mod 10^16 is
-    // ~1e-4: negligible.)
-    const std::string message = idempotencyKey + '\n' + envelopeSha256;
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int macLen = 0;
-    ossl::check(
-        HMAC(EVP_sha256(), codeSecret_.data(), static_cast<int>(codeSecret_.size()),
-            reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &macLen)
-            != nullptr,
-        "HMAC");
-    std::uint64_t n = 0;
-    for (int i = 0; i < 8; ++i)
-        n = (n << 8) | mac[i];
-    char digits[17];
-    std::snprintf(digits, sizeof digits, "%016llu",
-        static_cast<unsigned long long>(n % 10000000000000000ULL));
-    return digits;
+    std::string body = signing_.sign(receipt);
+    db_.prepare("INSERT OR REPLACE INTO receipts (idempotency_key, signer, sealed_body) VALUES (?, "
+                "?, ?)")
+        .bind(1, receipt.idempotencyKey)
+        .bind(2, signing_.signerId)
+        .bind(3, sealAtRest(signing_.atRestKey, body, receipt.idempotencyKey))
+        .run();
+    return body;
 }
 
 CaseStore::Lookup CaseStore::findLocked(
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
-    auto stmt = db_.prepare("SELECT envelope_sha256, case_number, received_at, kiosk_id FROM cases"
-                            " WHERE idempotency_key = ?");
+    auto stmt = db_.prepare("SELECT c.envelope_sha256, r.signer, r.sealed_body FROM cases c"
+                            " JOIN receipts r USING (idempotency_key) WHERE idempotency_key = ?");
     stmt.bind(1, idempotencyKey);
     if (!stmt.step()) return {};
-    if (stmt.columnText(0) != envelopeSha256) return { Replay::OTHER_BODY, std::nullopt };
-    return { Replay::SAME_BODY,
-        SubmissionReceipt { stmt.columnText(1), verificationCode(idempotencyKey, envelopeSha256),
-            stmt.columnText(2), envelopeSha256, idempotencyKey, stmt.columnText(3) } };
+    if (stmt.columnText(0) != envelopeSha256) return { Replay::OTHER_BODY, {} };
+    std::string body = openAtRest(signing_.atRestKey, stmt.columnBlob(2), idempotencyKey);
+    if (stmt.columnText(1) == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
+    // Signed under an older receipt certificate: sign the same receipt anew.
+    const auto receipt = network::protocol::parseSubmissionReceipt(
+        network::protocol::parseSignedReceipt(body).receipt);
+    stmt.reset();
+    return { Replay::SAME_BODY, storeAnswer(receipt) };
 }
 
 CaseStore::Lookup CaseStore::findSubmission(
@@ -82,17 +174,16 @@ CaseStore::Lookup CaseStore::findSubmission(
     return findLocked(idempotencyKey, envelopeSha256);
 }
 
-CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey,
-    const std::string& envelopeSha256, std::span<const unsigned char> envelope,
-    const std::string& kioskId, std::chrono::system_clock::time_point now,
-    SubmissionReceipt& created)
+CaseStore::Lookup CaseStore::registerCase(
+    const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
 {
     std::lock_guard lock(mutex_);
-    if (auto existing = findLocked(idempotencyKey, envelopeSha256); existing.replay != Replay::NONE)
+    if (auto existing = findLocked(c.idempotencyKey, c.envelopeSha256);
+        existing.replay != Replay::NONE)
         return existing;
 
     network::sqlite::Transaction tx(db_);
-    const std::string day = rocDate(now);
+    const std::string day = rocDate(c.receivedAt);
     db_.prepare("INSERT INTO case_sequence (day, last) VALUES (?, 1)"
                 " ON CONFLICT(day) DO UPDATE SET last = last + 1")
         .bind(1, day)
@@ -103,74 +194,150 @@ CaseStore::Lookup CaseStore::registerCase(const std::string& idempotencyKey,
     std::snprintf(
         number, sizeof number, "%s-%04lld", day.c_str(), static_cast<long long>(seq.columnInt(0)));
 
-    created = SubmissionReceipt { number, verificationCode(idempotencyKey, envelopeSha256),
-        utcTimestamp(now), envelopeSha256, idempotencyKey, kioskId };
-    const std::string salt = ossl::hex(ossl::randomBytes(16));
-    const std::string salted = salt + created.verificationCode;
-    const std::string hash = ossl::hex(ossl::sha256(
-        std::span(reinterpret_cast<const unsigned char*>(salted.data()), salted.size())));
+    const std::string receivedDate = taipeiDate(c.receivedAt);
+    created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
+        c.envelopeSha256, c.idempotencyKey, c.kioskId,
+        rules.addPeriod(receivedDate, rules.initialReport),
+        rules.addPeriod(receivedDate, rules.resultReport) };
 
-    db_.prepare(
-           "INSERT INTO cases (case_number, verification_salt, verification_hash, idempotency_key,"
-           " envelope_sha256, envelope, kiosk_id, received_at, status)"
-           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'received')")
+    db_.prepare("INSERT INTO cases (case_number, verification_hash, idempotency_key,"
+                " envelope_sha256, envelope, kiosk_id, received_at, status, status_at,"
+                " initial_report_due, result_report_due)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, 'received', ?, ?, ?)")
         .bind(1, created.caseNumber)
-        .bind(2, salt)
-        .bind(3, hash)
-        .bind(4, idempotencyKey)
-        .bind(5, envelopeSha256)
-        .bind(6, envelope)
-        .bind(7, kioskId)
+        .bind(2, c.verificationHash)
+        .bind(3, c.idempotencyKey)
+        .bind(4, c.envelopeSha256)
+        .bind(5, c.envelope)
+        .bind(6, c.kioskId)
+        .bind(7, created.receivedAt)
         .bind(8, created.receivedAt)
+        .bind(9, created.initialReportDue)
+        .bind(10, created.resultReportDue)
         .run();
+    db_.prepare("INSERT INTO case_events (case_number, status, at) VALUES (?, 'received', ?)")
+        .bind(1, created.caseNumber)
+        .bind(2, created.receivedAt)
+        .run();
+    Lookup result { Replay::NONE, storeAnswer(created) };
     tx.commit();
-    return {};
+    return result;
 }
 
-std::string CaseStore::answer(const SubmissionReceipt& receipt, const std::string& signer,
-    const std::function<std::string(const SubmissionReceipt&)>& sign)
+std::optional<std::string> CaseStore::verificationHash(const std::string& caseNumber)
 {
     std::lock_guard lock(mutex_);
-    auto stored = db_.prepare("SELECT signer, body FROM receipts WHERE idempotency_key = ?");
-    stored.bind(1, receipt.idempotencyKey);
-    if (stored.step() && stored.columnText(0) == signer) return stored.columnText(1);
-    std::string body = sign(receipt);
-    db_.prepare("INSERT OR REPLACE INTO receipts (idempotency_key, signer, body) VALUES (?, ?, ?)")
-        .bind(1, receipt.idempotencyKey)
-        .bind(2, signer)
-        .bind(3, body)
-        .run();
-    return body;
-}
-
-std::optional<CaseStatus> CaseStore::status(
-    const std::string& caseNumber, const std::string& verificationCode)
-{
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT verification_salt, verification_hash, status, received_at FROM "
-                            "cases WHERE case_number = ?");
+    auto stmt = db_.prepare("SELECT verification_hash FROM cases WHERE case_number = ?");
     stmt.bind(1, caseNumber);
     if (!stmt.step()) return std::nullopt;
-    const std::string salted = stmt.columnText(0) + verificationCode;
-    const std::string hash = ossl::hex(ossl::sha256(
-        std::span(reinterpret_cast<const unsigned char*>(salted.data()), salted.size())));
-    const std::string stored = stmt.columnText(1);
-    if (hash.size() != stored.size() || CRYPTO_memcmp(hash.data(), stored.data(), hash.size()) != 0)
-        return std::nullopt;
-    return CaseStatus { stmt.columnText(2), stmt.columnText(3) };
+    return stmt.columnText(0);
+}
+
+std::optional<CaseView> CaseStore::findLocked(const std::string& caseNumber)
+{
+    auto stmt
+        = db_.prepare("SELECT status, status_at, received_at, kiosk_id, initial_report_due,"
+                      " result_report_due, result_extensions FROM cases WHERE case_number = ?");
+    stmt.bind(1, caseNumber);
+    if (!stmt.step()) return std::nullopt;
+    CaseView view { caseNumber, stmt.columnText(0), stmt.columnText(1), stmt.columnText(2),
+        stmt.columnText(3), stmt.columnText(4), stmt.columnText(5),
+        static_cast<int>(stmt.columnInt(6)), {} };
+    auto events
+        = db_.prepare("SELECT status, at FROM case_events WHERE case_number = ? ORDER BY rowid");
+    events.bind(1, caseNumber);
+    while (events.step())
+        view.history.push_back({ events.columnText(0), events.columnText(1) });
+    return view;
+}
+
+std::optional<CaseView> CaseStore::find(const std::string& caseNumber)
+{
+    std::lock_guard lock(mutex_);
+    return findLocked(caseNumber);
+}
+
+CaseView CaseStore::advance(const std::string& caseNumber, const std::optional<std::string>& to,
+    std::chrono::system_clock::time_point now)
+{
+    std::lock_guard lock(mutex_);
+    network::sqlite::Transaction tx(db_);
+    const auto current = findLocked(caseNumber);
+    if (!current) throw CaseChangeError("no case " + caseNumber);
+    const auto index = caseStateIndex(current->status);
+    const auto& states = caseStates();
+    if (!index || *index + 1 >= states.size())
+        throw CaseChangeError(
+            "case " + caseNumber + " is " + current->status + ": nothing follows");
+    const std::string next(states[*index + 1].code);
+    if (to && *to != next)
+        throw CaseChangeError("case " + caseNumber + " is " + current->status
+            + "; the next state is " + next + ", not " + *to);
+    const std::string at = utcTimestamp(now);
+    db_.prepare("UPDATE cases SET status = ?, status_at = ? WHERE case_number = ?")
+        .bind(1, next)
+        .bind(2, at)
+        .bind(3, caseNumber)
+        .run();
+    db_.prepare("INSERT INTO case_events (case_number, status, at) VALUES (?, ?, ?)")
+        .bind(1, caseNumber)
+        .bind(2, next)
+        .bind(3, at)
+        .run();
+    tx.commit();
+    return *findLocked(caseNumber);
+}
+
+CaseView CaseStore::extend(const std::string& caseNumber, const WorkflowRules& rules,
+    std::chrono::system_clock::time_point now)
+{
+    std::lock_guard lock(mutex_);
+    network::sqlite::Transaction tx(db_);
+    const auto current = findLocked(caseNumber);
+    if (!current) throw CaseChangeError("no case " + caseNumber);
+    if (*caseStateIndex(current->status) >= *caseStateIndex("result_reported"))
+        throw CaseChangeError("case " + caseNumber + " is " + current->status
+            + ": the result deadline no longer runs");
+    if (current->resultExtensions >= rules.maxResultExtensions)
+        throw CaseChangeError("case " + caseNumber + " has had its "
+            + std::to_string(rules.maxResultExtensions) + " extension(s) already");
+    db_.prepare("UPDATE cases SET result_report_due = ?, result_extensions = result_extensions + 1"
+                " WHERE case_number = ?")
+        .bind(1, rules.addPeriod(current->resultReportDue, rules.resultExtension))
+        .bind(2, caseNumber)
+        .run();
+    db_.prepare("INSERT INTO case_events (case_number, status, at) VALUES (?, 'extended', ?)")
+        .bind(1, caseNumber)
+        .bind(2, utcTimestamp(now))
+        .run();
+    tx.commit();
+    return *findLocked(caseNumber);
 }
 
 void CaseStore::listCases(std::ostream& out)
 {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
-        "SELECT case_number, received_at, kiosk_id, idempotency_key FROM cases ORDER BY rowid");
+    auto stmt = db_.prepare("SELECT case_number, received_at, kiosk_id, idempotency_key, status"
+                            " FROM cases ORDER BY rowid");
     while (stmt.step()) {
         const nlohmann::json line { { "caseNumber", stmt.columnText(0) },
             { "receivedAt", stmt.columnText(1) }, { "kioskId", stmt.columnText(2) },
-            { "idempotencyKey", stmt.columnText(3) } };
+            { "idempotencyKey", stmt.columnText(3) }, { "status", stmt.columnText(4) } };
         out << line.dump() << '\n';
     }
+}
+
+nlohmann::json toJson(const CaseView& c)
+{
+    nlohmann::json history = nlohmann::json::array();
+    for (const auto& h : c.history)
+        history.push_back({ { "status", h.status }, { "at", h.at } });
+    const auto state = caseStateIndex(c.status);
+    return { { "caseNumber", c.caseNumber }, { "status", c.status },
+        { "statusText", state ? std::string(caseStates()[*state].text) : std::string() },
+        { "statusAt", c.statusAt }, { "receivedAt", c.receivedAt }, { "kioskId", c.kioskId },
+        { "initialReportDue", c.initialReportDue }, { "resultReportDue", c.resultReportDue },
+        { "resultExtensions", c.resultExtensions }, { "history", history } };
 }
 
 std::string rocDate(std::chrono::system_clock::time_point t)

@@ -1,6 +1,8 @@
 // Central's case register in SQLite: submissions by idempotency key, case numbers, verification
-// codes.
+// code hashes, the workflow state and due dates of each case, and the signed receipts.
 #pragma once
+
+#include "workflow.hpp"
 
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
@@ -12,64 +14,109 @@
 #include <mutex>
 #include <optional>
 #include <ostream>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace shensu::central
 {
 
 using network::protocol::SubmissionReceipt;
 
-struct CaseStatus {
-    std::string status;
+// A case as the workflow sees it (no envelope, no code).
+struct CaseView {
+    std::string caseNumber;
+    std::string status; // CaseState code
+    std::string statusAt; // UTC time of the last change
     std::string receivedAt;
+    std::string kioskId;
+    std::string initialReportDue;
+    std::string resultReportDue;
+    int resultExtensions = 0;
+    struct Change {
+        std::string status;
+        std::string at;
+    };
+    std::vector<Change> history; // oldest first, starting with "received"
 };
 
-// Thread-safe: one connection behind a mutex (central is small; SQLite serialises writers anyway).
+// A move the workflow does not allow (wrong order, no extension left, unknown case).
+class CaseChangeError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// How central signs receipts, and the key that keeps stored receipts (which name the
+// verification code) unreadable to someone holding only the database.
+struct ReceiptSigning {
+    std::string signerId; // ReceiptSigner::id()
+    std::function<std::string(const SubmissionReceipt&)> sign; // -> the answer body
+    network::Bytes atRestKey; // 32 bytes, AES-256-GCM
+};
+
+// Thread-safe: one connection behind a mutex (SQLite serialises writers anyway).
 class CaseStore
 {
 public:
-    // codeSecret derives verification codes (HMAC); empty is fine for read-only use such as
-    // listing.
-    CaseStore(const std::filesystem::path& file, network::Bytes codeSecret);
+    // Without signing: for the admin commands (listing, workflow moves, show).
+    explicit CaseStore(const std::filesystem::path& file);
+    CaseStore(const std::filesystem::path& file, ReceiptSigning signing);
 
     enum class Replay { NONE, SAME_BODY, OTHER_BODY };
     struct Lookup {
         Replay replay = Replay::NONE;
-        std::optional<SubmissionReceipt> receipt; // set for SAME_BODY
+        std::string answer; // the signed receipt body, for SAME_BODY
     };
+    // The stored answer for a key seen before; re-signed (and stored) if the receipt
+    // certificate changed since.
     Lookup findSubmission(const std::string& idempotencyKey, const std::string& envelopeSha256);
 
-    // Registers a new case (the opened, verified envelope is kept as received: still sealed to
-    // central). If the key was stored concurrently, answers as findSubmission would.
-    Lookup registerCase(const std::string& idempotencyKey, const std::string& envelopeSha256,
-        std::span<const unsigned char> envelope, const std::string& kioskId,
-        std::chrono::system_clock::time_point now, SubmissionReceipt& created);
+    struct NewCase {
+        std::string idempotencyKey;
+        std::string envelopeSha256;
+        std::span<const unsigned char> envelope; // kept as received (still sealed to central)
+        std::string kioskId;
+        std::chrono::system_clock::time_point receivedAt;
+        std::string verificationCode; // goes into the receipt only
+        std::string verificationHash; // hashVerificationCode(verificationCode)
+    };
+    // Registers the case, its due dates and its signed receipt in one transaction. If the key
+    // was stored meanwhile, answers as findSubmission would; else Replay::NONE with the answer
+    // and `created` filled in.
+    Lookup registerCase(const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created);
 
-    // The signed answer for a registered case: the one stored for its Idempotency-Key if signed
-    // under the same receipt certificate (signer), else sign(receipt), stored before it is
-    // returned (so a new receipt key re-signs old cases on their next replay).
-    std::string answer(const SubmissionReceipt& receipt, const std::string& signer,
-        const std::function<std::string(const SubmissionReceipt&)>& sign);
+    // The verification hash of a case (for a check outside the lock), nullopt if unknown.
+    std::optional<std::string> verificationHash(const std::string& caseNumber);
+    std::optional<CaseView> find(const std::string& caseNumber);
 
-    std::optional<CaseStatus> status(
-        const std::string& caseNumber, const std::string& verificationCode);
+    // Moves a case to the next state (or to `to`, which must be the next one). Throws
+    // CaseChangeError.
+    CaseView advance(const std::string& caseNumber, const std::optional<std::string>& to,
+        std::chrono::system_clock::time_point now);
+    // Extends the result deadline by rules.resultExtension, at most rules.maxResultExtensions
+    // times and only before the result is reported. Throws CaseChangeError.
+    CaseView extend(const std::string& caseNumber, const WorkflowRules& rules,
+        std::chrono::system_clock::time_point now);
 
-    // One JSON line per case: {"caseNumber","receivedAt","kioskId","idempotencyKey"}.
+    // One JSON line per case: {"caseNumber","receivedAt","kioskId","idempotencyKey","status"}.
     void listCases(std::ostream& out);
 
 private:
-    std::string verificationCode(
-        const std::string& idempotencyKey, const std::string& envelopeSha256) const;
     Lookup findLocked(const std::string& idempotencyKey, const std::string& envelopeSha256);
+    std::optional<CaseView> findLocked(const std::string& caseNumber);
+    std::string storeAnswer(const SubmissionReceipt& receipt);
 
     std::mutex mutex_;
     network::sqlite::Database db_;
-    network::Bytes codeSecret_;
+    ReceiptSigning signing_;
 };
 
 // "YYYMMDD" of the ROC calendar for the Taipei (UTC+8, no DST) date of t.
 std::string rocDate(std::chrono::system_clock::time_point t);
 // "2026-11-23T10:51:00Z"
 std::string utcTimestamp(std::chrono::system_clock::time_point t);
+// The JSON form of a case (admin `case show`, tests).
+nlohmann::json toJson(const CaseView& c);
 
 } // namespace shensu::central

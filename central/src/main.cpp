@@ -1,5 +1,6 @@
 // shensu-central: `serve` (the mutual-TLS submissions service) and `cases` (list the case
 // register).
+#include "case_admin.hpp"
 #include "case_store.hpp"
 #include "server.hpp"
 
@@ -17,7 +18,9 @@ int usage()
     std::cerr << "usage: shensu-central serve --listen HOST:PORT --cert F --key F --client-ca F\n"
                  "                            --encryption-key F --encryption-cert F\n"
                  "                            --receipt-cert F --receipt-key F --db F\n"
-                 "       shensu-central cases --db F\n";
+                 "                            [--workflow F] [--processing-delay-ms N]\n"
+                 "       shensu-central cases --db F\n"
+                 "       shensu-central case show|advance|extend --db F CASE ...\n";
     return 2;
 }
 
@@ -37,6 +40,14 @@ int main(int argc, char** argv)
 {
     if (argc < 2) return usage();
     const std::string command = argv[1];
+    if (command == "case") {
+        try {
+            return shensu::central::caseCommand(argc - 2, argv + 2);
+        } catch (const std::exception& e) {
+            std::cerr << "shensu-central: " << e.what() << '\n';
+            return 1;
+        }
+    }
     std::map<std::string, std::string> flags;
     if (!parseFlags(argc, argv, flags)) return usage();
     auto need = [&](const char* name) -> const std::string& {
@@ -52,14 +63,16 @@ int main(int argc, char** argv)
                 std::cerr << "shensu-central: no case database at " << need("db") << '\n';
                 return 1;
             }
-            shensu::central::CaseStore(need("db"), {}).listCases(std::cout);
+            shensu::central::CaseStore(need("db")).listCases(std::cout);
             return 0;
         }
         if (command == "serve") {
             shensu::central::ServeOptions o;
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
-            if (colon == std::string::npos || flags.size() != 9) return usage();
+            const std::size_t optional
+                = flags.count("workflow") + flags.count("processing-delay-ms");
+            if (colon == std::string::npos || flags.size() != 9 + optional) return usage();
             o.host = listen.substr(0, colon);
             o.port = std::stoi(listen.substr(colon + 1));
             o.cert = need("cert");
@@ -70,6 +83,9 @@ int main(int argc, char** argv)
             o.receiptCert = need("receipt-cert");
             o.receiptKey = need("receipt-key");
             o.db = need("db");
+            o.workflow = need("workflow");
+            if (flags.count("processing-delay-ms"))
+                o.processingDelayMs = std::stoi(need("processing-delay-ms"));
             if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty()
                 || o.clientCa.empty() || o.encryptionKey.empty() || o.encryptionCert.empty()
                 || o.receiptCert.empty() || o.receiptKey.empty() || o.db.empty())

@@ -3,6 +3,9 @@
 #include "server.hpp"
 
 #include "case_store.hpp"
+#include "rate_limit.hpp"
+#include "verification.hpp"
+#include "workflow.hpp"
 
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
@@ -14,6 +17,8 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <httplib.h>
@@ -82,22 +87,66 @@ namespace
         return set;
     }
 
-    network::Bytes codeSecret(const std::filesystem::path& encryptionKey)
+    network::Bytes atRestKey(const std::filesystem::path& encryptionKey)
     {
-        // The secret behind verification codes is derived from the encryption key, so the case
-        // database alone does not reveal codes. (A dedicated secret belongs in real deployment
-        // configuration.)
+        // The key that seals stored receipts (they name verification codes) is derived from the
+        // encryption key, so the case database alone reveals no code. (A dedicated secret belongs
+        // in real deployment configuration.)
         auto key = network::openssl::readPrivateKey(encryptionKey);
         unsigned char* der = nullptr;
         const int len = i2d_PrivateKey(key.get(), &der);
         network::openssl::check(len > 0, "i2d_PrivateKey");
-        std::string input = "shensu-central verification-code v1\n";
+        std::string input = "shensu-central receipts at rest v1\n";
         input.append(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
         OPENSSL_clear_free(der, static_cast<std::size_t>(len));
         auto secret = network::openssl::sha256(
             std::span(reinterpret_cast<const unsigned char*>(input.data()), input.size()));
         OPENSSL_cleanse(input.data(), input.size());
         return secret;
+    }
+
+    // Idempotency-Keys whose request is being processed right now: a second request with the
+    // same key meanwhile gets 409 (draft-ietf-httpapi-idempotency-key-header, "concurrent
+    // request") instead of racing the first.
+    class InFlight
+    {
+    public:
+        class Claim
+        {
+        public:
+            Claim(InFlight& owner, std::string key)
+                : owner_(owner)
+                , key_(std::move(key))
+            {
+                std::lock_guard lock(owner_.mutex_);
+                claimed_ = owner_.keys_.insert(key_).second;
+            }
+            ~Claim()
+            {
+                if (!claimed_) return;
+                std::lock_guard lock(owner_.mutex_);
+                owner_.keys_.erase(key_);
+            }
+            Claim(const Claim&) = delete;
+            Claim& operator=(const Claim&) = delete;
+            bool claimed() const noexcept { return claimed_; }
+
+        private:
+            InFlight& owner_;
+            std::string key_;
+            bool claimed_ = false;
+        };
+
+    private:
+        std::mutex mutex_;
+        std::set<std::string> keys_;
+    };
+
+    void tooMany(httplib::Response& res, std::chrono::milliseconds retryAfter)
+    {
+        const auto seconds = std::max<long long>(1, (retryAfter.count() + 999) / 1000);
+        res.set_header("Retry-After", std::to_string(seconds));
+        sendError(res, 429, "too many status queries; try again later");
     }
 } // namespace
 
@@ -107,12 +156,16 @@ int serve(const ServeOptions& options)
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     network::EnvelopeOpener opener(options.encryptionCert, options.encryptionKey, options.clientCa);
-    CaseStore store(options.db, codeSecret(options.encryptionKey));
     const network::ReceiptSigner signer(options.receiptCert, options.receiptKey);
-    auto signedAnswer = [&](const proto::SubmissionReceipt& receipt) {
-        return store.answer(receipt, signer.id(),
-            [&](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); });
-    };
+    const WorkflowRules rules
+        = options.workflow.empty() ? WorkflowRules {} : WorkflowRules::load(options.workflow);
+    CaseStore store(options.db,
+        ReceiptSigning { signer.id(),
+            [&](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); },
+            atRestKey(options.encryptionKey) });
+    InFlight inFlight;
+    RateLimiter statusPerKiosk(rules.statusPerKiosk);
+    RateLimiter statusPerCase(rules.statusPerCase);
 
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
@@ -137,6 +190,12 @@ int serve(const ServeOptions& options)
             const std::string kioskId = clientKioskId(req);
             if (kioskId.empty()) return sendError(res, 403, "client certificate required");
 
+            const InFlight::Claim claim(inFlight, key);
+            if (!claim.claimed()) {
+                res.set_header("Retry-After", "1");
+                return sendError(res, 409, "a request with this Idempotency-Key is in progress");
+            }
+
             const std::span body(
                 reinterpret_cast<const unsigned char*>(req.body.data()), req.body.size());
             const std::string digest = network::openssl::hex(network::openssl::sha256(body));
@@ -145,9 +204,9 @@ int serve(const ServeOptions& options)
                 if (found.replay == CaseStore::Replay::OTHER_BODY)
                     return sendError(
                         res, 422, "Idempotency-Key already used for another submission");
-                std::cerr << "shensu-central: replay of case " << found.receipt->caseNumber << '\n';
+                std::cerr << "shensu-central: replay of a submission from " << kioskId << '\n';
                 res.status = 200;
-                res.set_content(signedAnswer(*found.receipt), "application/json");
+                res.set_content(found.answer, "application/json");
             };
             if (auto found = store.findSubmission(key, digest);
                 found.replay != CaseStore::Replay::NONE)
@@ -171,15 +230,20 @@ int serve(const ServeOptions& options)
                           << " (signed by another kiosk)\n";
                 return sendError(res, 422, "envelope is not signed by this kiosk");
             }
+            if (options.processingDelayMs > 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(options.processingDelayMs));
+
+            // The slow hash runs here, on this request's thread, outside the store's lock.
+            const std::string code = newVerificationCode();
+            const CaseStore::NewCase newCase { key, digest, body, kioskId,
+                std::chrono::system_clock::now(), code, hashVerificationCode(code) };
             proto::SubmissionReceipt created;
-            if (auto found = store.registerCase(
-                    key, digest, body, kioskId, std::chrono::system_clock::now(), created);
-                found.replay != CaseStore::Replay::NONE)
-                return answer(found);
+            auto registered = store.registerCase(newCase, rules, created);
+            if (registered.replay != CaseStore::Replay::NONE) return answer(registered);
             std::cerr << "shensu-central: case " << created.caseNumber << " received from "
                       << kioskId << '\n';
             res.status = 201;
-            res.set_content(signedAnswer(created), "application/json");
+            res.set_content(registered.answer, "application/json");
         });
 
     server.Post(std::string(proto::CASE_STATUS_PATH),
@@ -193,12 +257,33 @@ int serve(const ServeOptions& options)
                 : nullptr;
             if (!number || !code)
                 return sendError(res, 400, "caseNumber and verificationCode required");
-            const auto found = store.status(*number, *code);
-            if (!found)
-                return sendError(
-                    res, 404, "no such case"); // same answer for a wrong code: nothing to probe
-            sendJson(
-                res, 200, { { "status", found->status }, { "receivedAt", found->receivedAt } });
+
+            // Limits before any work: per kiosk (a kiosk being used to sweep case numbers) and
+            // per case number (guessing one case's code, from any number of kiosks).
+            const auto now = RateLimiter::Clock::now();
+            std::chrono::milliseconds retryAfter { 0 };
+            if (!statusPerKiosk.take(clientKioskId(req), now, retryAfter)
+                || !statusPerCase.take(*number, now, retryAfter))
+                return tooMany(res, retryAfter);
+
+            // An unknown case, a malformed and a wrong code all get the same answer after the
+            // same work, so neither the answer nor its timing says which case numbers exist.
+            const auto hash = proto::isWellFormedVerificationCode(*code)
+                ? store.verificationHash(*number)
+                : std::nullopt;
+            std::optional<CaseView> found;
+            if (!hash)
+                spendVerificationWork(*code);
+            else if (verificationCodeMatches(*code, *hash))
+                found = store.find(*number);
+            if (!found) return sendError(res, 404, "no such case");
+            sendJson(res, 200,
+                { { "caseNumber", found->caseNumber }, { "status", found->status },
+                    { "statusText", std::string(caseState(found->status).text) },
+                    { "statusAt", found->statusAt }, { "receivedAt", found->receivedAt },
+                    { "initialReportDue", found->initialReportDue },
+                    { "resultReportDue", found->resultReportDue },
+                    { "resultExtensions", found->resultExtensions } });
         });
 
     server.set_exception_handler(

@@ -12,6 +12,11 @@ struct ServeOptions {
     int port = 0; // 0: pick a free port
     std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, receiptCert,
         receiptKey, db;
+    // Due dates and status-query limits (JSON, workflow.hpp); empty: the built-in defaults.
+    std::filesystem::path workflow;
+    // Fault drills and tests: hold every new submission this long before registering it (a slow
+    // central; a window for concurrent duplicates).
+    int processingDelayMs = 0;
 };
 
 // Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit

@@ -83,7 +83,8 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             outbox.remove(entry->id);
         }
         result = FilingAccepted { entry->id, posted.receipt->caseNumber,
-            posted.receipt->verificationCode };
+            posted.receipt->verificationCode, posted.receipt->initialReportDue,
+            posted.receipt->resultReportDue };
     } else {
         {
             std::lock_guard lock(mutex);

@@ -20,8 +20,9 @@ const std::string KEY = "0b5e7c1a-2222-4333-8444-555566667777";
 
 network::protocol::SubmissionReceipt sampleReceipt()
 {
-    return { "1151123-0001", "0123456789012345", "2026-11-23T10:51:00Z",
-        network::openssl::hex(network::openssl::sha256(bytesOf(ENVELOPE))), KEY, "KIOSK-TEST-01" };
+    return { "1151123-0001", "0123456789012347", "2026-11-23T10:51:00Z",
+        network::openssl::hex(network::openssl::sha256(bytesOf(ENVELOPE))), KEY, "KIOSK-TEST-01",
+        "2026-11-26", "2026-12-23" };
 }
 } // namespace
 
@@ -34,7 +35,7 @@ TEST_CASE("a receipt signed with central's receipt key for the envelope sent ver
 
     const auto receipt = verifier.verify(body, bytesOf(ENVELOPE), KEY);
     CHECK(receipt.caseNumber == "1151123-0001");
-    CHECK(receipt.verificationCode == "0123456789012345");
+    CHECK(receipt.verificationCode == "0123456789012347");
     CHECK(receipt.kioskId == "KIOSK-TEST-01");
 
     SECTION("and the openssl command line verifies it as central/README.md says")

@@ -43,6 +43,8 @@ struct FilingAccepted {
     std::string filingId;
     std::string caseNumber;
     std::string verificationCode;
+    std::string initialReportDue; // "YYYY-MM-DD" (Taipei), from the signed receipt
+    std::string resultReportDue;
 };
 // Not delivered yet; it stays in the outbox and is retried. reason is for the technician, never
 // personal data. A refused receipt ("receipt refused: ...") is retried like an outage (a replay

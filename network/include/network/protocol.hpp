@@ -26,6 +26,16 @@ namespace protocol
     inline constexpr std::string_view IDEMPOTENCY_HEADER = "Idempotency-Key";
     inline constexpr std::string_view ENVELOPE_CONTENT_TYPE = "application/cms";
 
+    // Verification codes: 16 decimal digits, 15 random and a Luhn check digit (ISO/IEC 7812-1,
+    // as on payment cards) last. Luhn catches every single-digit typo and every swap of two
+    // adjacent digits except 09/90, so a kiosk can tell a mistyped code before asking central.
+    inline constexpr std::size_t VERIFICATION_CODE_DIGITS = 16;
+    // The Luhn check digit ('0'..'9') for a string of decimal digits (the code without its last
+    // digit). Throws ProtocolError if digits is empty or holds anything but 0-9.
+    char verificationCodeCheckDigit(std::string_view digits);
+    // Exactly 16 decimal digits whose last one is the Luhn check digit of the first 15.
+    bool isWellFormedVerificationCode(std::string_view code) noexcept;
+
     // The bytes that get signed: the filing object dumped compactly with sorted keys (nlohmann's
     // object is a std::map, so dump() is key-sorted at every level) and strict UTF-8. Throws
     // ProtocolError if not an object or not valid UTF-8.
@@ -48,9 +58,14 @@ namespace protocol
         std::string envelopeDigest; // sha256 (lower-case hex) of the envelope bytes received
         std::string idempotencyKey; // the submission's Idempotency-Key
         std::string kioskId; // the CN of the kiosk's TLS client certificate
+        // Due dates (Taipei calendar dates, "YYYY-MM-DD") from central's workflow rules: the
+        // responsible agency's initial acceptance report (3 days) and its result (1 month).
+        std::string initialReportDue;
+        std::string resultReportDue;
     };
     std::string receiptBytes(const SubmissionReceipt& receipt);
-    // Throws ProtocolError unless text is a JSON object with all the fields well formed.
+    // Throws ProtocolError unless text is a JSON object with all the fields well formed (the
+    // verification code must pass isWellFormedVerificationCode).
     SubmissionReceipt parseSubmissionReceipt(std::string_view text);
 
     struct SignedReceipt {
