@@ -12,54 +12,6 @@ using namespace shensu;
 using namespace shensu::testing;
 namespace fs = std::filesystem;
 
-namespace
-{
-struct Http {
-    int curlExit;
-    int status;
-    nlohmann::json body;
-    std::string raw; // the body as received
-};
-
-// POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
-Http post(const RunningCentral& central, const std::string& path, const fs::path& bodyFile,
-    const std::vector<std::string>& headers, bool withoutClientCert = false)
-{
-    const auto& pki = pkiDir();
-    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
-        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
-        "@" + bodyFile.string(), "-w", "\n%{http_code}" };
-    if (!withoutClientCert) {
-        argv.insert(argv.end(),
-            { "--cert", (pki / "kiosk-device.pem").string(), "--key",
-                (pki / "kiosk-device.key").string() });
-    }
-    for (const auto& h : headers)
-        argv.insert(argv.end(), { "-H", h });
-    argv.push_back(central.url() + path);
-    const auto r = run(argv);
-    Http http { r.exitCode, 0, nullptr, {} };
-    const auto cut = r.output.rfind('\n');
-    if (r.exitCode == 0 && cut != std::string::npos) {
-        http.status = std::stoi(r.output.substr(cut + 1));
-        http.raw = r.output.substr(0, cut);
-        http.body = nlohmann::json::parse(http.raw, nullptr, false);
-    }
-    return http;
-}
-
-std::string sealFiling(const std::string& marker)
-{
-    const auto& pki = pkiDir();
-    const network::Sealer sealer(
-        pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
-    const auto sealed = sealer.seal(network::protocol::canonicalBytes(syntheticFiling(marker)));
-    return std::string(sealed.begin(), sealed.end());
-}
-
-constexpr const char* CMS = "Content-Type: application/cms";
-} // namespace
-
 TEST_CASE("central answers a replayed Idempotency-Key with the byte-identical signed receipt and "
           "refuses it for another body",
     "[central]")

@@ -2,6 +2,9 @@
 // filings.
 #include "support.hpp"
 
+#include <network/protocol.hpp>
+#include <network/seal.hpp>
+
 namespace shensu::testing
 {
 
@@ -74,6 +77,52 @@ nlohmann::json syntheticFiling(const std::string& marker)
         { "filer", { { "name", "林測試" }, { "idNumber", "Z100000001" } } },
         { "answers", { { "summary", "測試用的申訴內容 " + marker }, { "date", "1151120" } } },
         { "kioskId", "KIOSK-TEST-01" } };
+}
+
+Http post(const RunningCentral& central, const std::string& path,
+    const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+    bool withoutClientCert)
+{
+    const auto& pki = pkiDir();
+    const auto headerFile = bodyFile.string() + ".headers";
+    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
+        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
+        "@" + bodyFile.string(), "-D", headerFile, "-w", "\n%{http_code}" };
+    if (!withoutClientCert) {
+        argv.insert(argv.end(),
+            { "--cert", (pki / "kiosk-device.pem").string(), "--key",
+                (pki / "kiosk-device.key").string() });
+    }
+    for (const auto& h : headers)
+        argv.insert(argv.end(), { "-H", h });
+    argv.push_back(central.url() + path);
+    const auto r = run(argv);
+    Http http { r.exitCode, 0, nullptr, {}, readFile(headerFile) };
+    const auto cut = r.output.rfind('\n');
+    if (r.exitCode == 0 && cut != std::string::npos) {
+        http.status = std::stoi(r.output.substr(cut + 1));
+        http.raw = r.output.substr(0, cut);
+        http.body = nlohmann::json::parse(http.raw, nullptr, false);
+    }
+    return http;
+}
+
+Http queryStatus(const RunningCentral& central, const std::filesystem::path& bodyFile,
+    const std::string& caseNumber, const std::string& verificationCode)
+{
+    writeFile(bodyFile,
+        nlohmann::json { { "caseNumber", caseNumber }, { "verificationCode", verificationCode } }
+            .dump());
+    return post(central, "/v1/cases/status", bodyFile, { "Content-Type: application/json" });
+}
+
+std::string sealFiling(const std::string& marker)
+{
+    const auto& pki = pkiDir();
+    const network::Sealer sealer(
+        pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
+    const auto sealed = sealer.seal(network::protocol::canonicalBytes(syntheticFiling(marker)));
+    return std::string(sealed.begin(), sealed.end());
 }
 
 } // namespace shensu::testing

@@ -50,4 +50,23 @@ bool matchesShape(const std::string& text, const std::string& pattern);
 // A synthetic filing: clearly fake person, no real data.
 nlohmann::json syntheticFiling(const std::string& marker = "");
 
+// What a curl command line got from central.
+struct Http {
+    int curlExit;
+    int status;
+    nlohmann::json body;
+    std::string raw; // the body as received
+    std::string headers; // the response headers as received (when asked for)
+};
+// POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
+Http post(const RunningCentral& central, const std::string& path,
+    const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+    bool withoutClientCert = false);
+// POST /v1/cases/status with {caseNumber, verificationCode}; bodyFile is written.
+Http queryStatus(const RunningCentral& central, const std::filesystem::path& bodyFile,
+    const std::string& caseNumber, const std::string& verificationCode);
+// The DER envelope of syntheticFiling(marker), sealed as kiosk-device to central-encryption.
+std::string sealFiling(const std::string& marker);
+inline constexpr const char* CMS = "Content-Type: application/cms";
+
 } // namespace shensu::testing

@@ -16,18 +16,19 @@ namespace shensu::testing
 {
 
 RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
-    const std::string& serverCert, int port, const std::string& receiptSigner)
+    const std::string& serverCert, int port, const std::string& receiptSigner,
+    const std::vector<std::string>& extraArgs)
     : log_(db.string() + ".central.log")
 {
     const auto file = [&](const std::string& name) { return (pki / name).string(); };
-    process_ = std::make_unique<Process>(
-        std::vector<std::string> { (binDir() / "shensu-central").string(), "serve", "--listen",
-            "127.0.0.1:" + std::to_string(port), "--cert", file(serverCert + ".pem"), "--key",
-            file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
-            file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
-            "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
-            file(receiptSigner + ".key"), "--db", db.string() },
-        std::map<std::string, std::string> {}, log_);
+    std::vector<std::string> argv { (binDir() / "shensu-central").string(), "serve", "--listen",
+        "127.0.0.1:" + std::to_string(port), "--cert", file(serverCert + ".pem"), "--key",
+        file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
+        file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
+        "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
+        file(receiptSigner + ".key"), "--db", db.string() };
+    argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string> {}, log_);
     process_->closeStdin();
     const std::string prefix = "listening on 127.0.0.1:";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

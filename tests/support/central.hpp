@@ -22,9 +22,11 @@ public:
     // ".central.log". receiptSigner is the file stem of the certificate and key central signs
     // receipts with: "central-receipt" (what kiosks pin), or another pair such as "rogue-server" to
     // play a central whose receipts must be refused.
+    // extraArgs go after the standard ones (e.g. {"--workflow", F}).
     RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
         const std::string& serverCert = "central-server", int port = 0,
-        const std::string& receiptSigner = "central-receipt");
+        const std::string& receiptSigner = "central-receipt",
+        const std::vector<std::string>& extraArgs = {});
     // Stops central if it still runs and fails the current test (with central's log) unless it
     // exited 0: a sanitizer finding in central makes its exit status non-zero.
     ~RunningCentral();

@@ -1,0 +1,272 @@
+// Central's case workflow as a filer and an administrator see it: verification codes, concurrent
+// duplicates, status queries through the workflow, due dates, rate limits.
+#include "support.hpp"
+
+#include <network/outbox.hpp>
+#include <network/protocol.hpp>
+#include <network/receipt.hpp>
+
+#include <catch2/catch.hpp>
+#include <future>
+
+using namespace shensu;
+using namespace shensu::testing;
+namespace fs = std::filesystem;
+
+namespace
+{
+std::span<const unsigned char> bytesOf(const std::string& s)
+{
+    return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
+}
+
+// Posts envelope file `der` under `key` and returns the verified receipt.
+network::protocol::SubmissionReceipt submit(
+    const RunningCentral& central, const fs::path& der, const std::string& key)
+{
+    const auto answer = post(central, "/v1/submissions", der, { CMS, "Idempotency-Key: " + key });
+    REQUIRE(answer.status == 201);
+    const network::ReceiptVerifier verifier(pkiDir() / "central-receipt.pem");
+    return verifier.verify(answer.raw, bytesOf(readFile(der)), key);
+}
+
+CommandResult caseCommand(const std::vector<std::string>& args)
+{
+    std::vector<std::string> argv { (binDir() / "shensu-central").string(), "case" };
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+}
+
+// The Taipei calendar date of a UTC "YYYY-MM-DDTHH:MM:SSZ", plus days, as "YYYY-MM-DD".
+std::string taipeiDatePlus(const std::string& utc, int days, int months = 0)
+{
+    using namespace std::chrono;
+    std::tm tm {};
+    REQUIRE(strptime(utc.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) != nullptr);
+    const auto t = system_clock::from_time_t(timegm(&tm)) + hours(8);
+    year_month_day ymd { floor<std::chrono::days>(t) };
+    ymd = year_month_day { sys_days(ymd) + std::chrono::days(days) };
+    if (months != 0) {
+        const auto ym = year_month(ymd.year(), ymd.month()) + std::chrono::months(months);
+        const auto last = year_month_day_last(ym.year(), month_day_last(ym.month())).day();
+        ymd = year_month_day(ym.year(), ym.month(), std::min(ymd.day(), last));
+    }
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+        static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return text;
+}
+} // namespace
+
+TEST_CASE("a verification code is 15 random digits and a Luhn check digit and central's "
+          "database never holds it in the clear",
+    "[central]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    std::vector<std::string> codes;
+    for (int i = 0; i < 5; ++i) {
+        writeFile(tmp / "f.der", sealFiling("code " + std::to_string(i)));
+        const auto receipt = submit(central, tmp / "f.der", network::newUuid());
+        CHECK(network::protocol::isWellFormedVerificationCode(receipt.verificationCode));
+        codes.push_back(receipt.verificationCode);
+    }
+    std::sort(codes.begin(), codes.end());
+    CHECK(std::adjacent_find(codes.begin(), codes.end()) == codes.end());
+    central.stop();
+    for (const auto& code : codes) {
+        INFO(code);
+        CHECK_FALSE(fileContains(tmp / "central.db", code));
+        CHECK_FALSE(fileContains(tmp / "central.db-wal", code));
+    }
+    const auto hashes
+        = run({ "sqlite3", (tmp / "central.db").string(), "SELECT verification_hash FROM cases" });
+    if (hashes.exitCode == 0) { // the sqlite3 CLI is optional here
+        CHECK(hashes.output.find("scrypt$1024$8$1$") == 0);
+    }
+}
+
+TEST_CASE("the same Idempotency-Key arriving while the first request is still being processed "
+          "gets 409 and central registers one case",
+    "[central]")
+{
+    TempDir tmp;
+    // Central holds each new submission 1.5 s before registering it: the second post surely
+    // arrives while the first is in progress.
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+        { "--processing-delay-ms", "1500" });
+    writeFile(tmp / "one.der", sealFiling("raced"));
+    const std::string key = "Idempotency-Key: 5d1c2b3a-aaaa-4bbb-8ccc-dddddddddddd";
+    auto racer = [&](const char* name) {
+        fs::copy_file(tmp / "one.der", tmp / name);
+        return post(central, "/v1/submissions", tmp / name, { CMS, key });
+    };
+    auto first = std::async(std::launch::async, racer, "a.der");
+    auto second = std::async(std::launch::async, racer, "b.der");
+    const Http a = first.get();
+    const Http b = second.get();
+    std::vector<int> statuses { a.status, b.status };
+    std::sort(statuses.begin(), statuses.end());
+    CHECK(statuses == std::vector<int> { 201, 409 });
+    const Http& conflict = a.status == 409 ? a : b;
+    const Http& created = a.status == 409 ? b : a;
+    CHECK(conflict.headers.find("Retry-After: 1") != std::string::npos);
+
+    // Once the first has finished, the same request is a plain replay.
+    const auto replay = post(central, "/v1/submissions", tmp / "one.der", { CMS, key });
+    CHECK(replay.status == 200);
+    CHECK(replay.raw == created.raw);
+    CHECK(storedCases(tmp / "central.db").size() == 1);
+}
+
+TEST_CASE("a filer follows the case through the responsible-agency workflow with the case number "
+          "and verification code, and a wrong code learns nothing",
+    "[central]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    writeFile(tmp / "f.der", sealFiling("workflow"));
+    const auto receipt = submit(central, tmp / "f.der", "7e57ca5e-0000-4000-8000-000000000001");
+    const std::string db = (tmp / "central.db").string();
+
+    // Receipts carry the due dates: 3 calendar days and 1 month from the Taipei date of receipt.
+    CHECK(receipt.initialReportDue == taipeiDatePlus(receipt.receivedAt, 3));
+    CHECK(receipt.resultReportDue == taipeiDatePlus(receipt.receivedAt, 0, 1));
+
+    auto status = [&] {
+        return queryStatus(central, tmp / "q.json", receipt.caseNumber, receipt.verificationCode);
+    };
+    auto s = status();
+    REQUIRE(s.status == 200);
+    CHECK(s.body["caseNumber"] == receipt.caseNumber);
+    CHECK(s.body["status"] == "received");
+    CHECK(s.body["statusText"] == "已收到通報案件");
+    CHECK(s.body["receivedAt"] == receipt.receivedAt);
+    CHECK(s.body["initialReportDue"] == receipt.initialReportDue);
+    CHECK(s.body["resultReportDue"] == receipt.resultReportDue);
+
+    auto advance = caseCommand({ "advance", "--db", db, receipt.caseNumber });
+    REQUIRE(advance.exitCode == 0);
+    CHECK(nlohmann::json::parse(advance.output)["status"] == "forwarded");
+    s = status();
+    CHECK(s.body["status"] == "forwarded");
+    CHECK(s.body["statusText"] == "已轉交權責機關"); // the platform's own wording (seed 000, 3.2)
+
+    SECTION("states go in order only")
+    {
+        const auto skip
+            = caseCommand({ "advance", "--db", db, receipt.caseNumber, "--to", "closed" });
+        CHECK(skip.exitCode == 1);
+        CHECK(skip.errors.find("the next state is accepted") != std::string::npos);
+        CHECK(status().body["status"] == "forwarded");
+        CHECK(caseCommand({ "advance", "--db", db, "0000000-0000" }).exitCode == 1);
+        CHECK(caseCommand({ "advance", "--db", db, receipt.caseNumber, "--to", "lost" }).exitCode
+            == 2);
+    }
+    SECTION("the result deadline is extended once, then no more")
+    {
+        REQUIRE(
+            caseCommand({ "advance", "--db", db, receipt.caseNumber, "--to", "accepted" }).exitCode
+            == 0);
+        const auto extended = caseCommand({ "extend", "--db", db, receipt.caseNumber });
+        REQUIRE(extended.exitCode == 0);
+        const auto shown = nlohmann::json::parse(extended.output);
+        CHECK(shown["resultReportDue"] == taipeiDatePlus(receipt.receivedAt, 0, 2));
+        CHECK(shown["resultExtensions"] == 1);
+        CHECK(status().body["resultReportDue"] == taipeiDatePlus(receipt.receivedAt, 0, 2));
+        const auto again = caseCommand({ "extend", "--db", db, receipt.caseNumber });
+        CHECK(again.exitCode == 1);
+        CHECK(again.errors.find("extension") != std::string::npos);
+    }
+    SECTION("all the way to closed, each step in the history")
+    {
+        for (const char* next : { "accepted", "initial_reported", "result_reported", "closed" }) {
+            const auto moved = caseCommand({ "advance", "--db", db, receipt.caseNumber });
+            REQUIRE(moved.exitCode == 0);
+            CHECK(nlohmann::json::parse(moved.output)["status"] == next);
+        }
+        s = status();
+        CHECK(s.body["status"] == "closed");
+        CHECK(s.body["statusText"] == "已結案");
+        CHECK(caseCommand({ "extend", "--db", db, receipt.caseNumber }).exitCode == 1);
+        CHECK(caseCommand({ "advance", "--db", db, receipt.caseNumber }).exitCode == 1);
+        const auto shown = caseCommand({ "show", "--db", db, receipt.caseNumber });
+        REQUIRE(shown.exitCode == 0);
+        const auto history = nlohmann::json::parse(shown.output)["history"];
+        REQUIRE(history.size() == 6);
+        CHECK(history[0]["status"] == "received");
+        CHECK(history[5]["status"] == "closed");
+    }
+    SECTION("a wrong code, a mistyped code and an unknown case get the same answer")
+    {
+        std::string wrong = network::protocol::isWellFormedVerificationCode("0000000000000000")
+            ? "0000000000000000"
+            : "";
+        REQUIRE_FALSE(wrong.empty());
+        if (wrong == receipt.verificationCode) wrong = "1234567890123452";
+        std::string typo = receipt.verificationCode;
+        typo[3] = typo[3] == '1' ? '2' : '1';
+        const auto wrongCode = queryStatus(central, tmp / "w.json", receipt.caseNumber, wrong);
+        const auto typoCode = queryStatus(central, tmp / "t.json", receipt.caseNumber, typo);
+        const auto unknown
+            = queryStatus(central, tmp / "u.json", "0000000-9999", receipt.verificationCode);
+        CHECK(wrongCode.status == 404);
+        CHECK(typoCode.status == 404);
+        CHECK(unknown.status == 404);
+        CHECK(wrongCode.raw == unknown.raw);
+        CHECK(typoCode.raw == unknown.raw);
+    }
+}
+
+TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-After", "[central]")
+{
+    TempDir tmp;
+    SECTION("per case: guessing one case's code from anywhere stops after the burst")
+    {
+        writeFile(tmp / "workflow.json",
+            R"({"statusQueries": {"perCase": {"burst": 3, "intervalMs": 60000},
+                                 "perKiosk": {"burst": 100, "intervalMs": 10}}})");
+        RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+            { "--workflow", (tmp / "workflow.json").string() });
+        writeFile(tmp / "f.der", sealFiling("limited"));
+        const auto receipt = submit(central, tmp / "f.der", "7e57ca5e-0000-4000-8000-000000000002");
+        for (int i = 0; i < 3; ++i)
+            CHECK(
+                queryStatus(central, tmp / "q.json", receipt.caseNumber, "1234567890123452").status
+                == 404);
+        // The right code is refused too now: the limit is on the case, not on wrong answers.
+        const auto limited
+            = queryStatus(central, tmp / "q.json", receipt.caseNumber, receipt.verificationCode);
+        CHECK(limited.status == 429);
+        CHECK(limited.headers.find("Retry-After: 60") != std::string::npos);
+        // Another case is not affected.
+        CHECK(
+            queryStatus(central, tmp / "q.json", "0000000-0001", "1234567890123452").status == 404);
+    }
+    SECTION("per kiosk: sweeping case numbers stops after the burst")
+    {
+        writeFile(tmp / "workflow.json",
+            R"({"statusQueries": {"perKiosk": {"burst": 4, "intervalMs": 30000}}})");
+        RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+            { "--workflow", (tmp / "workflow.json").string() });
+        for (int i = 1; i <= 4; ++i)
+            CHECK(queryStatus(central, tmp / "q.json", "1151123-000" + std::to_string(i),
+                      "1234567890123452")
+                      .status
+                == 404);
+        const auto limited
+            = queryStatus(central, tmp / "q.json", "1151123-0005", "1234567890123452");
+        CHECK(limited.status == 429);
+        CHECK(limited.headers.find("Retry-After: 30") != std::string::npos);
+    }
+}
+
+TEST_CASE("central refuses to start on a workflow file it cannot use", "[central]")
+{
+    TempDir tmp;
+    writeFile(tmp / "workflow.json",
+        R"({"deadlines": {"initialReport": {"amount": 3, "unit": "fortnights"}}})");
+    CHECK_THROWS_WITH(RunningCentral(pkiDir(), tmp / "central.db", "central-server", 0,
+                          "central-receipt", { "--workflow", (tmp / "workflow.json").string() }),
+        Catch::Contains("unit must be"));
+}
