@@ -93,6 +93,22 @@ std::size_t Outbox::count()
     return static_cast<std::size_t>(stmt.columnInt(0));
 }
 
+std::optional<Clock::time_point> Outbox::oldestCreatedAt()
+{
+    auto stmt = db_.prepare("SELECT min(created_at) FROM outbox");
+    if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
+    return fromMs(stmt.columnInt(0));
+}
+
+std::vector<std::string> Outbox::ids()
+{
+    std::vector<std::string> out;
+    auto stmt = db_.prepare("SELECT id FROM outbox ORDER BY created_at, rowid");
+    while (stmt.step())
+        out.push_back(stmt.columnText(0));
+    return out;
+}
+
 std::string newUuid()
 {
     Bytes b = openssl::randomBytes(16);

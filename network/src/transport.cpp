@@ -61,6 +61,9 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptV
     easy_.set(CURLOPT_SSLKEY, config.clientKey.c_str());
     easy_.set(CURLOPT_SSLKEYTYPE, "PEM");
     if (resolve_.get()) easy_.set(CURLOPT_RESOLVE, resolve_.get());
+    // Empty string: no proxy at all, whatever https_proxy says.
+    easy_.set(CURLOPT_PROXY, config.centralProxy.c_str());
+    if (!config.centralProxy.empty()) easy_.set(CURLOPT_HTTPPROXYTUNNEL, 1L);
     easy_.set(CURLOPT_CONNECTTIMEOUT_MS, 3000L);
     easy_.set(CURLOPT_TIMEOUT_MS, 15000L);
     easy_.set(CURLOPT_NOSIGNAL, 1L);

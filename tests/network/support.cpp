@@ -4,6 +4,7 @@
 
 #include <network/protocol.hpp>
 #include <network/seal.hpp>
+#include <network/sqlite.hpp>
 
 namespace shensu::testing
 {
@@ -123,6 +124,21 @@ std::string sealFiling(const std::string& marker)
         pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
     const auto sealed = sealer.seal(network::protocol::canonicalBytes(syntheticFiling(marker)));
     return std::string(sealed.begin(), sealed.end());
+}
+
+std::vector<ArrivedFiling> arrivedFilings(const std::filesystem::path& centralDb)
+{
+    const auto& pki = pkiDir();
+    const network::EnvelopeOpener opener(
+        pki / "central-encryption.pem", pki / "central-encryption.key", pki / "kiosk-ca.pem");
+    network::sqlite::Database db(centralDb);
+    auto stmt = db.prepare("SELECT idempotency_key, envelope FROM cases ORDER BY rowid");
+    std::vector<ArrivedFiling> out;
+    while (stmt.step()) {
+        const auto opened = opener.open(stmt.columnBlob(1));
+        out.push_back({ stmt.columnText(0), network::protocol::parseFiling(opened.content) });
+    }
+    return out;
 }
 
 } // namespace shensu::testing

@@ -69,4 +69,12 @@ Http queryStatus(const RunningCentral& central, const std::filesystem::path& bod
 std::string sealFiling(const std::string& marker);
 inline constexpr const char* CMS = "Content-Type: application/cms";
 
+// The filings central holds, opened with its encryption key as central would (what really
+// arrived), oldest first, with their Idempotency-Keys.
+struct ArrivedFiling {
+    std::string idempotencyKey;
+    nlohmann::json filing;
+};
+std::vector<ArrivedFiling> arrivedFilings(const std::filesystem::path& centralDb);
+
 } // namespace shensu::testing

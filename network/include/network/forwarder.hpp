@@ -20,6 +20,10 @@ struct ForwarderConfig {
     std::string centralUrl;
     // Optional curl RESOLVE entry "host:port:127.0.0.1" (tests, demo); empty: normal DNS.
     std::string centralResolve;
+    // Optional HTTP proxy (curl CURLOPT_PROXY, e.g. "http://proxy.example:3128"); TLS to central
+    // runs end to end through its CONNECT tunnel. Empty: direct (proxy environment variables are
+    // ignored).
+    std::string centralProxy;
     // The pinned central CA (PEM); the system store is never used.
     std::filesystem::path centralCaCert;
     // Kiosk device certificate and key (PEM): TLS client identity and the filing signature.
@@ -63,6 +67,12 @@ class StoreError : public std::runtime_error
 public:
     using std::runtime_error::runtime_error;
 };
+
+// The network part of a kiosk configuration file (docs/automation.md, "Configuration"; the same
+// keys kiosk/app reads): outboxPath, centralUrl, centralResolve, centralProxy, centralCaCert,
+// clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs.
+// Relative paths are taken relative to the file's directory. Throws StoreError naming the problem.
+ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile);
 
 class Forwarder
 {

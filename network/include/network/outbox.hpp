@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shensu::network
 {
@@ -43,6 +44,10 @@ public:
     // Deletes the row, then checkpoints the WAL with TRUNCATE so the bytes leave the -wal file too.
     void remove(const std::string& id);
     std::size_t count();
+    // When the oldest waiting row was stored, if there are rows.
+    std::optional<Clock::time_point> oldestCreatedAt();
+    // The ids of all rows, oldest first.
+    std::vector<std::string> ids();
 
 private:
     sqlite::Database db_;

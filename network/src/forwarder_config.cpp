@@ -1,0 +1,46 @@
+// The network part of the kiosk configuration file, for the forwarder and shensu-ctl.
+#include <network/forwarder.hpp>
+
+#include <fstream>
+
+namespace shensu::network
+{
+
+ForwarderConfig loadForwarderConfig(const std::filesystem::path& file)
+{
+    std::ifstream in(file);
+    if (!in) throw StoreError("cannot open config " + file.string());
+    const auto j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+        throw StoreError("config " + file.string() + " is not a JSON object");
+    const auto base = file.parent_path();
+    try {
+        auto path = [&](const char* key) -> std::filesystem::path {
+            if (!j.contains(key)) return {};
+            std::filesystem::path p = j.at(key).get<std::string>();
+            return p.is_relative() ? base / p : p;
+        };
+        ForwarderConfig c;
+        c.outboxPath = path("outboxPath");
+        c.centralUrl = j.value("centralUrl", "");
+        c.centralResolve = j.value("centralResolve", "");
+        c.centralProxy = j.value("centralProxy", "");
+        c.centralCaCert = path("centralCaCert");
+        c.clientCert = path("clientCert");
+        c.clientKey = path("clientKey");
+        c.encryptionCert = path("encryptionCert");
+        c.receiptCert = path("receiptCert");
+        c.kioskId = j.value("kioskId", "KIOSK-UNCONFIGURED");
+        c.firstRetryDelay
+            = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.firstRetryDelay.count()));
+        c.maxRetryDelay
+            = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.maxRetryDelay.count()));
+        if (c.outboxPath.empty() || c.centralUrl.empty())
+            throw StoreError("config " + file.string() + " has no outboxPath or centralUrl");
+        return c;
+    } catch (const nlohmann::json::exception& e) {
+        throw StoreError("config " + file.string() + ": " + e.what());
+    }
+}
+
+} // namespace shensu::network

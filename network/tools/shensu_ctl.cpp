@@ -1,0 +1,313 @@
+// shensu-ctl: a technician's command line for a kiosk's outbox. `file` seals and stores a filing
+// through the kiosk's own Forwarder; `outbox status` and `outbox flush` look at and drain the
+// outbox. Usage in network/README.md.
+#include <network/forwarder.hpp>
+#include <network/outbox.hpp>
+#include <network/protocol.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace net = shensu::network;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace
+{
+
+int usage()
+{
+    std::cerr
+        << "usage: shensu-ctl file --config KIOSKCONFIG --form ID --answers FILE [--anonymous]\n"
+           "                       [--wait SECONDS]\n"
+           "       shensu-ctl outbox status --config KIOSKCONFIG\n"
+           "       shensu-ctl outbox flush --config KIOSKCONFIG [--timeout SECONDS]\n";
+    return 2;
+}
+
+struct Args {
+    std::map<std::string, std::string> values;
+    std::set<std::string> switches;
+    std::optional<std::string> get(const std::string& name) const
+    {
+        const auto it = values.find(name);
+        return it == values.end() ? std::nullopt : std::optional(it->second);
+    }
+};
+
+// --name value pairs, and the switches named in `bare`; nullopt on anything else.
+std::optional<Args> parseArgs(int argc, char** argv, int from, const std::set<std::string>& known,
+    const std::set<std::string>& bare)
+{
+    Args args;
+    for (int i = from; i < argc; ++i) {
+        if (std::strncmp(argv[i], "--", 2) != 0) return std::nullopt;
+        const std::string name = argv[i] + 2;
+        if (bare.contains(name)) {
+            args.switches.insert(name);
+        } else if (known.contains(name) && i + 1 < argc) {
+            args.values[name] = argv[++i];
+        } else {
+            return std::nullopt;
+        }
+    }
+    return args;
+}
+
+std::string isoNowUtc()
+{
+    const std::time_t now = std::time(nullptr);
+    std::tm tm {};
+    gmtime_r(&now, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+json readJson(const fs::path& file)
+{
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    auto j = json::parse(in, nullptr, false);
+    if (j.is_discarded()) throw std::runtime_error(file.string() + " is not JSON");
+    return j;
+}
+
+// The form definition <assetsDir>/forms/<id>.v<N>.json with the highest N.
+json findForm(const fs::path& kioskConfig, const std::string& id)
+{
+    const auto config = readJson(kioskConfig);
+    fs::path assets = config.value("assetsDir", std::string(SHENSU_ASSETS_DIR));
+    if (assets.is_relative()) assets = kioskConfig.parent_path() / assets;
+    std::optional<fs::path> best;
+    int bestVersion = -1;
+    const std::string prefix = id + ".v";
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(assets / "forms", ec)) {
+        const auto name = entry.path().filename().string();
+        if (!name.starts_with(prefix) || entry.path().extension() != ".json") continue;
+        const auto form = readJson(entry.path());
+        if (form.value("id", "") != id) continue;
+        const int version = form.value("version", 0);
+        if (version > bestVersion) {
+            bestVersion = version;
+            best = entry.path();
+        }
+    }
+    if (!best) throw std::runtime_error("no form '" + id + "' in " + (assets / "forms").string());
+    return readJson(*best);
+}
+
+// The filing as the kiosk core builds it (kiosk/core buildFiling): form id + version, the
+// non-blank answers, the filer ("anonymous", or who filed), kiosk id, creation time.
+json buildFiling(const json& form, const json& answers, bool anonymous, const std::string& kioskId)
+{
+    if (!answers.is_object()) throw std::runtime_error("the answers must be a JSON object");
+    std::set<std::string> fieldIds;
+    for (const auto& field : form.at("fields")) {
+        fieldIds.insert(field.at("id").get<std::string>());
+        if (field.contains("freeTextId"))
+            fieldIds.insert(field.at("freeTextId").get<std::string>());
+    }
+    json kept = json::object();
+    for (const auto& [key, value] : answers.items()) {
+        if (!fieldIds.contains(key))
+            throw std::runtime_error("the form has no field '" + key + "'");
+        if (!value.is_string()) throw std::runtime_error("answer '" + key + "' must be a string");
+        if (value.get<std::string>().find_first_not_of(" \t\r\n") != std::string::npos)
+            kept[key] = value;
+    }
+    for (const auto& field : form.at("fields")) {
+        const auto required = field.value("required", "");
+        const auto id = field.at("id").get<std::string>();
+        if ((required == "always" || (required == "identified" && !anonymous))
+            && !kept.contains(id))
+            throw std::runtime_error("answer '" + id + "' is required");
+    }
+    // The kiosk's identified filer comes from a card; from here it is the operator's word.
+    json filer = anonymous
+        ? json("anonymous")
+        : json { { "method", "shensu-ctl" }, { "name", kept.value("name", "") } };
+    return { { "form", { { "id", form.at("id") }, { "version", form.at("version") } } },
+        { "answers", kept }, { "filer", filer }, { "kioskId", kioskId },
+        { "createdAt", isoNowUtc() } };
+}
+
+// Collects the forwarder's results for the ids we wait for.
+class Results
+{
+public:
+    void operator()(const net::ForwardResult& r)
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto* a = std::get_if<net::FilingAccepted>(&r)) {
+            accepted_[a->filingId] = *a;
+            deferred_.erase(a->filingId);
+        } else if (const auto* d = std::get_if<net::FilingDeferred>(&r)) {
+            if (!accepted_.contains(d->filingId)) deferred_[d->filingId] = *d;
+        }
+        changed_.notify_all();
+    }
+    // Waits until every id has an outcome (accepted, or deferred at least once) or the time is up.
+    void waitForAll(const std::set<std::string>& ids, std::chrono::seconds timeout)
+    {
+        std::unique_lock lock(mutex_);
+        changed_.wait_for(lock, timeout, [&] {
+            for (const auto& id : ids)
+                if (!accepted_.contains(id) && !deferred_.contains(id)) return false;
+            return true;
+        });
+    }
+    std::map<std::string, net::FilingAccepted> accepted() const
+    {
+        std::lock_guard lock(mutex_);
+        return accepted_;
+    }
+    std::map<std::string, net::FilingDeferred> deferred() const
+    {
+        std::lock_guard lock(mutex_);
+        return deferred_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::map<std::string, net::FilingAccepted> accepted_;
+    std::map<std::string, net::FilingDeferred> deferred_;
+};
+
+json acceptedJson(const net::FilingAccepted& a)
+{
+    return { { "filingId", a.filingId }, { "caseNumber", a.caseNumber },
+        { "verificationCode", a.verificationCode }, { "initialReportDue", a.initialReportDue },
+        { "resultReportDue", a.resultReportDue } };
+}
+
+int fileCommand(const Args& args)
+{
+    const auto configFile = args.get("config");
+    const auto formId = args.get("form");
+    const auto answersFile = args.get("answers");
+    if (!configFile || !formId || !answersFile) return usage();
+    const int wait = std::stoi(args.get("wait").value_or("0"));
+    const bool anonymous = args.switches.contains("anonymous");
+
+    const auto config = net::loadForwarderConfig(*configFile);
+    json filing = buildFiling(
+        findForm(*configFile, *formId), readJson(*answersFile), anonymous, config.kioskId);
+    Results results;
+    net::Forwarder forwarder(config, std::ref(results));
+    const std::string id = forwarder.store(filing); // throws StoreError: nothing stored
+    filing = nullptr;
+    json out { { "filingId", id }, { "stored", true } };
+    if (wait > 0) {
+        results.waitForAll({ id }, std::chrono::seconds(wait));
+        // Only an accepted filing counts; a first deferral still leaves time for a retry.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
+        while (!results.accepted().contains(id) && std::chrono::steady_clock::now() < deadline
+            && forwarder.pendingCount() > 0)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (const auto accepted = results.accepted(); accepted.contains(id)) {
+            out.update(acceptedJson(accepted.at(id)));
+            out["delivered"] = true;
+        } else {
+            out["delivered"] = false;
+            const auto deferred = results.deferred();
+            if (deferred.contains(id)) out["reason"] = deferred.at(id).reason;
+        }
+    }
+    std::cout << out.dump() << '\n';
+    return 0;
+}
+
+int outboxStatus(const Args& args)
+{
+    const auto configFile = args.get("config");
+    if (!configFile || args.values.size() != 1) return usage();
+    const auto config = net::loadForwarderConfig(*configFile);
+    if (!fs::exists(config.outboxPath)) {
+        std::cout << json { { "pending", 0 }, { "oldestAgeSeconds", nullptr } }.dump() << '\n';
+        return 0;
+    }
+    net::Outbox outbox(config.outboxPath);
+    json out { { "pending", outbox.count() }, { "oldestAgeSeconds", nullptr } };
+    if (const auto oldest = outbox.oldestCreatedAt()) {
+        out["oldestAgeSeconds"] = std::max<long long>(0,
+            std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - *oldest).count());
+    }
+    std::cout << out.dump() << '\n';
+    return 0;
+}
+
+int outboxFlush(const Args& args)
+{
+    const auto configFile = args.get("config");
+    if (!configFile) return usage();
+    const int timeout = std::stoi(args.get("timeout").value_or("60"));
+    const auto config = net::loadForwarderConfig(*configFile);
+    std::set<std::string> waiting;
+    if (fs::exists(config.outboxPath)) {
+        const auto ids = net::Outbox(config.outboxPath).ids();
+        waiting.insert(ids.begin(), ids.end());
+    }
+    // The forwarder makes every row due when it starts, so each is tried once now; we wait for
+    // each one's first outcome (or the timeout).
+    Results results;
+    std::size_t pending = 0;
+    {
+        net::Forwarder forwarder(config, std::ref(results));
+        results.waitForAll(waiting, std::chrono::seconds(timeout));
+        pending = forwarder.pendingCount();
+    }
+    const auto accepted = results.accepted();
+    const auto deferred = results.deferred();
+    json reasons = json::array();
+    std::set<std::string> seen;
+    for (const auto& [id, d] : deferred)
+        if (seen.insert(d.reason).second) reasons.push_back(d.reason);
+    json out { { "attempted", accepted.size() + deferred.size() }, { "delivered", accepted.size() },
+        { "deferred", deferred.size() }, { "pending", pending }, { "reasons", reasons } };
+    std::cout << out.dump() << '\n';
+    return pending == 0 ? 0 : 3;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    if (argc < 2) return usage();
+    const std::string command = argv[1];
+    try {
+        if (command == "file") {
+            const auto args = parseArgs(
+                argc, argv, 2, { "config", "form", "answers", "wait" }, { "anonymous" });
+            return args ? fileCommand(*args) : usage();
+        }
+        if (command == "outbox" && argc >= 3) {
+            const std::string sub = argv[2];
+            if (sub == "status") {
+                const auto args = parseArgs(argc, argv, 3, { "config" }, {});
+                return args ? outboxStatus(*args) : usage();
+            }
+            if (sub == "flush") {
+                const auto args = parseArgs(argc, argv, 3, { "config", "timeout" }, {});
+                return args ? outboxFlush(*args) : usage();
+            }
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "shensu-ctl: " << e.what() << '\n';
+        return 1;
+    }
+    return usage();
+}

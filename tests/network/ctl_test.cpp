@@ -1,0 +1,136 @@
+// shensu-ctl: filing through the kiosk's own Forwarder, and the outbox seen and drained from the
+// command line, against a real central.
+#include "kiosk.hpp"
+#include "support.hpp"
+
+#include <network/protocol.hpp>
+
+#include <catch2/catch.hpp>
+
+using namespace shensu;
+using namespace shensu::testing;
+namespace fs = std::filesystem;
+
+namespace
+{
+fs::path kioskConfig(const TempDir& tmp, int port)
+{
+    const std::string url = "https://central.shensu.test:" + std::to_string(port);
+    const std::string resolve = "central.shensu.test:" + std::to_string(port) + ":127.0.0.1";
+    return writeKioskConfig({ pkiDir(), tmp.path(), url, resolve },
+        { { "retryFirstDelayMs", 100 }, { "retryMaxDelayMs", 400 } });
+}
+
+fs::path answers(const TempDir& tmp, nlohmann::json extra = {})
+{
+    nlohmann::json a { { "agency", "測試市政府人事處" }, { "title", "科員" }, { "name", "林測試" },
+        { "identity", "civil_servant" }, { "phone", "02-23979298" },
+        { "facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。" } };
+    if (extra.is_object()) a.update(extra);
+    writeFile(tmp / "answers.json", a.dump());
+    return tmp / "answers.json";
+}
+
+struct Ctl {
+    int exitCode;
+    nlohmann::json out;
+    std::string errors;
+};
+Ctl ctl(const std::vector<std::string>& args)
+{
+    std::vector<std::string> argv { (binDir() / "shensu-ctl").string() };
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run(argv);
+    return { r.exitCode, nlohmann::json::parse(r.output, nullptr, false), r.errors };
+}
+} // namespace
+
+TEST_CASE(
+    "shensu-ctl file seals a filing as the kiosk does and central receives exactly it", "[ctl]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    const auto config = kioskConfig(tmp, central.port());
+
+    const auto filed = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint",
+        "--answers", answers(tmp).string(), "--wait", "10" });
+    INFO(filed.errors);
+    REQUIRE(filed.exitCode == 0);
+    CHECK(filed.out["delivered"] == true);
+    CHECK(matchesShape(filed.out["caseNumber"].get<std::string>(), "9999999-0001"));
+    CHECK(network::protocol::isWellFormedVerificationCode(
+        filed.out["verificationCode"].get<std::string>()));
+
+    const auto arrived = arrivedFilings(tmp / "central.db");
+    REQUIRE(arrived.size() == 1);
+    CHECK(arrived[0].idempotencyKey == filed.out["filingId"]);
+    const auto& filing = arrived[0].filing;
+    CHECK(filing["form"] == nlohmann::json { { "id", "dgpa-complaint" }, { "version", 1 } });
+    CHECK(filing["answers"]["agency"] == "測試市政府人事處");
+    CHECK(filing["filer"]["name"] == "林測試");
+    CHECK(filing["kioskId"] == "KIOSK-TEST-01");
+    CHECK(ctl({ "outbox", "status", "--config", config.string() }).out["pending"] == 0);
+
+    SECTION("an anonymous filing names nobody")
+    {
+        const auto anon
+            = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint", "--answers",
+                answers(tmp, { { "name", "" }, { "title", "" }, { "phone", "" } }).string(),
+                "--anonymous", "--wait", "10" });
+        REQUIRE(anon.exitCode == 0);
+        CHECK(anon.out["delivered"] == true);
+        const auto both = arrivedFilings(tmp / "central.db");
+        REQUIRE(both.size() == 2);
+        CHECK(both[1].filing["filer"] == "anonymous");
+        CHECK_FALSE(both[1].filing["answers"].contains("name"));
+    }
+    SECTION("answers the form does not have, or missing required ones, store nothing")
+    {
+        const auto unknown = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint",
+            "--answers", answers(tmp, { { "salary", "1" } }).string() });
+        CHECK(unknown.exitCode == 1);
+        CHECK(unknown.errors.find("no field 'salary'") != std::string::npos);
+        const auto missing = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint",
+            "--answers", answers(tmp, { { "facts", " " } }).string() });
+        CHECK(missing.exitCode == 1);
+        CHECK(ctl({ "outbox", "status", "--config", config.string() }).out["pending"] == 0);
+        CHECK(arrivedFilings(tmp / "central.db").size() == 1);
+    }
+}
+
+TEST_CASE("shensu-ctl outbox status counts what central has not answered for and outbox flush "
+          "delivers it once central is back",
+    "[ctl]")
+{
+    TempDir tmp;
+    const int port = unusedPort();
+    const auto config = kioskConfig(tmp, port);
+    for (int i = 0; i < 3; ++i) {
+        const auto filed
+            = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint", "--answers",
+                answers(tmp, { { "facts", "第 " + std::to_string(i) + " 件" } }).string() });
+        REQUIRE(filed.exitCode == 0);
+        CHECK(filed.out["stored"] == true);
+    }
+    const auto before = ctl({ "outbox", "status", "--config", config.string() });
+    REQUIRE(before.exitCode == 0);
+    CHECK(before.out["pending"] == 3);
+    CHECK(before.out["oldestAgeSeconds"].get<int>() >= 0);
+
+    const auto offline = ctl({ "outbox", "flush", "--config", config.string(), "--timeout", "10" });
+    CHECK(offline.exitCode == 3);
+    CHECK(offline.out["delivered"] == 0);
+    CHECK(offline.out["deferred"] == 3);
+    CHECK(offline.out["pending"] == 3);
+    CHECK(offline.out["reasons"][0].get<std::string>().starts_with("central unreachable"));
+
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
+    const auto flushed = ctl({ "outbox", "flush", "--config", config.string(), "--timeout", "20" });
+    INFO(flushed.errors);
+    CHECK(flushed.exitCode == 0);
+    CHECK(flushed.out["delivered"] == 3);
+    CHECK(flushed.out["pending"] == 0);
+    CHECK(ctl({ "outbox", "status", "--config", config.string() }).out
+        == nlohmann::json { { "pending", 0 }, { "oldestAgeSeconds", nullptr } });
+    CHECK(arrivedFilings(tmp / "central.db").size() == 3);
+}
