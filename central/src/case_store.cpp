@@ -108,6 +108,10 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
                 + ", expected " + std::to_string(SCHEMA_VERSION)
                 + " (no migration: start a new one)",
             1);
+    // An up-to-date register is only read here: `cases` and `case` must not contend for the write
+    // lock with a busy central.
+    if (found == SCHEMA_VERSION) return;
+    network::sqlite::Transaction tx(db_);
     db_.exec("CREATE TABLE IF NOT EXISTS cases ("
              " case_number TEXT PRIMARY KEY,"
              " verification_hash TEXT NOT NULL," // scrypt$N$r$p$salt$hash (verification.hpp)
@@ -136,6 +140,7 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
              " signer TEXT NOT NULL,"
              " sealed_body BLOB NOT NULL)");
     db_.exec("PRAGMA user_version = " + std::to_string(SCHEMA_VERSION));
+    tx.commit();
 }
 
 std::string CaseStore::storeAnswer(const SubmissionReceipt& receipt)

@@ -35,6 +35,10 @@ ForwarderConfig loadForwarderConfig(const std::filesystem::path& file)
             = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.firstRetryDelay.count()));
         c.maxRetryDelay
             = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.maxRetryDelay.count()));
+        c.requestTimeout
+            = std::chrono::milliseconds(j.value("centralTimeoutMs", c.requestTimeout.count()));
+        c.connectTimeout = std::chrono::milliseconds(
+            j.value("centralConnectTimeoutMs", c.connectTimeout.count()));
         if (c.outboxPath.empty() || c.centralUrl.empty())
             throw StoreError("config " + file.string() + " has no outboxPath or centralUrl");
         return c;

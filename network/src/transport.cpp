@@ -64,8 +64,8 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptV
     // Empty string: no proxy at all, whatever https_proxy says.
     easy_.set(CURLOPT_PROXY, config.centralProxy.c_str());
     if (!config.centralProxy.empty()) easy_.set(CURLOPT_HTTPPROXYTUNNEL, 1L);
-    easy_.set(CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-    easy_.set(CURLOPT_TIMEOUT_MS, 15000L);
+    easy_.set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connectTimeout.count()));
+    easy_.set(CURLOPT_TIMEOUT_MS, static_cast<long>(config.requestTimeout.count()));
     easy_.set(CURLOPT_NOSIGNAL, 1L);
     easy_.set(CURLOPT_FOLLOWLOCATION, 0L);
     easy_.set(CURLOPT_POST, 1L);

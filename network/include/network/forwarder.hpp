@@ -40,6 +40,10 @@ struct ForwarderConfig {
     // [firstRetryDelay, min(maxRetryDelay, firstRetryDelay * 2^(n+1))].
     std::chrono::milliseconds firstRetryDelay { 500 };
     std::chrono::milliseconds maxRetryDelay { 30000 };
+    // One post may take this long in all (connect, TLS, upload, central's work, answer) before it
+    // counts as an outage; connecting alone at most connectTimeout.
+    std::chrono::milliseconds requestTimeout { 15000 };
+    std::chrono::milliseconds connectTimeout { 3000 };
 };
 
 // What central answered for one filing.
@@ -70,7 +74,8 @@ public:
 
 // The network part of a kiosk configuration file (docs/automation.md, "Configuration"; the same
 // keys kiosk/app reads): outboxPath, centralUrl, centralResolve, centralProxy, centralCaCert,
-// clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs.
+// clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs,
+// centralTimeoutMs, centralConnectTimeoutMs.
 // Relative paths are taken relative to the file's directory. Throws StoreError naming the problem.
 ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile);
 

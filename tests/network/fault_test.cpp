@@ -1,0 +1,262 @@
+// Forwarding under faults: a sender killed at random points, a central that fails in every way
+// a real one can, an expired certificate, a full disk. Nothing may be lost or arrive twice.
+#include "hostile_server.hpp"
+#include "support.hpp"
+
+#include <network/outbox.hpp>
+#include <network/seal.hpp>
+
+#include <catch2/catch.hpp>
+#include <csignal>
+#include <cstdlib>
+#include <random>
+#include <set>
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace shensu;
+using namespace shensu::testing;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Behaviour = HostileServer::Behaviour;
+
+namespace
+{
+const network::FilingAccepted* accepted(const std::optional<network::ForwardResult>& r)
+{
+    return r ? std::get_if<network::FilingAccepted>(&*r) : nullptr;
+}
+const network::FilingDeferred* deferred(const std::optional<network::ForwardResult>& r)
+{
+    return r ? std::get_if<network::FilingDeferred>(&*r) : nullptr;
+}
+
+// Waits through deferrals for the first acceptance.
+const network::FilingAccepted* waitForAcceptance(
+    ResultLog& results, std::optional<network::ForwardResult>& r)
+{
+    const auto start = results.size();
+    for (std::size_t n = start + 1; n < start + 100; ++n) {
+        r = results.waitFor(n, 10s);
+        if (!r) return nullptr;
+        if (const auto* ok = accepted(r)) return ok;
+    }
+    return nullptr;
+}
+} // namespace
+
+TEST_CASE("a central that answers 500, hangs past the timeout, or drops the connection mid-body or "
+          "mid-answer gets the filing again until a real central takes it exactly once",
+    "[faults]")
+{
+    const auto [behaviour, expected] = GENERATE(table<Behaviour, std::string>({
+        { Behaviour::ANSWER_500, "central failed: HTTP 500" },
+        { Behaviour::HANG, "central unreachable: curl 28" }, // CURLE_OPERATION_TIMEDOUT
+        { Behaviour::CUT_MID_BODY, "central unreachable: curl" },
+        { Behaviour::CUT_MID_ANSWER, "central unreachable: curl 18" }, // CURLE_PARTIAL_FILE
+    }));
+    TempDir tmp;
+    const int port = unusedPort();
+    auto config = forwarderConfig(tmp / "outbox.db", port);
+    config.requestTimeout = 1s; // "slow" is anything beyond it
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results));
+    std::string id;
+    {
+        HostileServer hostile(behaviour, pkiDir(), port);
+        id = forwarder.store(syntheticFiling("hostile"));
+        for (std::size_t n = 1; n <= 2; ++n) {
+            const auto r = results.waitFor(n, 10s);
+            const auto* late = deferred(r);
+            REQUIRE(late);
+            INFO(late->reason);
+            CHECK(late->filingId == id);
+            CHECK(late->reason.starts_with(expected));
+            CHECK_FALSE(late->serverRefused);
+        }
+        CHECK(hostile.requests() >= 2); // it really got the request each time
+        CHECK(forwarder.pendingCount() == 1);
+    }
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
+    std::optional<network::ForwardResult> r;
+    const auto* ok = waitForAcceptance(results, r);
+    REQUIRE(ok);
+    CHECK(ok->filingId == id);
+    CHECK(forwarder.pendingCount() == 0);
+    std::this_thread::sleep_for(300ms);
+    const auto arrived = arrivedFilings(tmp / "central.db");
+    REQUIRE(arrived.size() == 1);
+    CHECK(arrived[0].idempotencyKey == id);
+}
+
+TEST_CASE("a server whose certificate has expired is refused before anything is sent and the "
+          "filing is kept",
+    "[faults]")
+{
+    TempDir tmp;
+    const auto pki = tmp / "pki";
+    fs::copy(pkiDir(), pki);
+    // Issued by the pinned central CA, for the right name, but its notAfter is yesterday.
+    writeFile(tmp / "ext", "subjectAltName=DNS:central.shensu.test\nextendedKeyUsage=serverAuth\n");
+    REQUIRE(run({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-out", (pki / "expired-server.key").string() })
+                .exitCode
+        == 0);
+    REQUIRE(run({ "openssl", "req", "-new", "-key", (pki / "expired-server.key").string(), "-subj",
+                    "/CN=central.shensu.test", "-out", (tmp / "csr").string() })
+                .exitCode
+        == 0);
+    REQUIRE(
+        run({ "openssl", "x509", "-req", "-in", (tmp / "csr").string(), "-CA",
+                (pki / "central-ca.pem").string(), "-CAkey", (pki / "central-ca.key").string(),
+                "-CAcreateserial", "-CAserial", (tmp / "serial").string(), "-days", "-1",
+                "-extfile", (tmp / "ext").string(), "-out", (pki / "expired-server.pem").string() })
+            .exitCode
+        == 0);
+
+    HostileServer expired(Behaviour::ANSWER_500, pki, 0, "expired-server");
+    ResultLog results;
+    network::Forwarder forwarder(
+        forwarderConfig(tmp / "outbox.db", expired.port()), std::ref(results));
+    forwarder.store(syntheticFiling("expired"));
+    const auto r = results.waitFor(1, 10s);
+    const auto* refused = deferred(r);
+    REQUIRE(refused);
+    INFO(refused->reason);
+    CHECK(refused->serverRefused);
+    CHECK(refused->reason.find("expired") != std::string::npos);
+    CHECK(expired.handshakes() == 0);
+    CHECK(expired.requests() == 0); // not one byte of the filing left the kiosk
+    CHECK(forwarder.pendingCount() == 1);
+}
+
+TEST_CASE("when the disk fills up while filings are sealed and stored, store() reports each "
+          "failure and every success is a whole row",
+    "[faults]")
+{
+    TempDir tmp;
+    const auto& pki = pkiDir(); // made here: a PKI made in the child would be another one
+    int pipeFds[2];
+    REQUIRE(pipe(pipeFds) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        // The kiosk, in its own process: the file-size limit stands in for a full disk (it needs
+        // no privileges or mounts). Writes past it fail with EFBIG instead of killing us.
+        close(pipeFds[0]);
+        int counts[2] = { 0, 0 }; // stored, refused
+        {
+            network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", unusedPort()), nullptr);
+            forwarder.store(syntheticFiling("before the disk fills"));
+            counts[0] = 1;
+            std::signal(SIGXFSZ, SIG_IGN);
+            std::error_code ec;
+            const auto size
+                = fs::file_size(tmp / "outbox.db", ec) + fs::file_size(tmp / "outbox.db-wal", ec);
+            const rlimit limit { size + 40000, RLIM_INFINITY };
+            setrlimit(RLIMIT_FSIZE, &limit);
+            for (int i = 0; i < 60; ++i) {
+                try {
+                    forwarder.store(syntheticFiling("filing " + std::to_string(i)));
+                    ++counts[0];
+                } catch (const network::StoreError&) {
+                    ++counts[1];
+                }
+            }
+            const rlimit none { RLIM_INFINITY, RLIM_INFINITY };
+            setrlimit(RLIMIT_FSIZE, &none);
+        }
+        const bool ok = write(pipeFds[1], counts, sizeof counts) == sizeof counts;
+        _exit(ok ? 0 : 1);
+    }
+    close(pipeFds[1]);
+    int counts[2] = { -1, -1 };
+    const auto n = read(pipeFds[0], counts, sizeof counts);
+    close(pipeFds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(n == sizeof counts);
+    REQUIRE(WIFEXITED(status));
+    INFO("stored " << counts[0] << ", refused " << counts[1]);
+    CHECK(counts[1] > 0); // the disk did fill
+    CHECK(counts[0] > 1); // and some fitted before it did
+
+    // Exactly the filings store() said it kept are there, and each one opens.
+    network::Outbox outbox(tmp / "outbox.db");
+    REQUIRE(outbox.count() == static_cast<std::size_t>(counts[0]));
+    const network::EnvelopeOpener opener(
+        pki / "central-encryption.pem", pki / "central-encryption.key", pki / "kiosk-ca.pem");
+    while (const auto row = outbox.nextDue(network::Clock::now() + 24h)) {
+        CHECK_NOTHROW(opener.open(row->envelope));
+        outbox.remove(row->id);
+    }
+}
+
+TEST_CASE("a sender killed with SIGKILL at random points while sealing and sending, and restarted "
+          "each time, delivers every filing exactly once",
+    "[faults]")
+{
+    // SHENSU_LONG=1 runs the 500 filings (a few minutes); the default keeps the suite fast.
+    const int total = std::getenv("SHENSU_LONG") ? 500 : 100;
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    const auto outboxPath = tmp / "outbox.db";
+    std::mt19937 random(std::random_device {}());
+    std::uniform_int_distribution<int> killAfterMs(5, 150);
+
+    auto committed = [&] {
+        std::set<std::string> ids;
+        if (fs::exists(outboxPath)) {
+            for (const auto& id : network::Outbox(outboxPath).ids())
+                ids.insert(id);
+        }
+        for (const auto& c : storedCases(tmp / "central.db"))
+            ids.insert(c["idempotencyKey"].get<std::string>());
+        return static_cast<int>(ids.size());
+    };
+    auto driver = [&](int from) {
+        return std::make_unique<Process>(
+            std::vector<std::string> { (binDir() / "forwarder_driver").string(),
+                outboxPath.string(), std::to_string(central.port()), pkiDir().string(),
+                std::to_string(from), std::to_string(total) },
+            std::map<std::string, std::string> {}, tmp / "driver.log");
+    };
+
+    int kills = 0;
+    for (int round = 0; round < 400; ++round) {
+        const int from = committed(); // store() is atomic: exactly the filings 0..from-1 exist
+        auto sender = driver(from);
+        std::this_thread::sleep_for(std::chrono::milliseconds(killAfterMs(random)));
+        if (sender->wait(0ms)) {
+            const auto exit = sender->wait(0ms);
+            REQUIRE(*exit == 0);
+            break; // it finished before we could kill it: stored everything and drained
+        }
+        sender->signal(SIGKILL);
+        REQUIRE(sender->wait(5s) == std::optional<int>(128 + SIGKILL));
+        ++kills;
+        if (committed() == total && network::Outbox(outboxPath).count() == 0) break;
+    }
+    // A last, unharmed run delivers whatever is left.
+    auto last = driver(committed());
+    REQUIRE(last->wait(60s) == std::optional<int>(0));
+
+    INFO(kills << " kills");
+    CHECK(kills >= 3);
+    CHECK(network::Outbox(outboxPath).count() == 0);
+    const auto arrived = arrivedFilings(tmp / "central.db");
+    CHECK(arrived.size() == static_cast<std::size_t>(total));
+    std::set<std::string> keys;
+    std::multiset<int> markers;
+    for (const auto& a : arrived) {
+        keys.insert(a.idempotencyKey);
+        markers.insert(a.filing["answers"]["marker"].get<int>());
+    }
+    CHECK(keys.size() == arrived.size()); // no filing twice
+    for (int i = 0; i < total; ++i) {
+        INFO("filing " << i);
+        CHECK(markers.count(i) == 1); // each exactly once, none lost
+    }
+}
