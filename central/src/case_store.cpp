@@ -182,12 +182,61 @@ CaseStore::Lookup CaseStore::findSubmission(
 CaseStore::Lookup CaseStore::registerCase(
     const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
 {
+    Registration mine { &c, &rules, {}, {}, nullptr, false };
+    std::unique_lock queue(queueMutex_);
+    queue_.push_back(&mine);
+    while (!mine.done) {
+        if (committing_) {
+            committed_.wait(queue);
+            continue;
+        }
+        // Lead the next commit: everything queued so far, this registration among it.
+        committing_ = true;
+        std::vector<Registration*> batch;
+        batch.swap(queue_);
+        queue.unlock();
+        commitBatch(batch);
+        queue.lock();
+        committing_ = false;
+        for (auto* r : batch)
+            r->done = true;
+        committed_.notify_all();
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+    created = mine.created;
+    return mine.result;
+}
+
+void CaseStore::commitBatch(const std::vector<Registration*>& batch)
+{
     std::lock_guard lock(mutex_);
+    try {
+        network::sqlite::Transaction tx(db_);
+        for (auto* r : batch) {
+            db_.exec("SAVEPOINT registration");
+            try {
+                r->result = registerLocked(*r->newCase, *r->rules, r->created);
+                db_.exec("RELEASE registration");
+            } catch (...) {
+                r->error = std::current_exception();
+                db_.exec("ROLLBACK TO registration");
+                db_.exec("RELEASE registration");
+            }
+        }
+        tx.commit();
+    } catch (...) {
+        for (auto* r : batch)
+            r->error = std::current_exception(); // nothing of the batch was committed
+    }
+}
+
+CaseStore::Lookup CaseStore::registerLocked(
+    const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
+{
     if (auto existing = findLocked(c.idempotencyKey, c.envelopeSha256);
         existing.replay != Replay::NONE)
         return existing;
 
-    network::sqlite::Transaction tx(db_);
     const std::string day = rocDate(c.receivedAt);
     db_.prepare("INSERT INTO case_sequence (day, last) VALUES (?, 1)"
                 " ON CONFLICT(day) DO UPDATE SET last = last + 1")
@@ -224,9 +273,7 @@ CaseStore::Lookup CaseStore::registerCase(
         .bind(1, created.caseNumber)
         .bind(2, created.receivedAt)
         .run();
-    Lookup result { Replay::NONE, storeAnswer(created) };
-    tx.commit();
-    return result;
+    return { Replay::NONE, storeAnswer(created) };
 }
 
 std::optional<std::string> CaseStore::verificationHash(const std::string& caseNumber)

@@ -9,6 +9,8 @@
 #include <network/sqlite.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -81,9 +83,11 @@ public:
         std::string verificationCode; // goes into the receipt only
         std::string verificationHash; // hashVerificationCode(verificationCode)
     };
-    // Registers the case, its due dates and its signed receipt in one transaction. If the key
-    // was stored meanwhile, answers as findSubmission would; else Replay::NONE with the answer
-    // and `created` filled in.
+    // Registers the case, its due dates and its signed receipt durably before it returns. If the
+    // key was stored meanwhile, answers as findSubmission would; else Replay::NONE with the answer
+    // and `created` filled in. Group commit: registrations arriving while one commit is under way
+    // are written together in the next transaction (one fsync for all of them), each in its own
+    // savepoint, so one failing does not sink the others.
     Lookup registerCase(const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created);
 
     // The verification hash of a case (for a check outside the lock), nullopt if unknown.
@@ -103,12 +107,26 @@ public:
     void listCases(std::ostream& out);
 
 private:
+    struct Registration {
+        const NewCase* newCase;
+        const WorkflowRules* rules;
+        SubmissionReceipt created;
+        Lookup result;
+        std::exception_ptr error;
+        bool done = false;
+    };
+    void commitBatch(const std::vector<Registration*>& batch);
+    Lookup registerLocked(const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created);
     Lookup findLocked(const std::string& idempotencyKey, const std::string& envelopeSha256);
     std::optional<CaseView> findLocked(const std::string& caseNumber);
     std::string storeAnswer(const SubmissionReceipt& receipt);
 
-    std::mutex mutex_;
+    std::mutex mutex_; // the connection
     network::sqlite::Database db_;
+    std::mutex queueMutex_; // registrations waiting for the next group commit
+    std::condition_variable committed_;
+    std::vector<Registration*> queue_;
+    bool committing_ = false;
     ReceiptSigning signing_;
 };
 

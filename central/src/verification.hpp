@@ -8,12 +8,13 @@
 namespace shensu::central
 {
 
-// scrypt cost. N = 2^10, r = 8, p = 1 costs ~1 ms and 1 MiB per hash here (bench/central_bench
-// measures it with the rest of a filing): 15 random digits (10^15 codes) then take a core about
-// 30,000 years to search for one case, while central still registers well over 500 filings/s on
-// two cores. Stored with each hash, so it can be raised later without breaking old cases.
+// scrypt cost. N = 2^9, r = 8, p = 1: 512 KiB and ~0.5 ms per hash on an idle core here (~0.8 ms
+// on this shared machine; bench_network prints it). Searching 10^15 codes for one case then takes
+// a core ~15,000 years, memory-hard; N = 2^10 cost central ~1 ms more CPU per filing, which left
+// too little headroom for 500 filings/s on two cores (bench_network: 2.9 ms CPU per filing).
+// The cost is stored with each hash, so it can be raised later without breaking old cases.
 struct ScryptCost {
-    unsigned long long n = 1024;
+    unsigned long long n = 512;
     unsigned r = 8;
     unsigned p = 1;
 };

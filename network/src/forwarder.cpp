@@ -43,6 +43,8 @@ struct Forwarder::Impl {
     std::condition_variable wakeUp;
     Outbox outbox;
     bool wake = false;
+    static constexpr int SCRUB_EVERY = 32;
+    int removedSinceScrub = 0;
     std::mt19937_64 jitter;
     std::atomic<bool> stopping { false };
     curl::MultiHandle multi; // its wakeUp() interrupts a post in progress when stopping
@@ -79,8 +81,14 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
     if (posted.outcome == PostOutcome::ACCEPTED) {
         // Only a receipt that verified (transport.cpp) lets the filing go.
         {
+            // Scrub the WAL when the outbox is empty, and every SCRUB_EVERY filings of a
+            // backlog (a checkpoint per filing would halve the drain rate).
             std::lock_guard lock(mutex);
-            outbox.remove(entry->id);
+            outbox.remove(entry->id, false);
+            if (++removedSinceScrub >= SCRUB_EVERY || outbox.count() == 0) {
+                outbox.scrub();
+                removedSinceScrub = 0;
+            }
         }
         result = FilingAccepted { entry->id, posted.receipt->caseNumber,
             posted.receipt->verificationCode, posted.receipt->initialReportDue,

@@ -78,9 +78,23 @@ void Outbox::makeAllDue(Clock::time_point now)
         .run();
 }
 
-void Outbox::remove(const std::string& id)
+void Outbox::remove(const std::string& id, bool scrub)
 {
-    db_.prepare("DELETE FROM outbox WHERE id = ?").bind(1, id).run();
+    // One fsync fewer per filing while a backlog drains; the next durable add() (FULL) syncs the
+    // WAL, this delete's frames with it.
+    db_.exec("PRAGMA synchronous=NORMAL");
+    try {
+        db_.prepare("DELETE FROM outbox WHERE id = ?").bind(1, id).run();
+    } catch (...) {
+        db_.exec("PRAGMA synchronous=FULL");
+        throw;
+    }
+    db_.exec("PRAGMA synchronous=FULL");
+    if (scrub) this->scrub();
+}
+
+void Outbox::scrub()
+{
     // secure_delete zeroes the main file only; the deleted page images stay in the -wal until it is
     // truncated.
     db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");

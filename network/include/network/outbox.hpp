@@ -41,8 +41,12 @@ public:
     void markAttempt(const std::string& id, Clock::time_point nextAttemptAt);
     // Makes every waiting row due now (a fresh start retries at once).
     void makeAllDue(Clock::time_point now);
-    // Deletes the row, then checkpoints the WAL with TRUNCATE so the bytes leave the -wal file too.
-    void remove(const std::string& id);
+    // Deletes the row, then (scrub) checkpoints the WAL with TRUNCATE so the bytes leave the -wal
+    // file too. The delete itself is not synced: lost in a power cut, the filing is sent again
+    // and central answers the replay with the same receipt.
+    void remove(const std::string& id, bool scrub = true);
+    // The checkpoint of remove(id, true): deleted rows' bytes leave the -wal file.
+    void scrub();
     std::size_t count();
     // When the oldest waiting row was stored, if there are rows.
     std::optional<Clock::time_point> oldestCreatedAt();
