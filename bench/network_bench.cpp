@@ -248,18 +248,29 @@ int main(int argc, char** argv)
         scryptMs.push_back(ms(SteadyClock::now() - start));
     }
 
-    // 3. Drain: the filings stored above, to a fresh central, by one forwarder.
-    double drainRate = 0;
-    {
-        auto c = startCentral(pki, tmp / "drain.db");
+    // 3. Drain: the filings stored above, to a fresh central, by one forwarder posting one at a
+    // time, then (a second copy of the outbox) with 4 posts in flight.
+    fs::copy_file(tmp / "outbox.db", tmp / "outbox4.db");
+    if (fs::exists(tmp / "outbox.db-wal"))
+        fs::copy_file(tmp / "outbox.db-wal", tmp / "outbox4.db-wal");
+    auto drainRate = [&](const fs::path& outbox, int parallel) {
+        auto c = startCentral(pki, tmp / ("drain" + std::to_string(parallel) + ".db"));
+        auto config = forwarderConfig(pki, outbox, c.port);
+        config.parallelPosts = parallel;
         const auto start = SteadyClock::now();
-        network::Forwarder forwarder(forwarderConfig(pki, tmp / "outbox.db", c.port), nullptr);
-        while (forwarder.pendingCount() > 0)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        drainRate = drain / std::chrono::duration<double>(SteadyClock::now() - start).count();
+        double rate = 0;
+        {
+            network::Forwarder forwarder(config, nullptr);
+            while (forwarder.pendingCount() > 0)
+                std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            rate = drain / std::chrono::duration<double>(SteadyClock::now() - start).count();
+        }
         c.process->signal(SIGTERM);
         c.process->wait(std::chrono::seconds(10));
-    }
+        return rate;
+    };
+    const double drain1 = drainRate(tmp / "outbox.db", 1);
+    const double drain4 = drainRate(tmp / "outbox4.db", 4);
 
     // 4. Central under `clients` concurrent kiosk connections for `seconds`.
     Loader total;
@@ -299,8 +310,10 @@ int main(int argc, char** argv)
         "median <= 20 ms");
     row("scrypt of a verification code (N=512,r=8)",
         fmt("median %.2f ms", percentile(scryptMs, 0.5)), "-");
-    row(("outbox drain to central, " + std::to_string(drain) + " filings").c_str(),
-        fmt("%.0f filings/s", drainRate), ">= 200/s");
+    row(("outbox drain, " + std::to_string(drain) + " filings, 1 post at a time").c_str(),
+        fmt("%.0f filings/s", drain1), ">= 200/s");
+    row(("outbox drain, " + std::to_string(drain) + " filings, 4 posts in flight").c_str(),
+        fmt("%.0f filings/s", drain4), ">= 200/s");
     row(("central, " + std::to_string(clients) + " kiosks, " + std::to_string(seconds)
             + " s, SQLite")
             .c_str(),

@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 namespace shensu::network
@@ -30,8 +31,9 @@ struct Forwarder::Impl {
         outbox.makeAllDue(Clock::now()); // what an earlier run left is retried at once
     }
 
-    void run();
+    void run(curl::MultiHandle& multi);
     bool sendOne(CentralTransport& transport);
+    void finished(const std::string& id); // with mutex held
     std::chrono::milliseconds retryDelay(std::int64_t attemptsSoFar);
 
     ForwarderConfig config;
@@ -39,17 +41,28 @@ struct Forwarder::Impl {
     Sealer sealer;
     ReceiptVerifier receipts;
 
-    mutable std::mutex mutex; // guards outbox, wake, jitter
+    mutable std::mutex mutex; // guards outbox, generation, inFlight, removedSinceScrub, jitter
     std::condition_variable wakeUp;
     Outbox outbox;
-    bool wake = false;
+    // Bumped by store() and by every finished post: a sender that found nothing to do waits for
+    // it to change (or for the next row to fall due).
+    std::uint64_t generation = 0;
+    // Rows a sender is posting right now: the others leave them alone.
+    std::set<std::string> inFlight;
     static constexpr int SCRUB_EVERY = 32;
     int removedSinceScrub = 0;
     std::mt19937_64 jitter;
     std::atomic<bool> stopping { false };
-    curl::MultiHandle multi; // its wakeUp() interrupts a post in progress when stopping
-    std::thread worker;
+    // One per sender; wakeUp() interrupts a post in progress when stopping.
+    std::vector<std::unique_ptr<curl::MultiHandle>> multis;
+    std::vector<std::thread> workers;
 };
+
+void Forwarder::Impl::finished(const std::string& id)
+{
+    inFlight.erase(id);
+    ++generation;
+}
 
 std::chrono::milliseconds Forwarder::Impl::retryDelay(std::int64_t attemptsSoFar)
 {
@@ -70,12 +83,23 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
     std::optional<OutboxEntry> entry;
     {
         std::lock_guard lock(mutex);
-        entry = outbox.nextDue(Clock::now());
+        entry = outbox.nextDue(Clock::now(), inFlight);
+        if (!entry) return false;
+        inFlight.insert(entry->id);
     }
-    if (!entry) return false;
-
-    const PostResult posted = transport.postSubmission(entry->id, entry->envelope);
-    if (posted.outcome == PostOutcome::CANCELLED) return false;
+    PostResult posted;
+    try {
+        posted = transport.postSubmission(entry->id, entry->envelope);
+    } catch (...) {
+        std::lock_guard lock(mutex);
+        finished(entry->id);
+        throw;
+    }
+    if (posted.outcome == PostOutcome::CANCELLED) {
+        std::lock_guard lock(mutex);
+        finished(entry->id);
+        return false;
+    }
 
     ForwardResult result;
     if (posted.outcome == PostOutcome::ACCEPTED) {
@@ -84,20 +108,24 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             // Scrub the WAL when the outbox is empty, and every SCRUB_EVERY filings of a
             // backlog (a checkpoint per filing would halve the drain rate).
             std::lock_guard lock(mutex);
+            finished(entry->id);
             outbox.remove(entry->id, false);
             if (++removedSinceScrub >= SCRUB_EVERY || outbox.count() == 0) {
                 outbox.scrub();
                 removedSinceScrub = 0;
             }
         }
+        wakeUp.notify_all();
         result = FilingAccepted { entry->id, posted.receipt->caseNumber,
             posted.receipt->verificationCode, posted.receipt->initialReportDue,
             posted.receipt->resultReportDue };
     } else {
         {
             std::lock_guard lock(mutex);
+            finished(entry->id);
             outbox.markAttempt(entry->id, Clock::now() + retryDelay(entry->attempts));
         }
+        wakeUp.notify_all();
         const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
         std::string reason = refused ? "central's certificate was refused: " + posted.reason
             : posted.outcome == PostOutcome::REJECTED
@@ -111,10 +139,15 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
     return true;
 }
 
-void Forwarder::Impl::run()
+void Forwarder::Impl::run(curl::MultiHandle& multi)
 {
     std::optional<CentralTransport> transport;
     while (!stopping) {
+        std::uint64_t seen = 0;
+        {
+            std::lock_guard lock(mutex);
+            seen = generation;
+        }
         bool failed = false;
         try {
             if (!transport) transport.emplace(config, receipts, multi, stopping);
@@ -128,25 +161,29 @@ void Forwarder::Impl::run()
         }
 
         std::unique_lock lock(mutex);
-        if (stopping || wake) {
-            wake = false;
-            continue;
-        }
-        std::optional<Clock::time_point> next;
+        if (stopping || (!failed && generation != seen)) continue;
+        // (Plain variables rather than an optional: g++ 12 sees a false maybe-uninitialized.)
+        bool timed = false;
+        Clock::time_point next {};
         try {
-            next = outbox.earliestAttempt();
+            if (const auto earliest = outbox.earliestAttempt(inFlight)) {
+                next = *earliest;
+                timed = true;
+            }
         } catch (const std::exception&) {
             failed = true;
         }
-        if (failed) // don't spin on a broken disk: wait a full retry period (a new filing still
-                    // wakes us)
+        if (failed) { // don't spin on a broken disk: wait a full retry period (a new filing still
+                      // wakes us)
             next = Clock::now() + config.maxRetryDelay;
-        auto ready = [this] { return stopping.load() || wake; };
-        if (next)
-            wakeUp.wait_until(lock, *next, ready);
+            timed = true;
+            seen = generation;
+        }
+        auto ready = [&] { return stopping.load() || generation != seen; };
+        if (timed)
+            wakeUp.wait_until(lock, next, ready);
         else
             wakeUp.wait(lock, ready);
-        wake = false;
     }
 }
 
@@ -157,7 +194,11 @@ Forwarder::Forwarder(ForwarderConfig config, std::function<void(const ForwardRes
     } catch (const std::exception& e) {
         throw StoreError(std::string("forwarder cannot start: ") + e.what());
     }
-    impl_->worker = std::thread([impl = impl_.get()] { impl->run(); });
+    const int senders = std::clamp(impl_->config.parallelPosts, 1, 16);
+    for (int i = 0; i < senders; ++i)
+        impl_->multis.push_back(std::make_unique<curl::MultiHandle>());
+    for (auto& multi : impl_->multis)
+        impl_->workers.emplace_back([impl = impl_.get(), m = multi.get()] { impl->run(*m); });
 }
 
 Forwarder::~Forwarder()
@@ -167,8 +208,10 @@ Forwarder::~Forwarder()
         impl_->stopping = true;
     }
     impl_->wakeUp.notify_all();
-    impl_->multi.wakeUp();
-    impl_->worker.join();
+    for (auto& multi : impl_->multis)
+        multi->wakeUp();
+    for (auto& worker : impl_->workers)
+        worker.join();
 }
 
 std::string Forwarder::store(const nlohmann::json& filing)
@@ -188,9 +231,9 @@ std::string Forwarder::store(const nlohmann::json& filing)
         } catch (const std::exception& e) {
             throw StoreError(std::string("cannot store filing: ") + e.what());
         }
-        impl_->wake = true;
+        ++impl_->generation;
     }
-    impl_->wakeUp.notify_one();
+    impl_->wakeUp.notify_all();
     return id;
 }
 

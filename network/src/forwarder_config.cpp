@@ -39,6 +39,7 @@ ForwarderConfig loadForwarderConfig(const std::filesystem::path& file)
             = std::chrono::milliseconds(j.value("centralTimeoutMs", c.requestTimeout.count()));
         c.connectTimeout = std::chrono::milliseconds(
             j.value("centralConnectTimeoutMs", c.connectTimeout.count()));
+        c.parallelPosts = j.value("centralParallelPosts", c.parallelPosts);
         if (c.outboxPath.empty() || c.centralUrl.empty())
             throw StoreError("config " + file.string() + " has no outboxPath or centralUrl");
         return c;

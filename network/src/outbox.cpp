@@ -45,21 +45,33 @@ void Outbox::add(
         .run();
 }
 
-std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now)
+std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now, const std::set<std::string>& skip)
 {
-    auto stmt = db_.prepare("SELECT id, envelope, created_at, attempts, next_attempt_at FROM outbox"
-                            " WHERE next_attempt_at <= ? ORDER BY created_at, rowid LIMIT 1");
-    stmt.bind(1, toMs(now));
-    if (!stmt.step()) return std::nullopt;
-    return OutboxEntry { stmt.columnText(0), stmt.columnBlob(1), fromMs(stmt.columnInt(2)),
-        stmt.columnInt(3), fromMs(stmt.columnInt(4)) };
+    auto due = db_.prepare("SELECT id FROM outbox WHERE next_attempt_at <= ?"
+                           " ORDER BY created_at, rowid LIMIT ?");
+    due.bind(1, toMs(now)).bind(2, static_cast<std::int64_t>(skip.size() + 1));
+    while (due.step()) {
+        const std::string id = due.columnText(0);
+        if (skip.contains(id)) continue;
+        auto stmt = db_.prepare(
+            "SELECT id, envelope, created_at, attempts, next_attempt_at FROM outbox WHERE id = ?");
+        stmt.bind(1, id);
+        if (!stmt.step()) return std::nullopt;
+        return OutboxEntry { stmt.columnText(0), stmt.columnBlob(1), fromMs(stmt.columnInt(2)),
+            stmt.columnInt(3), fromMs(stmt.columnInt(4)) };
+    }
+    return std::nullopt;
 }
 
-std::optional<Clock::time_point> Outbox::earliestAttempt()
+std::optional<Clock::time_point> Outbox::earliestAttempt(const std::set<std::string>& skip)
 {
-    auto stmt = db_.prepare("SELECT min(next_attempt_at) FROM outbox");
-    if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
-    return fromMs(stmt.columnInt(0));
+    auto stmt
+        = db_.prepare("SELECT id, next_attempt_at FROM outbox ORDER BY next_attempt_at LIMIT ?");
+    stmt.bind(1, static_cast<std::int64_t>(skip.size() + 1));
+    while (stmt.step()) {
+        if (!skip.contains(stmt.columnText(0))) return fromMs(stmt.columnInt(1));
+    }
+    return std::nullopt;
 }
 
 void Outbox::markAttempt(const std::string& id, Clock::time_point nextAttemptAt)

@@ -204,7 +204,7 @@ TEST_CASE("a sender killed with SIGKILL at random points while sealing and sendi
     RunningCentral central(pkiDir(), tmp / "central.db");
     const auto outboxPath = tmp / "outbox.db";
     std::mt19937 random(std::random_device {}());
-    std::uniform_int_distribution<int> killAfterMs(5, 150);
+    std::uniform_int_distribution<int> killAfterMs(5, 60);
 
     auto committed = [&] {
         std::set<std::string> ids;
@@ -235,7 +235,10 @@ TEST_CASE("a sender killed with SIGKILL at random points while sealing and sendi
             break; // it finished before we could kill it: stored everything and drained
         }
         sender->signal(SIGKILL);
-        REQUIRE(sender->wait(5s) == std::optional<int>(128 + SIGKILL));
+        const auto exit = sender->wait(5s);
+        REQUIRE(exit);
+        if (*exit == 0) break; // it finished just before the signal
+        REQUIRE(*exit == 128 + SIGKILL);
         ++kills;
         if (committed() == total && network::Outbox(outboxPath).count() == 0) break;
     }

@@ -29,6 +29,7 @@ int main(int argc, char** argv)
     c.kioskId = "KIOSK-TEST-01";
     c.firstRetryDelay = std::chrono::milliseconds(50);
     c.maxRetryDelay = std::chrono::milliseconds(200);
+    c.parallelPosts = 3; // kills also land between concurrent posts
     shensu::network::Forwarder forwarder(c, nullptr);
     const int from = std::stoi(argv[4]), to = std::stoi(argv[5]);
     for (int i = from; i < to; ++i) {

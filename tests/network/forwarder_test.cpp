@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <set>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -354,4 +355,38 @@ TEST_CASE("a receipt not signed by the pinned receipt key is refused and the fil
     const auto cases = storedCases(tmp / "central.db");
     REQUIRE(cases.size() == 1);
     CHECK(cases[0]["caseNumber"] == ok->caseNumber);
+}
+
+TEST_CASE("with several posts in flight every filing reaches central exactly once", "[forwarder]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    ResultLog results;
+    auto config = forwarderConfig(tmp / "outbox.db", central.port());
+    config.parallelPosts = 4;
+    std::set<std::string> ids;
+    {
+        network::Forwarder forwarder(config, std::ref(results));
+        for (int i = 0; i < 40; ++i)
+            ids.insert(forwarder.store(syntheticFiling("parallel " + std::to_string(i))));
+        REQUIRE(results.waitFor(40, 30s));
+        std::this_thread::sleep_for(300ms); // time for a (wrong) second report to show up
+        CHECK(results.size() == 40);
+        CHECK(forwarder.pendingCount() == 0);
+    }
+    std::set<std::string> reported;
+    for (std::size_t n = 1; n <= 40; ++n) {
+        const auto r = results.waitFor(n, 0s);
+        const auto* ok = accepted(r);
+        INFO((deferred(r) ? deferred(r)->reason : ""));
+        REQUIRE(ok);
+        reported.insert(ok->filingId);
+    }
+    CHECK(reported == ids);
+    std::set<std::string> atCentral;
+    for (const auto& c : storedCases(tmp / "central.db"))
+        atCentral.insert(c["idempotencyKey"].get<std::string>());
+    CHECK(atCentral == ids);
+    CHECK(storedCases(tmp / "central.db").size() == 40);
+    CHECK_FALSE(fileContains(tmp / "outbox.db-wal", *ids.begin()));
 }

@@ -44,6 +44,10 @@ struct ForwarderConfig {
     // counts as an outage; connecting alone at most connectTimeout.
     std::chrono::milliseconds requestTimeout { 15000 };
     std::chrono::milliseconds connectTimeout { 3000 };
+    // Posts in flight at once (1..16), each on its own connection. 1 keeps filings arriving in
+    // the order they were stored; more drains a backlog faster (central commits concurrent
+    // filings together).
+    int parallelPosts = 1;
 };
 
 // What central answered for one filing.
@@ -75,7 +79,7 @@ public:
 // The network part of a kiosk configuration file (docs/automation.md, "Configuration"; the same
 // keys kiosk/app reads): outboxPath, centralUrl, centralResolve, centralProxy, centralCaCert,
 // clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs,
-// centralTimeoutMs, centralConnectTimeoutMs.
+// centralTimeoutMs, centralConnectTimeoutMs, centralParallelPosts.
 // Relative paths are taken relative to the file's directory. Throws StoreError naming the problem.
 ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile);
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,11 @@ public:
 
     // One durable autocommit insert: either the whole row is there or nothing is.
     void add(const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now);
-    // The oldest row whose next attempt is due at now, if any.
-    std::optional<OutboxEntry> nextDue(Clock::time_point now);
-    // When the earliest row becomes due (possibly in the past), if there are rows.
-    std::optional<Clock::time_point> earliestAttempt();
+    // The oldest row whose next attempt is due at now, if any, leaving out the ids in skip.
+    std::optional<OutboxEntry> nextDue(
+        Clock::time_point now, const std::set<std::string>& skip = {});
+    // When the earliest row not in skip becomes due (possibly in the past), if there is one.
+    std::optional<Clock::time_point> earliestAttempt(const std::set<std::string>& skip = {});
     void markAttempt(const std::string& id, Clock::time_point nextAttemptAt);
     // Makes every waiting row due now (a fresh start retries at once).
     void makeAllDue(Clock::time_point now);
