@@ -15,7 +15,7 @@ using network::Bytes;
 
 namespace
 {
-    constexpr int SCHEMA_VERSION = 2;
+    constexpr int SCHEMA_VERSION = 3;
     constexpr std::size_t NONCE_BYTES = 12;
     constexpr std::size_t TAG_BYTES = 16;
 
@@ -139,6 +139,11 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
              " idempotency_key TEXT PRIMARY KEY,"
              " signer TEXT NOT NULL,"
              " sealed_body BLOB NOT NULL)");
+    // The latest heartbeat per kiosk: health only (protocol.hpp refuses any other field).
+    db_.exec("CREATE TABLE IF NOT EXISTS kiosk_heartbeats ("
+             " kiosk_id TEXT PRIMARY KEY,"
+             " received_at TEXT NOT NULL,"
+             " body TEXT NOT NULL)");
     db_.exec("PRAGMA user_version = " + std::to_string(SCHEMA_VERSION));
     tx.commit();
 }
@@ -375,6 +380,31 @@ void CaseStore::listCases(std::ostream& out)
         const nlohmann::json line { { "caseNumber", stmt.columnText(0) },
             { "receivedAt", stmt.columnText(1) }, { "kioskId", stmt.columnText(2) },
             { "idempotencyKey", stmt.columnText(3) }, { "status", stmt.columnText(4) } };
+        out << line.dump() << '\n';
+    }
+}
+
+void CaseStore::recordHeartbeat(const std::string& kioskId,
+    const network::protocol::Heartbeat& heartbeat, std::chrono::system_clock::time_point now)
+{
+    std::lock_guard lock(mutex_);
+    db_.prepare("INSERT OR REPLACE INTO kiosk_heartbeats (kiosk_id, received_at, body)"
+                " VALUES (?, ?, ?)")
+        .bind(1, kioskId)
+        .bind(2, utcTimestamp(now))
+        .bind(3, network::protocol::heartbeatBody(heartbeat))
+        .run();
+}
+
+void CaseStore::listKiosks(std::ostream& out)
+{
+    std::lock_guard lock(mutex_);
+    auto stmt
+        = db_.prepare("SELECT kiosk_id, received_at, body FROM kiosk_heartbeats ORDER BY kiosk_id");
+    while (stmt.step()) {
+        auto line = nlohmann::json::parse(stmt.columnText(2));
+        line["kioskId"] = stmt.columnText(0);
+        line["receivedAt"] = stmt.columnText(1);
         out << line.dump() << '\n';
     }
 }

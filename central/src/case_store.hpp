@@ -106,6 +106,13 @@ public:
     // One JSON line per case: {"caseNumber","receivedAt","kioskId","idempotencyKey","status"}.
     void listCases(std::ostream& out);
 
+    // The latest heartbeat of each kiosk (one row per kiosk, replaced each time).
+    void recordHeartbeat(const std::string& kioskId, const network::protocol::Heartbeat& heartbeat,
+        std::chrono::system_clock::time_point now);
+    // One JSON line per kiosk: {"kioskId","receivedAt","version","outboxDepth",
+    // "oldestOutboxAgeSeconds","readers":[{name,state}]}.
+    void listKiosks(std::ostream& out);
+
 private:
     struct Registration {
         const NewCase* newCase;

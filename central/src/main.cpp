@@ -20,6 +20,7 @@ int usage()
                  "                            --receipt-cert F --receipt-key F --db F\n"
                  "                            [--workflow F] [--processing-delay-ms N]\n"
                  "       shensu-central cases --db F\n"
+                 "       shensu-central kiosks --db F\n"
                  "       shensu-central case show|advance|extend --db F CASE ...\n";
     return 2;
 }
@@ -57,6 +58,15 @@ int main(int argc, char** argv)
     };
 
     try {
+        if (command == "kiosks") {
+            if (need("db").empty() || flags.size() != 1) return usage();
+            if (!std::filesystem::exists(need("db"))) {
+                std::cerr << "shensu-central: no case database at " << need("db") << '\n';
+                return 1;
+            }
+            shensu::central::CaseStore(need("db")).listKiosks(std::cout);
+            return 0;
+        }
         if (command == "cases") {
             if (need("db").empty() || flags.size() != 1) return usage();
             if (!std::filesystem::exists(need("db"))) { // don't create an empty register by a typo

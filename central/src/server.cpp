@@ -286,6 +286,21 @@ int serve(const ServeOptions& options)
                     { "resultExtensions", found->resultExtensions } });
         });
 
+    server.Post(std::string(proto::HEARTBEAT_PATH),
+        [&](const httplib::Request& req, httplib::Response& res) {
+            const std::string kioskId = clientKioskId(req);
+            if (kioskId.empty()) return sendError(res, 403, "client certificate required");
+            proto::Heartbeat heartbeat;
+            try {
+                heartbeat = proto::parseHeartbeat(req.body);
+            } catch (const network::ProtocolError& e) {
+                return sendError(res, 400, e.what());
+            }
+            const auto now = std::chrono::system_clock::now();
+            store.recordHeartbeat(kioskId, heartbeat, now);
+            sendJson(res, 200, { { "receivedAt", utcTimestamp(now) } });
+        });
+
     server.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
             sendError(res, 500, "internal error");

@@ -108,4 +108,55 @@ SignedReceipt parseSignedReceipt(std::string_view body)
     return { stringField(json, "receipt", "answer"), stringField(json, "signature", "answer") };
 }
 
+std::string heartbeatBody(const Heartbeat& heartbeat)
+{
+    nlohmann::json readers = nlohmann::json::array();
+    for (const auto& r : heartbeat.readers)
+        readers.push_back({ { "name", r.name }, { "state", r.state } });
+    return nlohmann::json {
+        { "version", heartbeat.version }, { "outboxDepth", heartbeat.outboxDepth },
+        { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds }, { "readers", readers }
+    }.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
+}
+
+Heartbeat parseHeartbeat(std::string_view body)
+{
+    const auto json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_discarded() || !json.is_object())
+        throw ProtocolError("heartbeat is not a JSON object");
+    for (const auto& [key, value] : json.items()) {
+        if (key != "version" && key != "outboxDepth" && key != "oldestOutboxAgeSeconds"
+            && key != "readers")
+            throw ProtocolError("heartbeat has an unexpected field '" + key + "'");
+    }
+    Heartbeat h;
+    const auto* version
+        = json.contains("version") ? json["version"].get_ptr<const std::string*>() : nullptr;
+    if (!version || version->empty() || version->size() > 64)
+        throw ProtocolError("heartbeat needs a version (1-64 characters)");
+    h.version = *version;
+    auto count = [&](const char* name) -> std::int64_t {
+        if (!json.contains(name) || !json[name].is_number_integer()
+            || json[name].get<std::int64_t>() < 0)
+            throw ProtocolError(std::string("heartbeat needs ") + name + " >= 0");
+        return json[name].get<std::int64_t>();
+    };
+    h.outboxDepth = count("outboxDepth");
+    h.oldestOutboxAgeSeconds = count("oldestOutboxAgeSeconds");
+    const auto readers = json.value("readers", nlohmann::json::array());
+    if (!readers.is_array() || readers.size() > 16)
+        throw ProtocolError("heartbeat readers must be an array of at most 16");
+    for (const auto& r : readers) {
+        if (!r.is_object() || r.size() != 2 || !r.contains("name") || !r.contains("state")
+            || !r["name"].is_string() || !r["state"].is_string())
+            throw ProtocolError("a heartbeat reader is {name, state}");
+        ReaderHealth reader { r["name"].get<std::string>(), r["state"].get<std::string>() };
+        if (reader.name.size() > 128) throw ProtocolError("reader name too long");
+        if (reader.state != "empty" && reader.state != "card" && reader.state != "unavailable")
+            throw ProtocolError("reader state must be empty, card or unavailable");
+        h.readers.push_back(std::move(reader));
+    }
+    return h;
+}
+
 } // namespace shensu::network::protocol

@@ -42,6 +42,7 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptV
     : verifier_(verifier)
     , multi_(multi)
     , url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
+    , heartbeatUrl_(config.centralUrl + std::string(protocol::HEARTBEAT_PATH))
     , cancel_(cancel)
 {
     if (!config.centralResolve.empty()) resolve_.append(config.centralResolve);
@@ -82,6 +83,7 @@ PostResult CentralTransport::postSubmission(
     headers.append("Expect:");
     std::string body;
 
+    easy_.set(CURLOPT_URL, url_.c_str());
     easy_.set(CURLOPT_HTTPHEADER, headers.get());
     easy_.set(CURLOPT_POSTFIELDS, static_cast<const void*>(envelope.data()));
     easy_.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(envelope.size()));
@@ -107,6 +109,41 @@ PostResult CentralTransport::postSubmission(
     if (done.httpStatus >= 400 && done.httpStatus < 500)
         return { PostOutcome::REJECTED, std::nullopt, status };
     return { PostOutcome::SERVER_ERROR, std::nullopt, status };
+}
+
+PostResult CentralTransport::postHeartbeat(const protocol::Heartbeat& heartbeat)
+{
+    const std::string json = protocol::heartbeatBody(heartbeat);
+    curl::StringList headers;
+    headers.append("Content-Type: application/json");
+    headers.append("Expect:");
+    std::string body;
+    easy_.set(CURLOPT_URL, heartbeatUrl_.c_str());
+    easy_.set(CURLOPT_HTTPHEADER, headers.get());
+    easy_.set(CURLOPT_POSTFIELDS, static_cast<const void*>(json.data()));
+    easy_.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
+    easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(&body));
+    const curl::PerformResult done = multi_.perform(easy_, cancel_);
+    easy_.set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
+    if (done.code != CURLE_OK)
+        return { classify(done.code), std::nullopt,
+            "curl " + std::to_string(done.code) + ": " + done.error };
+    const std::string status = "HTTP " + std::to_string(done.httpStatus);
+    if (done.httpStatus == 200) return { PostOutcome::ACCEPTED, std::nullopt, status };
+    if (done.httpStatus >= 400 && done.httpStatus < 500)
+        return { PostOutcome::REJECTED, std::nullopt, status };
+    return { PostOutcome::SERVER_ERROR, std::nullopt, status };
+}
+
+std::string sendHeartbeat(const ForwarderConfig& config, const protocol::Heartbeat& heartbeat)
+{
+    const ReceiptVerifier verifier(config.receiptCert);
+    curl::MultiHandle multi;
+    const std::atomic<bool> never { false };
+    CentralTransport transport(config, verifier, multi, never);
+    const PostResult posted = transport.postHeartbeat(heartbeat);
+    return posted.outcome == PostOutcome::ACCEPTED ? std::string() : posted.reason;
 }
 
 } // namespace shensu::network

@@ -42,6 +42,8 @@ public:
         curl::MultiHandle& multi, const std::atomic<bool>& cancel);
     PostResult postSubmission(
         const std::string& idempotencyKey, std::span<const unsigned char> envelope);
+    // ACCEPTED on 200 (no receipt), otherwise as for a submission.
+    PostResult postHeartbeat(const protocol::Heartbeat& heartbeat);
 
 private:
     const ReceiptVerifier& verifier_;
@@ -49,6 +51,7 @@ private:
     curl::EasyHandle easy_;
     curl::StringList resolve_;
     std::string url_;
+    std::string heartbeatUrl_;
     const std::atomic<bool>& cancel_;
 };
 

@@ -282,6 +282,29 @@ int outboxFlush(const Args& args)
     return pending == 0 ? 0 : 3;
 }
 
+int heartbeatCommand(const Args& args)
+{
+    const auto configFile = args.get("config");
+    if (!configFile) return usage();
+    const auto config = net::loadForwarderConfig(*configFile);
+    net::protocol::Heartbeat heartbeat;
+    heartbeat.version = args.get("version").value_or("shensu-ctl");
+    if (fs::exists(config.outboxPath)) {
+        net::Outbox outbox(config.outboxPath);
+        heartbeat.outboxDepth = static_cast<std::int64_t>(outbox.count());
+        if (const auto oldest = outbox.oldestCreatedAt())
+            heartbeat.oldestOutboxAgeSeconds = std::max<std::int64_t>(0,
+                std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - *oldest)
+                    .count());
+    }
+    const std::string failure = net::sendHeartbeat(config, heartbeat);
+    json out { { "sent", failure.empty() }, { "outboxDepth", heartbeat.outboxDepth },
+        { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds } };
+    if (!failure.empty()) out["reason"] = failure;
+    std::cout << out.dump() << '\n';
+    return failure.empty() ? 0 : 3;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -293,6 +316,10 @@ int main(int argc, char** argv)
             const auto args = parseArgs(
                 argc, argv, 2, { "config", "form", "answers", "wait" }, { "anonymous" });
             return args ? fileCommand(*args) : usage();
+        }
+        if (command == "heartbeat") {
+            const auto args = parseArgs(argc, argv, 2, { "config", "version" }, {});
+            return args ? heartbeatCommand(*args) : usage();
         }
         if (command == "outbox" && argc >= 3) {
             const std::string sub = argv[2];

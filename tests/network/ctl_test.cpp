@@ -134,3 +134,35 @@ TEST_CASE("shensu-ctl outbox status counts what central has not answered for and
         == nlohmann::json { { "pending", 0 }, { "oldestAgeSeconds", nullptr } });
     CHECK(arrivedFilings(tmp / "central.db").size() == 3);
 }
+
+TEST_CASE("shensu-ctl heartbeat tells central the kiosk's health and central refuses a heartbeat "
+          "carrying anything else",
+    "[ctl]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    const auto config = kioskConfig(tmp, central.port());
+    const auto sent = ctl({ "heartbeat", "--config", config.string(), "--version", "0.9.1" });
+    INFO(sent.errors);
+    REQUIRE(sent.exitCode == 0);
+    CHECK(sent.out["sent"] == true);
+
+    const auto listed = run({ (binDir() / "shensu-central").string(), "kiosks", "--db",
+        (tmp / "central.db").string() });
+    REQUIRE(listed.exitCode == 0);
+    const auto kiosk = nlohmann::json::parse(listed.output);
+    CHECK(kiosk["kioskId"] == "KIOSK-TEST-01"); // from the TLS client certificate
+    CHECK(kiosk["version"] == "0.9.1");
+    CHECK(kiosk["outboxDepth"] == 0);
+    CHECK(kiosk["readers"] == nlohmann::json::array());
+
+    writeFile(tmp / "hb.json",
+        R"({"version":"0.9.1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"readers":[],"name":"林測試"})");
+    const auto refused
+        = post(central, "/v1/heartbeat", tmp / "hb.json", { "Content-Type: application/json" });
+    CHECK(refused.status == 400);
+    CHECK(refused.body["error"].get<std::string>().find("unexpected field 'name'")
+        != std::string::npos);
+    CHECK_FALSE(fileContains(tmp / "central.db", "林測試"));
+    CHECK_FALSE(fileContains(tmp / "central.db-wal", "林測試"));
+}

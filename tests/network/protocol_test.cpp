@@ -52,3 +52,32 @@ TEST_CASE("a well-formed verification code has 16 digits and a matching check di
         }
     }
 }
+
+TEST_CASE("a heartbeat carries health only", "[protocol]")
+{
+    proto::Heartbeat h { "1.0.0", 3, 120, { { "Generic Reader 00 00", "card" } } };
+    const auto parsed = proto::parseHeartbeat(proto::heartbeatBody(h));
+    CHECK(parsed.version == "1.0.0");
+    CHECK(parsed.outboxDepth == 3);
+    CHECK(parsed.oldestOutboxAgeSeconds == 120);
+    REQUIRE(parsed.readers.size() == 1);
+    CHECK(parsed.readers[0].state == "card");
+
+    using shensu::network::ProtocolError;
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(
+            R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"idNumber":"Z100000001"})"),
+        ProtocolError);
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(R"({"version":"1","outboxDepth":-1,"oldestOutboxAgeSeconds":0})"),
+        ProtocolError);
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(
+            R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"readers":[{"name":"r","state":"card","holder":"林測試"}]})"),
+        ProtocolError);
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(
+            R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"readers":[{"name":"r","state":"inserted"}]})"),
+        ProtocolError);
+    CHECK_THROWS_AS(proto::parseHeartbeat("[]"), ProtocolError);
+}

@@ -2,6 +2,8 @@
 // background.
 #pragma once
 
+#include <network/protocol.hpp>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -82,6 +84,11 @@ public:
 // centralTimeoutMs, centralConnectTimeoutMs, centralParallelPosts.
 // Relative paths are taken relative to the file's directory. Throws StoreError naming the problem.
 ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile);
+
+// Posts one heartbeat (protocol.hpp: health only, no personal data) to central with the same
+// mutual TLS settings as filings. Returns "" when central took it, else the reason (technician
+// text). Blocks up to config.requestTimeout.
+std::string sendHeartbeat(const ForwarderConfig& config, const protocol::Heartbeat& heartbeat);
 
 class Forwarder
 {

@@ -2,6 +2,7 @@
 // bytes, answers.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <span>
 #include <stdexcept>
@@ -23,6 +24,7 @@ namespace protocol
 
     inline constexpr std::string_view SUBMISSIONS_PATH = "/v1/submissions";
     inline constexpr std::string_view CASE_STATUS_PATH = "/v1/cases/status";
+    inline constexpr std::string_view HEARTBEAT_PATH = "/v1/heartbeat";
     inline constexpr std::string_view IDEMPOTENCY_HEADER = "Idempotency-Key";
     inline constexpr std::string_view ENVELOPE_CONTENT_TYPE = "application/cms";
 
@@ -76,6 +78,22 @@ namespace protocol
     // Throws ProtocolError unless body has the two string fields (the signature is not checked
     // here: see network/receipt.hpp).
     SignedReceipt parseSignedReceipt(std::string_view body);
+
+    // POST /v1/heartbeat: the kiosk's health, and nothing about anyone. Central refuses (400) a
+    // heartbeat with any other field, so personal data cannot ride along by accident.
+    struct ReaderHealth {
+        std::string name; // the PC/SC reader name, at most 128 characters
+        std::string state; // "empty", "card", "unavailable"
+    };
+    struct Heartbeat {
+        std::string version; // kiosk software version, at most 64 characters
+        std::int64_t outboxDepth = 0; // filings not yet answered for
+        std::int64_t oldestOutboxAgeSeconds = 0; // 0 when the outbox is empty
+        std::vector<ReaderHealth> readers;
+    };
+    std::string heartbeatBody(const Heartbeat& heartbeat);
+    // Throws ProtocolError naming the first problem (unknown field, wrong type, out of range).
+    Heartbeat parseHeartbeat(std::string_view body);
 
 } // namespace protocol
 } // namespace shensu::network
