@@ -9,10 +9,16 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -262,4 +268,136 @@ TEST_CASE("a sender killed with SIGKILL at random points while sealing and sendi
         INFO("filing " << i);
         CHECK(markers.count(i) == 1); // each exactly once, none lost
     }
+}
+
+namespace
+{
+// A minimal HTTP CONNECT proxy on loopback: it records each CONNECT line and splices the tunnel to
+// 127.0.0.1 at the requested port. One tunnel at a time.
+class ConnectProxy
+{
+public:
+    ConnectProxy()
+    {
+        listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (bind(listener_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0
+            || listen(listener_, 8) != 0
+            || getsockname(listener_, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+            throw std::runtime_error("proxy cannot listen");
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~ConnectProxy()
+    {
+        stopping_ = true;
+        thread_.join();
+        close(listener_);
+    }
+    int port() const { return port_; }
+    std::vector<std::string> requests() const
+    {
+        std::lock_guard lock(mutex_);
+        return requests_;
+    }
+
+private:
+    bool wait(int fd)
+    {
+        while (!stopping_) {
+            pollfd p { fd, POLLIN, 0 };
+            if (poll(&p, 1, 50) > 0) return true;
+        }
+        return false;
+    }
+    void serve()
+    {
+        while (wait(listener_)) {
+            const int client = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+            if (client < 0) continue;
+            tunnel(client);
+            close(client);
+        }
+    }
+    void tunnel(int client)
+    {
+        std::string head;
+        char buf[16384];
+        while (head.find("\r\n\r\n") == std::string::npos) {
+            if (!wait(client)) return;
+            const auto n = read(client, buf, sizeof buf);
+            if (n <= 0) return;
+            head.append(buf, static_cast<std::size_t>(n));
+        }
+        const std::string line = head.substr(0, head.find("\r\n"));
+        {
+            std::lock_guard lock(mutex_);
+            requests_.push_back(line);
+        }
+        const auto colon = line.rfind(':');
+        const auto space = line.find(' ', colon);
+        if (!line.starts_with("CONNECT ") || colon == std::string::npos) return;
+        const int port = std::stoi(line.substr(colon + 1, space - colon - 1));
+        const int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a {};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a.sin_port = htons(static_cast<uint16_t>(port));
+        if (connect(server, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+            close(server);
+            return;
+        }
+        const std::string ok = "HTTP/1.1 200 Connection established\r\n\r\n";
+        if (write(client, ok.data(), ok.size()) != static_cast<ssize_t>(ok.size())) {
+            close(server);
+            return;
+        }
+        while (!stopping_) {
+            pollfd p[2] = { { client, POLLIN, 0 }, { server, POLLIN, 0 } };
+            if (poll(p, 2, 50) <= 0) continue;
+            bool closed = false;
+            for (int i = 0; i < 2; ++i) {
+                if (!(p[i].revents & (POLLIN | POLLHUP))) continue;
+                const auto n = read(p[i].fd, buf, sizeof buf);
+                if (n <= 0 || write(p[1 - i].fd, buf, static_cast<std::size_t>(n)) != n)
+                    closed = true;
+            }
+            if (closed) break;
+        }
+        close(server);
+    }
+
+    int listener_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stopping_ { false };
+    mutable std::mutex mutex_;
+    std::vector<std::string> requests_;
+    std::thread thread_;
+};
+} // namespace
+
+TEST_CASE(
+    "with centralProxy set the filing goes through the proxy's CONNECT tunnel, TLS end to end",
+    "[faults]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db");
+    ConnectProxy proxy;
+    auto config = forwarderConfig(tmp / "outbox.db", central.port());
+    config.centralProxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results));
+    const std::string id = forwarder.store(syntheticFiling("proxied"));
+    const auto r = results.waitFor(1, 10s);
+    const auto* ok = accepted(r);
+    INFO((deferred(r) ? deferred(r)->reason : ""));
+    REQUIRE(ok);
+    CHECK(ok->filingId == id);
+    const auto seen = proxy.requests();
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == "CONNECT central.shensu.test:" + std::to_string(central.port()) + " HTTP/1.1");
+    CHECK(arrivedFilings(tmp / "central.db").size() == 1);
 }
