@@ -8,9 +8,9 @@
 namespace shensu::central
 {
 
-// scrypt cost. N = 2^9, r = 8, p = 1: 512 KiB and ~0.5 ms per hash on an idle core here (~0.8 ms
-// on this shared machine; bench_network prints it). Searching 10^15 codes for one case then takes
-// a core ~15,000 years, memory-hard; N = 2^10 cost central ~1 ms more CPU per filing, which left
+// scrypt cost. N = 2^9, r = 8, p = 1: 512 KiB and ~0.8 ms per hash, measured by bench_network on
+// this (shared, loaded) 2-core VM. Searching 10^15 codes for one case then takes a core ~25,000
+// years, memory-hard; N = 2^10 cost central ~1 ms more CPU per filing, which left
 // too little headroom for 500 filings/s on two cores (bench_network: 2.9 ms CPU per filing).
 // The cost is stored with each hash, so it can be raised later without breaking old cases.
 struct ScryptCost {
