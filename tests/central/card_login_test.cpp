@@ -25,10 +25,9 @@ CommandResult pkcs11(std::vector<std::string> args)
     INFO("pkcs11-tool output:\n" << result.output << result.errors);
     return result;
 }
-} // namespace
 
-TEST_CASE(
-    "a challenge signed by the citizen card through OpenSC logs in at central", "[.][card-e2e]")
+// The login through the card in slot 0, as far as central's answer.
+net::CardLoginAnswer loginWithCard()
 {
     const char* pkiEnv = std::getenv("SHENSU_CITIZEN_PKI");
     REQUIRE(pkiEnv != nullptr);
@@ -60,11 +59,29 @@ TEST_CASE(
     const auto answer
         = auth.cardLogin(challenge, readFile(dir / "card.der"), readFile(dir / "signature"));
     INFO("refusal " << net::cardRefusalCode(answer.refusal) << " / " << answer.unavailable.reason);
+    if (answer.ok()) {
+        // The same card signature does not log in a second time.
+        CHECK(auth.cardLogin(challenge, readFile(dir / "card.der"), readFile(dir / "signature"))
+                  .refusal
+            == net::CardRefusal::CHALLENGE_INVALID);
+    }
+    return answer;
+}
+} // namespace
+
+TEST_CASE(
+    "a challenge signed by the citizen card through OpenSC logs in at central", "[.][card-e2e]")
+{
+    const auto answer = loginWithCard();
     REQUIRE(answer.status == net::AuthStatus::OK);
     CHECK(answer.name == "林測試");
     CHECK(answer.agency == "測試市政府人事處");
+}
 
-    // The same card signature does not log in a second time.
-    CHECK(auth.cardLogin(challenge, readFile(dir / "card.der"), readFile(dir / "signature")).refusal
-        == net::CardRefusal::CHALLENGE_INVALID);
+TEST_CASE("a departed holder's card signs through OpenSC and central refuses it as departed",
+    "[.][card-e2e-departed]")
+{
+    const auto answer = loginWithCard();
+    CHECK(answer.status == net::AuthStatus::REFUSED);
+    CHECK(answer.refusal == net::CardRefusal::DEPARTED);
 }
