@@ -330,7 +330,11 @@ AuthService::AuthService(const AuthOptions& options, const std::filesystem::path
     , registry_(options.nhiRegistry)
     , counter_(db)
     , maxFailures_(options.nhiMaxFailures)
-{ }
+    , assertionLifetime_(options.assertionLifetime)
+{
+    if (!options.assertionCert.empty())
+        assertions_.emplace(options.assertionCert, options.assertionKey);
+}
 
 CardResult AuthService::card(const std::string& kioskId, const std::string& challengeId,
     std::span<const unsigned char> certificateDer, std::span<const unsigned char> signature)
@@ -341,18 +345,26 @@ CardResult AuthService::card(const std::string& kioskId, const std::string& chal
         certificateDer, signature, network::cardLoginMessage(challengeId, *nonce));
 }
 
-NhiResult AuthService::nhi(const std::string& cardNumber, std::string_view password)
+NhiResult AuthService::nhi(
+    const std::string& kioskId, const std::string& cardNumber, std::string_view password)
 {
     const NhiEntry* entry = registry_.find(cardNumber);
-    if (!entry) return { NhiResult::Kind::NOT_REGISTERED, 0, {} };
+    if (!entry) return { NhiResult::Kind::NOT_REGISTERED, 0, {}, nullptr };
     const auto attempt = counter_.begin(cardNumber, maxFailures_);
-    if (!attempt) return { NhiResult::Kind::LOCKED, 0, {} };
+    if (!attempt) return { NhiResult::Kind::LOCKED, 0, {}, nullptr };
     if (NhiRegistry::matches(*entry, password)) {
         counter_.succeeded(cardNumber);
-        return { NhiResult::Kind::OK, 0, entry->identity };
+        NhiResult ok { NhiResult::Kind::OK, 0, entry->identity, nullptr };
+        if (assertions_) {
+            const auto now = std::chrono::system_clock::now();
+            ok.assertion = assertions_->sign({ network::newUuid(), "nhi", cardNumber,
+                entry->identity.name, entry->identity.agency, kioskId, utcTimestamp(now),
+                utcTimestamp(now + assertionLifetime_) });
+        }
+        return ok;
     }
-    if (*attempt >= maxFailures_) return { NhiResult::Kind::LOCKED, 0, {} };
-    return { NhiResult::Kind::WRONG_PASSWORD, maxFailures_ - *attempt, {} };
+    if (*attempt >= maxFailures_) return { NhiResult::Kind::LOCKED, 0, {}, nullptr };
+    return { NhiResult::Kind::WRONG_PASSWORD, maxFailures_ - *attempt, {}, nullptr };
 }
 
 } // namespace shensu::central

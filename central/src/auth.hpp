@@ -5,6 +5,7 @@
 
 #include "auth_store.hpp"
 
+#include <network/identity_assertion.hpp>
 #include <network/openssl.hpp>
 
 #include <chrono>
@@ -26,6 +27,10 @@ struct AuthOptions {
     std::filesystem::path nhiRegistry; // health-card registration passwords (JSON, README.md)
     int nhiMaxFailures = 3; // consecutive wrong passwords that lock a card
     std::chrono::seconds challengeLifetime { 120 };
+    // Signs the identity assertion of a health-card login (central's receipt certificate and key);
+    // empty: no assertion is issued.
+    std::filesystem::path assertionCert, assertionKey;
+    std::chrono::minutes assertionLifetime { 30 };
 };
 
 // The refusals of POST /v1/auth/card, in the order they are checked (challenge first; the
@@ -145,6 +150,7 @@ struct NhiResult {
     enum class Kind { OK, WRONG_PASSWORD, LOCKED, NOT_REGISTERED } kind;
     int triesLeft = 0; // for WRONG_PASSWORD
     Identity identity; // for OK
+    nlohmann::json assertion; // for OK: the signed identity assertion, or null
 };
 
 bool validCardNumber(std::string_view cardNumber); // 12 digits
@@ -161,7 +167,8 @@ public:
     }
     CardResult card(const std::string& kioskId, const std::string& challengeId,
         std::span<const unsigned char> certificateDer, std::span<const unsigned char> signature);
-    NhiResult nhi(const std::string& cardNumber, std::string_view password);
+    NhiResult nhi(
+        const std::string& kioskId, const std::string& cardNumber, std::string_view password);
 
 private:
     ChallengeBook challenges_;
@@ -169,6 +176,8 @@ private:
     NhiRegistry registry_;
     NhiCounter counter_;
     int maxFailures_;
+    std::optional<network::AssertionSigner> assertions_;
+    std::chrono::minutes assertionLifetime_;
 };
 
 } // namespace shensu::central

@@ -115,13 +115,15 @@ void addAuthRoutes(httplib::Server& server, AuthService& auth)
                     { { "error",
                         "cardNumber (12 digits) and password (6-12 characters) required" } });
             }
-            const auto result = auth.nhi(*cardNumber, *password);
+            const auto result = auth.nhi(kioskId, *cardNumber, *password);
             switch (result.kind) {
-            case NhiResult::Kind::OK:
+            case NhiResult::Kind::OK: {
                 log(kioskId, "health-card login", "ok");
-                return sendJson(res, 200,
-                    { { "result", "ok" }, { "name", result.identity.name },
-                        { "agency", result.identity.agency } });
+                nlohmann::json ok = { { "result", "ok" }, { "name", result.identity.name },
+                    { "agency", result.identity.agency } };
+                if (!result.assertion.is_null()) ok["assertion"] = result.assertion;
+                return sendJson(res, 200, ok);
+            }
             case NhiResult::Kind::WRONG_PASSWORD:
                 log(kioskId, "health-card login", "wrong_password");
                 return sendJson(res, 403,

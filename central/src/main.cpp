@@ -114,6 +114,8 @@ int main(int argc, char** argv)
                 auth.moicaCrl = need("moica-crl");
                 auth.personnel = need("personnel");
                 auth.nhiRegistry = need("nhi-registry");
+                auth.assertionCert = need("receipt-cert"); // health-card logins' assertions
+                auth.assertionKey = need("receipt-key");
                 if (auth.moicaCrl.empty() || auth.personnel.empty()) return usage();
                 known += flags.contains("nhi-registry") ? 4U : 3U;
                 if (flags.contains("nhi-max-failures")) {

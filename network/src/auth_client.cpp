@@ -202,6 +202,8 @@ NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_vi
         answer.status = AuthStatus::OK;
         answer.name = b["name"].get<std::string>();
         answer.agency = b["agency"].get<std::string>();
+        if (b.contains("assertion") && b["assertion"].is_object())
+            answer.assertion = b["assertion"];
         return answer;
     }
     if (reply.status == 403) {

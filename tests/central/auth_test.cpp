@@ -6,7 +6,9 @@
 #include "process.hpp"
 
 #include <network/auth_client.hpp>
+#include <network/identity_assertion.hpp>
 #include <network/openssl.hpp>
+#include <network/protocol.hpp>
 
 #include <catch2/catch.hpp>
 #include <thread>
@@ -370,4 +372,44 @@ TEST_CASE("an unreachable or impostor central is UNAVAILABLE, never a refusal", 
     RunningCentral plain(pkiDir(), dir / "plain.db");
     net::CentralAuth noService(kioskConfig(plain));
     CHECK(noService.nhiLogin(CARD_NUMBER, NHI_PASSWORD).status == net::AuthStatus::UNAVAILABLE);
+}
+
+TEST_CASE("a health-card login comes with central's signed identity assertion, good for this "
+          "kiosk for 30 minutes and for nothing else",
+    "[auth]")
+{
+    AuthCentral c;
+    net::CentralAuth auth(kioskConfig(*c.central));
+    const auto ok = auth.nhiLogin(CARD_NUMBER, NHI_PASSWORD);
+    REQUIRE(ok.ok());
+    REQUIRE(ok.assertion.is_object());
+
+    const net::AssertionVerifier verifier(pkiDir() / "central-receipt.pem");
+    const auto now = std::chrono::system_clock::now();
+    const auto a = verifier.verify(ok.assertion, "KIOSK-TEST-01", now);
+    CHECK(a.method == "nhi");
+    CHECK(a.cardNumber == CARD_NUMBER);
+    CHECK(a.name == "王健保");
+    CHECK(a.agency == "測試區公所");
+    CHECK(a.assertionId.size() == 36);
+
+    CHECK_THROWS_AS(verifier.verify(ok.assertion, "KIOSK-TEST-02", now), net::AssertionError);
+    CHECK_THROWS_AS(verifier.verify(ok.assertion, "KIOSK-TEST-01", now + std::chrono::minutes(31)),
+        net::AssertionError);
+    CHECK_NOTHROW(verifier.verify(ok.assertion, "KIOSK-TEST-01", now + std::chrono::minutes(29)));
+    auto forged = ok.assertion;
+    std::string text = forged["assertion"].get<std::string>();
+    text.replace(text.find("王健保"), std::string("王健保").size(), "林冒名");
+    forged["assertion"] = text;
+    CHECK_THROWS_AS(verifier.verify(forged, "KIOSK-TEST-01", now), net::AssertionError);
+    // Signed by another key (a central that is not ours).
+    const net::AssertionVerifier other(pkiDir() / "rogue-server.pem");
+    CHECK_THROWS_AS(other.verify(ok.assertion, "KIOSK-TEST-01", now), net::AssertionError);
+    // It is not a receipt, though the same key signs both.
+    CHECK_THROWS(
+        net::protocol::parseSubmissionReceipt(ok.assertion["assertion"].get<std::string>()));
+
+    // Refusals carry none.
+    const auto wrong = auth.nhiLogin(CARD_NUMBER, "Wrong1");
+    CHECK(wrong.assertion.is_null());
 }

@@ -66,6 +66,9 @@ struct NhiLoginAnswer {
     std::string agency; // OK
     NhiRefusal refusal = NhiRefusal::WRONG_PASSWORD; // REFUSED
     int triesLeft = 0; // REFUSED with WRONG_PASSWORD (≥ 1)
+    // OK: central's signed identity assertion {"assertion","signature"} as received, for the
+    // filing's filer block (network/identity_assertion.hpp); null if central sent none.
+    nlohmann::json assertion;
     Unavailable unavailable; // UNAVAILABLE
     bool ok() const noexcept { return status == AuthStatus::OK; }
 };
