@@ -2,6 +2,7 @@
 // handlers.
 #include "server.hpp"
 
+#include "auth_http.hpp"
 #include "case_store.hpp"
 #include "rate_limit.hpp"
 #include "verification.hpp"
@@ -167,6 +168,9 @@ int serve(const ServeOptions& options)
     RateLimiter statusPerKiosk(rules.statusPerKiosk);
     RateLimiter statusPerCase(rules.statusPerCase);
 
+    std::unique_ptr<AuthService> auth;
+    if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db);
+
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
         std::cerr << "shensu-central: cannot set up TLS (certificate, key or client CA)\n";
@@ -300,6 +304,8 @@ int serve(const ServeOptions& options)
             store.recordHeartbeat(kioskId, heartbeat, now);
             sendJson(res, 200, { { "receivedAt", utcTimestamp(now) } });
         });
+
+    if (auth) addAuthRoutes(server, *auth);
 
     server.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {

@@ -1,7 +1,10 @@
 // shensu-central serve: the mutual-TLS HTTP service that receives sealed filings.
 #pragma once
 
+#include "auth.hpp"
+
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace shensu::central
@@ -17,6 +20,7 @@ struct ServeOptions {
     // Fault drills and tests: hold every new submission this long before registering it (a slow
     // central; a window for concurrent duplicates).
     int processingDelayMs = 0;
+    std::optional<AuthOptions> auth; // set: the /v1/auth/* login service runs too
 };
 
 // Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit

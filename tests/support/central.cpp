@@ -70,6 +70,31 @@ int RunningCentral::stop()
     return status_;
 }
 
+std::vector<std::string> centralAuthArgs(
+    const std::filesystem::path& pki, const std::filesystem::path& nhiRegistry)
+{
+    std::vector<std::string> args { "--moica-ca", (pki / "moica-ca.pem").string(), "--moica-crl",
+        (pki / "moica.crl").string(), "--personnel",
+        (sourceDir() / "tests/central/personnel.json").string() };
+    if (!nhiRegistry.empty()) args.insert(args.end(), { "--nhi-registry", nhiRegistry.string() });
+    return args;
+}
+
+void registerNhiCard(const std::filesystem::path& registry, const std::string& cardNumber,
+    const std::string& password, const std::string& name, const std::string& agency)
+{
+    Process p(
+        { (binDir() / "shensu-central").string(), "nhi-register", "--registry", registry.string(),
+            "--card-number", cardNumber, "--name", name, "--agency", agency },
+        {}, registry.string() + ".register.log");
+    p.writeLine(password);
+    p.closeStdin();
+    const auto status = p.wait(std::chrono::seconds(20));
+    if (status != 0)
+        throw std::runtime_error(
+            "shensu-central nhi-register failed: " + readFile(registry.string() + ".register.log"));
+}
+
 std::vector<nlohmann::json> storedCases(const std::filesystem::path& db)
 {
     const auto r = run({ (binDir() / "shensu-central").string(), "cases", "--db", db.string() });
