@@ -5,17 +5,21 @@
 
 #include "auth_store.hpp"
 
+#include <network/auth_client.hpp> // validCardNumber, validNhiPassword
 #include <network/identity_assertion.hpp>
 #include <network/openssl.hpp>
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 namespace shensu::central
 {
@@ -53,10 +57,14 @@ struct Identity {
     std::string agency;
 };
 
-// Challenges live in memory only: a restarted central has none (kiosks simply ask again).
+// Challenges live in memory only: a restarted central has none (kiosks simply ask again). Each
+// kiosk holds at most MAX_PER_KIOSK outstanding challenges (a new one evicts that kiosk's oldest),
+// so one kiosk can neither exhaust memory nor evict another kiosk's challenges. Every operation
+// touches only the asking kiosk's few entries.
 class ChallengeBook
 {
 public:
+    static constexpr std::size_t MAX_PER_KIOSK = 4;
     explicit ChallengeBook(std::chrono::seconds lifetime)
         : lifetime_(lifetime)
     { }
@@ -66,19 +74,23 @@ public:
         std::string expiresAt; // ISO 8601 UTC
     };
     Issued issue(const std::string& kioskId);
-    // Takes the challenge out of the book (whatever the outcome: a challenge is tried once) and
-    // returns its nonce if it exists, belongs to kioskId and has not expired.
+    // Returns the nonce if the challenge exists, belongs to kioskId and has not expired. A
+    // challenge of kioskId is taken out of the book whatever the outcome (it is tried once); one
+    // named by another kiosk stays for its owner.
     std::optional<std::string> redeem(const std::string& challengeId, const std::string& kioskId);
 
 private:
     struct Entry {
-        std::string kioskId;
+        std::string challengeId;
         std::string nonce;
         std::chrono::steady_clock::time_point expires;
     };
+    // The lifetime is constant, so each kiosk's deque (issue order) is also in expiry order.
+    void dropExpired(std::deque<Entry>& entries, std::chrono::steady_clock::time_point now);
     std::chrono::seconds lifetime_;
     std::mutex mutex_;
-    std::map<std::string, Entry> entries_;
+    std::unordered_map<std::string, std::deque<Entry>> byKiosk_;
+    std::unordered_map<std::string, std::string> owner_; // challengeId → kioskId
 };
 
 // The personnel directory (--personnel): who may log in with which citizen certificate.
@@ -102,12 +114,19 @@ private:
 };
 
 struct CardResult {
-    std::optional<CardRefusal> refusal; // unset: ok
+    std::optional<CardRefusal> refusal; // unset and unavailable empty: ok
     Identity identity; // set when ok
+    // Set when central cannot judge the card (its MOICA CRL is stale or missing, the MOICA CA
+    // itself is out of date...): technician text, answered 503, never a verdict on the card.
+    std::string unavailable;
 };
 
-// Everything /v1/auth/card checks after the challenge. Thread-safe (read-only after
-// construction).
+// Everything /v1/auth/card checks after the challenge. Thread-safe.
+//
+// The CRL must be issued and signed by the MOICA CA and current (lastUpdate ≤ now < nextUpdate)
+// when central starts, or the constructor throws. It is read again whenever the file changes
+// (checked at every card login: a stat), so an operator or a cron job replaces it in place
+// (write + rename); a replacement that fails those checks is logged and the previous CRL stays.
 class CardVerifier
 {
 public:
@@ -117,9 +136,19 @@ public:
         std::span<const unsigned char> signature, std::string_view message) const;
 
 private:
-    std::optional<CardRefusal> checkCertificate(X509* certificate) const;
-    network::openssl::StorePtr store_;
+    struct Checked {
+        std::optional<CardRefusal> refusal;
+        std::string unavailable;
+    };
+    Checked checkCertificate(X509* certificate) const;
+    std::shared_ptr<X509_STORE> currentStore() const; // reloads the CRL if its file changed
+    network::openssl::X509Ptr anchor_;
+    std::filesystem::path crlPath_;
     PersonnelDirectory personnel_;
+    mutable std::mutex mutex_;
+    mutable std::shared_ptr<X509_STORE> store_;
+    mutable std::string
+        crlStamp_; // identity of the CRL file last read (device, inode, mtime, size)
 };
 
 // A health card's registration password, as the registry keeps it: scrypt.
@@ -153,8 +182,8 @@ struct NhiResult {
     nlohmann::json assertion; // for OK: the signed identity assertion, or null
 };
 
-bool validCardNumber(std::string_view cardNumber); // 12 digits
-bool validNhiPassword(std::string_view password); // 6–12 printable ASCII
+using network::validCardNumber; // 12 digits
+using network::validNhiPassword; // 6–12 printable ASCII, no space
 
 // The whole of the login service, as the HTTP handlers use it.
 class AuthService

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include <httplib.h>
+#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 
 namespace shensu::central
@@ -46,6 +47,15 @@ namespace
         return json.contains(key) ? json[key].get_ptr<const std::string*>() : nullptr;
     }
 
+    // Wipes a string when it goes out of scope (declare it after what owns the string).
+    struct Wipe {
+        std::string* text;
+        ~Wipe()
+        {
+            if (text) OPENSSL_cleanse(text->data(), text->size());
+        }
+    };
+
     void log(const std::string& kioskId, const char* call, std::string_view outcome)
     {
         std::cerr << "shensu-central: " << call << " from " << kioskId << ": " << outcome << '\n';
@@ -80,9 +90,14 @@ void addAuthRoutes(httplib::Server& server, AuthService& auth)
             const auto* challengeId = stringField(*json, "challengeId");
             const auto* certificate = stringField(*json, "certificate");
             const auto* signature = stringField(*json, "signature");
-            const auto der
-                = certificate ? network::openssl::unbase64(*certificate, 64 * 1024) : std::nullopt;
-            const auto sig = signature ? network::openssl::unbase64(*signature) : std::nullopt;
+            // An empty certificate or signature is well-formed JSON from a card that gave
+            // nothing: refused below as certificate_invalid / bad_signature, not a 400.
+            const auto decode = [](const std::string* text, std::size_t max) {
+                if (text && text->empty()) return std::optional<network::Bytes>(network::Bytes {});
+                return text ? network::openssl::unbase64(*text, max) : std::nullopt;
+            };
+            const auto der = decode(certificate, 64 * 1024);
+            const auto sig = decode(signature, 64 * 1024);
             if (!challengeId || !der || !sig) {
                 return sendJson(res, 400,
                     { { "error",
@@ -90,6 +105,12 @@ void addAuthRoutes(httplib::Server& server, AuthService& auth)
                         "required" } });
             }
             const auto result = auth.card(kioskId, *challengeId, *der, *sig);
+            if (!result.unavailable.empty()) {
+                // Central's own trouble (its CRL, the MOICA CA): the kiosk shows "try later", the
+                // technician reads this line; the person's card is not blamed.
+                log(kioskId, "card login", "unavailable: " + result.unavailable);
+                return sendJson(res, 503, { { "error", "login service unavailable" } });
+            }
             if (result.refusal) {
                 const auto code = refusalCode(*result.refusal);
                 log(kioskId, "card login", code);
@@ -105,10 +126,17 @@ void addAuthRoutes(httplib::Server& server, AuthService& auth)
         [&auth, kiosk](const httplib::Request& req, httplib::Response& res) {
             const std::string kioskId = kiosk(req, res);
             if (kioskId.empty()) return;
-            const auto json = objectBody(req, res);
+            // The copies of the password this handler owns (the request body, the parsed JSON)
+            // are cleansed when it returns. Best effort: the TLS record buffers, httplib's reader
+            // and the JSON lexer's scratch string are not ours to wipe.
+            const Wipe body { const_cast<std::string*>(&req.body) }; // httplib's, not const
+            auto json = objectBody(req, res);
             if (!json) return;
+            std::string* password = json->contains("password")
+                ? (*json)["password"].get_ptr<std::string*>()
+                : nullptr;
+            const Wipe parsed { password };
             const auto* cardNumber = stringField(*json, "cardNumber");
-            const auto* password = stringField(*json, "password");
             if (!cardNumber || !password || !validCardNumber(*cardNumber)
                 || !validNhiPassword(*password)) {
                 return sendJson(res, 400,

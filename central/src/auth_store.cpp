@@ -1,30 +1,103 @@
-// The health-card failure counter in SQLite (WAL, synchronous=FULL).
+// The health-card failure counter in SQLite (WAL, synchronous=FULL), keyed by HMAC of the card
+// number.
 #include "auth_store.hpp"
 
-#include <network/openssl.hpp>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <unistd.h>
 
 namespace shensu::central
 {
 
 namespace
 {
-    std::string cardKey(const std::string& cardNumber)
+    constexpr std::size_t SECRET_BYTES = 32;
+
+    [[noreturn]] void fail(const std::string& what, const std::filesystem::path& file)
     {
-        const std::string input = "shensu-nhi-card-v1:" + cardNumber;
-        return network::openssl::hex(network::openssl::sha256(
-            std::span(reinterpret_cast<const unsigned char*>(input.data()), input.size())));
+        throw std::runtime_error(what + " " + file.string() + ": " + std::strerror(errno));
+    }
+
+    // Reads the secret, or nullopt if the file does not exist.
+    std::optional<network::Bytes> readSecret(const std::filesystem::path& file)
+    {
+        const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (errno == ENOENT) return std::nullopt;
+            fail("cannot open the NHI counter key", file);
+        }
+        network::Bytes secret(SECRET_BYTES + 1);
+        const ssize_t got = ::read(fd, secret.data(), secret.size());
+        ::close(fd);
+        if (got != static_cast<ssize_t>(SECRET_BYTES))
+            throw std::runtime_error("the NHI counter key " + file.string() + " is not "
+                + std::to_string(SECRET_BYTES) + " bytes");
+        secret.resize(SECRET_BYTES);
+        return secret;
+    }
+
+    // A new random secret, written owner-only and synced before central uses it.
+    network::Bytes createSecret(const std::filesystem::path& file)
+    {
+        auto secret = network::openssl::randomBytes(SECRET_BYTES);
+        const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0) fail("cannot create the NHI counter key", file);
+        const bool written
+            = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size())
+            && ::fsync(fd) == 0;
+        ::close(fd);
+        if (!written) fail("cannot write the NHI counter key", file);
+        const auto dir = file.has_parent_path() ? file.parent_path() : ".";
+        if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+            ::fsync(dfd);
+            ::close(dfd);
+        }
+        return secret;
     }
 } // namespace
 
-NhiCounter::NhiCounter(const std::filesystem::path& db)
+NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::path& keyFile)
     : db_(db)
 {
     db_.exec("PRAGMA busy_timeout=5000");
     db_.exec("PRAGMA journal_mode=WAL");
     db_.exec("PRAGMA synchronous=FULL");
     db_.exec("CREATE TABLE IF NOT EXISTS nhi_failures ("
-             " card TEXT PRIMARY KEY," // sha256 hex of the card number
+             " card TEXT PRIMARY KEY," // HMAC-SHA256 hex of the card number (keyFile)
              " failures INTEGER NOT NULL)");
+    if (auto secret = readSecret(keyFile)) {
+        secret_ = std::move(*secret);
+        return;
+    }
+    auto rows = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
+    if (rows.step())
+        throw std::runtime_error("the NHI counter key " + keyFile.string()
+            + " is missing but the database holds failure counts: restore the key file");
+    secret_ = createSecret(keyFile);
+}
+
+NhiCounter::~NhiCounter()
+{
+    OPENSSL_cleanse(secret_.data(), secret_.size());
+}
+
+std::string NhiCounter::cardKey(const std::string& cardNumber) const
+{
+    const std::string input = "shensu-nhi-card-v1:" + cardNumber;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    network::openssl::check(
+        HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+            reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size)
+            != nullptr,
+        "HMAC");
+    return network::openssl::hex(std::span<const unsigned char>(mac, size));
 }
 
 std::optional<int> NhiCounter::begin(const std::string& cardNumber, int maxFailures)
@@ -50,13 +123,13 @@ void NhiCounter::succeeded(const std::string& cardNumber)
     db_.prepare("DELETE FROM nhi_failures WHERE card = ?").bind(1, key).run();
 }
 
-int NhiCounter::failures(const std::string& cardNumber)
+void NhiCounter::cancel(const std::string& cardNumber)
 {
     const std::string key = cardKey(cardNumber);
     std::lock_guard lock(mutex_);
-    auto select = db_.prepare("SELECT failures FROM nhi_failures WHERE card = ?");
-    select.bind(1, key);
-    return select.step() ? static_cast<int>(select.columnInt(0)) : 0;
+    db_.prepare("UPDATE nhi_failures SET failures = failures - 1 WHERE card = ? AND failures > 0")
+        .bind(1, key)
+        .run();
 }
 
 } // namespace shensu::central

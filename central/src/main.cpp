@@ -11,7 +11,10 @@
 #include <map>
 #include <string>
 
+#include <fcntl.h>
 #include <openssl/crypto.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace
 {
@@ -71,13 +74,22 @@ bool registerNhiCard(const std::map<std::string, std::string>& flags)
     }
     json["cards"][number] = shensu::central::NhiRegistry::makeEntry(password, name, agency);
     OPENSSL_cleanse(password.data(), password.size());
+    // Owner-only, synced, then renamed into place (and the directory synced): the file holds
+    // password hashes, and a crash must leave the old registry or the new one, never half.
     const auto temporary = registry.string() + ".new";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << json.dump(2) << '\n';
-        if (!out.flush()) throw std::runtime_error("cannot write " + temporary);
-    }
+    const std::string text = json.dump(2) + '\n';
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    const bool written = fd >= 0 && ::fchmod(fd, 0600) == 0
+        && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())
+        && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!written) throw std::runtime_error("cannot write " + temporary);
     std::filesystem::rename(temporary, registry);
+    const auto dir = registry.has_parent_path() ? registry.parent_path() : ".";
+    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
     return true;
 }
 

@@ -7,6 +7,7 @@
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
 
+#include <algorithm>
 #include <array>
 
 #include <openssl/crypto.h>
@@ -21,6 +22,39 @@ std::string cardLoginMessage(std::string_view challengeId, std::string_view nonc
     message += ':';
     message.append(nonce);
     return message;
+}
+
+bool validCardNumber(std::string_view cardNumber)
+{
+    return cardNumber.size() == 12 && std::all_of(cardNumber.begin(), cardNumber.end(), [](char c) {
+        return c >= '0' && c <= '9';
+    });
+}
+
+bool validNhiPassword(std::string_view password)
+{
+    return password.size() >= 6 && password.size() <= 12
+        && std::all_of(
+            password.begin(), password.end(), [](char c) { return c > ' ' && c < 0x7F; });
+}
+
+std::string nhiLoginBody(std::string_view cardNumber, std::string_view password)
+{
+    std::string body;
+    // Every byte escaped would double: reserve for that so the buffer never moves.
+    body.reserve(48 + 2 * (cardNumber.size() + password.size()));
+    const auto append = [&](std::string_view text) {
+        for (const char c : text) {
+            if (c == '"' || c == '\\') body += '\\';
+            body += c;
+        }
+    };
+    body += "{\"cardNumber\":\"";
+    append(cardNumber);
+    body += "\",\"password\":\"";
+    append(password);
+    body += "\"}";
+    return body; // NRVO: the caller owns (and cleanses) this very buffer
 }
 
 namespace
@@ -104,10 +138,11 @@ struct CentralAuth::Impl {
 
         Reply reply;
         if (done.code != CURLE_OK) {
+            // Only what says the server is not our central. CURLE_SSL_CERTPROBLEM is the kiosk's
+            // own certificate or key, CURLE_SSL_CACERT_BADFILE its pinned CA file: kiosk faults.
             const bool refused = done.code == CURLE_PEER_FAILED_VERIFICATION
-                || done.code == CURLE_SSL_PINNEDPUBKEYNOTMATCH || done.code == CURLE_SSL_CERTPROBLEM
-                || done.code == CURLE_SSL_ISSUER_ERROR || done.code == CURLE_SSL_INVALIDCERTSTATUS
-                || done.code == static_cast<CURLcode>(51);
+                || done.code == CURLE_SSL_PINNEDPUBKEYNOTMATCH
+                || done.code == CURLE_SSL_ISSUER_ERROR || done.code == CURLE_SSL_INVALIDCERTSTATUS;
             reply.unavailable
                 = Unavailable { "curl " + std::to_string(done.code) + ": " + done.error, refused };
             return reply;
@@ -187,11 +222,19 @@ CardLoginAnswer CentralAuth::cardLogin(
 
 NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_view password)
 {
-    std::string request
-        = nlohmann::json { { "cardNumber", cardNumber }, { "password", password } }.dump();
+    NhiLoginAnswer answer;
+    if (!validNhiPassword(password)) {
+        answer.status = AuthStatus::REFUSED;
+        answer.refusal = NhiRefusal::MALFORMED_PASSWORD;
+        return answer;
+    }
+    if (!validCardNumber(cardNumber)) {
+        answer.unavailable = Unavailable { "kiosk: the health-card number is not 12 digits" };
+        return answer;
+    }
+    std::string request = nhiLoginBody(cardNumber, password);
     const Reply reply = impl_->post(protocol::AUTH_NHI_PATH, request);
     OPENSSL_cleanse(request.data(), request.size());
-    NhiLoginAnswer answer;
     if (reply.unavailable) {
         answer.unavailable = *reply.unavailable;
         return answer;

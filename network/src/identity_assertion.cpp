@@ -2,7 +2,9 @@
 // receipt key.
 #include <network/identity_assertion.hpp>
 
-#include <ctime>
+#include <chrono>
+#include <optional>
+#include <string>
 
 namespace shensu::network
 {
@@ -16,20 +18,28 @@ namespace
         return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
     }
 
-    // "2026-11-23T10:51:00Z" → time point; nullopt if it is not that shape.
+    // "2026-11-23T10:51:00Z" (exactly: digits where digits go) → time point; nullopt otherwise.
     std::optional<std::chrono::system_clock::time_point> parseUtc(const std::string& text)
     {
-        std::tm tm {};
-        if (text.size() != 20 || text[19] != 'Z') return std::nullopt;
-        if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon,
-                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec)
-            != 6)
-            return std::nullopt;
-        tm.tm_year -= 1900;
-        tm.tm_mon -= 1;
-        const std::time_t t = timegm(&tm);
-        if (t == static_cast<std::time_t>(-1)) return std::nullopt;
-        return std::chrono::system_clock::from_time_t(t);
+        static constexpr std::string_view SHAPE = "dddd-dd-ddTdd:dd:ddZ";
+        if (text.size() != SHAPE.size()) return std::nullopt;
+        for (std::size_t i = 0; i < SHAPE.size(); ++i) {
+            const bool digit = text[i] >= '0' && text[i] <= '9';
+            if (SHAPE[i] == 'd' ? !digit : text[i] != SHAPE[i]) return std::nullopt;
+        }
+        const auto number = [&](std::size_t at, std::size_t digits) {
+            int value = 0;
+            for (std::size_t i = at; i < at + digits; ++i)
+                value = value * 10 + (text[i] - '0');
+            return value;
+        };
+        const std::chrono::year_month_day day { std::chrono::year(number(0, 4)),
+            std::chrono::month(static_cast<unsigned>(number(5, 2))),
+            std::chrono::day(static_cast<unsigned>(number(8, 2))) };
+        const int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
+        if (!day.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+        return std::chrono::sys_days(day) + std::chrono::hours(hour) + std::chrono::minutes(minute)
+            + std::chrono::seconds(second);
     }
 } // namespace
 
@@ -103,8 +113,12 @@ IdentityAssertion AssertionVerifier::verify(const nlohmann::json& signedAssertio
         field(json, "cardNumber"), field(json, "name"), field(json, "agency"),
         field(json, "kioskId"), field(json, "issuedAt"), field(json, "expiresAt") };
     if (a.kioskId != kioskId) throw AssertionError("identity assertion: issued to another kiosk");
+    const auto issued = parseUtc(a.issuedAt);
     const auto expires = parseUtc(a.expiresAt);
-    if (!expires) throw AssertionError("identity assertion: malformed expiresAt");
+    if (!issued || !expires) throw AssertionError("identity assertion: malformed time");
+    if (*issued >= *expires)
+        throw AssertionError("identity assertion: expires before it is issued");
+    if (now < *issued - CLOCK_SKEW) throw AssertionError("identity assertion: not yet valid");
     if (now >= *expires) throw AssertionError("identity assertion: expired");
     return a;
 }

@@ -21,15 +21,14 @@ namespace
         switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION: // 60: unknown CA or host name mismatch
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH: // 90
-        case CURLE_SSL_CERTPROBLEM: // 58
         case CURLE_SSL_ISSUER_ERROR: // 83
         case CURLE_SSL_INVALIDCERTSTATUS: // 91
-        case static_cast<CURLcode>(51): // the old CURLE_PEER_FAILED_VERIFICATION
             return PostOutcome::SERVER_REFUSED;
         case CURLE_ABORTED_BY_CALLBACK:
             return PostOutcome::CANCELLED;
         default:
-            // 6/7/28/35/52/55/56...: no usable connection. Under TLS 1.3 central refusing *our*
+            // 6/7/28/35/52/55/56...: no usable connection; 58 is our own certificate or key, not
+            // central's fault. Under TLS 1.3 central refusing *our*
             // certificate also lands here (55/56 with a TLS alert in the text), which the reason
             // string keeps visible.
             return PostOutcome::UNREACHABLE;

@@ -9,10 +9,15 @@
 #include <network/identity_assertion.hpp>
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
+#include <network/sqlite.hpp>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <ctime>
+#include <functional>
 #include <thread>
 
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 using namespace shensu;
@@ -104,6 +109,56 @@ std::string refusal(const net::CardLoginAnswer& answer)
     return std::string(net::cardRefusalCode(answer.refusal));
 }
 
+// `shensu-central serve` with the usual flags and these login-service flags, expected to refuse to
+// start: its exit (-1 if it was still running after 10 s: it started) and its stderr.
+CommandResult serveThatShouldFail(const std::vector<std::string>& authArgs)
+{
+    const auto& pki = pkiDir();
+    TempDir dir;
+    const auto file = [&](const std::string& name) { return (pki / name).string(); };
+    std::vector<std::string> argv { (binDir() / "shensu-central").string(), "serve", "--listen",
+        "127.0.0.1:0", "--cert", file("central-server.pem"), "--key", file("central-server.key"),
+        "--client-ca", file("kiosk-ca.pem"), "--encryption-key", file("central-encryption.key"),
+        "--encryption-cert", file("central-encryption.pem"), "--receipt-cert",
+        file("central-receipt.pem"), "--receipt-key", file("central-receipt.key"), "--db",
+        (dir / "central.db").string() };
+    argv.insert(argv.end(), authArgs.begin(), authArgs.end());
+    return run(argv, std::chrono::seconds(10));
+}
+
+// The login-service flags with another CA certificate or CRL in place of the test MOICA's.
+std::vector<std::string> authArgsWith(
+    const std::string& caFile, const std::string& crlFile, const fs::path& registry = {})
+{
+    auto args = centralAuthArgs(pkiDir(), registry);
+    args[1] = caFile;
+    args[3] = crlFile;
+    return args;
+}
+
+// A CRL of the test MOICA CA (revoking nothing), signed now and good until nextUpdate, written
+// to file (via a temporary and a rename, as an operator would replace it).
+void writeMoicaCrl(const fs::path& file, std::chrono::system_clock::time_point nextUpdate)
+{
+    TempDir work;
+    writeFile(work / "index.txt", "");
+    writeFile(work / "ca.cnf",
+        "[ca]\ndefault_ca = moica\n[moica]\ndatabase = " + (work / "index.txt").string()
+            + "\ncertificate = " + (pkiDir() / "moica-ca.pem").string() + "\nprivate_key = "
+            + (pkiDir() / "moica-ca.key").string() + "\ndefault_md = sha256\n");
+    const std::time_t t = std::chrono::system_clock::to_time_t(nextUpdate);
+    std::tm tm {};
+    gmtime_r(&t, &tm);
+    char next[32];
+    std::strftime(next, sizeof next, "%Y%m%d%H%M%SZ", &tm);
+    const auto r = run({ "openssl", "ca", "-gencrl", "-config", (work / "ca.cnf").string(),
+        "-crl_nextupdate", next, "-out", (work / "new.crl").string() });
+    INFO(r.errors);
+    REQUIRE(r.exitCode == 0);
+    fs::copy_file(work / "new.crl", file.string() + ".tmp", fs::copy_options::overwrite_existing);
+    fs::rename(file.string() + ".tmp", file);
+}
+
 struct Http {
     int status = 0;
     nlohmann::json body;
@@ -168,6 +223,8 @@ TEST_CASE("each certificate refusal comes from its real cause", "[auth]")
     // Every one of these is signed correctly with the certificate's own key; their holders are in
     // the directory as active unless the case is about the directory.
     CHECK(refusal(cardLogin(auth, "citizen-expired", "citizen-expired")) == "certificate_expired");
+    // Not valid before 2040: outside notBefore/notAfter too.
+    CHECK(refusal(cardLogin(auth, "citizen-future", "citizen-future")) == "certificate_expired");
     CHECK(refusal(cardLogin(auth, "citizen-revoked", "citizen-revoked")) == "certificate_revoked");
     CHECK(refusal(cardLogin(auth, "citizen-unknown-person", "citizen-unknown-person"))
         == "not_in_personnel");
@@ -215,6 +272,12 @@ TEST_CASE("a corrupt certificate is certificate_invalid, and a signature by anot
     CHECK(loginWith(der.substr(0, der.size() / 2), "citizen") == "certificate_invalid");
     CHECK(loginWith(der + "trailing", "citizen") == "certificate_invalid");
     CHECK(loginWith("not a certificate", "citizen") == "certificate_invalid");
+    // A card that gave no certificate, or no signature: refusals, not "central unreachable".
+    CHECK(loginWith("", "citizen") == "certificate_invalid");
+    {
+        const auto challenge = auth.challenge();
+        CHECK(refusal(auth.cardLogin(challenge, der, "")) == "bad_signature");
+    }
 
     CHECK(loginWith(der, "citizen-departed") == "bad_signature");
     CHECK(loginWith(der, "citizen", "00000000-0000-4000-8000-000000000000") == "bad_signature");
@@ -246,7 +309,8 @@ TEST_CASE("a challenge is good once, for the kiosk that asked, and not after it 
     net::Challenge made { "00000000-0000-4000-8000-000000000000", once.nonce, once.expiresAt };
     CHECK(refusal(kiosk1.cardLogin(made, der, signedFor(made))) == "challenge_invalid");
 
-    // Another kiosk's.
+    // Another kiosk's (that it is not used up by this is checked with longer-lived challenges in
+    // "one kiosk keeps at most 4 challenges...").
     const auto theirs = kiosk2.challenge();
     CHECK(refusal(kiosk1.cardLogin(theirs, der, signedFor(theirs))) == "challenge_invalid");
     const auto mine = kiosk2.challenge();
@@ -263,6 +327,24 @@ TEST_CASE("a challenge is good once, for the kiosk that asked, and not after it 
 TEST_CASE("malformed login bodies get 400 and use up nothing", "[auth]")
 {
     AuthCentral c;
+    {
+        // A real challenge named in malformed bodies stays good for a proper login.
+        net::CentralAuth auth(kioskConfig(*c.central));
+        const auto challenge = auth.challenge();
+        const std::string der = certificateDer(pkiDir() / "citizen.pem");
+        const nlohmann::json noSignature { { "challengeId", challenge.challengeId },
+            { "certificate",
+                net::openssl::base64(
+                    std::span(reinterpret_cast<const unsigned char*>(der.data()), der.size())) } };
+        CHECK(rawPost(*c.central, "/v1/auth/card", noSignature.dump()).status == 400);
+        const nlohmann::json badBase64 { { "challengeId", challenge.challengeId },
+            { "certificate", "%%%" }, { "signature", "AAAA" } };
+        CHECK(rawPost(*c.central, "/v1/auth/card", badBase64.dump()).status == 400);
+        CHECK(refusal(auth.cardLogin(challenge, der,
+                  sign(pkiDir() / "citizen.key",
+                      net::cardLoginMessage(challenge.challengeId, challenge.nonce))))
+            == "ok");
+    }
     CHECK(rawPost(*c.central, "/v1/auth/challenge", "not json").status == 400);
     CHECK(rawPost(*c.central, "/v1/auth/card", "{\"challengeId\":\"x\"}").status == 400);
     const auto bad = rawPost(*c.central, "/v1/auth/card",
@@ -358,6 +440,22 @@ TEST_CASE("an unreachable or impostor central is UNAVAILABLE, never a refusal", 
     const auto nhi = auth.nhiLogin(CARD_NUMBER, NHI_PASSWORD);
     CHECK(nhi.status == net::AuthStatus::UNAVAILABLE);
 
+    {
+        // The kiosk's own key does not belong to its certificate (curl 58, SSL_CERTPROBLEM): a
+        // kiosk fault, not a central that failed verification.
+        AuthCentral c;
+        auto broken = kioskConfig(*c.central);
+        broken.clientKey = pkiDir() / "kiosk-device-2.key";
+        net::CentralAuth misconfigured(broken);
+        try {
+            misconfigured.challenge();
+            FAIL("a challenge with a key that is not the certificate's");
+        } catch (const net::AuthUnavailable& e) {
+            CHECK_THAT(e.unavailable.reason, Catch::StartsWith("curl 58"));
+            CHECK_FALSE(e.unavailable.serverRefused);
+        }
+    }
+
     TempDir dir;
     RunningCentral rogue(pkiDir(), dir / "rogue.db", "rogue-server", 0, "central-receipt",
         centralAuthArgs(pkiDir()));
@@ -412,4 +510,342 @@ TEST_CASE("a health-card login comes with central's signed identity assertion, g
     // Refusals carry none.
     const auto wrong = auth.nhiLogin(CARD_NUMBER, "Wrong1");
     CHECK(wrong.assertion.is_null());
+}
+
+TEST_CASE("central does not start with a MOICA CRL that is stale, another CA's, or missing",
+    "[auth][crl]")
+{
+    const auto& pki = pkiDir();
+    const std::string ca = (pki / "moica-ca.pem").string();
+    struct Case {
+        std::string crl;
+        std::string why;
+    };
+    for (const Case& bad : { Case { (pki / "moica-stale.crl").string(), "has expired" },
+             Case { (pki / "rogue.crl").string(), "not issued by the MOICA CA" },
+             Case { (pki / "no-such.crl").string(), "cannot read the MOICA CRL" } }) {
+        INFO(bad.crl);
+        const auto r = serveThatShouldFail(authArgsWith(ca, bad.crl));
+        INFO(r.errors);
+        CHECK(r.exitCode == 1);
+        CHECK_THAT(r.errors, Catch::Contains(bad.why));
+        CHECK(r.output.find("listening on") == std::string::npos);
+    }
+}
+
+TEST_CASE("a MOICA CRL that runs out while central serves makes card logins UNAVAILABLE, never a "
+          "refusal of the card, and a fresh CRL put in place is taken without a restart",
+    "[auth][crl]")
+{
+    TempDir dir;
+    const fs::path crl = dir / "moica.crl";
+    // A CRL good for `window` from now. On a loaded machine central may take long to start: if the
+    // CRL has run out before it is up (central then refuses to start), try again with more time.
+    std::unique_ptr<RunningCentral> central;
+    auto window = std::chrono::seconds(10);
+    std::chrono::system_clock::time_point nextUpdate;
+    for (int attempt = 1; !central; ++attempt, window *= 2) {
+        nextUpdate = std::chrono::system_clock::now() + window;
+        writeMoicaCrl(crl, nextUpdate);
+        try {
+            central = std::make_unique<RunningCentral>(pkiDir(), dir / "central.db",
+                "central-server", 0, "central-receipt",
+                authArgsWith((pkiDir() / "moica-ca.pem").string(), crl.string()));
+        } catch (const std::runtime_error& e) {
+            if (attempt == 3) throw;
+            WARN("central did not start in time, trying again: " << e.what());
+        }
+    }
+    net::CentralAuth auth(kioskConfig(*central));
+    REQUIRE(refusal(cardLogin(auth, "citizen", "citizen")) == "ok");
+
+    std::this_thread::sleep_until(nextUpdate + std::chrono::seconds(1));
+    const auto stale = cardLogin(auth, "citizen", "citizen");
+    CHECK(stale.status == net::AuthStatus::UNAVAILABLE);
+    CHECK_FALSE(stale.unavailable.serverRefused);
+    CHECK_THAT(stale.unavailable.reason, Catch::Contains("503"));
+    // A revoked card is not told it is revoked either: central cannot know today.
+    CHECK(cardLogin(auth, "citizen-revoked", "citizen-revoked").status
+        == net::AuthStatus::UNAVAILABLE);
+
+    // Another CA's CRL put in its place is not taken: still unavailable.
+    fs::copy_file(pkiDir() / "rogue.crl", dir / "rogue.crl");
+    fs::rename(dir / "rogue.crl", crl);
+    CHECK(cardLogin(auth, "citizen", "citizen").status == net::AuthStatus::UNAVAILABLE);
+
+    // A fresh one is.
+    writeMoicaCrl(crl, std::chrono::system_clock::now() + std::chrono::hours(24));
+    CHECK(refusal(cardLogin(auth, "citizen", "citizen")) == "ok");
+
+    central->stop();
+    const std::string log = readFile(central->logPath());
+    CHECK_THAT(log, Catch::Contains("card login from KIOSK-TEST-01: unavailable: MOICA CA or CRL"));
+    CHECK_THAT(log, Catch::Contains("CRL has expired"));
+    CHECK_THAT(log, Catch::Contains("new MOICA CRL not taken"));
+    CHECK_THAT(log, Catch::Contains("MOICA CRL reloaded"));
+}
+
+TEST_CASE("an out-of-date MOICA CA certificate at central is UNAVAILABLE, not the card's expiry",
+    "[auth][crl]")
+{
+    AuthCentral c(authArgsWith(
+        (pkiDir() / "moica-ca-expired.pem").string(), (pkiDir() / "moica.crl").string()));
+    net::CentralAuth auth(kioskConfig(*c.central));
+    const auto answer = cardLogin(auth, "citizen", "citizen");
+    CHECK(answer.status == net::AuthStatus::UNAVAILABLE);
+    CHECK_FALSE(answer.unavailable.serverRefused);
+}
+
+TEST_CASE("a malformed NHI registry entry stops central at start", "[auth]")
+{
+    TempDir dir;
+    const fs::path registry = dir / "nhi.json";
+    registerNhiCard(registry, CARD_NUMBER, NHI_PASSWORD, "王健保", "測試區公所");
+    const auto good = nlohmann::json::parse(readFile(registry));
+    const auto entry = good["cards"][CARD_NUMBER];
+    struct Case {
+        const char* what;
+        std::function<void(nlohmann::json&)> spoil;
+    };
+    const std::vector<Case> cases {
+        { "N missing", [](nlohmann::json& e) { e.erase("N"); } },
+        { "r missing", [](nlohmann::json& e) { e.erase("r"); } },
+        { "p a string", [](nlohmann::json& e) { e["p"] = "1"; } },
+        { "N not a power of two", [](nlohmann::json& e) { e["N"] = 1000; } },
+        { "r zero", [](nlohmann::json& e) { e["r"] = 0; } },
+        { "p zero", [](nlohmann::json& e) { e["p"] = 0; } },
+        { "N·r·128 over 64 MiB", [](nlohmann::json& e) { e["N"] = 1 << 20; } },
+        { "hash missing", [](nlohmann::json& e) { e.erase("hash"); } },
+    };
+    for (const auto& c : cases) {
+        INFO(c.what);
+        auto spoilt = entry;
+        c.spoil(spoilt);
+        writeFile(registry, nlohmann::json { { "cards", { { CARD_NUMBER, spoilt } } } }.dump());
+        const auto r = serveThatShouldFail(centralAuthArgs(pkiDir(), registry));
+        INFO(r.errors);
+        CHECK(r.exitCode == 1);
+        CHECK_THAT(r.errors, Catch::Contains("NHI registry"));
+    }
+}
+
+TEST_CASE("one kiosk keeps at most 4 challenges, its oldest going first, and cannot push out "
+          "another kiosk's",
+    "[auth]")
+{
+    AuthCentral c;
+    net::CentralAuth kiosk1(kioskConfig(*c.central));
+    net::CentralAuth kiosk2(kioskConfig(*c.central, "kiosk-device-2"));
+    const std::string der = certificateDer(pkiDir() / "citizen.pem");
+    auto signedFor = [&](const net::Challenge& challenge) {
+        return sign(pkiDir() / "citizen.key",
+            net::cardLoginMessage(challenge.challengeId, challenge.nonce));
+    };
+    const auto theirs = kiosk2.challenge();
+    std::vector<net::Challenge> mine;
+    for (int i = 0; i < 50; ++i)
+        mine.push_back(kiosk1.challenge());
+    // The last 4 of kiosk 1's are good, the one before them is gone; kiosk 2's is untouched.
+    CHECK(refusal(kiosk1.cardLogin(mine[45], der, signedFor(mine[45]))) == "challenge_invalid");
+    CHECK(refusal(kiosk1.cardLogin(mine[46], der, signedFor(mine[46]))) == "ok");
+    CHECK(refusal(kiosk1.cardLogin(mine[49], der, signedFor(mine[49]))) == "ok");
+    // Kiosk 1 naming kiosk 2's challenge is refused and does not take it away from kiosk 2.
+    CHECK(refusal(kiosk1.cardLogin(theirs, der, signedFor(theirs))) == "challenge_invalid");
+    CHECK(refusal(kiosk2.cardLogin(theirs, der, signedFor(theirs))) == "ok");
+}
+
+TEST_CASE("one challenge redeemed by 8 connections at once logs in exactly once", "[auth]")
+{
+    AuthCentral c;
+    const std::string der = certificateDer(pkiDir() / "citizen.pem");
+    std::vector<std::unique_ptr<net::CentralAuth>> kiosks;
+    for (int i = 0; i < 8; ++i)
+        kiosks.push_back(std::make_unique<net::CentralAuth>(kioskConfig(*c.central)));
+    for (auto& k : kiosks)
+        k->challenge(); // every connection is up before the race
+    const auto challenge = kiosks[0]->challenge();
+    const std::string signature = sign(
+        pkiDir() / "citizen.key", net::cardLoginMessage(challenge.challengeId, challenge.nonce));
+    std::vector<std::string> outcomes(kiosks.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < kiosks.size(); ++i)
+        threads.emplace_back(
+            [&, i] { outcomes[i] = refusal(kiosks[i]->cardLogin(challenge, der, signature)); });
+    for (auto& t : threads)
+        t.join();
+    CHECK(std::count(outcomes.begin(), outcomes.end(), "ok") == 1);
+    CHECK(std::count(outcomes.begin(), outcomes.end(), "challenge_invalid") == 7);
+}
+
+TEST_CASE("8 wrong health-card passwords at once with a limit of 3: exactly 2 wrong_password and "
+          "6 locked, and the right password is locked out after",
+    "[auth]")
+{
+    AuthCentral c;
+    std::vector<std::unique_ptr<net::CentralAuth>> kiosks;
+    for (int i = 0; i < 8; ++i) {
+        kiosks.push_back(std::make_unique<net::CentralAuth>(kioskConfig(*c.central)));
+        kiosks.back()->challenge(); // connected before the race
+    }
+    std::vector<net::NhiLoginAnswer> answers(kiosks.size());
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < kiosks.size(); ++i)
+        threads.emplace_back([&, i] { answers[i] = kiosks[i]->nhiLogin(CARD_NUMBER, "Wrong1"); });
+    for (auto& t : threads)
+        t.join();
+    int wrong = 0, locked = 0;
+    std::vector<int> triesLeft;
+    for (const auto& a : answers) {
+        REQUIRE(a.status == net::AuthStatus::REFUSED);
+        if (a.refusal == net::NhiRefusal::WRONG_PASSWORD) {
+            ++wrong;
+            triesLeft.push_back(a.triesLeft);
+        }
+        if (a.refusal == net::NhiRefusal::LOCKED) ++locked;
+    }
+    CHECK(wrong == 2);
+    CHECK(locked == 6);
+    std::sort(triesLeft.begin(), triesLeft.end());
+    CHECK(triesLeft == std::vector<int> { 1, 2 });
+    CHECK(kiosks[0]->nhiLogin(CARD_NUMBER, NHI_PASSWORD).refusal == net::NhiRefusal::LOCKED);
+}
+
+TEST_CASE("the failure table keys cards by a keyed hash: no card number can be recovered from it, "
+          "and the key file is owner-only and must not go missing",
+    "[auth]")
+{
+    AuthCentral c;
+    {
+        net::CentralAuth auth(kioskConfig(*c.central));
+        REQUIRE(auth.nhiLogin(CARD_NUMBER, "Wrong1").triesLeft == 2);
+    }
+    REQUIRE(c.central->stop() == 0);
+    const fs::path keyFile = c.dir / "central.db.nhi-key";
+    REQUIRE(fs::exists(keyFile));
+    CHECK(fs::file_size(keyFile) == 32);
+    CHECK((fs::status(keyFile).permissions() & (fs::perms::group_all | fs::perms::others_all))
+        == fs::perms::none);
+
+    std::vector<std::string> stored;
+    {
+        net::sqlite::Database db(c.dir / "central.db");
+        auto rows = db.prepare("SELECT card, failures FROM nhi_failures");
+        while (rows.step())
+            stored.push_back(rows.columnText(0));
+    }
+    REQUIRE(stored.size() == 1);
+    // Anyone can hash all 10^12 numbers without the key; with it, the entry is HMAC-SHA256.
+    const auto unkeyed = [](const std::string& text) {
+        return net::openssl::hex(net::openssl::sha256(
+            std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size())));
+    };
+    CHECK(stored[0] != unkeyed(std::string("shensu-nhi-card-v1:") + CARD_NUMBER));
+    CHECK(stored[0] != unkeyed(CARD_NUMBER));
+    const std::string key = readFile(keyFile);
+    const std::string input = std::string("shensu-nhi-card-v1:") + CARD_NUMBER;
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    REQUIRE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size));
+    CHECK(stored[0] == net::openssl::hex(std::span<const unsigned char>(mac, size)));
+
+    // The same key after a restart: the count is still there.
+    c.start({});
+    {
+        net::CentralAuth auth(kioskConfig(*c.central));
+        CHECK(auth.nhiLogin(CARD_NUMBER, "Wrong1").triesLeft == 1);
+    }
+    REQUIRE(c.central->stop() == 0);
+    // Without it the counts would be lost (locked cards unlocked): central does not start.
+    fs::remove(keyFile);
+    auto args = centralAuthArgs(pkiDir(), c.registry);
+    const auto file = [&](const std::string& name) { return (pkiDir() / name).string(); };
+    std::vector<std::string> argv { (binDir() / "shensu-central").string(), "serve", "--listen",
+        "127.0.0.1:0", "--cert", file("central-server.pem"), "--key", file("central-server.key"),
+        "--client-ca", file("kiosk-ca.pem"), "--encryption-key", file("central-encryption.key"),
+        "--encryption-cert", file("central-encryption.pem"), "--receipt-cert",
+        file("central-receipt.pem"), "--receipt-key", file("central-receipt.key"), "--db",
+        (c.dir / "central.db").string() };
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto r = run(argv, std::chrono::seconds(10));
+    CHECK(r.exitCode == 1);
+    CHECK_THAT(r.errors, Catch::Contains("NHI counter key"));
+}
+
+TEST_CASE("health card: a password the kiosk can tell is malformed is refused as such without a "
+          "call, and a password with quotes and backslashes goes through intact",
+    "[auth]")
+{
+    AuthCentral c;
+    registerNhiCard(c.registry, "000012340002", R"(Ab"\12)", "王引號", "測試區公所");
+    c.central->stop();
+    c.start({});
+    net::CentralAuth auth(kioskConfig(*c.central));
+    for (const char* typed : { "abc de", "abc", "abcdefghijklm", "密碼密碼12" }) {
+        INFO(typed);
+        const auto answer = auth.nhiLogin(CARD_NUMBER, typed);
+        CHECK(answer.status == net::AuthStatus::REFUSED);
+        CHECK(answer.refusal == net::NhiRefusal::MALFORMED_PASSWORD);
+    }
+    // None of them reached central, so none counted.
+    CHECK(auth.nhiLogin(CARD_NUMBER, "Wrong1").triesLeft == 2);
+    // A card number that is not 12 digits is the kiosk's fault, not a refusal of the person.
+    CHECK(auth.nhiLogin("1234", NHI_PASSWORD).status == net::AuthStatus::UNAVAILABLE);
+
+    const auto quoted = auth.nhiLogin("000012340002", R"(Ab"\12)");
+    REQUIRE(quoted.ok());
+    CHECK(quoted.name == "王引號");
+    CHECK(nlohmann::json::parse(net::nhiLoginBody("000012340002", R"(Ab"\12)"))
+        == nlohmann::json { { "cardNumber", "000012340002" }, { "password", R"(Ab"\12)" } });
+
+    c.central->stop();
+    const std::string log = readFile(c.central->logPath());
+    // Exactly two health-card calls reached central: Wrong1 and the quoted one.
+    std::size_t calls = 0;
+    for (auto at = log.find("health-card login from"); at != std::string::npos;
+         at = log.find("health-card login from", at + 1))
+        ++calls;
+    CHECK(calls == 2);
+}
+
+TEST_CASE("nhi-register writes the registry owner-only", "[auth]")
+{
+    TempDir dir;
+    registerNhiCard(dir / "nhi.json", CARD_NUMBER, NHI_PASSWORD, "王健保", "測試區公所");
+    CHECK((fs::status(dir / "nhi.json").permissions()
+              & (fs::perms::group_all | fs::perms::others_all))
+        == fs::perms::none);
+    CHECK_FALSE(fs::exists(dir / "nhi.json.new"));
+}
+
+TEST_CASE("an identity assertion is refused before its issuedAt, and with a time that is not "
+          "exactly YYYY-MM-DDTHH:MM:SSZ",
+    "[auth]")
+{
+    const net::AssertionSigner signer(
+        pkiDir() / "central-receipt.pem", pkiDir() / "central-receipt.key");
+    const net::AssertionVerifier verifier(pkiDir() / "central-receipt.pem");
+    const auto at = [](const char* issued, const char* expires) {
+        return net::IdentityAssertion { "0b22e5c4-0000-4000-8000-000000000000", "nhi", CARD_NUMBER,
+            "王健保", "測試區公所", "KIOSK-TEST-01", issued, expires };
+    };
+    const auto good = signer.sign(at("2026-11-23T10:00:00Z", "2026-11-23T10:30:00Z"));
+    const auto t = [](int hour, int minute) {
+        return std::chrono::sys_days(std::chrono::year(2026) / 11 / 23) + std::chrono::hours(hour)
+            + std::chrono::minutes(minute);
+    };
+    CHECK_NOTHROW(verifier.verify(good, "KIOSK-TEST-01", t(10, 10)));
+    CHECK_NOTHROW(verifier.verify(good, "KIOSK-TEST-01", t(9, 57))); // within the clock skew
+    CHECK_THROWS_AS(verifier.verify(good, "KIOSK-TEST-01", t(9, 30)), net::AssertionError);
+    for (const char* expires : { "2099-+1-01T00:00:00Z", " 2099-01-01T00:00:00Z",
+             "2099-01-01T00:00:0 Z", "2099-13-01T00:00:00Z", "2099-02-30T00:00:00Z" }) {
+        INFO(expires);
+        CHECK_THROWS_AS(verifier.verify(signer.sign(at("2026-11-23T10:00:00Z", expires)),
+                            "KIOSK-TEST-01", t(10, 10)),
+            net::AssertionError);
+    }
+    // Expiring before it was issued.
+    CHECK_THROWS_AS(verifier.verify(signer.sign(at("2026-11-23T10:30:00Z", "2026-11-23T10:00:00Z")),
+                        "KIOSK-TEST-01", t(10, 10)),
+        net::AssertionError);
 }

@@ -18,6 +18,13 @@ namespace shensu::network
 //   received)
 std::string cardLoginMessage(std::string_view challengeId, std::string_view nonce);
 
+// A health-card number as central takes it: 12 digits.
+bool validCardNumber(std::string_view cardNumber);
+// A health-card registration password as central takes it: 6–12 printable ASCII characters, no
+// space. nhiLogin() checks this before anything is sent, so a person's typing never reaches
+// central as a malformed request (which the kiosk could only show as an outage).
+bool validNhiPassword(std::string_view password);
+
 struct Challenge {
     std::string challengeId;
     std::string nonce; // base64 of 32 random bytes, as received
@@ -30,7 +37,9 @@ enum class AuthStatus { OK, REFUSED, UNAVAILABLE };
 
 struct Unavailable {
     std::string reason; // technician text: curl code and message, or HTTP status; never a body
-    bool serverRefused = false; // central's certificate or host name failed verification
+    // The server's certificate or host name failed verification (not our central). A problem with
+    // the kiosk's own certificate or key, or with the pinned CA file, is not this.
+    bool serverRefused = false;
 };
 
 // The refusals of /v1/auth/card (seed 003), one kiosk screen each.
@@ -58,6 +67,9 @@ enum class NhiRefusal {
     WRONG_PASSWORD, // triesLeft more before the card is locked at central
     LOCKED, // too many wrong passwords: even the right one is refused now
     NOT_REGISTERED, // no registration password for this card number at central
+    // Said by the kiosk itself, nothing sent: the typed password cannot be a registration
+    // password (validNhiPassword). Not counted at central.
+    MALFORMED_PASSWORD,
 };
 
 struct NhiLoginAnswer {
@@ -97,9 +109,15 @@ public:
     CentralAuth& operator=(const CentralAuth&) = delete;
 
     Challenge challenge(); // throws AuthUnavailable
+    // An empty certificate (a card that gave none) is refused by central as certificate_invalid,
+    // an empty signature as bad_signature.
     CardLoginAnswer cardLogin(
         const Challenge& challenge, std::string_view certificateDer, std::string_view signature);
-    // password is sent once and not kept (the request buffer is cleansed after the call).
+    // A malformed password is REFUSED with MALFORMED_PASSWORD without a call; a card number that is
+    // not 12 digits is UNAVAILABLE (a kiosk fault, not the person's). The password is sent once and
+    // not kept: the request body is built in one buffer that is cleansed after the call. Best
+    // effort: copies inside curl and OpenSSL (TLS record buffers) are not ours to wipe, nor is the
+    // caller's string.
     NhiLoginAnswer nhiLogin(std::string_view cardNumber, std::string_view password);
 
 private:
@@ -110,5 +128,10 @@ private:
 // Wire codes, for logs and tests: "certificate_revoked", "wrong_password", ...
 std::string_view cardRefusalCode(CardRefusal refusal);
 std::optional<CardRefusal> parseCardRefusal(std::string_view code);
+
+// The exact body nhiLogin() sends: {"cardNumber":"…","password":"…"} (JSON-escaped), built in one
+// buffer reserved up front so that no reallocation leaves a copy of the password behind. For
+// validNhiPassword() passwords and validCardNumber() numbers.
+std::string nhiLoginBody(std::string_view cardNumber, std::string_view password);
 
 } // namespace shensu::network

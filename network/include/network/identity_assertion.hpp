@@ -56,7 +56,8 @@ class AssertionVerifier
 public:
     explicit AssertionVerifier(const std::filesystem::path& pinnedCert);
     // Throws AssertionError unless signedAssertion is the wire form above, signed by the pinned
-    // key, issued to kioskId, and now is before its expiresAt.
+    // key, issued to kioskId, issuedAt < expiresAt, and issuedAt - CLOCK_SKEW ≤ now < expiresAt.
+    static constexpr std::chrono::minutes CLOCK_SKEW { 5 }; // kiosk and central clocks may differ
     IdentityAssertion verify(const nlohmann::json& signedAssertion, const std::string& kioskId,
         std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const;
 
