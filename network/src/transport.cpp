@@ -28,9 +28,8 @@ namespace
             return PostOutcome::CANCELLED;
         default:
             // 6/7/28/35/52/55/56...: no usable connection; 58 is our own certificate or key, not
-            // central's fault. Under TLS 1.3 central refusing *our*
-            // certificate also lands here (55/56 with a TLS alert in the text), which the reason
-            // string keeps visible.
+            // central's fault. Under TLS 1.3 central refusing *our* certificate also lands here
+            // (55/56 with a TLS alert in the text), which the reason string keeps visible.
             return PostOutcome::UNREACHABLE;
         }
     }
