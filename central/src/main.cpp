@@ -140,8 +140,7 @@ int main(int argc, char** argv)
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
             if (colon == std::string::npos) return usage();
-            std::size_t known
-                = 9 + flags.count("workflow") + flags.count("processing-delay-ms");
+            std::size_t known = 9 + flags.count("workflow") + flags.count("processing-delay-ms");
             if (flags.contains("moica-ca")) {
                 shensu::central::AuthOptions auth;
                 auth.moicaCa = need("moica-ca");
