@@ -81,6 +81,7 @@ TEST_CASE("tapping 不登入直接申訴 on the home screen opens the form")
     Kiosk k;
     REQUIRE(k.screen() == Screen::HOME);
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     CHECK(k.screen() == Screen::FORM);
     CHECK(k.shell.state().filer == Filer::ANONYMOUS);
 }
@@ -95,6 +96,7 @@ TEST_CASE("every button on the home screen and the form is a touch target of at 
         CHECK(k.widget(id).width() >= 44);
     }
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     for (const auto& id : k.shell.ui().widgets.ids()) {
         INFO(id);
         CHECK(k.widget(id).height() >= 44);
@@ -114,6 +116,7 @@ TEST_CASE("typed Chinese reaches the answers and the counter shows the character
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.type("form.facts", "主管長期言語霸凌");
     CHECK(k.shell.state().answers.at("facts") == "主管長期言語霸凌");
     CHECK(remainingCharacters(k.shell.state(), "facts") == 992);
@@ -126,6 +129,7 @@ TEST_CASE("choosing an identity by position or by id selects the same option; �
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.tap("form.identity.0");
     CHECK(k.shell.state().answers.at("identity") == "civil_servant");
     k.tap("form.identity.other");
@@ -141,6 +145,7 @@ TEST_CASE("the language toggle is on every screen and switches the kiosk to Engl
     k.tap("common.language");
     CHECK(k.shell.state().language == Language::EN);
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.tap("common.language");
     CHECK(k.shell.state().language == Language::ZH_TW);
     CHECK(k.screen() == Screen::FORM);
@@ -150,6 +155,7 @@ TEST_CASE("an empty form cannot be reviewed: the person stays on the form with t
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.tap("form.submit");
     CHECK(k.screen() == Screen::FORM);
     CHECK(k.shell.state().issues.size() == 3);
@@ -180,6 +186,7 @@ TEST_CASE(
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.type("form.agency", "測試市政府人事處");
     k.tap("form.identity.1");
     k.type("form.facts", "測試用的申訴內容。");
@@ -208,6 +215,7 @@ TEST_CASE(
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.type("form.agency", "測試局");
     k.tap("form.identity.2");
     k.type("form.facts", "內容");
@@ -263,6 +271,7 @@ TEST_CASE("a finger dragged up on the form's text scrolls the fields, like a pho
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     const float before = k.widget("form.facts").y0;
     // Press on the form's intro text (not a widget), drag 200 px up, lift.
     ImGuiIO& io = ImGui::GetIO();

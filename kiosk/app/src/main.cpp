@@ -113,8 +113,11 @@ int main(int argc, char** argv)
             std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); // StopSignals owns SIGINT and SIGTERM
-        Shell shell(options->display, std::move(catalogue),
-            initialState(form, config.kioskId, config.language));
+        State initial = initialState(form, config.kioskId, config.language);
+        initial.sessionIdle = config.sessionIdle;
+        initial.sessionWarning = config.sessionWarning;
+        initial.noticeShown = config.noticeShown;
+        Shell shell(options->display, std::move(catalogue), std::move(initial));
         stopSignals.onStop([&shell] {
             SDL_Event quit {};
             quit.type = SDL_QUIT;

@@ -214,6 +214,8 @@ void Shell::dispatch(Event event)
     auto result = step(d.state, event);
     State before = std::move(d.state);
     d.state = std::move(result.state);
+    // A session ended: ImGui's copies of what was typed go too.
+    if (before.screen != d.state.screen && d.state.screen == Screen::HOME) ui::wipeSession(d.ui);
     if (before.screen != d.state.screen)
         std::clog << "kiosk: screen " << screenId(d.state.screen) << '\n';
     if (d.observer) d.observer(before, d.state, event);
@@ -311,6 +313,16 @@ void Shell::coverNewCharacters()
     Impl& d = *impl_;
     if (!d.fontsReleased)
         return; // the first build already has everything the catalogue and form need
+    ImGuiIO& fontIo = ImGui::GetIO();
+    const float scale = d.state.largeText ? ui::FontOptions {}.largeScale : 1.0f;
+    if (d.fonts->rescale(*fontIo.Fonts, d.ui.fonts, scale)) {
+        ImGui_ImplSDLRenderer_DestroyFontsTexture();
+        ImGui_ImplSDLRenderer_CreateFontsTexture();
+        d.fonts->releaseAfterUpload(*fontIo.Fonts);
+        malloc_trim(0);
+        std::clog << "kiosk: font atlas rebuilt for " << (d.state.largeText ? "large" : "normal")
+                  << " text\n";
+    }
     std::vector<std::string> typed { d.state.cardHolderName };
     for (const auto& [id, value] : d.state.answers)
         typed.push_back(value);

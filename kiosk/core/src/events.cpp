@@ -9,15 +9,16 @@ const char* eventName(const Event& event) noexcept
     static constexpr const char* NAMES[] = { "ChooseCitizenCertificate", "ChooseHealthCard",
         "ChooseAnonymous", "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard",
         "ContinueWithCard", "EditField", "ReviewForm", "EditAgain", "ConfirmFiling", "RetrySubmit",
-        "CardInserted", "CardRemoved", "HealthCardRead", "CardReadFailed", "CardService",
-        "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "TimerExpired" };
+        "ConfirmAnonymous", "AskEndSession", "ContinueSession", "SetDisplay", "CardInserted",
+        "CardRemoved", "HealthCardRead", "CardReadFailed", "CardService", "FilingStored",
+        "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
     return NAMES[event.index()];
 }
 
 bool isPersonAction(const Event& event) noexcept
 {
-    return event.index() <= Event(RetrySubmit {}).index();
+    return event.index() <= Event(SetDisplay {}).index();
 }
 
 } // namespace shensu::kiosk

@@ -5,6 +5,7 @@
 #include "kiosk/core/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace shensu::kiosk
 {
@@ -15,20 +16,60 @@ namespace
     using cardio::CardErrorCode;
     using cardio::CardKind;
 
+    // Overwrites the bytes before letting go of them: a finished session leaves no readable copy in
+    // this buffer (copies the by-value state made earlier are freed by then; see kiosk/README.md).
+    void scrub(std::string& text) noexcept
+    {
+        explicit_bzero(text.data(), text.size());
+        text.clear();
+        text.shrink_to_fit();
+    }
+
+    void scrubAnswers(State& s) noexcept
+    {
+        for (auto& [id, value] : s.answers)
+            scrub(value);
+        s.answers.clear();
+    }
+
     void wipeSession(State& s)
     {
         s.filer = Filer::NONE;
         s.sessionReader.clear();
-        s.cardHolderName.clear();
-        s.answers.clear();
+        scrub(s.cardHolderName);
+        scrubAnswers(s);
         s.issues.clear();
         s.cardErrorKey.clear();
         s.filingId.clear();
-        s.caseNumber.clear();
-        s.verificationCode.clear();
+        scrub(s.caseNumber);
+        scrub(s.verificationCode);
+        for (auto& a : s.earlyAnswers) {
+            scrub(a.caseNumber);
+            scrub(a.verificationCode);
+        }
         s.earlyAnswers.clear();
         s.earlyDeferrals.clear();
+        s.idleCountdown = 0;
+        s.confirmingEnd = false;
         ++s.timerGeneration; // any running timer now belongs to a finished session
+    }
+
+    // The session is over (finished, timed out, card pulled): wiped, and the kiosk looks as it did
+    // for the person before — home, default language, normal display.
+    void endSession(State& s, const char* noticeKey)
+    {
+        wipeSession(s);
+        s.screen = Screen::HOME;
+        s.noticeKey = noticeKey;
+        s.language = s.defaultLanguage;
+        s.largeText = false;
+        s.highContrast = false;
+    }
+
+    bool hasAnswers(const State& s)
+    {
+        return std::any_of(
+            s.answers.begin(), s.answers.end(), [](const auto& a) { return !isBlank(a.second); });
     }
 
     // The message a person reads for each card failure (ARCHITECTURE: errors are values the user
@@ -111,16 +152,41 @@ namespace
             wipeSession(s);
             s.noticeKey.clear();
             s.filer = Filer::ANONYMOUS;
-            s.screen = Screen::FORM;
+            s.screen = Screen::ANONYMOUS_INFO; // first: what an anonymous filing is, and is not
+        }
+        void operator()(const ConfirmAnonymous&)
+        {
+            if (s.screen == Screen::ANONYMOUS_INFO && s.filer == Filer::ANONYMOUS)
+                s.screen = Screen::FORM;
+        }
+        void operator()(const AskEndSession&)
+        {
+            if (!inSession(s) || s.screen == Screen::SUBMITTING) return;
+            // Answers not yet sent would be lost: ask once. Anything else ends at once.
+            const bool unsent = s.screen == Screen::FORM || s.screen == Screen::REVIEW
+                || s.screen == Screen::SUBMIT_ERROR;
+            if (unsent && hasAnswers(s) && !s.confirmingEnd) {
+                s.confirmingEnd = true;
+                return;
+            }
+            endSession(s, "");
+        }
+        void operator()(const ContinueSession&)
+        {
+            s.confirmingEnd = false;
+            s.idleCountdown = 0;
+        }
+        void operator()(const SetDisplay& e)
+        {
+            s.largeText = e.largeText;
+            s.highContrast = e.highContrast;
         }
         void operator()(const SetLanguage& e) { s.language = e.language; }
         void operator()(const GoHome&)
         {
             if (s.screen == Screen::SUBMITTING)
                 return; // the filing is being stored; its outcome must be shown
-            wipeSession(s);
-            s.noticeKey.clear();
-            s.screen = Screen::HOME;
+            endSession(s, "");
         }
         void operator()(const RetryCard&)
         {
@@ -204,9 +270,7 @@ namespace
             case Screen::REVIEW:
             case Screen::SUBMIT_ERROR:
                 // The card is the session: without it nobody may see or finish this filing.
-                wipeSession(s);
-                s.noticeKey = "home.card_removed";
-                s.screen = Screen::HOME;
+                endSession(s, "home.card_removed");
                 break;
             default:
                 // The filing already left the person's hands (submitting, submitted, queued): keep
@@ -245,9 +309,9 @@ namespace
             if (s.screen != Screen::SUBMITTING || !s.filingId.empty()) return;
             s.filingId = e.filingId;
             // Sealed and on disk: the plaintext answers have no reason to stay in memory.
-            s.answers.clear();
+            scrubAnswers(s);
             s.issues.clear();
-            s.cardHolderName.clear();
+            scrub(s.cardHolderName);
             for (const auto& a : s.earlyAnswers) {
                 if (a.filingId == e.filingId) return (*this)(a);
             }
@@ -287,15 +351,36 @@ namespace
         }
         void operator()(const TimerExpired& e)
         {
-            if (e.timer == TimerId::SESSION_IDLE) {
-                if (e.generation != s.idleGeneration || s.screen == Screen::HOME
-                    || s.screen == Screen::SUBMITTING)
-                    return;
-                // Someone walked away mid-session: the next person must not see (or send) it.
-                wipeSession(s);
-                s.noticeKey = "home.session_timed_out";
-                s.screen = Screen::HOME;
+            if (e.timer == TimerId::NOTICE) {
+                if (e.generation == s.noticeGeneration) s.noticeKey.clear();
                 return;
+            }
+            if (e.timer == TimerId::SESSION_IDLE) {
+                if (e.generation != s.idleGeneration || s.screen == Screen::SUBMITTING) return;
+                if (!inSession(s)) {
+                    // Someone changed the display or language on the home screen and left.
+                    s.language = s.defaultLanguage;
+                    s.largeText = false;
+                    s.highContrast = false;
+                    return;
+                }
+                // Someone may have walked away: count down where everyone can see it.
+                s.idleCountdown = static_cast<int>((s.sessionWarning.count() + 999) / 1000);
+                if (s.idleCountdown <= 0) return endSession(s, "home.session_timed_out");
+                out.push_back(StartTimer {
+                    TimerId::SESSION_TICK, std::chrono::seconds(1), s.idleGeneration });
+                return;
+            }
+            if (e.timer == TimerId::SESSION_TICK) {
+                if (e.generation != s.idleGeneration || s.idleCountdown <= 0 || !inSession(s))
+                    return;
+                if (--s.idleCountdown > 0) {
+                    out.push_back(StartTimer {
+                        TimerId::SESSION_TICK, std::chrono::seconds(1), s.idleGeneration });
+                    return;
+                }
+                // Nobody came back: the next person must not see (or send) this session.
+                return endSession(s, "home.session_timed_out");
             }
             if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration
                 && s.screen == Screen::SUBMITTING && !s.filingId.empty()) {
@@ -310,14 +395,26 @@ StepResult step(State state, const Event& event)
 {
     std::vector<Command> commands;
     const Screen before = state.screen;
+    const std::string noticeBefore = state.noticeKey;
     std::visit(Transition { state, commands }, event);
-    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock;
-    // home and the moments the kiosk itself is busy have none.
-    const bool busy = state.screen == Screen::HOME || state.screen == Screen::SUBMITTING
-        || state.screen == Screen::READING_CARD;
-    if (!busy && (isPersonAction(event) || state.screen != before)) {
+    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock
+    // and closes the countdown; the moments the kiosk itself is busy have none. On the home
+    // screen the clock runs only to undo a display or language choice nobody used.
+    const bool busy = state.screen == Screen::SUBMITTING || state.screen == Screen::READING_CARD;
+    const bool homeChanged
+        = state.largeText || state.highContrast || state.language != state.defaultLanguage;
+    const bool touched = isPersonAction(event) || state.screen != before;
+    if (touched) state.idleCountdown = 0;
+    if (!busy && touched && (inSession(state) || homeChanged)) {
+        const auto quiet = std::max(std::chrono::milliseconds(0),
+            inSession(state) ? state.sessionIdle - state.sessionWarning : state.sessionIdle);
+        commands.push_back(StartTimer { TimerId::SESSION_IDLE, quiet, ++state.idleGeneration });
+    } else if (touched && !inSession(state)) {
+        ++state.idleGeneration; // a countdown of the session that just ended must not run on
+    }
+    if (!state.noticeKey.empty() && state.noticeKey != noticeBefore) {
         commands.push_back(
-            StartTimer { TimerId::SESSION_IDLE, state.sessionIdle, ++state.idleGeneration });
+            StartTimer { TimerId::NOTICE, state.noticeShown, ++state.noticeGeneration });
     }
     return { std::move(state), std::move(commands) };
 }

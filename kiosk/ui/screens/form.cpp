@@ -40,6 +40,10 @@ namespace
     {
         std::string value = answerOf(f.state, id);
         ImGui::SetNextItemWidth(-1);
+        if (f.ui.focusField == id) {
+            ImGui::SetKeyboardFocusHere(); // tapped on the review screen: ready to type
+            f.ui.focusField.clear();
+        }
         if (ImGui::InputTextWithHint(
                 ("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
             f.emit(EditField { id, value });
@@ -135,6 +139,20 @@ namespace
 void drawForm(Frame& f)
 {
     const Form& form = *f.state.form;
+    if (!f.ui.focusField.empty()) {
+        // Coming back from the review screen to one answer: bring it into view (and focus it).
+        const FormField* field = form.field(f.ui.focusField);
+        if (field != nullptr && field->type == FieldType::CHOICE) {
+            f.ui.scrollTo = "form." + field->id + ".0";
+            f.ui.focusField.clear();
+        } else if (field != nullptr && field->type == FieldType::MULTILINE) {
+            f.ui.scrollTo = "form." + field->id;
+            f.ui.editing = field->id;
+            f.ui.focusField.clear();
+        } else {
+            f.ui.scrollTo = "form." + f.ui.focusField;
+        }
+    }
     title(f, f.tr(form.titleKey));
     if (f.state.filer == Filer::HEALTH_CARD) {
         paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
@@ -152,7 +170,7 @@ void drawForm(Frame& f)
         case FieldType::TEXT:
             textField(f, field.id);
             if (!field.hintKey.empty()) {
-                ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.35f, 0.38f, 0.42f, 1.0f));
+                ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().textMuted));
                 paragraph(f.tr(field.hintKey));
                 ImGui::PopStyleColor();
             }
@@ -166,14 +184,16 @@ void drawForm(Frame& f)
         }
         issuesFor(f, field.id);
     }
+    f.ui.focusField.clear(); // a field not on the form (any more) is not waited for
     dragToScroll();
     ImGui::EndChild();
 
     beginFooter();
-    if (button(f, "form.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT })) f.emit(GoHome {});
+    if (button(f, "form.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
+        f.emit(AskEndSession {});
     ImGui::SameLine();
     if (!f.state.issues.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.08f, 0.08f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().error));
         ImGui::AlignTextToFramePadding();
         ImGui::TextUnformatted(f.tr("form.fix_errors").c_str());
         ImGui::PopStyleColor();

@@ -1,6 +1,8 @@
 // Review: every answer as the person wrote it, who is filing, then confirm or go back to edit.
 #include "screens/screens.hpp"
 
+#include <algorithm>
+
 namespace shensu::kiosk::ui
 {
 
@@ -9,12 +11,40 @@ namespace
 
     void entry(Frame& f, const std::string& label, const std::string& value)
     {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.35f, 0.38f, 0.42f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().textMuted));
         ImGui::TextUnformatted(label.c_str());
         ImGui::PopStyleColor();
         ImGui::Indent(24);
         paragraph(value.empty() ? f.tr("review.empty") : value);
         ImGui::Unindent(24);
+    }
+
+    // An answer the person can tap to change: the form opens at that field.
+    void editableEntry(Frame& f, const FormField& field, const std::string& value)
+    {
+        const float top = ImGui::GetCursorScreenPos().y;
+        ImGui::BeginGroup();
+        entry(f, f.tr(field.labelKey) + "  " + f.tr("review.tap_to_edit"), value);
+        ImGui::EndGroup();
+        // The whole row, full width, at least a finger high.
+        const float left = ImGui::GetWindowPos().x;
+        const float right = left + ImGui::GetWindowContentRegionMax().x;
+        const float bottom = std::max(ImGui::GetItemRectMax().y, top + 48.0f);
+        ImGui::SetCursorScreenPos(ImVec2(left + ImGui::GetStyle().WindowPadding.x, top));
+        // Not a button: a finger dragged across the answers must still scroll them.
+        ImGui::Dummy(ImVec2(right - left - ImGui::GetStyle().WindowPadding.x, bottom - top));
+        const bool hovered = ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
+        const bool tapped = hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
+            && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f; // a tap, not a scroll
+        if (hovered && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
+            ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(),
+                ImGui::GetColorU32(toVec4(f.colors().accent)), 6.0f, 0, 3.0f);
+        }
+        registerItem(f, "review.answer." + field.id);
+        if (tapped) {
+            f.ui.focusField = field.id;
+            f.emit(EditAgain { field.id });
+        }
     }
 
     std::string displayValue(Frame& f, const FormField& field)
@@ -37,6 +67,7 @@ namespace
 void drawReview(Frame& f)
 {
     title(f, f.tr("review.title"));
+    paragraph(f.tr("review.tap_hint"));
     const float bottom = footerTop() - ImGui::GetStyle().ItemSpacing.y;
     ImGui::BeginChild("answers", ImVec2(0, bottom - ImGui::GetCursorPosY()), true);
     entry(f, f.tr("review.filer"),
@@ -44,7 +75,7 @@ void drawReview(Frame& f)
             ? f.trf("review.filer_health_card", { { "name", f.state.cardHolderName } })
             : f.tr("review.filer_anonymous"));
     for (const auto& field : f.state.form->fields)
-        entry(f, f.tr(field.labelKey), displayValue(f, field));
+        editableEntry(f, field, displayValue(f, field));
     dragToScroll();
     ImGui::EndChild();
 

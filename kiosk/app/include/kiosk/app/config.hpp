@@ -27,6 +27,11 @@ struct KioskConfig {
     std::filesystem::path receiptCert; // central's receipt-signing certificate, pinned
     std::chrono::milliseconds retryFirstDelay { 500 };
     std::chrono::milliseconds retryMaxDelay { 30000 };
+    // Session safety: an untouched session ends after sessionIdleSeconds; the countdown shows for
+    // its last sessionWarningSeconds (at least 20 in production; tests may use less).
+    std::chrono::seconds sessionIdle { 120 };
+    std::chrono::seconds sessionWarning { 20 };
+    std::chrono::seconds noticeShown { 10 }; // a home-screen notice, e.g. "session timed out"
 
     bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
 };

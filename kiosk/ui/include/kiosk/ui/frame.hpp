@@ -19,7 +19,14 @@ struct UiContext {
     WidgetRegistry widgets; // refilled every frame
     std::string scrollTo; // automation: bring this widget into view this frame
     std::string editing; // the multiline field being edited; the others show their text wrapped
+    std::string focusField; // the form field to scroll to and focus (tapped on the review screen)
+    bool highContrast = false; // the palette ImGui's style holds now
+    bool paletteApplied = false;
 };
+
+// Forgets everything the UI keeps of a session: ImGui's text-edit buffers (overwritten), the field
+// being edited, the focus request. Called when a session ends.
+void wipeSession(UiContext& ui);
 
 // Call between ImGui::NewFrame() and ImGui::Render(). Draws into one full-display window.
 std::vector<Event> drawFrame(const State& state, UiContext& ui);
