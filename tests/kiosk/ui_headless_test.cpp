@@ -1,8 +1,7 @@
 // The real screens, rendered headless with SDL's software renderer and tapped by widget id like a
 // finger.
-#include "kiosk/app/shell.hpp"
-#include "kiosk/core/form.hpp"
 #include "kiosk/ui/fonts.hpp"
+#include "ui_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <cfloat>
@@ -14,63 +13,10 @@
 
 using namespace shensu::kiosk;
 using namespace shensu::kiosk::app;
+using namespace shensu::kiosk::test;
 
 namespace
 {
-
-// One kiosk with no workers: commands are recorded; the test plays the workers by posting events.
-struct Kiosk {
-    std::vector<Command> commands;
-    Shell shell;
-
-    Kiosk()
-        : shell(DisplayOptions { .headless = true, .width = 1280, .height = 800 },
-            Catalogue::load(SHENSU_ASSETS_DIR "/i18n"),
-            initialState(std::make_shared<const Form>(
-                             loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
-                "KIOSK-TEST-01", Language::ZH_TW))
-    {
-        shell.setCommandSink([this](const Command& c) { commands.push_back(c); });
-        shell.setClock([] { return std::string("2026-11-23T10:00:00Z"); });
-        shell.frame();
-    }
-
-    void tap(const std::string& id)
-    {
-        std::string error;
-        INFO("tap " << id);
-        REQUIRE(shell.tap(id, error));
-    }
-    void type(const std::string& id, const std::string& text)
-    {
-        std::string error;
-        INFO("type into " << id << ": " << error);
-        REQUIRE(shell.type(id, text, error));
-    }
-    // A worker's answer arrives through the queue, as in the app.
-    void workerSays(Event e)
-    {
-        shell.queue().post(std::move(e));
-        shell.pump();
-        shell.frame();
-    }
-    Screen screen() const { return shell.state().screen; }
-    const ui::WidgetRect& widget(const std::string& id)
-    {
-        const auto* r = shell.ui().widgets.find(id);
-        INFO("widget " << id);
-        REQUIRE(r != nullptr);
-        return *r;
-    }
-    template<typename C> std::vector<C> sent() const
-    {
-        std::vector<C> out;
-        for (const auto& c : commands) {
-            if (const auto* x = std::get_if<C>(&c)) out.push_back(*x);
-        }
-        return out;
-    }
-};
 
 constexpr const char* READER = "Virtual PCD 00 00";
 

@@ -394,22 +394,29 @@ bool Shell::type(const std::string& widgetId, const std::string& text, std::stri
     return true;
 }
 
-bool Shell::screenshot(const std::filesystem::path& png, std::string& error)
+bool Shell::capture(std::vector<std::uint8_t>& rgba, int& width, int& height, std::string& error)
 {
     Impl& d = *impl_;
     frame();
-    int w = 0;
-    int h = 0;
-    if (SDL_GetRendererOutputSize(d.renderer, &w, &h) != 0) {
+    if (SDL_GetRendererOutputSize(d.renderer, &width, &height) != 0) {
         error = SDL_GetError();
         return false;
     }
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4);
-    if (SDL_RenderReadPixels(d.renderer, nullptr, SDL_PIXELFORMAT_ABGR8888, pixels.data(), w * 4)
+    rgba.assign(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4, 0);
+    if (SDL_RenderReadPixels(d.renderer, nullptr, SDL_PIXELFORMAT_ABGR8888, rgba.data(), width * 4)
         != 0) {
         error = std::string("SDL_RenderReadPixels: ") + SDL_GetError();
         return false;
     }
+    return true;
+}
+
+bool Shell::screenshot(const std::filesystem::path& png, std::string& error)
+{
+    std::vector<std::uint8_t> pixels;
+    int w = 0;
+    int h = 0;
+    if (!capture(pixels, w, h, error)) return false;
     return writePng(png, w, h, pixels, error);
 }
 
