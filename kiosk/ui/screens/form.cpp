@@ -36,6 +36,14 @@ namespace
         ImGui::TextUnformatted(text.c_str());
     }
 
+    // A thick accent frame around the field the on-screen keyboard types into.
+    void markKeyboardTarget(Frame& f, const std::string& id)
+    {
+        if (f.ui.keyboard.target != id) return;
+        ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(),
+            ImGui::GetColorU32(toVec4(f.colors().accent)), 8.0f, 0, 3.0f);
+    }
+
     void textField(Frame& f, const std::string& id)
     {
         std::string value = answerOf(f.state, id);
@@ -48,6 +56,9 @@ namespace
                 ("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
             f.emit(EditField { id, value });
         }
+        if (ImGui::IsItemActivated())
+            f.ui.keyboard.target = id; // the on-screen keyboard types here
+        markKeyboardTarget(f, id);
         registerItem(f, "form." + id);
     }
 
@@ -97,6 +108,7 @@ namespace
                 ImGui::SetKeyboardFocusHere();
             if (ImGui::InputTextMultiline(("##" + field.id).c_str(), &value, size))
                 f.emit(EditField { field.id, value });
+            markKeyboardTarget(f, field.id);
             registerItem(f, "form." + field.id);
             if (ImGui::IsItemDeactivated()) f.ui.editing.clear();
         } else {
@@ -114,11 +126,13 @@ namespace
             }
             ImGui::EndChild();
             ImGui::PopStyleColor();
+            markKeyboardTarget(f, field.id);
             registerItem(f, "form." + field.id);
             if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)
                 && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
                 && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
                 f.ui.editing = field.id;
+                f.ui.keyboard.target = field.id;
             }
         }
         if (!field.counterKey.empty()) {
@@ -153,14 +167,18 @@ void drawForm(Frame& f)
             f.ui.scrollTo = "form." + f.ui.focusField;
         }
     }
+    const bool keyboard = !f.ui.keyboard.target.empty();
     title(f, f.tr(form.titleKey));
-    if (f.state.filer == Filer::HEALTH_CARD) {
+    if (keyboard) {
+        // Room for the keyboard: the note goes, the fields keep what is left.
+    } else if (f.state.filer == Filer::HEALTH_CARD) {
         paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
     } else {
         notice(f.tr("form.anonymous_note"));
     }
 
-    const float bottom = footerTop() - ImGui::GetStyle().ItemSpacing.y;
+    const float bottom
+        = footerTop() - ImGui::GetStyle().ItemSpacing.y - (keyboard ? keyboardHeight() : 0.0f);
     ImGui::BeginChild("fields", ImVec2(0, bottom - ImGui::GetCursorPosY()), true);
     paragraph(f.tr(form.introKey));
     for (const auto& field : form.fields) {
@@ -187,6 +205,7 @@ void drawForm(Frame& f)
     f.ui.focusField.clear(); // a field not on the form (any more) is not waited for
     dragToScroll();
     ImGui::EndChild();
+    if (keyboard) drawKeyboard(f);
 
     beginFooter();
     if (button(f, "form.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))

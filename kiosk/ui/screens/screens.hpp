@@ -57,6 +57,10 @@ void dragToScroll();
 float footerTop();
 void beginFooter();
 
+// The on-screen keyboard (ui/src/keyboard.cpp): drawn by the form while ui.keyboard.target is set.
+float keyboardHeight();
+void drawKeyboard(Frame& f);
+
 // The screens, one file each; registry.cpp maps Screen -> function.
 void drawHome(Frame& f);
 void drawInsertCard(Frame& f);

@@ -25,6 +25,10 @@ void wipeSession(UiContext& ui)
     ui.editing.clear();
     ui.focusField.clear();
     ui.scrollTo.clear();
+    ui.keyboard.target.clear();
+    ui.keyboard.mode = KeyboardMode::ZHUYIN;
+    ui.keyboard.shift = false;
+    if (ui.keyboard.zhuyin) ui.keyboard.zhuyin->reset(); // pre-edit and anything learned: gone
     if (ImGui::GetCurrentContext() == nullptr) return;
     ImGuiContext& g = *ImGui::GetCurrentContext();
     ImGui::ClearActiveID();
