@@ -297,6 +297,17 @@ namespace
                 throw ScriptError { "language must be zh-TW or en" };
             shell.dispatch(SetLanguage { language });
             shell.frame();
+        } else if (name == "display") {
+            // Like the home screen's buttons: {"cmd":"display","text":"large","contrast":"high"}.
+            const std::string text
+                = cmd.value("text", shell.state().largeText ? "large" : "normal");
+            const std::string contrast
+                = cmd.value("contrast", shell.state().highContrast ? "high" : "normal");
+            if ((text != "large" && text != "normal")
+                || (contrast != "high" && contrast != "normal"))
+                throw ScriptError { "display: text must be large|normal, contrast high|normal" };
+            shell.dispatch(SetDisplay { text == "large", contrast == "high" });
+            shell.frame();
         } else if (name == "quit") {
             return false;
         } else {

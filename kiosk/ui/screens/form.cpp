@@ -56,8 +56,10 @@ namespace
                 ("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
             f.emit(EditField { id, value });
         }
-        if (ImGui::IsItemActivated())
+        if (ImGui::IsItemActivated() && f.ui.keyboard.target != id) {
             f.ui.keyboard.target = id; // the on-screen keyboard types here
+            f.ui.scrollTo = "form." + id; // and it must stay in view above the keyboard
+        }
         markKeyboardTarget(f, id);
         registerItem(f, "form." + id);
     }
@@ -133,6 +135,7 @@ namespace
                 && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
                 f.ui.editing = field.id;
                 f.ui.keyboard.target = field.id;
+                f.ui.scrollTo = "form." + field.id;
             }
         }
         if (!field.counterKey.empty()) {
@@ -168,13 +171,14 @@ void drawForm(Frame& f)
         }
     }
     const bool keyboard = !f.ui.keyboard.target.empty();
-    title(f, f.tr(form.titleKey));
-    if (keyboard) {
-        // Room for the keyboard: the note goes, the fields keep what is left.
-    } else if (f.state.filer == Filer::HEALTH_CARD) {
-        paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
-    } else {
-        notice(f.tr("form.anonymous_note"));
+    // With the keyboard up, the title and the note make room; the fields keep what is left.
+    if (!keyboard) {
+        title(f, f.tr(form.titleKey));
+        if (f.state.filer == Filer::HEALTH_CARD) {
+            paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
+        } else {
+            notice(f.tr("form.anonymous_note"));
+        }
     }
 
     const float bottom
