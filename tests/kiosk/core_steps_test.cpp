@@ -514,3 +514,17 @@ TEST_CASE("a notice on the home screen goes away by itself")
     k.send(TimerExpired { TimerId::NOTICE, notice.generation });
     CHECK(k.state.noticeKey.empty());
 }
+
+TEST_CASE("a touch anywhere (no widget) restarts the idle clock and closes the countdown")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
+    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
+    REQUIRE(k.state.idleCountdown == 20);
+    const auto before = lastIdleTimer(k).generation;
+    k.send(Touched {});
+    CHECK(k.state.idleCountdown == 0);
+    CHECK(lastIdleTimer(k).generation != before);
+    CHECK(k.state.screen == Screen::FORM);
+}

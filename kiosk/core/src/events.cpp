@@ -9,9 +9,9 @@ const char* eventName(const Event& event) noexcept
     static constexpr const char* NAMES[] = { "ChooseCitizenCertificate", "ChooseHealthCard",
         "ChooseAnonymous", "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard",
         "ContinueWithCard", "EditField", "ReviewForm", "EditAgain", "ConfirmFiling", "RetrySubmit",
-        "ConfirmAnonymous", "AskEndSession", "ContinueSession", "SetDisplay", "CardInserted",
-        "CardRemoved", "HealthCardRead", "CardReadFailed", "CardService", "FilingStored",
-        "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "TimerExpired" };
+        "ConfirmAnonymous", "AskEndSession", "ContinueSession", "Touched", "SetDisplay",
+        "CardInserted", "CardRemoved", "HealthCardRead", "CardReadFailed", "CardService",
+        "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
     return NAMES[event.index()];
 }

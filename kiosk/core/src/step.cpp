@@ -176,6 +176,7 @@ namespace
             s.confirmingEnd = false;
             s.idleCountdown = 0;
         }
+        void operator()(const Touched&) { } // only the idle clock, below
         void operator()(const SetDisplay& e)
         {
             s.largeText = e.largeText;

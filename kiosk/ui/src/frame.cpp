@@ -111,7 +111,12 @@ std::vector<Event> drawFrame(const State& state, UiContext& ui)
     screenFunction(state.screen)(f);
     ImGui::PopID();
     ImGui::End();
-    if (state.idleCountdown > 0 || state.confirmingEnd) {
+    const bool panel = state.idleCountdown > 0 || state.confirmingEnd;
+    // A press anywhere (scrolling the review, say) shows someone is there. Not under the panel:
+    // there only its buttons decide.
+    if (!panel && events.empty() && ImGui::IsMouseClicked(ImGuiMouseButton_Left))
+        events.push_back(Touched {});
+    if (panel) {
         ui.widgets.clear(); // under the panel nothing can be tapped
         // The panel's events replace whatever the screen under it reported this frame.
         events.clear();

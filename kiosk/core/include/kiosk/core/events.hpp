@@ -62,6 +62,8 @@ struct AskEndSession {
 }; // 結束: ends at once, or asks first when answers would be lost
 struct ContinueSession {
 }; // 繼續作業: closes the countdown or the "end?" question; the session goes on
+struct Touched {
+}; // a finger (or mouse) pressed anywhere: someone is there; restarts the idle clock
 struct SetDisplay {
     bool largeText = false;
     bool highContrast = false;
@@ -115,7 +117,7 @@ struct TimerExpired {
 using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous,
     ChooseCaseQuery, SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm,
     EditAgain, ConfirmFiling, RetrySubmit, ConfirmAnonymous, AskEndSession, ContinueSession,
-    SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService,
+    Touched, SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService,
     FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
