@@ -99,9 +99,49 @@ namespace
 
     bool isKnownAnswer(const Form& form, const std::string& id)
     {
-        return std::any_of(form.fields.begin(), form.fields.end(), [&](const FormField& f) {
-            return f.id == id || (!f.freeTextId.empty() && f.freeTextId == id);
-        });
+        return form.fieldOfAnswer(id) != nullptr;
+    }
+
+    // The answers of one form level as JSON: multiple choices as arrays, groups as arrays of
+    // objects, a choice's free text only when the option that asks for it was chosen.
+    nlohmann::json answersJson(
+        const std::vector<FormField>& fields, const Answers& all, const std::string& prefix)
+    {
+        nlohmann::json out = nlohmann::json::object();
+        auto find = [&](const std::string& id) -> const std::string* {
+            const auto it = all.find(prefix + id);
+            return it == all.end() || isBlank(it->second) ? nullptr : &it->second;
+        };
+        for (const auto& f : fields) {
+            if (f.type == FieldType::GROUP) {
+                const std::string* n = find(f.id);
+                const std::size_t items = groupItems(f, n == nullptr ? std::string {} : *n);
+                nlohmann::json list = nlohmann::json::array();
+                for (std::size_t i = 0; i < items; ++i) {
+                    list.push_back(
+                        answersJson(f.fields, all, prefix + f.id + "." + std::to_string(i) + "."));
+                }
+                out[f.id] = list;
+                continue;
+            }
+            const std::string* value = find(f.id);
+            if (value == nullptr) continue;
+            if (!f.isChoice()) {
+                out[f.id] = *value;
+                continue;
+            }
+            const auto chosen = f.type == FieldType::MULTI_CHOICE
+                ? splitChoices(*value)
+                : std::vector<std::string> { *value };
+            out[f.id] = f.type == FieldType::MULTI_CHOICE ? nlohmann::json(chosen)
+                                                          : nlohmann::json(*value);
+            for (const auto& o : f.options) {
+                if (!o.freeText || std::find(chosen.begin(), chosen.end(), o.id) == chosen.end())
+                    continue;
+                if (const std::string* other = find(f.freeTextId)) out[f.freeTextId] = *other;
+            }
+        }
+        return out;
     }
 
     struct Transition {
@@ -210,6 +250,21 @@ namespace
         {
             if (s.screen != Screen::FORM || !isKnownAnswer(*s.form, e.field)) return;
             s.answers[e.field] = e.value;
+            // Fewer items in a group: the answers of the items that went are wiped.
+            if (const FormField* f = s.form->field(e.field);
+                f != nullptr && f->type == FieldType::GROUP) {
+                const std::size_t items = groupItems(*f, e.value);
+                for (auto it = s.answers.begin(); it != s.answers.end();) {
+                    const std::string head = f->id + ".";
+                    if (it->first.rfind(head, 0) == 0
+                        && std::stoul(it->first.substr(head.size())) >= items) {
+                        scrub(it->second);
+                        it = s.answers.erase(it);
+                    } else {
+                        ++it;
+                    }
+                }
+            }
             // The message about a field goes away as soon as the person changes it.
             std::erase_if(s.issues, [&](const ValidationIssue& i) { return i.field == e.field; });
         }
@@ -422,19 +477,7 @@ StepResult step(State state, const Event& event)
 
 nlohmann::json buildFiling(const State& state, const std::string& createdAt)
 {
-    nlohmann::json answers = nlohmann::json::object();
-    for (const auto& f : state.form->fields) {
-        const auto it = state.answers.find(f.id);
-        if (it == state.answers.end() || isBlank(it->second)) continue;
-        answers[f.id] = it->second;
-        if (f.type != FieldType::CHOICE) continue;
-        for (const auto& o : f.options) {
-            if (o.id != it->second || !o.freeText) continue;
-            const auto other = state.answers.find(f.freeTextId);
-            if (other != state.answers.end() && !isBlank(other->second))
-                answers[f.freeTextId] = other->second;
-        }
-    }
+    const nlohmann::json answers = answersJson(state.form->fields, state.answers, "");
     nlohmann::json filer = "anonymous";
     if (state.filer == Filer::HEALTH_CARD) {
         // Only the name from the card: the ID number and birth date never leave the card worker.
