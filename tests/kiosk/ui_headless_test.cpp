@@ -240,3 +240,37 @@ TEST_CASE("a finger dragged up on the form's text scrolls the fields, like a pho
     CHECK(k.screen() == Screen::FORM);
     CHECK(k.shell.state().answers.empty()); // nothing was tapped on the way
 }
+
+TEST_CASE("a form file with multiple choices and a repeatable group (the MOL form) is drawn and "
+          "answered by tapping")
+{
+    Kiosk k([](State& s) {
+        s.form = std::make_shared<const Form>(
+            loadForm(SHENSU_ASSETS_DIR "/forms/mol-wbrs-enterprise.stage1.v1.json"));
+    });
+    k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
+    k.tap("form.respondents.0.forms.verbal");
+    k.tap("form.respondents.0.forms.digital");
+    CHECK(k.shell.state().answers.at("respondents.0.forms") == "verbal,digital");
+    k.tap("form.respondents.0.forms.verbal"); // a second tap takes it back
+    CHECK(k.shell.state().answers.at("respondents.0.forms") == "digital");
+    k.tap("form.respondents.0.patterns.other");
+    k.shell.frame();
+    k.type("form.respondents.0.patterns_other", "其他行為");
+    CHECK(k.shell.state().answers.at("respondents.0.patterns_other") == "其他行為");
+    CHECK(k.shell.ui().widgets.find("form.respondents.1.name") == nullptr);
+    k.tap("form.respondents.add");
+    k.type("form.respondents.1.name", "第二位");
+    CHECK(k.shell.state().answers.at("respondents.1.name") == "第二位");
+    k.tap("form.respondents.remove");
+    CHECK(k.shell.state().answers.count("respondents.1.name") == 0);
+    k.type("form.received_date", "115/02/30");
+    k.tap("form.submit");
+    CHECK(k.screen() == Screen::FORM);
+    bool dateIssue = false;
+    for (const auto& i : k.shell.state().issues)
+        dateIssue
+            = dateIssue || (i.field == "received_date" && i.messageKey == "validation.date_roc");
+    CHECK(dateIssue);
+}

@@ -32,6 +32,9 @@ KioskConfig loadConfig(const std::filesystem::path& file)
             && !parseLanguage(j.at("language").get<std::string>(), c.language)) {
             throw std::runtime_error("language must be \"zh-TW\" or \"en\"");
         }
+        c.formFile = j.value("form", c.formFile);
+        if (c.formFile.empty() || c.formFile.find('/') != std::string::npos)
+            throw std::runtime_error("form must be a file name under <assetsDir>/forms");
         c.outboxPath = path("outboxPath");
         c.centralUrl = j.value("centralUrl", "");
         c.centralResolve = j.value("centralResolve", "");

@@ -107,8 +107,8 @@ int main(int argc, char** argv)
     try {
         const KioskConfig config = options->config ? loadConfig(*options->config) : KioskConfig {};
         auto catalogue = Catalogue::load(config.assetsDir / "i18n");
-        auto form = std::make_shared<const Form>(
-            loadForm(config.assetsDir / "forms" / "dgpa-complaint.v1.json"));
+        auto form
+            = std::make_shared<const Form>(loadForm(config.assetsDir / "forms" / config.formFile));
         if (!config.hasNetwork())
             std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 

@@ -20,11 +20,12 @@ namespace
     }
 
     // An answer the person can tap to change: the form opens at that field.
-    void editableEntry(Frame& f, const FormField& field, const std::string& value)
+    void editableEntry(
+        Frame& f, const std::string& answerId, const std::string& label, const std::string& value)
     {
         const float top = ImGui::GetCursorScreenPos().y;
         ImGui::BeginGroup();
-        entry(f, f.tr(field.labelKey) + "  " + f.tr("review.tap_to_edit"), value);
+        entry(f, label + "  " + f.tr("review.tap_to_edit"), value);
         ImGui::EndGroup();
         // The whole row, full width, at least a finger high.
         const float left = ImGui::GetWindowPos().x;
@@ -40,26 +41,48 @@ namespace
             ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(),
                 ImGui::GetColorU32(toVec4(f.colors().accent)), 6.0f, 0, 3.0f);
         }
-        registerItem(f, "review.answer." + field.id);
+        registerItem(f, "review.answer." + answerId);
         if (tapped) {
-            f.ui.focusField = field.id;
-            f.emit(EditAgain { field.id });
+            f.ui.focusField = answerId;
+            f.emit(EditAgain { answerId });
         }
     }
 
-    std::string displayValue(Frame& f, const FormField& field)
+    std::string displayValue(Frame& f, const FormField& field, const std::string& prefix)
     {
-        const auto it = f.state.answers.find(field.id);
+        const auto it = f.state.answers.find(prefix + field.id);
         if (it == f.state.answers.end()) return {};
-        if (field.type != FieldType::CHOICE) return it->second;
-        for (const auto& o : field.options) {
-            if (o.id != it->second) continue;
-            std::string text = f.tr(o.labelKey);
-            const auto other = f.state.answers.find(field.freeTextId);
-            if (o.freeText && other != f.state.answers.end()) text += "：" + other->second;
-            return text;
+        if (!field.isChoice()) return it->second;
+        std::string text;
+        for (const auto& id : splitChoices(it->second)) {
+            for (const auto& o : field.options) {
+                if (o.id != id) continue;
+                if (!text.empty()) text += "、";
+                text += f.tr(o.labelKey);
+                const auto other = f.state.answers.find(prefix + field.freeTextId);
+                if (o.freeText && other != f.state.answers.end()) text += "：" + other->second;
+            }
         }
-        return it->second;
+        return text;
+    }
+
+    void entries(Frame& f, const std::vector<FormField>& fields, const std::string& prefix,
+        const std::string& item)
+    {
+        for (const auto& field : fields) {
+            const std::string answerId = prefix + field.id;
+            if (field.type == FieldType::GROUP) {
+                const auto it = f.state.answers.find(answerId);
+                const std::size_t n
+                    = groupItems(field, it == f.state.answers.end() ? std::string {} : it->second);
+                for (std::size_t i = 0; i < n; ++i) {
+                    entries(f, field.fields, answerId + "." + std::to_string(i) + ".",
+                        f.trf("form.group.item", { { "n", std::to_string(i + 1) } }) + "：");
+                }
+                continue;
+            }
+            editableEntry(f, answerId, item + f.tr(field.labelKey), displayValue(f, field, prefix));
+        }
     }
 
 } // namespace
@@ -74,8 +97,7 @@ void drawReview(Frame& f)
         f.state.filer == Filer::HEALTH_CARD
             ? f.trf("review.filer_health_card", { { "name", f.state.cardHolderName } })
             : f.tr("review.filer_anonymous"));
-    for (const auto& field : f.state.form->fields)
-        editableEntry(f, field, displayValue(f, field));
+    entries(f, f.state.form->fields, "", "");
     dragToScroll();
     ImGui::EndChild();
 

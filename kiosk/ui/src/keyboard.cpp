@@ -190,7 +190,7 @@ namespace
         mode("kb.mode.english", "keyboard.mode_english", KeyboardMode::ENGLISH);
         mode("kb.mode.symbols", "keyboard.mode_symbols", KeyboardMode::SYMBOLS);
         const bool multiline = [&] {
-            const FormField* field = f.state.form->field(kb.target);
+            const FormField* field = f.state.form->fieldOfAnswer(kb.target);
             return field != nullptr && field->type == FieldType::MULTILINE;
         }();
         if (key(f, "kb.space",

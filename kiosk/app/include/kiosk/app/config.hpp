@@ -15,6 +15,7 @@ struct KioskConfig {
     std::string kioskId = "KIOSK-UNCONFIGURED";
     std::filesystem::path assetsDir = SHENSU_ASSETS_DIR;
     Language language = Language::ZH_TW;
+    std::string formFile = "dgpa-complaint.v1.json"; // under <assetsDir>/forms ("form" key)
 
     // Network part; without outboxPath and centralUrl the kiosk runs but cannot save filings.
     std::filesystem::path outboxPath;
