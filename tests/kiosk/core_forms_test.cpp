@@ -18,7 +18,11 @@ namespace
 
 const Catalogue& catalogue()
 {
-    static const Catalogue c = Catalogue::load(SHENSU_ASSETS_DIR "/i18n");
+    static const Catalogue c = [] {
+        Catalogue all = Catalogue::load(SHENSU_ASSETS_DIR "/i18n");
+        all.loadFormStrings(SHENSU_ASSETS_DIR "/i18n", "mol-wbrs-enterprise-stage1");
+        return all;
+    }();
     return c;
 }
 
@@ -123,6 +127,15 @@ TEST_CASE(
         == "對特定人刻意排擠、忽視、冷落、不讓參與必要之重要會議、事務或活動。");
     CHECK(catalogue().text(Language::ZH_TW, "mol.respondents.label")
         == "被申訴人及通報內容資料 (被申訴者 2 人以上請自行增列)");
+}
+
+TEST_CASE("a form's own strings are in both languages, and only loaded for that form")
+{
+    Catalogue mol = Catalogue::load(SHENSU_ASSETS_DIR "/i18n");
+    CHECK_FALSE(mol.has(Language::ZH_TW, "mol.heading"));
+    mol.loadFormStrings(SHENSU_ASSETS_DIR "/i18n", "mol-wbrs-enterprise-stage1");
+    CHECK(mol.keys(Language::ZH_TW) == mol.keys(Language::EN));
+    CHECK(mol.text(Language::ZH_TW, "mol.heading") == "職場霸凌案件通報 (企業版)");
 }
 
 TEST_CASE("a bad form file is refused with the file and the field named")

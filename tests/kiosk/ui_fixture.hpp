@@ -17,6 +17,13 @@ namespace shensu::kiosk::test
 
 using namespace shensu::kiosk::app;
 
+inline Catalogue catalogueFor(const State& s)
+{
+    Catalogue c = Catalogue::load(SHENSU_ASSETS_DIR "/i18n");
+    c.loadFormStrings(SHENSU_ASSETS_DIR "/i18n", s.form->id);
+    return c;
+}
+
 inline State testState(const std::function<void(State&)>& tweak)
 {
     State s = initialState(
@@ -33,7 +40,7 @@ struct Kiosk {
 
     explicit Kiosk(const std::function<void(State&)>& tweak = {})
         : shell(DisplayOptions { .headless = true, .width = 1280, .height = 800 },
-            Catalogue::load(SHENSU_ASSETS_DIR "/i18n"), testState(tweak))
+            catalogueFor(testState(tweak)), testState(tweak))
     {
         shell.setCommandSink([this](const Command& c) { commands.push_back(c); });
         shell.setClock([] { return std::string("2026-11-23T10:00:00Z"); });

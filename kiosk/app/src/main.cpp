@@ -109,6 +109,7 @@ int main(int argc, char** argv)
         auto catalogue = Catalogue::load(config.assetsDir / "i18n");
         auto form
             = std::make_shared<const Form>(loadForm(config.assetsDir / "forms" / config.formFile));
+        catalogue.loadFormStrings(config.assetsDir / "i18n", form->id);
         if (!config.hasNetwork())
             std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 
