@@ -214,8 +214,10 @@ void Shell::dispatch(Event event)
     auto result = step(d.state, event);
     State before = std::move(d.state);
     d.state = std::move(result.state);
-    // A session ended: ImGui's copies of what was typed go too.
-    if (before.screen != d.state.screen && d.state.screen == Screen::HOME) ui::wipeSession(d.ui);
+    // A session ended, or its answers were sealed: ImGui's copies of what was typed go too.
+    if (before.screen != d.state.screen
+        && (d.state.screen == Screen::HOME || d.state.screen == Screen::SUBMITTING))
+        ui::wipeSession(d.ui);
     if (before.screen != d.state.screen)
         std::clog << "kiosk: screen " << screenId(d.state.screen) << '\n';
     if (d.observer) d.observer(before, d.state, event);

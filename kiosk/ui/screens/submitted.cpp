@@ -65,20 +65,28 @@ void drawSubmitted(Frame& f)
     const float qrSide = 300.0f;
     const ImVec2 qrAt(ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x - qrSide,
         ImGui::GetCursorScreenPos().y);
-    ImGui::PushTextWrapPos(qrAt.x - 24.0f);
+    // Left: the numbers and the reminder, wrapped short of the QR code on the right.
+    const float left = ImGui::GetCursorScreenPos().x;
+    ImGui::PushStyleColor(ImGuiCol_ChildBg, ImVec4(0, 0, 0, 0));
+    ImGui::BeginChild("receipt",
+        ImVec2(qrAt.x - 24.0f - left, footerTop() - ImGui::GetCursorPosY() - 8.0f), false,
+        ImGuiWindowFlags_NoScrollbar);
     receiptLine(f, f.tr("submitted.case_number"), f.state.caseNumber);
     receiptLine(f, f.tr("submitted.verification_code"), grouped(f.state.verificationCode));
     notice(f.tr("submitted.keep"));
     paragraph(f.tr("submitted.body"));
     if (f.state.filer == Filer::HEALTH_CARD) notice(f.tr("submitted.take_card"));
-    ImGui::PopTextWrapPos();
+    ImGui::EndChild();
+    ImGui::PopStyleColor();
     std::string qrText = f.trf("submitted.qr_text",
         { { "case", f.state.caseNumber }, { "code", f.state.verificationCode } });
     qrCode(qrText, qrAt, qrSide);
     explicit_bzero(qrText.data(), qrText.size());
     ImGui::SetCursorScreenPos(ImVec2(qrAt.x, qrAt.y + qrSide + 8));
     ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().textMuted));
+    ImGui::PushTextWrapPos(qrAt.x + qrSide - ImGui::GetWindowPos().x);
     ImGui::TextUnformatted(f.tr("submitted.qr_caption").c_str());
+    ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
     beginFooter();
     const float width = 300;
