@@ -274,3 +274,31 @@ TEST_CASE("a form file with multiple choices and a repeatable group (the MOL for
             = dateIssue || (i.field == "received_date" && i.messageKey == "validation.date_roc");
     CHECK(dateIssue);
 }
+
+TEST_CASE("tapping an answer on the review screen opens the form at that field, ready to type")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
+    k.type("form.agency", "測試市政府人事處");
+    k.tap("form.identity.civil_servant");
+    k.type("form.facts", "測試用的申訴內容。");
+    k.tap("form.submit");
+    REQUIRE(k.screen() == Screen::REVIEW);
+    for (const char* id : { "review.answer.agency", "review.answer.identity", "review.answer.phone",
+             "review.answer.facts" }) {
+        INFO(id);
+        CHECK(k.widget(id).height() >= 44);
+    }
+    k.tap("review.answer.phone");
+    REQUIRE(k.screen() == Screen::FORM);
+    k.shell.frame(); // ImGui applies a focus request on the frame after it is made
+    k.shell.frame();
+    CHECK(ImGui::GetIO().WantTextInput); // the phone field has the keyboard focus
+    CHECK(k.shell.ui().keyboard.target == "phone");
+    CHECK(k.widget("form.phone").visible);
+    ImGui::GetIO().AddInputCharactersUTF8("02-23979298");
+    k.shell.frame();
+    k.shell.frame();
+    CHECK(k.shell.state().answers.at("phone") == "02-23979298");
+}
