@@ -117,6 +117,10 @@ void reportEvents(Shell& shell, std::ostream& out)
                         { "message", c.format(after.language, issue.messageKey, issue.params) } });
             }
         }
+        if (after.idleCountdown != before.idleCountdown) {
+            // The idle countdown: its first value, every second, and 0 when it closes.
+            emit(out, { { "event", "countdown" }, { "seconds", after.idleCountdown } });
+        }
         if (!after.noticeKey.empty() && after.noticeKey != before.noticeKey) {
             emit(out,
                 { { "event", "notice" }, { "key", after.noticeKey },
