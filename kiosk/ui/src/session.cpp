@@ -28,7 +28,7 @@ void wipeSession(UiContext& ui)
     ui.keyboard.target.clear();
     ui.keyboard.mode = KeyboardMode::ZHUYIN;
     ui.keyboard.shift = false;
-    if (ui.keyboard.zhuyin) ui.keyboard.zhuyin->reset(); // pre-edit and anything learned: gone
+    ui.keyboard.zhuyin.reset(); // libchewing's context, pre-edit and anything learned: gone
     if (ImGui::GetCurrentContext() == nullptr) return;
     ImGuiContext& g = *ImGui::GetCurrentContext();
     ImGui::ClearActiveID();

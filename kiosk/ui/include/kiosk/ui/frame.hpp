@@ -23,7 +23,7 @@ struct KeyboardState {
     std::string target; // answer id; empty = keyboard hidden
     KeyboardMode mode = KeyboardMode::ZHUYIN;
     bool shift = false;
-    std::unique_ptr<ZhuyinEngine> zhuyin; // created on first use, reset at the end of a session
+    std::unique_ptr<ZhuyinEngine> zhuyin; // created on first use, deleted when a session ends
 };
 
 struct UiContext {
