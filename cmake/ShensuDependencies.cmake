@@ -15,6 +15,8 @@ if(SHENSU_BUILD_UI)
   pkg_check_modules(SDL2 REQUIRED IMPORTED_TARGET sdl2)
   pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
   pkg_check_modules(PNG REQUIRED IMPORTED_TARGET libpng)
+  pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode) # the receipt's QR code
+  pkg_check_modules(CHEWING REQUIRED IMPORTED_TARGET chewing) # the on-screen Zhuyin keyboard
   # Debian's libimgui.a lacks the SDL_Renderer backend; its source ships with the package's examples.
   set(SHENSU_IMGUI_BACKENDS /usr/share/doc/libimgui-dev/examples/backends)
   if(NOT EXISTS ${SHENSU_IMGUI_BACKENDS}/imgui_impl_sdlrenderer.cpp)

@@ -12,6 +12,7 @@ TEST_CASE("an anonymous filing never emits a card command, even when a card is i
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     REQUIRE(k.state.screen == Screen::FORM);
     k.send(CardInserted { READER, CardKind::HEALTH_CARD });
     k.fillValidAnonymousForm();
@@ -30,6 +31,7 @@ TEST_CASE("the anonymous filing carries the form id, the answers, the kiosk id a
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.fillValidAnonymousForm();
     k.send(EditField { "identity_other", "should not be sent: 其他 was not chosen" });
     k.send(ReviewForm {});
@@ -48,6 +50,7 @@ TEST_CASE("choosing 其他 sends the free text with the identity")
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.fillValidAnonymousForm();
     k.send(EditField { "identity", "other" });
     k.send(ReviewForm {});
@@ -230,6 +233,7 @@ Kiosk submittedAnonymously()
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.fillValidAnonymousForm();
     k.send(ReviewForm {});
     k.send(ConfirmFiling { "t" });
@@ -300,7 +304,7 @@ TEST_CASE("a filing that could not be stored says nothing was submitted and keep
     CHECK(k.sent<StoreFiling>().size() == 2);
 }
 
-TEST_CASE("going home after the receipt wipes everything; the language stays")
+TEST_CASE("going home after the receipt wipes everything; the language returns to the default")
 {
     auto k = submittedAnonymously();
     k.send(SetLanguage { Language::EN });
@@ -310,7 +314,7 @@ TEST_CASE("going home after the receipt wipes everything; the language stays")
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.caseNumber.empty());
     CHECK(k.state.filingId.empty());
-    CHECK(k.state.language == Language::EN);
+    CHECK(k.state.language == Language::ZH_TW); // the next person starts where everyone starts
 }
 
 TEST_CASE("citizen certificate login and case query say they are coming soon")
@@ -321,7 +325,10 @@ TEST_CASE("citizen certificate login and case query say they are coming soon")
     CHECK(k.state.noticeKey == "home.coming_soon");
     k.send(ChooseCaseQuery {});
     CHECK(k.state.noticeKey == "home.case_query_coming_soon");
-    CHECK(k.commands.empty());
+    for (const auto& c : k.commands) { // only the notice's own timer
+        REQUIRE(std::holds_alternative<StartTimer>(c));
+        CHECK(std::get<StartTimer>(c).timer == TimerId::NOTICE);
+    }
 }
 
 TEST_CASE("screen ids round-trip for automation")
@@ -348,29 +355,72 @@ StartTimer lastIdleTimer(const Kiosk& k)
     REQUIRE(found);
     return last;
 }
+
+// Lets the idle clock run out: the quiet time, then the countdown's seconds one by one.
+void runOutIdle(Kiosk& k)
+{
+    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
+    for (int i = 0; i < 100 && k.state.idleCountdown > 0; ++i)
+        k.send(TimerExpired { TimerId::SESSION_TICK, k.state.idleGeneration });
+}
 } // namespace
 
-TEST_CASE("a session left alone for the idle limit is wiped and the kiosk returns home")
+TEST_CASE("by default a session is wiped after 120 s untouched, with a 20 s countdown before")
+{
+    Kiosk k;
+    CHECK(k.state.sessionIdle == std::chrono::seconds(120));
+    k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
+    k.send(EditField { "facts", "留在螢幕上的內容" });
+    const auto timer = lastIdleTimer(k);
+    CHECK(timer.after == std::chrono::seconds(100)); // the countdown starts at 100 s idle
+    k.send(TimerExpired { TimerId::SESSION_IDLE, timer.generation });
+    CHECK(k.state.screen == Screen::FORM);
+    CHECK(k.state.idleCountdown == 20);
+    for (int left = 19; left >= 1; --left) {
+        const auto ticks = k.send(TimerExpired { TimerId::SESSION_TICK, k.state.idleGeneration });
+        CHECK(k.state.idleCountdown == left);
+        REQUIRE(ticks.size() == 1);
+        CHECK(std::get<StartTimer>(ticks[0]).after == std::chrono::seconds(1));
+    }
+    CHECK(k.state.answers.at("facts") == "留在螢幕上的內容");
+    k.send(TimerExpired { TimerId::SESSION_TICK, k.state.idleGeneration });
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.answers.empty());
+    CHECK(k.state.idleCountdown == 0);
+    CHECK(k.state.noticeKey == "home.session_timed_out");
+}
+
+TEST_CASE("繼續作業 during the countdown keeps the session and restarts the clock")
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
-    k.send(EditField { "facts", "留在螢幕上的內容" });
-    const auto timer = lastIdleTimer(k);
-    CHECK(timer.after == k.state.sessionIdle);
-    k.send(TimerExpired { TimerId::SESSION_IDLE, timer.generation });
-    CHECK(k.state.screen == Screen::HOME);
-    CHECK(k.state.answers.empty());
-    CHECK(k.state.noticeKey == "home.session_timed_out");
+    k.send(ConfirmAnonymous {});
+    k.send(EditField { "agency", "測試局" });
+    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
+    k.send(TimerExpired { TimerId::SESSION_TICK, k.state.idleGeneration });
+    const auto oldGeneration = k.state.idleGeneration;
+    REQUIRE(k.state.idleCountdown == 19);
+    k.send(ContinueSession {});
+    CHECK(k.state.idleCountdown == 0);
+    CHECK(lastIdleTimer(k).generation != oldGeneration);
+    // A tick of the old countdown still in flight does nothing.
+    for (int i = 0; i < 30; ++i)
+        k.send(TimerExpired { TimerId::SESSION_TICK, oldGeneration });
+    CHECK(k.state.screen == Screen::FORM);
+    CHECK(k.state.answers.at("agency") == "測試局");
 }
 
 TEST_CASE("each touch restarts the idle clock: an older expiry does nothing")
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     const auto first = lastIdleTimer(k);
     k.send(EditField { "agency", "測試局" });
     k.send(TimerExpired { TimerId::SESSION_IDLE, first.generation });
     CHECK(k.state.screen == Screen::FORM);
+    CHECK(k.state.idleCountdown == 0);
     CHECK(k.state.answers.at("agency") == "測試局");
 }
 
@@ -380,10 +430,101 @@ TEST_CASE("the receipt screen also times out, but a filing being stored is never
     const auto beforeStore = lastIdleTimer(k);
     k.send(TimerExpired { TimerId::SESSION_IDLE, beforeStore.generation });
     CHECK(k.state.screen == Screen::SUBMITTING);
+    CHECK(k.state.idleCountdown == 0);
     k.send(FilingStored { "id-1" });
     k.send(FilingAccepted { "id-1", "1131211-0002", "ABCD" });
     REQUIRE(k.state.screen == Screen::SUBMITTED);
-    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
+    runOutIdle(k);
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.caseNumber.empty());
+    CHECK(k.state.verificationCode.empty());
+}
+
+TEST_CASE("不登入直接申訴 first explains what an anonymous filing is; the form comes after")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous {});
+    CHECK(k.state.screen == Screen::ANONYMOUS_INFO);
+    CHECK(k.state.filer == Filer::ANONYMOUS);
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    CHECK(k.sent<ReadHealthCard>().empty()); // no card is read
+    k.send(ConfirmAnonymous {});
+    CHECK(k.state.screen == Screen::FORM);
+    k.send(GoHome {});
+    k.send(ChooseAnonymous {});
+    k.send(GoHome {});
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.filer == Filer::NONE);
+}
+
+TEST_CASE("結束 ends a session at once, or asks first when answers would be lost")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous {});
+    k.send(AskEndSession {});
+    CHECK(k.state.screen == Screen::HOME); // nothing written yet
+
+    k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
+    k.send(EditField { "facts", "寫了一半的內容" });
+    k.send(AskEndSession {});
+    CHECK(k.state.screen == Screen::FORM);
+    CHECK(k.state.confirmingEnd);
+    k.send(ContinueSession {});
+    CHECK_FALSE(k.state.confirmingEnd);
+    CHECK(k.state.answers.at("facts") == "寫了一半的內容");
+    k.send(AskEndSession {});
+    k.send(AskEndSession {}); // the question's 結束
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.answers.empty());
+    CHECK_FALSE(k.state.confirmingEnd);
+    CHECK(k.state.noticeKey.empty());
+}
+
+TEST_CASE("the end of a session restores the default language and the normal display")
+{
+    Kiosk k;
+    k.send(SetDisplay { true, true });
+    k.send(SetLanguage { Language::EN });
+    k.send(ChooseAnonymous {});
+    CHECK(k.state.largeText);
+    k.send(GoHome {});
+    CHECK(k.state.language == Language::ZH_TW);
+    CHECK_FALSE(k.state.largeText);
+    CHECK_FALSE(k.state.highContrast);
+    // Chosen on the home screen and left there: undone after the idle time.
+    k.send(SetDisplay { true, false });
+    const auto timer = lastIdleTimer(k);
+    CHECK(timer.after == k.state.sessionIdle);
+    k.send(TimerExpired { TimerId::SESSION_IDLE, timer.generation });
+    CHECK_FALSE(k.state.largeText);
+}
+
+TEST_CASE("a notice on the home screen goes away by itself")
+{
+    Kiosk k;
+    k.send(ChooseCitizenCertificate {});
+    REQUIRE(k.state.noticeKey == "home.coming_soon");
+    StartTimer notice;
+    for (const auto& t : k.sent<StartTimer>()) {
+        if (t.timer == TimerId::NOTICE) notice = t;
+    }
+    REQUIRE(notice.timer == TimerId::NOTICE);
+    CHECK(notice.after == k.state.noticeShown);
+    k.send(TimerExpired { TimerId::NOTICE, notice.generation });
+    CHECK(k.state.noticeKey.empty());
+}
+
+TEST_CASE("a touch anywhere (no widget) restarts the idle clock and closes the countdown")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
+    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
+    REQUIRE(k.state.idleCountdown == 20);
+    const auto before = lastIdleTimer(k).generation;
+    k.send(Touched {});
+    CHECK(k.state.idleCountdown == 0);
+    CHECK(lastIdleTimer(k).generation != before);
+    CHECK(k.state.screen == Screen::FORM);
 }

@@ -31,6 +31,7 @@ TEST_CASE(
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.send(ReviewForm {});
     CHECK(k.state.screen == Screen::FORM);
     CHECK(fieldsWithIssues(k.state) == std::vector<std::string> { "agency", "identity", "facts" });
@@ -55,6 +56,7 @@ TEST_CASE("editing a field clears its message only")
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.send(ReviewForm {});
     k.send(EditField { "agency", "測試局" });
     CHECK(fieldsWithIssues(k.state) == std::vector<std::string> { "identity", "facts" });
@@ -100,6 +102,7 @@ TEST_CASE("the counter counts code points, not bytes: 1000 Chinese characters fi
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     std::string text;
     for (int i = 0; i < 1000; ++i)
         text += "霸";
@@ -129,6 +132,7 @@ TEST_CASE("code points are counted across one-, two-, three- and four-byte chara
     CHECK(codePoints("𠀀a") == 2);
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.send(EditField { "facts", "ab申訴" });
     CHECK(remainingCharacters(k.state, "facts") == 996);
 }
@@ -137,6 +141,7 @@ TEST_CASE("unknown answer ids are ignored rather than sent")
 {
     Kiosk k;
     k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
     k.send(EditField { "idNumber", "Z100000001" });
     CHECK(k.state.answers.count("idNumber") == 0);
 }

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Runs shensu-kiosk headless on a script with no config; checks the expected events appear, in order, and exit 0.
+# Runs shensu-kiosk headless on a script (with no config, or the config given as 4th argument); checks the expected
+# events appear, in order, and exit 0.
 # Under scripts/with-virtual-reader the script may also use the card simulator.
 set -euo pipefail
-kiosk=$1 script=$2 expected=$3
+kiosk=$1 script=$2 expected=$3 config=${4:-}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 status=0
-"$kiosk" --headless --script "$script" --screenshot-dir "$out" >"$out/events.jsonl" 2>"$out/stderr" || status=$?
+"$kiosk" ${config:+--config "$config"} --headless --script "$script" --screenshot-dir "$out" >"$out/events.jsonl" 2>"$out/stderr" || status=$?
 if [[ $status -ne 0 ]]; then
   echo "shensu-kiosk exited with $status"; cat "$out/events.jsonl" "$out/stderr"; exit 1
 fi

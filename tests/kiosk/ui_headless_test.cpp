@@ -1,8 +1,7 @@
 // The real screens, rendered headless with SDL's software renderer and tapped by widget id like a
 // finger.
-#include "kiosk/app/shell.hpp"
-#include "kiosk/core/form.hpp"
 #include "kiosk/ui/fonts.hpp"
+#include "ui_fixture.hpp"
 
 #include <catch2/catch.hpp>
 #include <cfloat>
@@ -14,63 +13,10 @@
 
 using namespace shensu::kiosk;
 using namespace shensu::kiosk::app;
+using namespace shensu::kiosk::test;
 
 namespace
 {
-
-// One kiosk with no workers: commands are recorded; the test plays the workers by posting events.
-struct Kiosk {
-    std::vector<Command> commands;
-    Shell shell;
-
-    Kiosk()
-        : shell(DisplayOptions { .headless = true, .width = 1280, .height = 800 },
-            Catalogue::load(SHENSU_ASSETS_DIR "/i18n"),
-            initialState(std::make_shared<const Form>(
-                             loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
-                "KIOSK-TEST-01", Language::ZH_TW))
-    {
-        shell.setCommandSink([this](const Command& c) { commands.push_back(c); });
-        shell.setClock([] { return std::string("2026-11-23T10:00:00Z"); });
-        shell.frame();
-    }
-
-    void tap(const std::string& id)
-    {
-        std::string error;
-        INFO("tap " << id);
-        REQUIRE(shell.tap(id, error));
-    }
-    void type(const std::string& id, const std::string& text)
-    {
-        std::string error;
-        INFO("type into " << id << ": " << error);
-        REQUIRE(shell.type(id, text, error));
-    }
-    // A worker's answer arrives through the queue, as in the app.
-    void workerSays(Event e)
-    {
-        shell.queue().post(std::move(e));
-        shell.pump();
-        shell.frame();
-    }
-    Screen screen() const { return shell.state().screen; }
-    const ui::WidgetRect& widget(const std::string& id)
-    {
-        const auto* r = shell.ui().widgets.find(id);
-        INFO("widget " << id);
-        REQUIRE(r != nullptr);
-        return *r;
-    }
-    template<typename C> std::vector<C> sent() const
-    {
-        std::vector<C> out;
-        for (const auto& c : commands) {
-            if (const auto* x = std::get_if<C>(&c)) out.push_back(*x);
-        }
-        return out;
-    }
-};
 
 constexpr const char* READER = "Virtual PCD 00 00";
 
@@ -81,6 +27,7 @@ TEST_CASE("tapping 不登入直接申訴 on the home screen opens the form")
     Kiosk k;
     REQUIRE(k.screen() == Screen::HOME);
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     CHECK(k.screen() == Screen::FORM);
     CHECK(k.shell.state().filer == Filer::ANONYMOUS);
 }
@@ -95,6 +42,7 @@ TEST_CASE("every button on the home screen and the form is a touch target of at 
         CHECK(k.widget(id).width() >= 44);
     }
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     for (const auto& id : k.shell.ui().widgets.ids()) {
         INFO(id);
         CHECK(k.widget(id).height() >= 44);
@@ -114,6 +62,7 @@ TEST_CASE("typed Chinese reaches the answers and the counter shows the character
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.type("form.facts", "主管長期言語霸凌");
     CHECK(k.shell.state().answers.at("facts") == "主管長期言語霸凌");
     CHECK(remainingCharacters(k.shell.state(), "facts") == 992);
@@ -126,6 +75,7 @@ TEST_CASE("choosing an identity by position or by id selects the same option; �
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.tap("form.identity.0");
     CHECK(k.shell.state().answers.at("identity") == "civil_servant");
     k.tap("form.identity.other");
@@ -141,6 +91,7 @@ TEST_CASE("the language toggle is on every screen and switches the kiosk to Engl
     k.tap("common.language");
     CHECK(k.shell.state().language == Language::EN);
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.tap("common.language");
     CHECK(k.shell.state().language == Language::ZH_TW);
     CHECK(k.screen() == Screen::FORM);
@@ -150,6 +101,7 @@ TEST_CASE("an empty form cannot be reviewed: the person stays on the form with t
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.tap("form.submit");
     CHECK(k.screen() == Screen::FORM);
     CHECK(k.shell.state().issues.size() == 3);
@@ -180,6 +132,7 @@ TEST_CASE(
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.type("form.agency", "測試市政府人事處");
     k.tap("form.identity.1");
     k.type("form.facts", "測試用的申訴內容。");
@@ -208,6 +161,7 @@ TEST_CASE(
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     k.type("form.agency", "測試局");
     k.tap("form.identity.2");
     k.type("form.facts", "內容");
@@ -263,6 +217,7 @@ TEST_CASE("a finger dragged up on the form's text scrolls the fields, like a pho
 {
     Kiosk k;
     k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
     const float before = k.widget("form.facts").y0;
     // Press on the form's intro text (not a widget), drag 200 px up, lift.
     ImGuiIO& io = ImGui::GetIO();
@@ -284,4 +239,66 @@ TEST_CASE("a finger dragged up on the form's text scrolls the fields, like a pho
     CHECK(k.widget("form.facts").y0 < before - 100);
     CHECK(k.screen() == Screen::FORM);
     CHECK(k.shell.state().answers.empty()); // nothing was tapped on the way
+}
+
+TEST_CASE("a form file with multiple choices and a repeatable group (the MOL form) is drawn and "
+          "answered by tapping")
+{
+    Kiosk k([](State& s) {
+        s.form = std::make_shared<const Form>(
+            loadForm(SHENSU_ASSETS_DIR "/forms/mol-wbrs-enterprise.stage1.v1.json"));
+    });
+    k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
+    k.tap("form.respondents.0.forms.verbal");
+    k.tap("form.respondents.0.forms.digital");
+    CHECK(k.shell.state().answers.at("respondents.0.forms") == "verbal,digital");
+    k.tap("form.respondents.0.forms.verbal"); // a second tap takes it back
+    CHECK(k.shell.state().answers.at("respondents.0.forms") == "digital");
+    k.tap("form.respondents.0.patterns.other");
+    k.shell.frame();
+    k.type("form.respondents.0.patterns_other", "其他行為");
+    CHECK(k.shell.state().answers.at("respondents.0.patterns_other") == "其他行為");
+    CHECK(k.shell.ui().widgets.find("form.respondents.1.name") == nullptr);
+    k.tap("form.respondents.add");
+    k.type("form.respondents.1.name", "第二位");
+    CHECK(k.shell.state().answers.at("respondents.1.name") == "第二位");
+    k.tap("form.respondents.remove");
+    CHECK(k.shell.state().answers.count("respondents.1.name") == 0);
+    k.type("form.received_date", "115/02/30");
+    k.tap("form.submit");
+    CHECK(k.screen() == Screen::FORM);
+    bool dateIssue = false;
+    for (const auto& i : k.shell.state().issues)
+        dateIssue
+            = dateIssue || (i.field == "received_date" && i.messageKey == "validation.date_roc");
+    CHECK(dateIssue);
+}
+
+TEST_CASE("tapping an answer on the review screen opens the form at that field, ready to type")
+{
+    Kiosk k;
+    k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
+    k.type("form.agency", "測試市政府人事處");
+    k.tap("form.identity.civil_servant");
+    k.type("form.facts", "測試用的申訴內容。");
+    k.tap("form.submit");
+    REQUIRE(k.screen() == Screen::REVIEW);
+    for (const char* id : { "review.answer.agency", "review.answer.identity", "review.answer.phone",
+             "review.answer.facts" }) {
+        INFO(id);
+        CHECK(k.widget(id).height() >= 44);
+    }
+    k.tap("review.answer.phone");
+    REQUIRE(k.screen() == Screen::FORM);
+    k.shell.frame(); // ImGui applies a focus request on the frame after it is made
+    k.shell.frame();
+    CHECK(ImGui::GetIO().WantTextInput); // the phone field has the keyboard focus
+    CHECK(k.shell.ui().keyboard.target == "phone");
+    CHECK(k.widget("form.phone").visible);
+    ImGui::GetIO().AddInputCharactersUTF8("02-23979298");
+    k.shell.frame();
+    k.shell.frame();
+    CHECK(k.shell.state().answers.at("phone") == "02-23979298");
 }

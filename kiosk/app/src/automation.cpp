@@ -117,6 +117,10 @@ void reportEvents(Shell& shell, std::ostream& out)
                         { "message", c.format(after.language, issue.messageKey, issue.params) } });
             }
         }
+        if (after.idleCountdown != before.idleCountdown) {
+            // The idle countdown: its first value, every second, and 0 when it closes.
+            emit(out, { { "event", "countdown" }, { "seconds", after.idleCountdown } });
+        }
         if (!after.noticeKey.empty() && after.noticeKey != before.noticeKey) {
             emit(out,
                 { { "event", "notice" }, { "key", after.noticeKey },
@@ -296,6 +300,17 @@ namespace
             if (!parseLanguage(need(cmd, "value"), language))
                 throw ScriptError { "language must be zh-TW or en" };
             shell.dispatch(SetLanguage { language });
+            shell.frame();
+        } else if (name == "display") {
+            // Like the home screen's buttons: {"cmd":"display","text":"large","contrast":"high"}.
+            const std::string text
+                = cmd.value("text", shell.state().largeText ? "large" : "normal");
+            const std::string contrast
+                = cmd.value("contrast", shell.state().highContrast ? "high" : "normal");
+            if ((text != "large" && text != "normal")
+                || (contrast != "high" && contrast != "normal"))
+                throw ScriptError { "display: text must be large|normal, contrast high|normal" };
+            shell.dispatch(SetDisplay { text == "large", contrast == "high" });
             shell.frame();
         } else if (name == "quit") {
             return false;

@@ -32,6 +32,9 @@ KioskConfig loadConfig(const std::filesystem::path& file)
             && !parseLanguage(j.at("language").get<std::string>(), c.language)) {
             throw std::runtime_error("language must be \"zh-TW\" or \"en\"");
         }
+        c.formFile = j.value("form", c.formFile);
+        if (c.formFile.empty() || c.formFile.find('/') != std::string::npos)
+            throw std::runtime_error("form must be a file name under <assetsDir>/forms");
         c.outboxPath = path("outboxPath");
         c.centralUrl = j.value("centralUrl", "");
         c.centralResolve = j.value("centralResolve", "");
@@ -44,6 +47,14 @@ KioskConfig loadConfig(const std::filesystem::path& file)
             = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
         c.retryMaxDelay
             = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.retryMaxDelay.count()));
+        c.sessionIdle = std::chrono::seconds(j.value("sessionIdleSeconds", c.sessionIdle.count()));
+        c.sessionWarning
+            = std::chrono::seconds(j.value("sessionWarningSeconds", c.sessionWarning.count()));
+        c.noticeShown = std::chrono::seconds(j.value("noticeSeconds", c.noticeShown.count()));
+        if (c.sessionIdle.count() < 1 || c.sessionWarning.count() < 0
+            || c.sessionWarning >= c.sessionIdle) {
+            throw std::runtime_error("sessionWarningSeconds must be less than sessionIdleSeconds");
+        }
         return c;
     } catch (const nlohmann::json::exception& e) {
         throw std::runtime_error("config " + file.string() + ": " + e.what());

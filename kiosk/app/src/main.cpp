@@ -107,14 +107,18 @@ int main(int argc, char** argv)
     try {
         const KioskConfig config = options->config ? loadConfig(*options->config) : KioskConfig {};
         auto catalogue = Catalogue::load(config.assetsDir / "i18n");
-        auto form = std::make_shared<const Form>(
-            loadForm(config.assetsDir / "forms" / "dgpa-complaint.v1.json"));
+        auto form
+            = std::make_shared<const Form>(loadForm(config.assetsDir / "forms" / config.formFile));
+        catalogue.loadFormStrings(config.assetsDir / "i18n", form->id);
         if (!config.hasNetwork())
             std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); // StopSignals owns SIGINT and SIGTERM
-        Shell shell(options->display, std::move(catalogue),
-            initialState(form, config.kioskId, config.language));
+        State initial = initialState(form, config.kioskId, config.language);
+        initial.sessionIdle = config.sessionIdle;
+        initial.sessionWarning = config.sessionWarning;
+        initial.noticeShown = config.noticeShown;
+        Shell shell(options->display, std::move(catalogue), std::move(initial));
         stopSignals.onStop([&shell] {
             SDL_Event quit {};
             quit.type = SDL_QUIT;

@@ -12,6 +12,13 @@ namespace shensu::kiosk::app
 bool writePng(const std::filesystem::path& file, int width, int height,
     const std::vector<std::uint8_t>& rgba, std::string& error)
 {
+    return writePng(file, width, height, rgba, PngStyle::RGBA, error);
+}
+
+bool writePng(const std::filesystem::path& file, int width, int height,
+    const std::vector<std::uint8_t>& rgba, PngStyle style, std::string& error)
+{
+    const bool compact = style == PngStyle::COMPACT_RGB;
     if (width <= 0 || height <= 0
         || rgba.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4) {
         error = "bad image size";
@@ -38,15 +45,44 @@ bool writePng(const std::filesystem::path& file, int width, int height,
     }
     png_init_io(png, out.get());
     png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
-        PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-        PNG_FILTER_TYPE_DEFAULT);
+        compact ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
+        PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (compact) png_set_compression_level(png, 9);
     png_write_info(png, info);
-    const auto stride = static_cast<std::size_t>(width) * 4;
+    if (compact) png_set_filler(png, 0, PNG_FILLER_AFTER); // rows stay RGBA; alpha is dropped
+    const std::size_t w = static_cast<std::size_t>(width);
     for (int y = 0; y < height; ++y) {
-        png_write_row(png, rgba.data() + static_cast<std::size_t>(y) * stride);
+        const auto row = static_cast<std::size_t>(y);
+        png_write_row(png, rgba.data() + row * w * 4);
     }
     png_write_end(png, nullptr);
     png_destroy_write_struct(&png, &info);
+    return true;
+}
+
+} // namespace shensu::kiosk::app
+
+namespace shensu::kiosk::app
+{
+
+bool readPng(const std::filesystem::path& file, int& width, int& height,
+    std::vector<std::uint8_t>& rgba, std::string& error)
+{
+    png_image image {};
+    image.version = PNG_IMAGE_VERSION;
+    if (png_image_begin_read_from_file(&image, file.c_str()) == 0) {
+        error = "cannot read " + file.string() + ": " + image.message;
+        return false;
+    }
+    image.format = PNG_FORMAT_RGBA;
+    rgba.assign(PNG_IMAGE_SIZE(image), 0);
+    if (png_image_finish_read(&image, nullptr, rgba.data(), 0, nullptr) == 0) {
+        error = "cannot decode " + file.string() + ": " + image.message;
+        png_image_free(&image);
+        return false;
+    }
+    width = static_cast<int>(image.width);
+    height = static_cast<int>(image.height);
     return true;
 }
 

@@ -214,6 +214,10 @@ void Shell::dispatch(Event event)
     auto result = step(d.state, event);
     State before = std::move(d.state);
     d.state = std::move(result.state);
+    // A session ended, or its answers were sealed: ImGui's copies of what was typed go too.
+    if (before.screen != d.state.screen
+        && (d.state.screen == Screen::HOME || d.state.screen == Screen::SUBMITTING))
+        ui::wipeSession(d.ui);
     if (before.screen != d.state.screen)
         std::clog << "kiosk: screen " << screenId(d.state.screen) << '\n';
     if (d.observer) d.observer(before, d.state, event);
@@ -311,6 +315,16 @@ void Shell::coverNewCharacters()
     Impl& d = *impl_;
     if (!d.fontsReleased)
         return; // the first build already has everything the catalogue and form need
+    ImGuiIO& fontIo = ImGui::GetIO();
+    const float scale = d.state.largeText ? ui::FontOptions {}.largeScale : 1.0f;
+    if (d.fonts->rescale(*fontIo.Fonts, d.ui.fonts, scale)) {
+        ImGui_ImplSDLRenderer_DestroyFontsTexture();
+        ImGui_ImplSDLRenderer_CreateFontsTexture();
+        d.fonts->releaseAfterUpload(*fontIo.Fonts);
+        malloc_trim(0);
+        std::clog << "kiosk: font atlas rebuilt for " << (d.state.largeText ? "large" : "normal")
+                  << " text\n";
+    }
     std::vector<std::string> typed { d.state.cardHolderName };
     for (const auto& [id, value] : d.state.answers)
         typed.push_back(value);
@@ -382,22 +396,29 @@ bool Shell::type(const std::string& widgetId, const std::string& text, std::stri
     return true;
 }
 
-bool Shell::screenshot(const std::filesystem::path& png, std::string& error)
+bool Shell::capture(std::vector<std::uint8_t>& rgba, int& width, int& height, std::string& error)
 {
     Impl& d = *impl_;
     frame();
-    int w = 0;
-    int h = 0;
-    if (SDL_GetRendererOutputSize(d.renderer, &w, &h) != 0) {
+    if (SDL_GetRendererOutputSize(d.renderer, &width, &height) != 0) {
         error = SDL_GetError();
         return false;
     }
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(w) * static_cast<std::size_t>(h) * 4);
-    if (SDL_RenderReadPixels(d.renderer, nullptr, SDL_PIXELFORMAT_ABGR8888, pixels.data(), w * 4)
+    rgba.assign(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4, 0);
+    if (SDL_RenderReadPixels(d.renderer, nullptr, SDL_PIXELFORMAT_ABGR8888, rgba.data(), width * 4)
         != 0) {
         error = std::string("SDL_RenderReadPixels: ") + SDL_GetError();
         return false;
     }
+    return true;
+}
+
+bool Shell::screenshot(const std::filesystem::path& png, std::string& error)
+{
+    std::vector<std::uint8_t> pixels;
+    int w = 0;
+    int h = 0;
+    if (!capture(pixels, w, h, error)) return false;
     return writePng(png, w, h, pixels, error);
 }
 

@@ -54,6 +54,16 @@ Catalogue Catalogue::load(const std::filesystem::path& dir)
     return c;
 }
 
+void Catalogue::loadFormStrings(const std::filesystem::path& dir, const std::string& formId)
+{
+    for (const auto language : { Language::ZH_TW, Language::EN }) {
+        const auto file = dir / "forms" / (formId + "." + languageTag(language) + ".json");
+        if (!std::filesystem::exists(file)) continue;
+        for (auto& [key, text] : readTable(file))
+            add(language, key, text);
+    }
+}
+
 void Catalogue::add(Language language, std::string key, std::string text)
 {
     (language == Language::EN ? en_ : zh_)[std::move(key)] = std::move(text);

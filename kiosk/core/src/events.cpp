@@ -9,6 +9,7 @@ const char* eventName(const Event& event) noexcept
     static constexpr const char* NAMES[] = { "ChooseCitizenCertificate", "ChooseHealthCard",
         "ChooseAnonymous", "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard",
         "ContinueWithCard", "EditField", "ReviewForm", "EditAgain", "ConfirmFiling", "RetrySubmit",
+        "ConfirmAnonymous", "AskEndSession", "ContinueSession", "Touched", "SetDisplay",
         "CardInserted", "CardRemoved", "HealthCardRead", "CardReadFailed", "CardService",
         "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
@@ -17,7 +18,7 @@ const char* eventName(const Event& event) noexcept
 
 bool isPersonAction(const Event& event) noexcept
 {
-    return event.index() <= Event(RetrySubmit {}).index();
+    return event.index() <= Event(SetDisplay {}).index();
 }
 
 } // namespace shensu::kiosk

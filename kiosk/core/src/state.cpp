@@ -33,6 +33,8 @@ const char* screenId(Screen screen) noexcept
         return "queued";
     case Screen::SUBMIT_ERROR:
         return "submit_error";
+    case Screen::ANONYMOUS_INFO:
+        return "anonymous_info";
     }
     return "unknown";
 }
@@ -54,7 +56,13 @@ State initialState(std::shared_ptr<const Form> form, std::string kioskId, Langua
     s.form = std::move(form);
     s.kioskId = std::move(kioskId);
     s.language = language;
+    s.defaultLanguage = language;
     return s;
+}
+
+bool inSession(const State& state) noexcept
+{
+    return state.screen != Screen::HOME;
 }
 
 long remainingCharacters(const State& state, const std::string& fieldId)

@@ -5,6 +5,7 @@
 #include "kiosk/core/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace shensu::kiosk
 {
@@ -15,20 +16,60 @@ namespace
     using cardio::CardErrorCode;
     using cardio::CardKind;
 
+    // Overwrites the bytes before letting go of them: a finished session leaves no readable copy in
+    // this buffer (copies the by-value state made earlier are freed by then; see kiosk/README.md).
+    void scrub(std::string& text) noexcept
+    {
+        explicit_bzero(text.data(), text.size());
+        text.clear();
+        text.shrink_to_fit();
+    }
+
+    void scrubAnswers(State& s) noexcept
+    {
+        for (auto& [id, value] : s.answers)
+            scrub(value);
+        s.answers.clear();
+    }
+
     void wipeSession(State& s)
     {
         s.filer = Filer::NONE;
         s.sessionReader.clear();
-        s.cardHolderName.clear();
-        s.answers.clear();
+        scrub(s.cardHolderName);
+        scrubAnswers(s);
         s.issues.clear();
         s.cardErrorKey.clear();
         s.filingId.clear();
-        s.caseNumber.clear();
-        s.verificationCode.clear();
+        scrub(s.caseNumber);
+        scrub(s.verificationCode);
+        for (auto& a : s.earlyAnswers) {
+            scrub(a.caseNumber);
+            scrub(a.verificationCode);
+        }
         s.earlyAnswers.clear();
         s.earlyDeferrals.clear();
+        s.idleCountdown = 0;
+        s.confirmingEnd = false;
         ++s.timerGeneration; // any running timer now belongs to a finished session
+    }
+
+    // The session is over (finished, timed out, card pulled): wiped, and the kiosk looks as it did
+    // for the person before — home, default language, normal display.
+    void endSession(State& s, const char* noticeKey)
+    {
+        wipeSession(s);
+        s.screen = Screen::HOME;
+        s.noticeKey = noticeKey;
+        s.language = s.defaultLanguage;
+        s.largeText = false;
+        s.highContrast = false;
+    }
+
+    bool hasAnswers(const State& s)
+    {
+        return std::any_of(
+            s.answers.begin(), s.answers.end(), [](const auto& a) { return !isBlank(a.second); });
     }
 
     // The message a person reads for each card failure (ARCHITECTURE: errors are values the user
@@ -58,9 +99,49 @@ namespace
 
     bool isKnownAnswer(const Form& form, const std::string& id)
     {
-        return std::any_of(form.fields.begin(), form.fields.end(), [&](const FormField& f) {
-            return f.id == id || (!f.freeTextId.empty() && f.freeTextId == id);
-        });
+        return form.fieldOfAnswer(id) != nullptr;
+    }
+
+    // The answers of one form level as JSON: multiple choices as arrays, groups as arrays of
+    // objects, a choice's free text only when the option that asks for it was chosen.
+    nlohmann::json answersJson(
+        const std::vector<FormField>& fields, const Answers& all, const std::string& prefix)
+    {
+        nlohmann::json out = nlohmann::json::object();
+        auto find = [&](const std::string& id) -> const std::string* {
+            const auto it = all.find(prefix + id);
+            return it == all.end() || isBlank(it->second) ? nullptr : &it->second;
+        };
+        for (const auto& f : fields) {
+            if (f.type == FieldType::GROUP) {
+                const std::string* n = find(f.id);
+                const std::size_t items = groupItems(f, n == nullptr ? std::string {} : *n);
+                nlohmann::json list = nlohmann::json::array();
+                for (std::size_t i = 0; i < items; ++i) {
+                    list.push_back(
+                        answersJson(f.fields, all, prefix + f.id + "." + std::to_string(i) + "."));
+                }
+                out[f.id] = list;
+                continue;
+            }
+            const std::string* value = find(f.id);
+            if (value == nullptr) continue;
+            if (!f.isChoice()) {
+                out[f.id] = *value;
+                continue;
+            }
+            const auto chosen = f.type == FieldType::MULTI_CHOICE
+                ? splitChoices(*value)
+                : std::vector<std::string> { *value };
+            out[f.id] = f.type == FieldType::MULTI_CHOICE ? nlohmann::json(chosen)
+                                                          : nlohmann::json(*value);
+            for (const auto& o : f.options) {
+                if (!o.freeText || std::find(chosen.begin(), chosen.end(), o.id) == chosen.end())
+                    continue;
+                if (const std::string* other = find(f.freeTextId)) out[f.freeTextId] = *other;
+            }
+        }
+        return out;
     }
 
     struct Transition {
@@ -111,16 +192,42 @@ namespace
             wipeSession(s);
             s.noticeKey.clear();
             s.filer = Filer::ANONYMOUS;
-            s.screen = Screen::FORM;
+            s.screen = Screen::ANONYMOUS_INFO; // first: what an anonymous filing is, and is not
+        }
+        void operator()(const ConfirmAnonymous&)
+        {
+            if (s.screen == Screen::ANONYMOUS_INFO && s.filer == Filer::ANONYMOUS)
+                s.screen = Screen::FORM;
+        }
+        void operator()(const AskEndSession&)
+        {
+            if (!inSession(s) || s.screen == Screen::SUBMITTING) return;
+            // Answers not yet sent would be lost: ask once. Anything else ends at once.
+            const bool unsent = s.screen == Screen::FORM || s.screen == Screen::REVIEW
+                || s.screen == Screen::SUBMIT_ERROR;
+            if (unsent && hasAnswers(s) && !s.confirmingEnd) {
+                s.confirmingEnd = true;
+                return;
+            }
+            endSession(s, "");
+        }
+        void operator()(const ContinueSession&)
+        {
+            s.confirmingEnd = false;
+            s.idleCountdown = 0;
+        }
+        void operator()(const Touched&) { } // only the idle clock, below
+        void operator()(const SetDisplay& e)
+        {
+            s.largeText = e.largeText;
+            s.highContrast = e.highContrast;
         }
         void operator()(const SetLanguage& e) { s.language = e.language; }
         void operator()(const GoHome&)
         {
             if (s.screen == Screen::SUBMITTING)
                 return; // the filing is being stored; its outcome must be shown
-            wipeSession(s);
-            s.noticeKey.clear();
-            s.screen = Screen::HOME;
+            endSession(s, "");
         }
         void operator()(const RetryCard&)
         {
@@ -143,6 +250,21 @@ namespace
         {
             if (s.screen != Screen::FORM || !isKnownAnswer(*s.form, e.field)) return;
             s.answers[e.field] = e.value;
+            // Fewer items in a group: the answers of the items that went are wiped.
+            if (const FormField* f = s.form->field(e.field);
+                f != nullptr && f->type == FieldType::GROUP) {
+                const std::size_t items = groupItems(*f, e.value);
+                for (auto it = s.answers.begin(); it != s.answers.end();) {
+                    const std::string head = f->id + ".";
+                    if (it->first.rfind(head, 0) == 0
+                        && std::stoul(it->first.substr(head.size())) >= items) {
+                        scrub(it->second);
+                        it = s.answers.erase(it);
+                    } else {
+                        ++it;
+                    }
+                }
+            }
             // The message about a field goes away as soon as the person changes it.
             std::erase_if(s.issues, [&](const ValidationIssue& i) { return i.field == e.field; });
         }
@@ -204,9 +326,7 @@ namespace
             case Screen::REVIEW:
             case Screen::SUBMIT_ERROR:
                 // The card is the session: without it nobody may see or finish this filing.
-                wipeSession(s);
-                s.noticeKey = "home.card_removed";
-                s.screen = Screen::HOME;
+                endSession(s, "home.card_removed");
                 break;
             default:
                 // The filing already left the person's hands (submitting, submitted, queued): keep
@@ -245,9 +365,9 @@ namespace
             if (s.screen != Screen::SUBMITTING || !s.filingId.empty()) return;
             s.filingId = e.filingId;
             // Sealed and on disk: the plaintext answers have no reason to stay in memory.
-            s.answers.clear();
+            scrubAnswers(s);
             s.issues.clear();
-            s.cardHolderName.clear();
+            scrub(s.cardHolderName);
             for (const auto& a : s.earlyAnswers) {
                 if (a.filingId == e.filingId) return (*this)(a);
             }
@@ -287,15 +407,36 @@ namespace
         }
         void operator()(const TimerExpired& e)
         {
-            if (e.timer == TimerId::SESSION_IDLE) {
-                if (e.generation != s.idleGeneration || s.screen == Screen::HOME
-                    || s.screen == Screen::SUBMITTING)
-                    return;
-                // Someone walked away mid-session: the next person must not see (or send) it.
-                wipeSession(s);
-                s.noticeKey = "home.session_timed_out";
-                s.screen = Screen::HOME;
+            if (e.timer == TimerId::NOTICE) {
+                if (e.generation == s.noticeGeneration) s.noticeKey.clear();
                 return;
+            }
+            if (e.timer == TimerId::SESSION_IDLE) {
+                if (e.generation != s.idleGeneration || s.screen == Screen::SUBMITTING) return;
+                if (!inSession(s)) {
+                    // Someone changed the display or language on the home screen and left.
+                    s.language = s.defaultLanguage;
+                    s.largeText = false;
+                    s.highContrast = false;
+                    return;
+                }
+                // Someone may have walked away: count down where everyone can see it.
+                s.idleCountdown = static_cast<int>((s.sessionWarning.count() + 999) / 1000);
+                if (s.idleCountdown <= 0) return endSession(s, "home.session_timed_out");
+                out.push_back(StartTimer {
+                    TimerId::SESSION_TICK, std::chrono::seconds(1), s.idleGeneration });
+                return;
+            }
+            if (e.timer == TimerId::SESSION_TICK) {
+                if (e.generation != s.idleGeneration || s.idleCountdown <= 0 || !inSession(s))
+                    return;
+                if (--s.idleCountdown > 0) {
+                    out.push_back(StartTimer {
+                        TimerId::SESSION_TICK, std::chrono::seconds(1), s.idleGeneration });
+                    return;
+                }
+                // Nobody came back: the next person must not see (or send) this session.
+                return endSession(s, "home.session_timed_out");
             }
             if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration
                 && s.screen == Screen::SUBMITTING && !s.filingId.empty()) {
@@ -310,33 +451,33 @@ StepResult step(State state, const Event& event)
 {
     std::vector<Command> commands;
     const Screen before = state.screen;
+    const std::string noticeBefore = state.noticeKey;
     std::visit(Transition { state, commands }, event);
-    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock;
-    // home and the moments the kiosk itself is busy have none.
-    const bool busy = state.screen == Screen::HOME || state.screen == Screen::SUBMITTING
-        || state.screen == Screen::READING_CARD;
-    if (!busy && (isPersonAction(event) || state.screen != before)) {
+    // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock
+    // and closes the countdown; the moments the kiosk itself is busy have none. On the home
+    // screen the clock runs only to undo a display or language choice nobody used.
+    const bool busy = state.screen == Screen::SUBMITTING || state.screen == Screen::READING_CARD;
+    const bool homeChanged
+        = state.largeText || state.highContrast || state.language != state.defaultLanguage;
+    const bool touched = isPersonAction(event) || state.screen != before;
+    if (touched) state.idleCountdown = 0;
+    if (!busy && touched && (inSession(state) || homeChanged)) {
+        const auto quiet = std::max(std::chrono::milliseconds(0),
+            inSession(state) ? state.sessionIdle - state.sessionWarning : state.sessionIdle);
+        commands.push_back(StartTimer { TimerId::SESSION_IDLE, quiet, ++state.idleGeneration });
+    } else if (touched && !inSession(state)) {
+        ++state.idleGeneration; // a countdown of the session that just ended must not run on
+    }
+    if (!state.noticeKey.empty() && state.noticeKey != noticeBefore) {
         commands.push_back(
-            StartTimer { TimerId::SESSION_IDLE, state.sessionIdle, ++state.idleGeneration });
+            StartTimer { TimerId::NOTICE, state.noticeShown, ++state.noticeGeneration });
     }
     return { std::move(state), std::move(commands) };
 }
 
 nlohmann::json buildFiling(const State& state, const std::string& createdAt)
 {
-    nlohmann::json answers = nlohmann::json::object();
-    for (const auto& f : state.form->fields) {
-        const auto it = state.answers.find(f.id);
-        if (it == state.answers.end() || isBlank(it->second)) continue;
-        answers[f.id] = it->second;
-        if (f.type != FieldType::CHOICE) continue;
-        for (const auto& o : f.options) {
-            if (o.id != it->second || !o.freeText) continue;
-            const auto other = state.answers.find(f.freeTextId);
-            if (other != state.answers.end() && !isBlank(other->second))
-                answers[f.freeTextId] = other->second;
-        }
-    }
+    const nlohmann::json answers = answersJson(state.form->fields, state.answers, "");
     nlohmann::json filer = "anonymous";
     if (state.filer == Filer::HEALTH_CARD) {
         // Only the name from the card: the ID number and birth date never leave the card worker.

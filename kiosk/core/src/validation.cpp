@@ -26,44 +26,147 @@ namespace
         }
     }
 
+    bool contains(const std::string& value, const std::string& wanted, bool multi)
+    {
+        if (!multi) return value == wanted;
+        for (const auto& id : splitChoices(value)) {
+            if (id == wanted) return true;
+        }
+        return false;
+    }
+
+    const ChoiceOption* option(const FormField& f, const std::string& id)
+    {
+        for (const auto& o : f.options) {
+            if (o.id == id) return &o;
+        }
+        return nullptr;
+    }
+
+    struct Checker {
+        const Answers& answers;
+        bool identified;
+        std::vector<ValidationIssue>& issues;
+
+        bool required(const FormField& f, const std::vector<FormField>& siblings,
+            const std::string& prefix) const
+        {
+            if (f.required == Requirement::ALWAYS) return true;
+            if (f.required == Requirement::IDENTIFIED && identified) return true;
+            if (f.requiredWhenField.empty()) return false;
+            for (const auto& s : siblings) {
+                if (s.id == f.requiredWhenField) {
+                    return contains(answer(answers, prefix + s.id), f.requiredWhenValue,
+                        s.type == FieldType::MULTI_CHOICE);
+                }
+            }
+            return false;
+        }
+
+        void choice(const FormField& f, const std::string& id, const std::string& value,
+            const std::string& prefix)
+        {
+            const auto chosen = f.type == FieldType::MULTI_CHOICE
+                ? splitChoices(value)
+                : std::vector<std::string> { value };
+            bool freeText = false;
+            for (const auto& c : chosen) {
+                const ChoiceOption* o = option(f, c);
+                if (o == nullptr) {
+                    issues.push_back({ id, "validation.choose", {} });
+                    return;
+                }
+                freeText = freeText || o->freeText;
+            }
+            if (!freeText) return;
+            const std::string otherId = prefix + f.freeTextId;
+            const std::string other = answer(answers, otherId);
+            if (isBlank(other)) {
+                issues.push_back({ otherId, "validation.required", {} });
+            } else {
+                checkLength(issues, otherId, other, f.freeTextMaxLength);
+            }
+        }
+
+        void fields(const std::vector<FormField>& list, const std::string& prefix)
+        {
+            for (const auto& f : list) {
+                const std::string id = prefix + f.id;
+                const std::string value = answer(answers, id);
+                if (f.type == FieldType::GROUP) {
+                    const std::size_t n = groupItems(f, value);
+                    for (std::size_t i = 0; i < n; ++i)
+                        fields(f.fields, id + "." + std::to_string(i) + ".");
+                    continue;
+                }
+                if (isBlank(value)) {
+                    if (required(f, list, prefix))
+                        issues.push_back(
+                            { id, f.isChoice() ? "validation.choose" : "validation.required", {} });
+                    continue;
+                }
+                if (f.isChoice()) {
+                    choice(f, id, value, prefix);
+                    continue;
+                }
+                checkLength(issues, id, value, f.maxLength);
+                if (!f.pattern.empty()) {
+                    if (!std::regex_match(value, std::regex(f.pattern)))
+                        issues.push_back({ id, f.patternMessageKey, {} });
+                    continue;
+                }
+                if (f.type == FieldType::PHONE && !isTaiwanPhone(value))
+                    issues.push_back({ id, "validation.phone", {} });
+                if (f.type == FieldType::EMAIL && !isEmail(value))
+                    issues.push_back({ id, "validation.email", {} });
+                if (f.type == FieldType::DATE_ROC && !parseRocDate(value))
+                    issues.push_back({ id, "validation.date_roc", {} });
+            }
+        }
+    };
+
 } // namespace
+
+bool isTaiwanPhone(const std::string& value)
+{
+    // Landlines with their area code (039-2345678, 02-23979298), mobiles (0912345678, 0912-345678),
+    // optionally an extension (#123).
+    static const std::regex phone(R"(0[0-9]{1,3}-?[0-9]{3,4}-?[0-9]{3,5}(#[0-9]{1,6})?)");
+    std::string digits;
+    for (const char c : value) {
+        if (c >= '0' && c <= '9') digits += c;
+        if (c == '#') break;
+    }
+    return std::regex_match(value, phone) && digits.size() >= 9 && digits.size() <= 11;
+}
+
+bool isEmail(const std::string& value)
+{
+    static const std::regex email(R"([^@\s]+@[^@\s]+\.[^@\s]+)");
+    return value.size() <= 254 && std::regex_match(value, email);
+}
+
+std::optional<RocDate> parseRocDate(const std::string& value)
+{
+    static const std::regex numeric(R"(([0-9]{1,3})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2}))");
+    static const std::regex written(R"((?:民國)?([0-9]{1,3})年([0-9]{1,2})月([0-9]{1,2})日)");
+    std::smatch m;
+    if (!std::regex_match(value, m, numeric) && !std::regex_match(value, m, written))
+        return std::nullopt;
+    const RocDate d { std::stoi(m[1].str()), std::stoi(m[2].str()), std::stoi(m[3].str()) };
+    if (d.year < 1 || d.month < 1 || d.month > 12 || d.day < 1) return std::nullopt;
+    const int y = d.year + 1911;
+    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    static constexpr int DAYS[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    const int days = DAYS[d.month - 1] + (d.month == 2 && leap ? 1 : 0);
+    if (d.day > days) return std::nullopt;
+    return d;
+}
 
 std::vector<ValidationIssue> validate(const Form& form, const Answers& answers, bool identified)
 {
     std::vector<ValidationIssue> issues;
-    for (const auto& f : form.fields) {
-        const std::string value = answer(answers, f.id);
-        const bool required = f.required == Requirement::ALWAYS
-            || (f.required == Requirement::IDENTIFIED && identified);
-        if (isBlank(value)) {
-            if (required)
-                issues.push_back({ f.id,
-                    f.type == FieldType::CHOICE ? "validation.choose" : "validation.required",
-                    {} });
-            continue;
-        }
-        if (f.type == FieldType::CHOICE) {
-            const ChoiceOption* chosen = nullptr;
-            for (const auto& o : f.options) {
-                if (o.id == value) chosen = &o;
-            }
-            if (chosen == nullptr) {
-                issues.push_back({ f.id, "validation.choose", {} });
-            } else if (chosen->freeText) {
-                const std::string other = answer(answers, f.freeTextId);
-                if (isBlank(other)) {
-                    issues.push_back({ f.freeTextId, "validation.required", {} });
-                } else {
-                    checkLength(issues, f.freeTextId, other, f.freeTextMaxLength);
-                }
-            }
-            continue;
-        }
-        checkLength(issues, f.id, value, f.maxLength);
-        if (!f.pattern.empty() && !std::regex_match(value, std::regex(f.pattern))) {
-            issues.push_back({ f.id, f.patternMessageKey, {} });
-        }
-    }
+    Checker { answers, identified, issues }.fields(form.fields, "");
     return issues;
 }
 

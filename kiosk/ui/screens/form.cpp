@@ -2,6 +2,8 @@
 // with a live counter.
 #include "screens/screens.hpp"
 
+#include <algorithm>
+
 #include <imgui_stdlib.h>
 
 namespace shensu::kiosk::ui
@@ -16,10 +18,15 @@ namespace
         return it == s.answers.end() ? std::string {} : it->second;
     }
 
-    bool isRequired(const State& s, const FormField& field)
+    bool isRequired(const State& s, const FormField& field, const std::string& prefix)
     {
-        return field.required == Requirement::ALWAYS
-            || (field.required == Requirement::IDENTIFIED && s.filer == Filer::HEALTH_CARD);
+        if (field.required == Requirement::ALWAYS) return true;
+        if (field.required == Requirement::IDENTIFIED && s.filer == Filer::HEALTH_CARD) return true;
+        if (field.requiredWhenField.empty()) return false;
+        for (const auto& id : splitChoices(answerOf(s, prefix + field.requiredWhenField))) {
+            if (id == field.requiredWhenValue) return true;
+        }
+        return false;
     }
 
     void issuesFor(Frame& f, const std::string& id)
@@ -29,55 +36,96 @@ namespace
         }
     }
 
-    void label(Frame& f, const FormField& field)
+    void label(Frame& f, const FormField& field, const std::string& prefix)
     {
         std::string text = f.tr(field.labelKey);
-        if (isRequired(f.state, field)) text += f.tr("form.required_mark");
-        ImGui::TextUnformatted(text.c_str());
+        if (isRequired(f.state, field, prefix)) text += f.tr("form.required_mark");
+        if (field.type == FieldType::MULTI_CHOICE) text += "  " + f.tr("form.multichoice_hint");
+        paragraph(text);
+    }
+
+    // A thick accent frame around the field the on-screen keyboard types into.
+    void markKeyboardTarget(Frame& f, const std::string& id)
+    {
+        if (f.ui.keyboard.target != id) return;
+        ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(),
+            ImGui::GetColorU32(toVec4(f.colors().accent)), 8.0f, 0, 3.0f);
     }
 
     void textField(Frame& f, const std::string& id)
     {
         std::string value = answerOf(f.state, id);
         ImGui::SetNextItemWidth(-1);
+        if (f.ui.focusField == id) {
+            ImGui::SetKeyboardFocusHere(); // tapped on the review screen: ready to type
+            f.ui.focusField.clear();
+        }
         if (ImGui::InputTextWithHint(
                 ("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
             f.emit(EditField { id, value });
         }
+        if (ImGui::IsItemActivated() && f.ui.keyboard.target != id) {
+            f.ui.keyboard.target = id; // the on-screen keyboard types here
+            f.ui.scrollTo = "form." + id; // and it must stay in view above the keyboard
+        }
+        markKeyboardTarget(f, id);
         registerItem(f, "form." + id);
     }
 
-    void choiceField(Frame& f, const FormField& field)
+    void choiceField(Frame& f, const FormField& field, const std::string& prefix)
     {
-        const std::string chosen = answerOf(f.state, field.id);
+        const std::string answerId = prefix + field.id;
+        const std::string answer = answerOf(f.state, answerId);
+        const bool multi = field.type == FieldType::MULTI_CHOICE;
+        const std::vector<std::string> chosen
+            = multi ? splitChoices(answer) : std::vector<std::string> { answer };
+        auto isChosen = [&](const std::string& id) {
+            return std::find(chosen.begin(), chosen.end(), id) != chosen.end();
+        };
         const float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
         const ImGuiStyle& style = ImGui::GetStyle();
         bool first = true;
         int index = 0;
+        bool freeTextChosen = false;
         for (const auto& option : field.options) {
             const std::string& text = f.tr(option.labelKey);
-            const float width = ImGui::CalcTextSize(text.c_str()).x + style.FramePadding.x * 2 + 16;
+            const float natural
+                = ImGui::CalcTextSize(text.c_str()).x + style.FramePadding.x * 2 + 16;
+            const float width = std::min(natural, right - ImGui::GetCursorScreenPos().x);
             // Flow layout: stay on this row while the chip fits.
             if (!first) {
                 const float next = ImGui::GetItemRectMax().x + style.ItemSpacing.x;
-                if (next + width <= right) ImGui::SameLine();
+                if (next + natural <= right) ImGui::SameLine();
             }
             first = false;
-            const std::string id = "form." + field.id + "." + option.id;
-            const bool pressed = option.id == chosen ? primaryButton(f, id, text, { width, 0 })
-                                                     : button(f, id, text, { width, 0 });
+            const std::string id = "form." + answerId + "." + option.id;
+            const bool on = isChosen(option.id);
+            freeTextChosen = freeTextChosen || (on && option.freeText);
+            const bool pressed
+                = on ? primaryButton(f, id, text, { width, 0 }) : button(f, id, text, { width, 0 });
             // Also reachable by position ("form.identity.0"), for scripts that don't know the
             // option ids.
-            registerItem(f, "form." + field.id + "." + std::to_string(index));
+            registerItem(f, "form." + answerId + "." + std::to_string(index));
             ++index;
-            if (pressed) f.emit(EditField { field.id, option.id });
-        }
-        for (const auto& option : field.options) {
-            if (option.freeText && option.id == chosen) {
-                ImGui::TextUnformatted(f.tr("form.identity_other.label").c_str());
-                textField(f, field.freeTextId);
-                issuesFor(f, field.freeTextId);
+            if (!pressed) continue;
+            if (!multi) {
+                f.emit(EditField { answerId, option.id });
+                continue;
             }
+            // Multiple choice: a tap toggles the option; the answer keeps the form's order.
+            std::string next;
+            for (const auto& o : field.options) {
+                if (isChosen(o.id) != (o.id == option.id)) next += (next.empty() ? "" : ",") + o.id;
+            }
+            f.emit(EditField { answerId, next });
+        }
+        if (freeTextChosen) {
+            const std::string own = "form." + field.freeTextId + ".label";
+            ImGui::TextUnformatted(
+                f.tr(f.ui.catalogue->has(f.state.language, own) ? own : "form.other_text.label")
+                    .c_str());
+            textField(f, prefix + field.freeTextId);
+            issuesFor(f, prefix + field.freeTextId);
         }
     }
 
@@ -93,6 +141,7 @@ namespace
                 ImGui::SetKeyboardFocusHere();
             if (ImGui::InputTextMultiline(("##" + field.id).c_str(), &value, size))
                 f.emit(EditField { field.id, value });
+            markKeyboardTarget(f, field.id);
             registerItem(f, "form." + field.id);
             if (ImGui::IsItemDeactivated()) f.ui.editing.clear();
         } else {
@@ -110,11 +159,14 @@ namespace
             }
             ImGui::EndChild();
             ImGui::PopStyleColor();
+            markKeyboardTarget(f, field.id);
             registerItem(f, "form." + field.id);
             if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)
                 && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
                 && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
                 f.ui.editing = field.id;
+                f.ui.keyboard.target = field.id;
+                f.ui.scrollTo = "form." + field.id;
             }
         }
         if (!field.counterKey.empty()) {
@@ -130,50 +182,113 @@ namespace
         }
     }
 
+    void drawFields(Frame& f, const std::vector<FormField>& fields, const std::string& prefix)
+    {
+        for (const auto& field : fields) {
+            const std::string answerId = prefix + field.id;
+            ImGui::Spacing();
+            if (field.type == FieldType::GROUP) {
+                // A repeatable group: each item's fields, then add / remove-last.
+                ImGui::PushFont(f.ui.fonts.title);
+                paragraph(f.tr(field.labelKey));
+                ImGui::PopFont();
+                const std::size_t items = groupItems(field, answerOf(f.state, answerId));
+                for (std::size_t i = 0; i < items; ++i) {
+                    ImGui::Spacing();
+                    notice(f.trf("form.group.item", { { "n", std::to_string(i + 1) } }));
+                    ImGui::Indent(24);
+                    drawFields(f, field.fields, answerId + "." + std::to_string(i) + ".");
+                    ImGui::Unindent(24);
+                }
+                if (items < field.maxItems
+                    && button(f, "form." + answerId + ".add", f.tr("form.group.add"),
+                        { 300, TOUCH_HEIGHT }))
+                    f.emit(EditField { answerId, std::to_string(items + 1) });
+                if (items > field.minItems) {
+                    if (items < field.maxItems) ImGui::SameLine();
+                    if (button(f, "form." + answerId + ".remove", f.tr("form.group.remove"),
+                            { 300, TOUCH_HEIGHT }))
+                        f.emit(EditField { answerId, std::to_string(items - 1) });
+                }
+                continue;
+            }
+            label(f, field, prefix);
+            switch (field.type) {
+            case FieldType::TEXT:
+            case FieldType::PHONE:
+            case FieldType::EMAIL:
+            case FieldType::DATE_ROC:
+                textField(f, answerId);
+                if (!field.hintKey.empty()) {
+                    ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().textMuted));
+                    paragraph(f.tr(field.hintKey));
+                    ImGui::PopStyleColor();
+                }
+                break;
+            case FieldType::CHOICE:
+            case FieldType::MULTI_CHOICE:
+                choiceField(f, field, prefix);
+                break;
+            case FieldType::MULTILINE:
+                multilineField(f, field);
+                break;
+            case FieldType::GROUP:
+                break;
+            }
+            issuesFor(f, answerId);
+        }
+    }
+
 } // namespace
 
 void drawForm(Frame& f)
 {
     const Form& form = *f.state.form;
-    title(f, f.tr(form.titleKey));
-    if (f.state.filer == Filer::HEALTH_CARD) {
-        paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
-    } else {
-        notice(f.tr("form.anonymous_note"));
+    if (!f.ui.focusField.empty()) {
+        // Coming back from the review screen to one answer: bring it into view (and focus it).
+        const FormField* field = form.fieldOfAnswer(f.ui.focusField);
+        if (field != nullptr && field->type == FieldType::GROUP) {
+            f.ui.scrollTo = "form." + f.ui.focusField + ".add";
+            f.ui.focusField.clear();
+        } else if (field != nullptr && field->isChoice()
+            && field->freeTextId != f.ui.focusField.substr(f.ui.focusField.rfind('.') + 1)) {
+            f.ui.scrollTo = "form." + f.ui.focusField + ".0";
+            f.ui.focusField.clear();
+        } else if (field != nullptr && field->type == FieldType::MULTILINE) {
+            f.ui.scrollTo = "form." + field->id;
+            f.ui.editing = field->id;
+            f.ui.focusField.clear();
+        } else {
+            f.ui.scrollTo = "form." + f.ui.focusField;
+        }
+    }
+    const bool keyboard = !f.ui.keyboard.target.empty();
+    // With the keyboard up, the title and the note make room; the fields keep what is left.
+    if (!keyboard) {
+        title(f, f.tr(form.titleKey));
+        if (f.state.filer == Filer::HEALTH_CARD) {
+            paragraph(f.trf("form.identified_note", { { "name", f.state.cardHolderName } }));
+        } else {
+            notice(f.tr("form.anonymous_note"));
+        }
     }
 
-    const float bottom = footerTop() - ImGui::GetStyle().ItemSpacing.y;
+    const float bottom
+        = footerTop() - ImGui::GetStyle().ItemSpacing.y - (keyboard ? keyboardHeight() : 0.0f);
     ImGui::BeginChild("fields", ImVec2(0, bottom - ImGui::GetCursorPosY()), true);
     paragraph(f.tr(form.introKey));
-    for (const auto& field : form.fields) {
-        ImGui::Spacing();
-        label(f, field);
-        switch (field.type) {
-        case FieldType::TEXT:
-            textField(f, field.id);
-            if (!field.hintKey.empty()) {
-                ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.35f, 0.38f, 0.42f, 1.0f));
-                paragraph(f.tr(field.hintKey));
-                ImGui::PopStyleColor();
-            }
-            break;
-        case FieldType::CHOICE:
-            choiceField(f, field);
-            break;
-        case FieldType::MULTILINE:
-            multilineField(f, field);
-            break;
-        }
-        issuesFor(f, field.id);
-    }
+    drawFields(f, form.fields, "");
+    f.ui.focusField.clear(); // a field not on the form (any more) is not waited for
     dragToScroll();
     ImGui::EndChild();
+    if (keyboard) drawKeyboard(f);
 
     beginFooter();
-    if (button(f, "form.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT })) f.emit(GoHome {});
+    if (button(f, "form.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
+        f.emit(AskEndSession {});
     ImGui::SameLine();
     if (!f.state.issues.empty()) {
-        ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.08f, 0.08f, 1.0f));
+        ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().error));
         ImGui::AlignTextToFramePadding();
         ImGui::TextUnformatted(f.tr("form.fix_errors").c_str());
         ImGui::PopStyleColor();

@@ -17,7 +17,8 @@ namespace
         const bool pressed
             = primary ? primaryButton(f, id, "##tile", size) : button(f, id, "##tile", size);
         ImDrawList* draw = ImGui::GetWindowDrawList();
-        const ImU32 color = primary ? IM_COL32(255, 255, 255, 255) : IM_COL32(20, 30, 45, 255);
+        const Palette& p = f.colors();
+        const ImU32 color = ImGui::GetColorU32(toVec4(primary ? p.accentText : p.buttonText));
         const ImVec2 text = ImGui::CalcTextSize(label.c_str());
         const float lineGap = badge.empty() ? 0.0f : ImGui::GetFontSize() * 0.6f;
         draw->AddText(
@@ -28,7 +29,7 @@ namespace
             const ImVec2 b = ImGui::CalcTextSize(badge.c_str());
             draw->AddText(
                 ImVec2(pos.x + (size.x - b.x) / 2, pos.y + size.y / 2 + text.y / 2 - lineGap + 4),
-                IM_COL32(150, 80, 0, 255), badge.c_str());
+                ImGui::GetColorU32(toVec4(p.notice)), badge.c_str());
         }
         return pressed;
     }
@@ -55,6 +56,20 @@ void drawHome(Frame& f)
     if (tile(f, "home.case_query", f.tr("home.case_query"), f.tr("home.coming_soon_badge"), size,
             false)) {
         f.emit(ChooseCaseQuery {});
+    }
+    // Display: larger text and a high-contrast theme, for this session (reset when it ends).
+    ImGui::Spacing();
+    const float half = (ImGui::GetContentRegionAvail().x - gap) / 2;
+    if (button(f, "home.text_size",
+            f.tr(f.state.largeText ? "home.normal_text" : "home.large_text"),
+            { half, TOUCH_HEIGHT })) {
+        f.emit(SetDisplay { !f.state.largeText, f.state.highContrast });
+    }
+    ImGui::SameLine();
+    if (button(f, "home.contrast",
+            f.tr(f.state.highContrast ? "home.normal_contrast" : "home.high_contrast"),
+            { half, TOUCH_HEIGHT })) {
+        f.emit(SetDisplay { f.state.largeText, !f.state.highContrast });
     }
     if (!f.state.noticeKey.empty()) {
         ImGui::Spacing();

@@ -30,6 +30,8 @@ ScreenFunction screenFunction(Screen screen) noexcept
         return drawQueued;
     case Screen::SUBMIT_ERROR:
         return drawSubmitError;
+    case Screen::ANONYMOUS_INFO:
+        return drawAnonymousInfo;
     }
     return drawHome;
 }

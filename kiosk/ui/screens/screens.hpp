@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kiosk/ui/frame.hpp"
+#include "kiosk/ui/theme.hpp"
 
 #include <string>
 #include <vector>
@@ -24,7 +25,13 @@ struct Frame {
         return ui.catalogue->format(state.language, key, params);
     }
     void emit(Event event) { events.push_back(std::move(event)); }
+    const Palette& colors() const { return palette(state.highContrast); }
 };
+
+ImVec4 toVec4(Rgb c, float alpha = 1.0f);
+// The palette the frame is drawn with (set by drawFrame; notice() and errorText() use it).
+const Palette& currentPalette();
+void setCurrentPalette(const Palette& p);
 
 // Minimum height of anything a finger must hit (≥ 44 px at 1280×800, we use more).
 inline constexpr float TOUCH_HEIGHT = 72.0f;
@@ -50,6 +57,10 @@ void dragToScroll();
 float footerTop();
 void beginFooter();
 
+// The on-screen keyboard (ui/src/keyboard.cpp): drawn by the form while ui.keyboard.target is set.
+float keyboardHeight();
+void drawKeyboard(Frame& f);
+
 // The screens, one file each; registry.cpp maps Screen -> function.
 void drawHome(Frame& f);
 void drawInsertCard(Frame& f);
@@ -62,6 +73,7 @@ void drawSubmitting(Frame& f);
 void drawSubmitted(Frame& f);
 void drawQueued(Frame& f);
 void drawSubmitError(Frame& f);
+void drawAnonymousInfo(Frame& f);
 
 using ScreenFunction = void (*)(Frame&);
 ScreenFunction screenFunction(Screen screen) noexcept;

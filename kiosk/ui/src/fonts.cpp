@@ -47,6 +47,7 @@ struct FontLoader::Impl {
     ImVector<ImWchar> uiRanges;
     ImVector<ImWchar> receiptRanges;
     std::size_t bodyGlyphs = 0;
+    float scale = 1.0f;
     std::string extra; // characters added after start-up (UTF-8), in every size
     std::set<unsigned> attempted; // code points already added once: never rebuild for them again
 };
@@ -111,8 +112,8 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
         return font;
     };
     Fonts fonts;
-    fonts.body = add(d.options.bodySize, d.bodyRanges); // first font = ImGui's default
-    fonts.title = add(d.options.titleSize, d.uiRanges);
+    fonts.body = add(d.options.bodySize * d.scale, d.bodyRanges); // first font = ImGui's default
+    fonts.title = add(d.options.titleSize * d.scale, d.uiRanges);
     // Case numbers, verification codes and filing ids are ASCII: the biggest size carries nothing
     // else.
     static constexpr ImWchar ASCII[] = { 0x0020, 0x007E, 0 };
@@ -120,7 +121,7 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
     for (const ImWchar* r = ASCII; *r != 0; ++r)
         d.receiptRanges.push_back(*r);
     d.receiptRanges.push_back(0);
-    fonts.receipt = add(d.options.receiptSize, d.receiptRanges);
+    fonts.receipt = add(d.options.receiptSize * d.scale, d.receiptRanges);
     d.bodyGlyphs = 0;
     for (int i = 0; i + 1 < d.bodyRanges.Size; i += 2) {
         d.bodyGlyphs += static_cast<std::size_t>(d.bodyRanges[i + 1] - d.bodyRanges[i] + 1);
@@ -163,6 +164,16 @@ bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts,
     scan(bodyTexts, fonts.body);
     scan(titleTexts, fonts.title);
     if (!missing) return false;
+    atlas.Clear();
+    fonts = addTo(atlas);
+    atlas.Build();
+    return true;
+}
+
+bool FontLoader::rescale(ImFontAtlas& atlas, Fonts& fonts, float scale)
+{
+    if (scale == impl_->scale) return false;
+    impl_->scale = scale;
     atlas.Clear();
     fonts = addTo(atlas);
     atlas.Build();

@@ -1,5 +1,5 @@
-// The one full-display window: header (title, language toggle), then the current screen from the
-// registry.
+// The one full-display window: header (title, 結束 during a session, language toggle), then the
+// current screen from the registry, then — on top — the countdown or the "end?" question.
 #include "screens/screens.hpp"
 
 namespace shensu::kiosk::ui
@@ -16,7 +16,17 @@ namespace
         ImGui::TextUnformatted(f.tr("app.title").c_str());
         ImGui::PopFont();
         const float toggleWidth = 180.0f;
-        ImGui::SameLine(width - toggleWidth + ImGui::GetStyle().WindowPadding.x);
+        const float finishWidth = 160.0f;
+        const float gap = ImGui::GetStyle().ItemSpacing.x;
+        const float right = width + ImGui::GetStyle().WindowPadding.x;
+        // 結束 on every screen of a session (not while the filing is being stored: its outcome
+        // must be shown).
+        if (inSession(f.state) && f.state.screen != Screen::SUBMITTING) {
+            ImGui::SameLine(right - toggleWidth - gap - finishWidth);
+            if (button(f, "common.finish", f.tr("common.finish"), { finishWidth, 64 }))
+                f.emit(AskEndSession {});
+        }
+        ImGui::SameLine(right - toggleWidth);
         // The toggle's label is the other language, in that language: "English" / "中文".
         if (button(f, "common.language", f.tr("common.language"), { toggleWidth, 64 })) {
             f.emit(
@@ -25,11 +35,54 @@ namespace
         // A 2 px rule as a filled rectangle: a 1 px line is two thin triangles that SDL's software
         // renderer rasterises with a visible step.
         const ImVec2 at = ImGui::GetCursorScreenPos();
-        const float right = at.x + ImGui::GetContentRegionAvail().x;
-        ImGui::GetWindowDrawList()->AddRectFilled(
-            ImVec2(at.x, at.y), ImVec2(right, at.y + 2), IM_COL32(150, 155, 162, 255));
+        const float end = at.x + ImGui::GetContentRegionAvail().x;
+        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(at.x, at.y), ImVec2(end, at.y + 2),
+            ImGui::GetColorU32(toVec4(f.colors().border)));
         ImGui::Dummy(ImVec2(0, 2));
         ImGui::Spacing();
+    }
+
+    // A panel over everything: "還有 n 秒…" (the idle countdown) or "end and wipe?". What is under
+    // it cannot be tapped.
+    void sessionPanel(Frame& f)
+    {
+        const bool countdown = f.state.idleCountdown > 0;
+        const ImGuiIO& io = ImGui::GetIO();
+        const Palette& p = f.colors();
+        ImGui::SetNextWindowPos(ImVec2(0, 0));
+        ImGui::SetNextWindowSize(io.DisplaySize);
+        ImGui::PushStyleColor(ImGuiCol_WindowBg, toVec4(p.background, 0.80f));
+        constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove
+            | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoScrollbar;
+        ImGui::Begin("session-panel", nullptr, flags);
+        ImGui::PopStyleColor();
+        const ImVec2 size(820, 360);
+        ImGui::SetCursorPos(
+            ImVec2((io.DisplaySize.x - size.x) / 2, (io.DisplaySize.y - size.y) / 2));
+        ImGui::PushStyleColor(ImGuiCol_ChildBg, toVec4(p.overlayPanel));
+        ImGui::PushStyleColor(ImGuiCol_Border, toVec4(p.notice));
+        ImGui::PushStyleVar(ImGuiStyleVar_ChildBorderSize, 4.0f);
+        ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(32, 28));
+        ImGui::BeginChild("panel", size, true, ImGuiWindowFlags_AlwaysUseWindowPadding);
+        ImGui::PopStyleColor(); // the border colour is for the panel, not its buttons
+        ImGui::PushFont(f.ui.fonts.title);
+        paragraph(countdown ? f.trf(
+                      "session.countdown", { { "seconds", std::to_string(f.state.idleCountdown) } })
+                            : f.tr("session.end_question"));
+        ImGui::PopFont();
+        ImGui::Spacing();
+        paragraph(f.tr(countdown ? "session.countdown_body" : "session.end_body"));
+        ImGui::SetCursorPosY(size.y - 28 - TOUCH_HEIGHT);
+        const float w = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) / 2;
+        if (button(f, "session.end", f.tr("session.end"), { w, TOUCH_HEIGHT }))
+            f.emit(AskEndSession {});
+        ImGui::SameLine();
+        if (primaryButton(f, "session.continue", f.tr("session.continue"), { w, TOUCH_HEIGHT }))
+            f.emit(ContinueSession {});
+        ImGui::EndChild();
+        ImGui::PopStyleVar(2);
+        ImGui::PopStyleColor();
+        ImGui::End();
     }
 
 } // namespace
@@ -39,6 +92,12 @@ std::vector<Event> drawFrame(const State& state, UiContext& ui)
     std::vector<Event> events;
     Frame f { state, ui, events };
     ui.widgets.clear();
+    if (ui.highContrast != state.highContrast || !ui.paletteApplied) {
+        applyPalette(palette(state.highContrast));
+        ui.highContrast = state.highContrast;
+        ui.paletteApplied = true;
+    }
+    setCurrentPalette(palette(state.highContrast));
 
     const ImGuiIO& io = ImGui::GetIO();
     ImGui::SetNextWindowPos(ImVec2(0, 0));
@@ -52,6 +111,17 @@ std::vector<Event> drawFrame(const State& state, UiContext& ui)
     screenFunction(state.screen)(f);
     ImGui::PopID();
     ImGui::End();
+    const bool panel = state.idleCountdown > 0 || state.confirmingEnd;
+    // A press anywhere (scrolling the review, say) shows someone is there. Not under the panel:
+    // there only its buttons decide.
+    if (!panel && events.empty() && ImGui::IsMouseClicked(ImGuiMouseButton_Left))
+        events.push_back(Touched {});
+    if (panel) {
+        ui.widgets.clear(); // under the panel nothing can be tapped
+        // The panel's events replace whatever the screen under it reported this frame.
+        events.clear();
+        sessionPanel(f);
+    }
     return events;
 }
 

@@ -6,6 +6,26 @@
 namespace shensu::kiosk::ui
 {
 
+namespace
+{
+    const Palette* current = &normalPalette();
+} // namespace
+
+ImVec4 toVec4(Rgb c, float alpha)
+{
+    return ImVec4(c.r, c.g, c.b, alpha);
+}
+
+const Palette& currentPalette()
+{
+    return *current;
+}
+
+void setCurrentPalette(const Palette& p)
+{
+    current = &p;
+}
+
 const WidgetRect* WidgetRegistry::find(const std::string& id) const
 {
     const auto it = rects_.find(id);
@@ -47,10 +67,11 @@ bool button(Frame& f, const std::string& id, const std::string& label, ImVec2 si
 
 bool primaryButton(Frame& f, const std::string& id, const std::string& label, ImVec2 size)
 {
-    ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.10f, 0.42f, 0.70f, 1.0f));
-    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, ImVec4(0.14f, 0.50f, 0.80f, 1.0f));
-    ImGui::PushStyleColor(ImGuiCol_ButtonActive, ImVec4(0.06f, 0.32f, 0.56f, 1.0f));
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1, 1, 1, 1));
+    const Palette& p = currentPalette();
+    ImGui::PushStyleColor(ImGuiCol_Button, toVec4(p.accent));
+    ImGui::PushStyleColor(ImGuiCol_ButtonHovered, toVec4(p.accentHovered));
+    ImGui::PushStyleColor(ImGuiCol_ButtonActive, toVec4(p.accentActive));
+    ImGui::PushStyleColor(ImGuiCol_Text, toVec4(p.accentText));
     const bool pressed = button(f, id, label, size);
     ImGui::PopStyleColor(4);
     return pressed;
@@ -75,14 +96,14 @@ void paragraph(const std::string& text)
 
 void notice(const std::string& text)
 {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.55f, 0.30f, 0.0f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, toVec4(currentPalette().notice));
     paragraph(text);
     ImGui::PopStyleColor();
 }
 
 void errorText(const std::string& text)
 {
-    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.75f, 0.08f, 0.08f, 1.0f));
+    ImGui::PushStyleColor(ImGuiCol_Text, toVec4(currentPalette().error));
     paragraph(text);
     ImGui::PopStyleColor();
 }

@@ -15,6 +15,7 @@ struct KioskConfig {
     std::string kioskId = "KIOSK-UNCONFIGURED";
     std::filesystem::path assetsDir = SHENSU_ASSETS_DIR;
     Language language = Language::ZH_TW;
+    std::string formFile = "dgpa-complaint.v1.json"; // under <assetsDir>/forms ("form" key)
 
     // Network part; without outboxPath and centralUrl the kiosk runs but cannot save filings.
     std::filesystem::path outboxPath;
@@ -27,6 +28,11 @@ struct KioskConfig {
     std::filesystem::path receiptCert; // central's receipt-signing certificate, pinned
     std::chrono::milliseconds retryFirstDelay { 500 };
     std::chrono::milliseconds retryMaxDelay { 30000 };
+    // Session safety: an untouched session ends after sessionIdleSeconds; the countdown shows for
+    // its last sessionWarningSeconds (at least 20 in production; tests may use less).
+    std::chrono::seconds sessionIdle { 120 };
+    std::chrono::seconds sessionWarning { 20 };
+    std::chrono::seconds noticeShown { 10 }; // a home-screen notice, e.g. "session timed out"
 
     bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
 };

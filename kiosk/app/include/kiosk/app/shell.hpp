@@ -8,10 +8,12 @@
 #include "kiosk/ui/frame.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace shensu::kiosk::app
 {
@@ -59,6 +61,8 @@ public:
     bool tap(const std::string& widgetId, std::string& error);
     bool type(const std::string& widgetId, const std::string& text, std::string& error);
     bool screenshot(const std::filesystem::path& png, std::string& error);
+    // Renders a frame and reads it back (RGBA, 8 bits per channel, rows top to bottom).
+    bool capture(std::vector<std::uint8_t>& rgba, int& width, int& height, std::string& error);
 
     // The interactive loop (window): redraws only after input, worker events and timers. Returns
     // the exit code.

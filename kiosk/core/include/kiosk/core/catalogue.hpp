@@ -25,6 +25,11 @@ public:
     // std::runtime_error.
     static Catalogue load(const std::filesystem::path& dir);
 
+    // A form's own strings: <dir>/forms/<formId>.zh-TW.json and .en.json, when they exist (the
+    // DGPA form's strings are in the main files). Only the active form's strings are loaded, so the
+    // font atlas carries no other form's characters at the big sizes.
+    void loadFormStrings(const std::filesystem::path& dir, const std::string& formId);
+
     void add(Language language, std::string key, std::string text);
 
     // The text, or the key itself when missing (visible on screen, caught by the completeness

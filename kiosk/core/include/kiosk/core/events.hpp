@@ -16,10 +16,12 @@ namespace shensu::kiosk
 
 enum class TimerId {
     SUBMIT_WAIT, // how long "submitting…" waits for central before showing "queued"
-    SESSION_IDLE, // nobody touched the kiosk: end the session and wipe it
+    SESSION_IDLE, // nobody touched the kiosk for a while: show the countdown ("還有 n 秒…")
+    SESSION_TICK, // one second of the countdown; at zero the session ends and is wiped
+    NOTICE, // the home screen's one-line notice has been read: clear it
 };
 
-// --- a person's actions (from the UI); they come first in Event, up to RetrySubmit (isPersonAction
+// --- a person's actions (from the UI); they come first in Event, up to SetDisplay (isPersonAction
 // relies on it)
 struct ChooseCitizenCertificate {
 };
@@ -45,12 +47,27 @@ struct EditField {
 struct ReviewForm {
 }; // form -> review, after validation
 struct EditAgain {
+    std::string
+        field; // the answer tapped on the review screen (the form scrolls to it); may be empty
 }; // review -> form
 struct ConfirmFiling {
     std::string createdAt; // ISO 8601 UTC; stamped by the app's clock, not by the UI
 };
 struct RetrySubmit {
 }; // submit_error -> review
+// Session safety and display (issue 4).
+struct ConfirmAnonymous {
+}; // anonymous_info -> form: the person read that an anonymous filing is a tip
+struct AskEndSession {
+}; // 結束: ends at once, or asks first when answers would be lost
+struct ContinueSession {
+}; // 繼續作業: closes the countdown or the "end?" question; the session goes on
+struct Touched {
+}; // a finger (or mouse) pressed anywhere: someone is there; restarts the idle clock
+struct SetDisplay {
+    bool largeText = false;
+    bool highContrast = false;
+}; // reset to normal when a session ends
 
 // --- from the card worker
 struct CardInserted {
@@ -97,11 +114,11 @@ struct TimerExpired {
     std::uint64_t generation = 0;
 };
 
-using Event
-    = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous, ChooseCaseQuery,
-        SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm, EditAgain,
-        ConfirmFiling, RetrySubmit, CardInserted, CardRemoved, HealthCardRead, CardReadFailed,
-        CardService, FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred, TimerExpired>;
+using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous,
+    ChooseCaseQuery, SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm,
+    EditAgain, ConfirmFiling, RetrySubmit, ConfirmAnonymous, AskEndSession, ContinueSession,
+    Touched, SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService,
+    FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;

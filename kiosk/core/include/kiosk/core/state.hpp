@@ -27,10 +27,11 @@ enum class Screen {
     SUBMITTED,
     QUEUED,
     SUBMIT_ERROR,
+    ANONYMOUS_INFO, // what an anonymous filing is (a tip, 檢舉), before the form
 };
 inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
     Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
-    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR };
+    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::ANONYMOUS_INFO };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
@@ -43,9 +44,13 @@ struct State {
     std::chrono::milliseconds submitWait {
         4000
     }; // how long "submitting…" waits for central before "queued"
-    std::chrono::milliseconds sessionIdle {
-        180000
-    }; // untouched this long, a session ends and is wiped
+    // Untouched for sessionIdle, a session ends and is wiped; for its last sessionWarning a
+    // countdown ("還有 n 秒…") offers to continue. Config: sessionIdleSeconds,
+    // sessionWarningSeconds.
+    std::chrono::milliseconds sessionIdle { 120000 };
+    std::chrono::milliseconds sessionWarning { 20000 };
+    std::chrono::milliseconds noticeShown { 10000 }; // how long a notice stays on the home screen
+    Language defaultLanguage = Language::ZH_TW; // a session's language choice ends with it
 
     Language language = Language::ZH_TW;
     Screen screen = Screen::HOME;
@@ -63,6 +68,12 @@ struct State {
     Answers answers;
     std::vector<ValidationIssue> issues;
     std::string cardErrorKey;
+    int idleCountdown = 0; // seconds left, shown in the countdown panel; 0 = no countdown
+    bool confirmingEnd = false; // 結束 was tapped with answers on screen: "end and wipe?" shows
+
+    // Display, chosen on the home screen; back to normal when a session ends.
+    bool largeText = false;
+    bool highContrast = false;
 
     // The filing in flight.
     std::string filingId;
@@ -73,7 +84,11 @@ struct State {
     std::vector<std::string> earlyDeferrals;
     std::uint64_t timerGeneration = 0;
     std::uint64_t idleGeneration = 0;
+    std::uint64_t noticeGeneration = 0;
 };
+
+// A session is under way (someone chose a way in and has not finished).
+bool inSession(const State& state) noexcept;
 
 // A new kiosk on the home screen.
 State initialState(std::shared_ptr<const Form> form, std::string kioskId, Language language);

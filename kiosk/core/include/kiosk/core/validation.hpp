@@ -5,6 +5,7 @@
 #include "kiosk/core/form.hpp"
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,18 @@ struct ValidationIssue {
 };
 
 // identified = the filer logged in with a card (fields marked "identified" become required).
+// Fields inside groups are reported as "<group>.<n>.<field>".
 std::vector<ValidationIssue> validate(const Form& form, const Answers& answers, bool identified);
+
+// The field kinds' own checks (used when the form gives no pattern).
+bool isTaiwanPhone(const std::string& value); // 039-2345678, 02-23979298, 0912345678
+bool isEmail(const std::string& value);
+struct RocDate {
+    int year = 0; // 民國 year (Gregorian = year + 1911)
+    int month = 0;
+    int day = 0;
+};
+// "113/12/11", "113-12-11", "113.12.11", "民國113年12月11日"; nullopt unless a real calendar day.
+std::optional<RocDate> parseRocDate(const std::string& value);
 
 } // namespace shensu::kiosk

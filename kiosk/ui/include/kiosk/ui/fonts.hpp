@@ -18,6 +18,7 @@ struct FontOptions {
     float bodySize = 24.0f;
     float titleSize = 38.0f;
     float receiptSize = 56.0f; // case number and verification code
+    float largeScale = 4.0f / 3.0f; // "larger text": body 32 px, title ~51 px
 };
 
 struct Fonts {
@@ -52,6 +53,10 @@ public:
         const std::vector<std::string>& titleTexts);
 
     std::size_t bodyGlyphCount() const;
+
+    // Larger text (the home screen's setting): every size times `scale` (1 = normal). Rebuilds the
+    // atlas like coverMissing(); the caller re-uploads it. False when the scale did not change.
+    bool rescale(ImFontAtlas& atlas, Fonts& fonts, float scale);
 
 private:
     struct Impl;

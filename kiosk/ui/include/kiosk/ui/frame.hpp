@@ -6,12 +6,25 @@
 #include "kiosk/core/state.hpp"
 #include "kiosk/ui/fonts.hpp"
 #include "kiosk/ui/registry.hpp"
+#include "kiosk/ui/zhuyin.hpp"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace shensu::kiosk::ui
 {
+
+enum class KeyboardMode { ZHUYIN, ENGLISH, SYMBOLS };
+
+// The on-screen keyboard (docs/automation.md, "On-screen keyboard"): shown on the form while a
+// text field is its target; text goes to the end of that field's answer.
+struct KeyboardState {
+    std::string target; // answer id; empty = keyboard hidden
+    KeyboardMode mode = KeyboardMode::ZHUYIN;
+    bool shift = false;
+    std::unique_ptr<ZhuyinEngine> zhuyin; // created on first use, deleted when a session ends
+};
 
 struct UiContext {
     const Catalogue* catalogue = nullptr;
@@ -19,7 +32,15 @@ struct UiContext {
     WidgetRegistry widgets; // refilled every frame
     std::string scrollTo; // automation: bring this widget into view this frame
     std::string editing; // the multiline field being edited; the others show their text wrapped
+    std::string focusField; // the form field to scroll to and focus (tapped on the review screen)
+    bool highContrast = false; // the palette ImGui's style holds now
+    bool paletteApplied = false;
+    KeyboardState keyboard;
 };
+
+// Forgets everything the UI keeps of a session: ImGui's text-edit buffers (overwritten), the field
+// being edited, the focus request. Called when a session ends.
+void wipeSession(UiContext& ui);
 
 // Call between ImGui::NewFrame() and ImGui::Render(). Draws into one full-display window.
 std::vector<Event> drawFrame(const State& state, UiContext& ui);
