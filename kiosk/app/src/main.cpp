@@ -109,12 +109,13 @@ int main(int argc, char** argv)
         auto catalogue = Catalogue::load(config.assetsDir / "i18n");
         auto form = std::make_shared<const Form>(
             loadForm(config.assetsDir / "forms" / "dgpa-complaint.v1.json"));
+        State initial = initialState(form, config.kioskId, config.language);
+        initial.pinPadShuffle = config.pinPadShuffle;
         if (!config.hasNetwork())
             std::clog << "kiosk: no network part configured: filings cannot be saved\n";
 
         SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); // StopSignals owns SIGINT and SIGTERM
-        Shell shell(options->display, std::move(catalogue),
-            initialState(form, config.kioskId, config.language));
+        Shell shell(options->display, std::move(catalogue), std::move(initial));
         stopSignals.onStop([&shell] {
             SDL_Event quit {};
             quit.type = SDL_QUIT;
@@ -125,10 +126,20 @@ int main(int argc, char** argv)
             StopSignals& signals;
             ~ForgetShell() { signals.onStop(nullptr); }
         } forgetShell { stopSignals };
-        CardWorker cards(shell.queue());
+        CardWorker cards(shell.queue(), { config.pkcs11Module, config.stateDir });
         NetworkWorker network(shell.queue(), config);
         shell.setCommandSink([&](const Command& c) {
             if (const auto* r = std::get_if<ReadHealthCard>(&c)) cards.read(r->reader);
+            if (const auto* r = std::get_if<ReadCitizenCard>(&c)) cards.readCitizen(r->reader);
+            if (std::holds_alternative<RequestLoginChallenge>(c)) network.requestChallenge();
+            if (const auto* l = std::get_if<LoginWithCitizenCard>(&c)) {
+                // The PIN goes from the pad's locked buffer to the card worker's, and nowhere else.
+                cards.handoff().put(shell.pinPad());
+                cards.loginAndSign(l->reader, l->challengeId, l->nonce);
+            }
+            if (std::holds_alternative<ForgetPin>(c)) cards.handoff().clear();
+            if (const auto* v = std::get_if<VerifyCardLogin>(&c))
+                network.verifyCardLogin(v->challengeId, v->certificateDer, v->signature);
             if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);
         });
 

@@ -4,11 +4,16 @@
 #include <cardio/atr.hpp>
 #include <cardio/health_card.hpp>
 #include <cardio/pcsc.hpp>
+#include <cardio/pkcs11.hpp>
 #include <cardio/reader_monitor.hpp>
 #include <network/forwarder.hpp>
 
+#include <chrono>
 #include <iostream>
 #include <set>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 
 namespace shensu::kiosk::app
 {
@@ -54,20 +59,142 @@ namespace
         bool stopping_ = false;
     };
 
+    using Job = std::function<void()>;
+
+    // Contract s7-auth: what the card signs. SEAM(auth): network::cardLoginMessage once merged.
+    std::string cardLoginMessage(const std::string& challengeId, const std::string& nonce)
+    {
+        return "shensu-card-login-v1:" + challengeId + ":" + nonce;
+    }
+
+    std::string asString(const cardio::Bytes& bytes)
+    {
+        return { bytes.begin(), bytes.end() };
+    }
+
+    double msSince(std::chrono::steady_clock::time_point start)
+    {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+    }
+
 } // namespace
 
 // ---------------------------------------------------------------- card worker
 
 struct CardWorker::Impl {
     EventQueue& queue;
-    Jobs<std::string> reads;
+    CitizenCardSettings citizen;
+    Jobs<Job> jobs;
     std::thread thread;
     std::set<std::string> readers; // touched on the monitor's thread only
     std::unique_ptr<cardio::ReaderMonitor> monitor;
+    cardio::PinHandoff handoff;
+    std::unique_ptr<cardio::PinFailureCounter> failures; // card thread only
 
-    explicit Impl(EventQueue& q)
+    Impl(EventQueue& q, CitizenCardSettings c)
         : queue(q)
+        , citizen(std::move(c))
     { }
+
+    cardio::PinFailureCounter& failureCounter()
+    {
+        if (!failures) {
+            std::filesystem::path file;
+            if (!citizen.stateDir.empty()) {
+                std::error_code ec;
+                std::filesystem::create_directories(citizen.stateDir, ec);
+                file = citizen.stateDir / "pin-failures";
+            }
+            failures = std::make_unique<cardio::PinFailureCounter>(file);
+        }
+        return *failures;
+    }
+
+    std::filesystem::path modulePath() const
+    {
+        return citizen.pkcs11Module.empty() ? cardio::findOpenscModule() : citizen.pkcs11Module;
+    }
+
+    // Finds the token and reads its tries; spends none. The module is loaded per operation so that
+    // nothing it knew of this card (a login, a cached PIN) outlives it.
+    void readCitizen(const std::string& reader)
+    {
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            cardio::Pkcs11Module module(modulePath());
+            const auto slot = module.slotForReader(reader);
+            const cardio::TokenInfo info = module.tokenInfo(slot);
+            const auto tries = cardio::pinTries(info.pin, failureCounter().failures(info.serial));
+            std::clog << "card: citizen card ready, " << tries.left << " tries left ("
+                      << static_cast<int>(msSince(start)) << " ms)\n";
+            queue.post(CitizenCardReady { reader, tries.left, tries.blocked });
+        } catch (const cardio::CardError& e) {
+            std::clog << "card: citizen card failed: " << cardio::toString(e.code()) << '\n';
+            queue.post(CardReadFailed { e.code() });
+        } catch (const std::exception&) {
+            std::clog << "card: citizen card failed: internal error\n";
+            queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
+        }
+    }
+
+    void loginAndSign(
+        const std::string& reader, const std::string& challengeId, const std::string& nonce)
+    {
+        cardio::Pin pin; // this thread's copy, wiped by the login whatever happens
+        if (!handoff.take(pin)) {
+            // The session ended (ForgetPin) before this job ran: no PIN, no attempt.
+            std::clog << "card: login cancelled before the card call\n";
+            queue.post(CardReadFailed { cardio::CardErrorCode::CANCELLED });
+            return;
+        }
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            cardio::Pkcs11Module module(modulePath());
+            const auto slot = module.slotForReader(reader);
+            const cardio::TokenInfo info = module.tokenInfo(slot);
+            if (info.pin.locked) {
+                // Never a PIN to a blocked card.
+                pin.wipe();
+                queue.post(PinRejected { reader, 0, true });
+                return;
+            }
+            cardio::TokenSession session(module, slot);
+            try {
+                session.login(pin);
+            } catch (const cardio::CardError& e) {
+                if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
+                    failureCounter().recordFailure(info.serial);
+                    const auto tries = cardio::pinTries(
+                        module.tokenInfo(slot).pin, failureCounter().failures(info.serial));
+                    std::clog << "card: PIN rejected, " << tries.left << " tries left\n";
+                    queue.post(PinRejected { reader, tries.left, tries.blocked });
+                    return;
+                }
+                if (e.code() == cardio::CardErrorCode::PIN_LOCKED) {
+                    failureCounter().recordFailure(info.serial);
+                    std::clog << "card: PIN rejected, card blocked\n";
+                    queue.post(PinRejected { reader, 0, true });
+                    return;
+                }
+                throw;
+            }
+            failureCounter().recordSuccess(info.serial);
+            const double loginMs = msSince(start);
+            const cardio::Bytes certificate = session.signingCertificate();
+            const cardio::Bytes signature = session.sign(cardLoginMessage(challengeId, nonce));
+            session.logout();
+            std::clog << "card: citizen card signed (login " << static_cast<int>(loginMs)
+                      << " ms, total " << static_cast<int>(msSince(start)) << " ms)\n";
+            queue.post(CitizenCardSigned { reader, asString(certificate), asString(signature) });
+        } catch (const cardio::CardError& e) {
+            std::clog << "card: citizen login failed: " << cardio::toString(e.code()) << '\n';
+            queue.post(CardReadFailed { e.code() });
+        } catch (const std::exception&) {
+            std::clog << "card: citizen login failed: internal error\n";
+            queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
+        }
+    }
 
     void onReaderEvent(const cardio::ReaderEvent& event)
     {
@@ -118,15 +245,17 @@ struct CardWorker::Impl {
 
     void run()
     {
-        std::string reader;
-        while (reads.pop(reader)) {
-            readCard(reader);
+        Job job;
+        while (jobs.pop(job)) {
+            job();
+            job = nullptr;
         }
+        handoff.clear();
     }
 };
 
-CardWorker::CardWorker(EventQueue& queue)
-    : impl_(std::make_unique<Impl>(queue))
+CardWorker::CardWorker(EventQueue& queue, CitizenCardSettings citizen)
+    : impl_(std::make_unique<Impl>(queue, std::move(citizen)))
 {
     // With pcscd up but no reader attached the monitor stays silent: say so now, it reports readers
     // as they come.
@@ -144,21 +273,39 @@ CardWorker::CardWorker(EventQueue& queue)
 
 CardWorker::~CardWorker()
 {
-    impl_->reads.stop();
+    impl_->jobs.stop();
     impl_->thread.join();
     impl_->monitor.reset();
 }
 
 void CardWorker::read(const std::string& reader)
 {
-    impl_->reads.push(reader);
+    impl_->jobs.push([impl = impl_.get(), reader] { impl->readCard(reader); });
+}
+
+void CardWorker::readCitizen(const std::string& reader)
+{
+    impl_->jobs.push([impl = impl_.get(), reader] { impl->readCitizen(reader); });
+}
+
+void CardWorker::loginAndSign(
+    const std::string& reader, const std::string& challengeId, const std::string& nonce)
+{
+    impl_->jobs.push([impl = impl_.get(), reader, challengeId, nonce] {
+        impl->loginAndSign(reader, challengeId, nonce);
+    });
+}
+
+cardio::PinHandoff& CardWorker::handoff() noexcept
+{
+    return impl_->handoff;
 }
 
 // ---------------------------------------------------------------- network worker
 
 struct NetworkWorker::Impl {
     EventQueue& queue;
-    Jobs<nlohmann::json> filings;
+    Jobs<Job> jobs;
     std::thread thread;
     std::unique_ptr<network::Forwarder> forwarder;
 
@@ -166,25 +313,58 @@ struct NetworkWorker::Impl {
         : queue(q)
     { }
 
+    void store(nlohmann::json& filing)
+    {
+        if (forwarder) {
+            try {
+                const std::string id = forwarder->store(filing);
+                std::clog << "network: filing stored\n";
+                queue.post(FilingStored { id });
+            } catch (const std::exception& e) {
+                std::clog << "network: store failed: " << e.what() << '\n';
+                queue.post(FilingStoreFailed { e.what() });
+            }
+            filing = nullptr; // the plaintext leaves memory as soon as it is sealed
+            return;
+        }
+        std::clog << "network: store failed: no network part in the configuration\n";
+        queue.post(FilingStoreFailed { "no network configured" });
+        filing = nullptr;
+    }
+
+    // SEAM(auth): CentralAuth::challenge(). Until the auth client is merged the kiosk makes its
+    // own challenge, so that the card part of the login (tries, PIN, signature) runs for real.
+    void requestChallenge()
+    {
+        unsigned char id[16];
+        unsigned char nonce[32];
+        if (RAND_bytes(id, sizeof id) != 1 || RAND_bytes(nonce, sizeof nonce) != 1) {
+            queue.post(LoginChallengeFailed { "no randomness" });
+            return;
+        }
+        char hex[33];
+        for (std::size_t i = 0; i < sizeof id; ++i)
+            std::snprintf(hex + 2 * i, 3, "%02x", id[i]);
+        unsigned char b64[64];
+        EVP_EncodeBlock(b64, nonce, sizeof nonce);
+        std::clog << "network: login challenge made locally (no login service configured)\n";
+        queue.post(LoginChallengeReady {
+            std::string("local-") + hex, std::string(reinterpret_cast<const char*>(b64)) });
+    }
+
+    // SEAM(auth): CentralAuth::cardLogin(challenge, certificate, signature).
+    void verifyCardLogin(const std::string&, const std::string&, const std::string&)
+    {
+        std::clog << "network: card login cannot be verified: no login service configured\n";
+        queue.post(CardLoginRefused { "unavailable" });
+    }
+
     void run()
     {
-        nlohmann::json filing;
-        while (filings.pop(filing)) {
-            if (forwarder) {
-                try {
-                    const std::string id = forwarder->store(filing);
-                    std::clog << "network: filing stored\n";
-                    queue.post(FilingStored { id });
-                } catch (const std::exception& e) {
-                    std::clog << "network: store failed: " << e.what() << '\n';
-                    queue.post(FilingStoreFailed { e.what() });
-                }
-                filing = nullptr; // the plaintext leaves memory as soon as it is sealed
-                continue;
-            }
-            std::clog << "network: store failed: no network part in the configuration\n";
-            queue.post(FilingStoreFailed { "no network configured" });
-            filing = nullptr;
+        Job job;
+        while (jobs.pop(job)) {
+            job();
+            job = nullptr;
         }
     }
 };
@@ -224,14 +404,27 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
 
 NetworkWorker::~NetworkWorker()
 {
-    impl_->filings.stop();
+    impl_->jobs.stop();
     impl_->thread.join();
     impl_->forwarder.reset();
 }
 
 void NetworkWorker::store(nlohmann::json filing)
 {
-    impl_->filings.push(std::move(filing));
+    impl_->jobs.push([impl = impl_.get(), f = std::move(filing)]() mutable { impl->store(f); });
+}
+
+void NetworkWorker::requestChallenge()
+{
+    impl_->jobs.push([impl = impl_.get()] { impl->requestChallenge(); });
+}
+
+void NetworkWorker::verifyCardLogin(
+    std::string challengeId, std::string certificateDer, std::string signature)
+{
+    impl_->jobs.push(
+        [impl = impl_.get(), id = std::move(challengeId), cert = std::move(certificateDer),
+            sig = std::move(signature)] { impl->verifyCardLogin(id, cert, sig); });
 }
 
 } // namespace shensu::kiosk::app

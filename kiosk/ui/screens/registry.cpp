@@ -30,6 +30,16 @@ ScreenFunction screenFunction(Screen screen) noexcept
         return drawQueued;
     case Screen::SUBMIT_ERROR:
         return drawSubmitError;
+    case Screen::PIN_ENTRY:
+        return drawPinEntry;
+    case Screen::PIN_LAST_ATTEMPT:
+        return drawPinLastAttempt;
+    case Screen::CARD_LOGIN:
+        return drawCardLogin;
+    case Screen::CARD_BLOCKED:
+        return drawCardBlocked;
+    case Screen::LOGIN_REFUSED:
+        return drawLoginRefused;
     }
     return drawHome;
 }

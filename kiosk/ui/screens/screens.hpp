@@ -62,6 +62,11 @@ void drawSubmitting(Frame& f);
 void drawSubmitted(Frame& f);
 void drawQueued(Frame& f);
 void drawSubmitError(Frame& f);
+void drawPinEntry(Frame& f);
+void drawPinLastAttempt(Frame& f);
+void drawCardLogin(Frame& f);
+void drawCardBlocked(Frame& f);
+void drawLoginRefused(Frame& f);
 
 using ScreenFunction = void (*)(Frame&);
 ScreenFunction screenFunction(Screen screen) noexcept;

@@ -28,6 +28,13 @@ struct KioskConfig {
     std::chrono::milliseconds retryFirstDelay { 500 };
     std::chrono::milliseconds retryMaxDelay { 30000 };
 
+    // Citizen certificate (PKCS#11). Empty pkcs11Module: OpenSC's module where installed (demo and
+    // tests); production images name Chunghwa Telecom's HiCOS module here.
+    std::filesystem::path pkcs11Module;
+    bool pinPadShuffle = false; // the PIN pad's digits in a new random order on every PIN screen
+    // Durable kiosk state (the per-card PIN failure count). Empty: next to the outbox, if any.
+    std::filesystem::path stateDir;
+
     bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
 };
 

@@ -7,6 +7,8 @@
 #include "kiosk/core/validation.hpp"
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -27,15 +29,28 @@ enum class Screen {
     SUBMITTED,
     QUEUED,
     SUBMIT_ERROR,
+    PIN_ENTRY,
+    PIN_LAST_ATTEMPT,
+    CARD_LOGIN,
+    CARD_BLOCKED,
+    LOGIN_REFUSED,
 };
 inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
     Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
-    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR };
+    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::PIN_ENTRY,
+    Screen::PIN_LAST_ATTEMPT, Screen::CARD_LOGIN, Screen::CARD_BLOCKED, Screen::LOGIN_REFUSED };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
 
-enum class Filer { NONE, ANONYMOUS, HEALTH_CARD };
+enum class Filer { NONE, ANONYMOUS, HEALTH_CARD, CITIZEN_CERT };
+
+// Where a citizen-certificate login stands while the card_login screen shows.
+enum class LoginStep { NONE, CHALLENGE, CARD, CENTRAL };
+
+// MOICA PINs are 6-8 digits (seed 004).
+inline constexpr std::size_t PIN_MIN_DIGITS = 6;
+inline constexpr std::size_t PIN_MAX_DIGITS = 8;
 
 struct State {
     std::shared_ptr<const Form> form;
@@ -46,6 +61,8 @@ struct State {
     std::chrono::milliseconds sessionIdle {
         180000
     }; // untouched this long, a session ends and is wiped
+    bool pinPadShuffle
+        = false; // config pinPadShuffle: the PIN pad's digits in a new order each time
 
     Language language = Language::ZH_TW;
     Screen screen = Screen::HOME;
@@ -63,6 +80,17 @@ struct State {
     Answers answers;
     std::vector<ValidationIssue> issues;
     std::string cardErrorKey;
+    std::string agency; // from central after a citizen-certificate login
+
+    // Citizen-certificate login. Never the PIN: only how many tries the card has left.
+    int pinTriesLeft = 0;
+    bool lastAttemptAcknowledged = false; // the warning was read for this (final) try
+    std::string pinMessageKey; // "pin.wrong", "pin.length" under the pad
+    std::uint64_t pinEntryGeneration = 0; // a new PIN screen: the UI reshuffles and clears its pad
+    LoginStep loginStep = LoginStep::NONE;
+    std::string challengeId;
+    std::string challengeNonce;
+    std::string loginRefusalKey; // login_refused.<result>
 
     // The filing in flight.
     std::string filingId;
