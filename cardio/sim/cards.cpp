@@ -149,6 +149,14 @@ std::unique_ptr<SimCard> makeCard(std::string_view kind)
     if (kind == "citizen") return std::make_unique<CitizenCard>(3);
     if (kind == "citizen-1try") return std::make_unique<CitizenCard>(1);
     if (kind == "citizen-blocked") return std::make_unique<CitizenCard>(0);
+    if (kind == "citizen-corrupt") return std::make_unique<CitizenCard>(3, "citizen", true);
+    // Cards central refuses at login, each with its own key and certificate from the test PKI
+    // (scripts/make-test-pki; what central answers for each: central/README.md).
+    for (const std::string_view variant :
+        { "citizen-expired", "citizen-revoked", "citizen-unknown-person", "citizen-departed",
+            "citizen-mismatch", "citizen-encipher" }) {
+        if (kind == variant) return std::make_unique<CitizenCard>(3, std::string(variant));
+    }
     return nullptr;
 }
 

@@ -145,10 +145,18 @@ namespace
     }
 } // namespace
 
-CitizenCard::CitizenCard(std::uint8_t triesLeft)
-    : credentials_(citizenCredentials())
+CitizenCard::CitizenCard(
+    std::uint8_t triesLeft, const std::string& credentials, bool corruptCertificate)
+    : credentials_(citizenCredentials(credentials))
+    , certificate_(credentials_->certificate)
     , triesLeft_(triesLeft)
-{ }
+{
+    if (corruptCertificate) {
+        // Keep the outer SEQUENCE header (so the object's length adds up) and overwrite the start
+        // of tbsCertificate: its tag and length, version and serial become 0xFF bytes.
+        std::fill(certificate_.begin() + 4, certificate_.begin() + 24, std::uint8_t { 0xFF });
+    }
+}
 
 Bytes CitizenCard::atr() const
 {
@@ -228,7 +236,7 @@ Bytes CitizenCard::getData(std::uint8_t p1, std::uint8_t p2, const Bytes& data, 
     if (id == "7E") return withSw(discoveryObject(), le);
     if (id == "5F C1 07") return withSw(cardCapabilityContainer(), le);
     if (id == "5F C1 02") return withSw(cardholderUniqueId(), le);
-    if (id == "5F C1 05") return withSw(authenticationCertificate(credentials_->certificate), le);
+    if (id == "5F C1 05") return withSw(authenticationCertificate(certificate_), le);
     return sw(0x6A82);
 }
 

@@ -1,5 +1,6 @@
 // The simulated citizen card: PIV (NIST SP 800-73-4), PIN 123456, one RSA-2048 key (9A) and its
-// certificate, a try counter that survives resets. Kinds: citizen, citizen-1try, citizen-blocked.
+// certificate, a try counter that survives resets. Kinds: citizen, citizen-1try, citizen-blocked,
+// citizen-corrupt, and one per refused certificate of the test PKI (cards.cpp).
 #pragma once
 
 #include "citizen_pki.hpp"
@@ -7,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace shensu::cardsim
 {
@@ -14,7 +16,11 @@ namespace shensu::cardsim
 class CitizenCard : public SimCard
 {
 public:
-    explicit CitizenCard(std::uint8_t triesLeft);
+    // credentials: the stem of its key and certificate in the test PKI (citizenCredentials()).
+    // corruptCertificate: the certificate object carries the certificate with its to-be-signed
+    // part overwritten, so that neither OpenSC nor OpenSSL can parse it.
+    explicit CitizenCard(std::uint8_t triesLeft, const std::string& credentials = "citizen",
+        bool corruptCertificate = false);
 
     Bytes atr() const override;
     std::optional<Bytes> answer(const Bytes& command) override;
@@ -33,6 +39,7 @@ private:
     Bytes withSw(const Bytes& object, std::size_t le);
 
     std::shared_ptr<const CitizenCredentials> credentials_;
+    Bytes certificate_; // what the certificate object 5FC105 carries
     std::uint8_t triesLeft_;
     bool selected_ = false;
     bool verified_ = false;

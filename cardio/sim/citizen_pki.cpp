@@ -2,6 +2,7 @@
 #include "citizen_pki.hpp"
 
 #include <cstdio>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 
@@ -14,7 +15,8 @@ namespace shensu::cardsim
 namespace
 {
     std::mutex mutex;
-    std::shared_ptr<const CitizenCredentials> credentials;
+    std::filesystem::path pkiDir; // empty: no PKI loaded
+    std::map<std::string, std::shared_ptr<const CitizenCredentials>> loaded;
 
     std::shared_ptr<EVP_PKEY> ownKey(EVP_PKEY* key)
     {
@@ -70,33 +72,49 @@ namespace
     }
 } // namespace
 
+namespace
+{
+    std::shared_ptr<const CitizenCredentials> readCredentials(
+        const std::filesystem::path& dir, const std::string& name)
+    {
+        std::FILE* keyFile = openFile(dir / (name + ".key"));
+        EVP_PKEY* rawKey = PEM_read_PrivateKey(keyFile, nullptr, nullptr, nullptr);
+        std::fclose(keyFile);
+        auto key = ownKey(rawKey);
+        std::FILE* certFile = openFile(dir / (name + ".pem"));
+        std::unique_ptr<X509, decltype(&X509_free)> certificate(
+            PEM_read_X509(certFile, nullptr, nullptr, nullptr), X509_free);
+        std::fclose(certFile);
+        if (!certificate)
+            throw std::runtime_error("no certificate in " + (dir / (name + ".pem")).string());
+        if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA || EVP_PKEY_get_bits(key.get()) != 2048
+            || X509_check_private_key(certificate.get(), key.get()) != 1) {
+            throw std::runtime_error(
+                name + ".key is not the RSA-2048 key of " + name + ".pem in " + dir.string());
+        }
+        return std::make_shared<const CitizenCredentials>(
+            CitizenCredentials { std::move(key), der(certificate.get()) });
+    }
+} // namespace
+
 void loadCitizenPki(const std::filesystem::path& dir)
 {
-    std::FILE* keyFile = openFile(dir / "citizen.key");
-    EVP_PKEY* rawKey = PEM_read_PrivateKey(keyFile, nullptr, nullptr, nullptr);
-    std::fclose(keyFile);
-    auto key = ownKey(rawKey);
-    std::FILE* certFile = openFile(dir / "citizen.pem");
-    std::unique_ptr<X509, decltype(&X509_free)> certificate(
-        PEM_read_X509(certFile, nullptr, nullptr, nullptr), X509_free);
-    std::fclose(certFile);
-    if (!certificate)
-        throw std::runtime_error("no certificate in " + (dir / "citizen.pem").string());
-    if (EVP_PKEY_get_base_id(key.get()) != EVP_PKEY_RSA || EVP_PKEY_get_bits(key.get()) != 2048
-        || X509_check_private_key(certificate.get(), key.get()) != 1) {
-        throw std::runtime_error(
-            "citizen.key is not the RSA-2048 key of citizen.pem in " + dir.string());
-    }
+    auto citizen = readCredentials(dir, "citizen");
     std::lock_guard lock(mutex);
-    credentials = std::make_shared<const CitizenCredentials>(
-        CitizenCredentials { std::move(key), der(certificate.get()) });
+    pkiDir = dir;
+    loaded.clear();
+    loaded.emplace("citizen", std::move(citizen));
 }
 
-std::shared_ptr<const CitizenCredentials> citizenCredentials()
+std::shared_ptr<const CitizenCredentials> citizenCredentials(const std::string& name)
 {
     std::lock_guard lock(mutex);
-    if (!credentials) credentials = makeCredentials();
-    return credentials;
+    if (const auto it = loaded.find(name); it != loaded.end()) return it->second;
+    if (pkiDir.empty() && name != "citizen")
+        throw std::runtime_error(name + " needs a test PKI (--citizen-pki DIR)");
+    auto made = pkiDir.empty() ? makeCredentials() : readCredentials(pkiDir, name);
+    loaded.emplace(name, made);
+    return made;
 }
 
 } // namespace shensu::cardsim

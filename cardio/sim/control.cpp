@@ -63,7 +63,12 @@ std::string handleControlLine(std::string_view line, std::vector<std::unique_ptr
         const auto slot
             = second.empty() ? std::optional<std::size_t> { 0 } : parseSlot(second, slots.size());
         if (!slot) return "error no slot " + second;
-        auto card = makeCard(first);
+        std::unique_ptr<SimCard> card;
+        try {
+            card = makeCard(first);
+        } catch (const std::exception& e) {
+            return "error cannot make " + first + ": " + e.what();
+        }
         if (!card) return "error unknown card kind " + first;
         if (!slots[*slot]->insert(std::move(card), first)) {
             return "error slot " + std::to_string(*slot)

@@ -35,7 +35,8 @@ public:
     virtual LogEntry logEntry(const Bytes& command) const { return { command, {} }; }
 };
 
-// The card kinds the simulator knows (contract 1); nullptr for an unknown kind.
+// The card kinds the simulator knows (contract 1); nullptr for an unknown kind. Throws
+// std::runtime_error when a known kind cannot be made (a citizen variant without its test PKI).
 // To add a card (e.g. the PIV citizen card): one SimCard subclass in its own file and one line in
 // makeCard().
 std::unique_ptr<SimCard> makeCard(std::string_view kind);

@@ -5,9 +5,12 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
+
+#include <openssl/crypto.h>
 
 namespace
 {
@@ -17,7 +20,13 @@ int usage()
     std::cerr << "usage: shensu-central serve --listen HOST:PORT --cert F --key F --client-ca F\n"
                  "                            --encryption-key F --encryption-cert F\n"
                  "                            --receipt-cert F --receipt-key F --db F\n"
-                 "       shensu-central cases --db F\n";
+                 "                            [--moica-ca F --moica-crl F --personnel F\n"
+                 "                             [--nhi-registry F] [--nhi-max-failures N]\n"
+                 "                             [--challenge-seconds S]]\n"
+                 "       shensu-central cases --db F\n"
+                 "       shensu-central nhi-register --registry F --card-number N --name X "
+                 "--agency Y\n"
+                 "                            (the password is read from stdin, one line)\n";
     return 2;
 }
 
@@ -28,6 +37,43 @@ bool parseFlags(int argc, char** argv, std::map<std::string, std::string>& flags
         if (std::strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) return false;
         flags[argv[i] + 2] = argv[i + 1];
     }
+    return true;
+}
+
+// Adds (or replaces) one card in the NHI registry file; the password comes from stdin so that it
+// never shows in a process list or a shell history.
+bool registerNhiCard(const std::map<std::string, std::string>& flags)
+{
+    const auto get = [&](const char* name) {
+        const auto it = flags.find(name);
+        return it == flags.end() ? std::string() : it->second;
+    };
+    const std::filesystem::path registry = get("registry");
+    const std::string number = get("card-number"), name = get("name"), agency = get("agency");
+    if (flags.size() != 4 || registry.empty() || name.empty() || agency.empty()
+        || !shensu::central::validCardNumber(number))
+        return false;
+    std::string password;
+    std::getline(std::cin, password);
+    if (!shensu::central::validNhiPassword(password)) {
+        std::cerr << "shensu-central: the password must be 6-12 printable ASCII characters\n";
+        OPENSSL_cleanse(password.data(), password.size());
+        return false;
+    }
+    nlohmann::json json = { { "cards", nlohmann::json::object() } };
+    if (std::filesystem::exists(registry)) {
+        std::ifstream in(registry);
+        json = nlohmann::json::parse(in);
+    }
+    json["cards"][number] = shensu::central::NhiRegistry::makeEntry(password, name, agency);
+    OPENSSL_cleanse(password.data(), password.size());
+    const auto temporary = registry.string() + ".new";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << json.dump(2) << '\n';
+        if (!out.flush()) throw std::runtime_error("cannot write " + temporary);
+    }
+    std::filesystem::rename(temporary, registry);
     return true;
 }
 
@@ -55,11 +101,35 @@ int main(int argc, char** argv)
             shensu::central::CaseStore(need("db"), {}).listCases(std::cout);
             return 0;
         }
+        if (command == "nhi-register") return registerNhiCard(flags) ? 0 : usage();
         if (command == "serve") {
             shensu::central::ServeOptions o;
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
-            if (colon == std::string::npos || flags.size() != 9) return usage();
+            if (colon == std::string::npos) return usage();
+            std::size_t known = 9;
+            if (flags.contains("moica-ca")) {
+                shensu::central::AuthOptions auth;
+                auth.moicaCa = need("moica-ca");
+                auth.moicaCrl = need("moica-crl");
+                auth.personnel = need("personnel");
+                auth.nhiRegistry = need("nhi-registry");
+                if (auth.moicaCrl.empty() || auth.personnel.empty()) return usage();
+                known += flags.contains("nhi-registry") ? 4U : 3U;
+                if (flags.contains("nhi-max-failures")) {
+                    auth.nhiMaxFailures = std::stoi(need("nhi-max-failures"));
+                    if (auth.nhiMaxFailures < 1) return usage();
+                    ++known;
+                }
+                if (flags.contains("challenge-seconds")) {
+                    auth.challengeLifetime
+                        = std::chrono::seconds(std::stoi(need("challenge-seconds")));
+                    if (auth.challengeLifetime.count() < 1) return usage();
+                    ++known;
+                }
+                o.auth = auth;
+            }
+            if (flags.size() != known) return usage();
             o.host = listen.substr(0, colon);
             o.port = std::stoi(listen.substr(colon + 1));
             o.cert = need("cert");

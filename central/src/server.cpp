@@ -2,6 +2,7 @@
 // handlers.
 #include "server.hpp"
 
+#include "auth_http.hpp"
 #include "case_store.hpp"
 
 #include <network/openssl.hpp>
@@ -114,6 +115,9 @@ int serve(const ServeOptions& options)
             [&](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); });
     };
 
+    std::unique_ptr<AuthService> auth;
+    if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db);
+
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
         std::cerr << "shensu-central: cannot set up TLS (certificate, key or client CA)\n";
@@ -200,6 +204,8 @@ int serve(const ServeOptions& options)
             sendJson(
                 res, 200, { { "status", found->status }, { "receivedAt", found->receivedAt } });
         });
+
+    if (auth) addAuthRoutes(server, *auth);
 
     server.set_exception_handler(
         [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {

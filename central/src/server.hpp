@@ -1,7 +1,10 @@
 // shensu-central serve: the mutual-TLS HTTP service that receives sealed filings.
 #pragma once
 
+#include "auth.hpp"
+
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace shensu::central
@@ -12,6 +15,7 @@ struct ServeOptions {
     int port = 0; // 0: pick a free port
     std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, receiptCert,
         receiptKey, db;
+    std::optional<AuthOptions> auth; // set: the /v1/auth/* login service runs too
 };
 
 // Runs until SIGTERM/SIGINT. Prints "listening on HOST:PORT" on stdout once ready. Returns the exit

@@ -10,31 +10,8 @@ namespace shensu::network
 
 namespace
 {
-    std::string base64(std::span<const unsigned char> data)
-    {
-        std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-        const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data.data(),
-            static_cast<int>(data.size()));
-        out.resize(static_cast<std::size_t>(len));
-        return out;
-    }
-
-    // Strict standard base64 (no whitespace); nullopt if malformed.
-    std::optional<Bytes> unbase64(const std::string& text)
-    {
-        if (text.empty() || text.size() % 4 != 0 || text.size() > 4096) return std::nullopt;
-        Bytes out(text.size() / 4 * 3);
-        const int len = EVP_DecodeBlock(out.data(),
-            reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-        if (len < 0) return std::nullopt;
-        std::size_t size = static_cast<std::size_t>(len);
-        if (text.ends_with("=="))
-            size -= 2;
-        else if (text.ends_with('='))
-            size -= 1;
-        out.resize(size);
-        return out;
-    }
+    using openssl::base64;
+    using openssl::unbase64;
 
     std::span<const unsigned char> bytesOf(const std::string& s)
     {

@@ -37,6 +37,32 @@ namespace
     }
 } // namespace
 
+void configureCentralTls(
+    curl::EasyHandle& easy, const ForwarderConfig& config, curl::StringList& resolve)
+{
+    if (!config.centralResolve.empty()) resolve.append(config.centralResolve);
+
+    easy.set(CURLOPT_PROTOCOLS_STR, "https");
+    // TLS 1.3 only: min = max = 1.3 (CURL_SSLVERSION_MAX_TLSv1_3 is TLSv1_3 << 16).
+    const long tls13 = CURL_SSLVERSION_TLSv1_3;
+    easy.set(CURLOPT_SSLVERSION, tls13 | (tls13 << 16));
+    // Only the pinned central CA: CAPATH null so no system directory is consulted.
+    easy.set(CURLOPT_CAINFO, config.centralCaCert.c_str());
+    easy.set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
+    easy.set(CURLOPT_SSL_VERIFYPEER, 1L);
+    easy.set(CURLOPT_SSL_VERIFYHOST, 2L);
+    easy.set(CURLOPT_SSLCERT, config.clientCert.c_str());
+    easy.set(CURLOPT_SSLCERTTYPE, "PEM");
+    easy.set(CURLOPT_SSLKEY, config.clientKey.c_str());
+    easy.set(CURLOPT_SSLKEYTYPE, "PEM");
+    if (resolve.get()) easy.set(CURLOPT_RESOLVE, resolve.get());
+    easy.set(CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+    easy.set(CURLOPT_TIMEOUT_MS, 15000L);
+    easy.set(CURLOPT_NOSIGNAL, 1L);
+    easy.set(CURLOPT_FOLLOWLOCATION, 0L);
+    easy.set(CURLOPT_POST, 1L);
+}
+
 CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptVerifier& verifier,
     curl::MultiHandle& multi, const std::atomic<bool>& cancel)
     : verifier_(verifier)
@@ -44,28 +70,8 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptV
     , url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
     , cancel_(cancel)
 {
-    if (!config.centralResolve.empty()) resolve_.append(config.centralResolve);
-
+    configureCentralTls(easy_, config, resolve_);
     easy_.set(CURLOPT_URL, url_.c_str());
-    easy_.set(CURLOPT_PROTOCOLS_STR, "https");
-    // TLS 1.3 only: min = max = 1.3 (CURL_SSLVERSION_MAX_TLSv1_3 is TLSv1_3 << 16).
-    const long tls13 = CURL_SSLVERSION_TLSv1_3;
-    easy_.set(CURLOPT_SSLVERSION, tls13 | (tls13 << 16));
-    // Only the pinned central CA: CAPATH null so no system directory is consulted.
-    easy_.set(CURLOPT_CAINFO, config.centralCaCert.c_str());
-    easy_.set(CURLOPT_CAPATH, static_cast<const char*>(nullptr));
-    easy_.set(CURLOPT_SSL_VERIFYPEER, 1L);
-    easy_.set(CURLOPT_SSL_VERIFYHOST, 2L);
-    easy_.set(CURLOPT_SSLCERT, config.clientCert.c_str());
-    easy_.set(CURLOPT_SSLCERTTYPE, "PEM");
-    easy_.set(CURLOPT_SSLKEY, config.clientKey.c_str());
-    easy_.set(CURLOPT_SSLKEYTYPE, "PEM");
-    if (resolve_.get()) easy_.set(CURLOPT_RESOLVE, resolve_.get());
-    easy_.set(CURLOPT_CONNECTTIMEOUT_MS, 3000L);
-    easy_.set(CURLOPT_TIMEOUT_MS, 15000L);
-    easy_.set(CURLOPT_NOSIGNAL, 1L);
-    easy_.set(CURLOPT_FOLLOWLOCATION, 0L);
-    easy_.set(CURLOPT_POST, 1L);
     easy_.set(CURLOPT_WRITEFUNCTION, &appendBody);
 }
 

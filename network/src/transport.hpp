@@ -32,6 +32,12 @@ struct PostResult {
     std::string reason; // for the technician: curl code and text or HTTP status; never a body
 };
 
+// The TLS settings every call to central uses: TLS 1.3 only, the pinned central CA (never the
+// system store), host name checked, the device certificate as client identity, RESOLVE from the
+// config (kept in resolve, which must outlive the handle's transfers), short timeouts, POST.
+void configureCentralTls(
+    curl::EasyHandle& easy, const ForwarderConfig& config, curl::StringList& resolve);
+
 class CentralTransport
 {
 public:

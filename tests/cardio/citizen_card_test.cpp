@@ -281,3 +281,96 @@ TEST_CASE("with the tests' opensc.conf a login does not outlive the program that
     CardConnection card(context, SLOT0);
     CHECK(verifyStatus(card).sw() == 0x63C3);
 }
+
+namespace
+{
+// The simulated card of kind `stem` carries DIR/<stem>.{pem,key} of the test PKI: OpenSC names the
+// token after the certificate's holder, reads exactly that certificate, and the card signs with
+// the matching key. Returns `openssl verify -crl_check` of the certificate read from the card
+// against the test MOICA CA and its CRL (what central's check will say about it).
+CommandResult cardCarries(const std::string& stem, const std::string& holder)
+{
+    const CommandResult listed = pkcs11({ "-L" });
+    REQUIRE(listed.exitCode == 0);
+    CHECK_THAT(listed.output, Catch::Contains("token label        : " + holder));
+    TempDir dir;
+    readCardCertificate(dir);
+    CHECK(readFile(dir / "card.pem") == readFile(citizenPki() / (stem + ".pem")));
+    signAndVerify(dir);
+    CommandResult verdict = run(
+        { "openssl", "verify", "-crl_check", "-CAfile", (citizenPki() / "moica-ca.pem").string(),
+            "-CRLfile", (citizenPki() / "moica.crl").string(), (dir / "card.pem").string() });
+    INFO(verdict.output << verdict.errors);
+    return verdict;
+}
+} // namespace
+
+TEST_CASE("the expired citizen card carries its expired certificate", "[citizen-expired]")
+{
+    const auto verdict = cardCarries("citizen-expired", "林過期");
+    CHECK(verdict.exitCode != 0);
+    CHECK_THAT(verdict.output + verdict.errors, Catch::Contains("certificate has expired"));
+}
+
+TEST_CASE("the revoked citizen card carries the certificate the test MOICA CRL lists",
+    "[citizen-revoked]")
+{
+    const auto verdict = cardCarries("citizen-revoked", "林撤銷");
+    CHECK(verdict.exitCode != 0);
+    CHECK_THAT(verdict.output + verdict.errors, Catch::Contains("certificate revoked"));
+}
+
+TEST_CASE("the unknown-person citizen card carries a valid certificate of its own holder",
+    "[citizen-unknown-person]")
+{
+    CHECK(cardCarries("citizen-unknown-person", "林無檔").exitCode == 0);
+}
+
+TEST_CASE(
+    "the departed citizen card carries a valid certificate of its own holder", "[citizen-departed]")
+{
+    CHECK(cardCarries("citizen-departed", "林卸職").exitCode == 0);
+}
+
+TEST_CASE("the owner-mismatch citizen card carries a valid certificate of its own holder",
+    "[citizen-mismatch]")
+{
+    CHECK(cardCarries("citizen-mismatch", "林不符").exitCode == 0);
+}
+
+TEST_CASE("OpenSC cannot parse the corrupt citizen card's certificate: no certificate, no key, "
+          "no holder's name",
+    "[citizen-corrupt]")
+{
+    const CommandResult listed = pkcs11({ "-L" });
+    REQUIRE(listed.exitCode == 0);
+    CHECK_THAT(listed.output, Catch::Contains("token label        : PIV_II"));
+    CHECK_THAT(listed.output, !Catch::Contains("林測試"));
+    const CommandResult objects = pkcs11({ "-O" });
+    CHECK_THAT(objects.output, !Catch::Contains("Certificate Object"));
+    CHECK_THAT(objects.output, !Catch::Contains("Key Object"));
+    TempDir dir;
+    CHECK(pkcs11({ "--read-object", "--type", "cert", "--id", "01", "-o",
+                     (dir / "card.der").string() })
+              .exitCode
+        != 0);
+    // What the card hands out raw (the PIV certificate object, read over PC/SC) holds DER that
+    // OpenSSL refuses too.
+    Context context;
+    CardConnection card(context, SLOT0);
+    const ResponseApdu object
+        = card.transmit({ 0x00, 0xCB, 0x3F, 0xFF, fromHex("5C 03 5F C1 05"), 0 });
+    REQUIRE(object.ok());
+    // 53 82 LL LL 70 82 LL LL <certificate> 71 01 00 FE 00
+    REQUIRE(object.data.size() > 8 + 5);
+    const std::string der(object.data.begin() + 8, object.data.end() - 5);
+    writeFile(dir / "object.der", der);
+    const CommandResult parsed = run(
+        { "openssl", "x509", "-inform", "DER", "-in", (dir / "object.der").string(), "-noout" });
+    CHECK(parsed.exitCode != 0);
+    // Same length as the good certificate: only the contents are garbled.
+    CHECK(der.size()
+        == run({ "openssl", "x509", "-in", (citizenPki() / "citizen.pem").string(), "-outform",
+                   "DER" })
+               .output.size());
+}

@@ -16,18 +16,19 @@ namespace shensu::testing
 {
 
 RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
-    const std::string& serverCert, int port, const std::string& receiptSigner)
+    const std::string& serverCert, int port, const std::string& receiptSigner,
+    const std::vector<std::string>& extraArgs)
     : log_(db.string() + ".central.log")
 {
     const auto file = [&](const std::string& name) { return (pki / name).string(); };
-    process_ = std::make_unique<Process>(
-        std::vector<std::string> { (binDir() / "shensu-central").string(), "serve", "--listen",
-            "127.0.0.1:" + std::to_string(port), "--cert", file(serverCert + ".pem"), "--key",
-            file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
-            file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
-            "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
-            file(receiptSigner + ".key"), "--db", db.string() },
-        std::map<std::string, std::string> {}, log_);
+    std::vector<std::string> argv { (binDir() / "shensu-central").string(), "serve", "--listen",
+        "127.0.0.1:" + std::to_string(port), "--cert", file(serverCert + ".pem"), "--key",
+        file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
+        file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
+        "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
+        file(receiptSigner + ".key"), "--db", db.string() };
+    argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    process_ = std::make_unique<Process>(argv, std::map<std::string, std::string> {}, log_);
     process_->closeStdin();
     const std::string prefix = "listening on 127.0.0.1:";
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
@@ -67,6 +68,31 @@ int RunningCentral::stop()
     process_.reset();
     status_ = status.value_or(-1);
     return status_;
+}
+
+std::vector<std::string> centralAuthArgs(
+    const std::filesystem::path& pki, const std::filesystem::path& nhiRegistry)
+{
+    std::vector<std::string> args { "--moica-ca", (pki / "moica-ca.pem").string(), "--moica-crl",
+        (pki / "moica.crl").string(), "--personnel",
+        (sourceDir() / "tests/central/personnel.json").string() };
+    if (!nhiRegistry.empty()) args.insert(args.end(), { "--nhi-registry", nhiRegistry.string() });
+    return args;
+}
+
+void registerNhiCard(const std::filesystem::path& registry, const std::string& cardNumber,
+    const std::string& password, const std::string& name, const std::string& agency)
+{
+    Process p(
+        { (binDir() / "shensu-central").string(), "nhi-register", "--registry", registry.string(),
+            "--card-number", cardNumber, "--name", name, "--agency", agency },
+        {}, registry.string() + ".register.log");
+    p.writeLine(password);
+    p.closeStdin();
+    const auto status = p.wait(std::chrono::seconds(20));
+    if (status != 0)
+        throw std::runtime_error(
+            "shensu-central nhi-register failed: " + readFile(registry.string() + ".register.log"));
 }
 
 std::vector<nlohmann::json> storedCases(const std::filesystem::path& db)

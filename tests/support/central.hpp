@@ -22,9 +22,11 @@ public:
     // ".central.log". receiptSigner is the file stem of the certificate and key central signs
     // receipts with: "central-receipt" (what kiosks pin), or another pair such as "rogue-server" to
     // play a central whose receipts must be refused.
+    // extraArgs go after the usual flags (e.g. centralAuthArgs()).
     RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
         const std::string& serverCert = "central-server", int port = 0,
-        const std::string& receiptSigner = "central-receipt");
+        const std::string& receiptSigner = "central-receipt",
+        const std::vector<std::string>& extraArgs = {});
     // Stops central if it still runs and fails the current test (with central's log) unless it
     // exited 0: a sanitizer finding in central makes its exit status non-zero.
     ~RunningCentral();
@@ -53,6 +55,17 @@ private:
 
 // `shensu-central cases --db F`, one JSON object per stored case.
 std::vector<nlohmann::json> storedCases(const std::filesystem::path& db);
+
+// The flags that turn on central's login service (/v1/auth/*) with the test PKI's MOICA CA and CRL,
+// the committed synthetic directory tests/central/personnel.json, and nhiRegistry if not empty
+// (see registerNhiCard).
+std::vector<std::string> centralAuthArgs(
+    const std::filesystem::path& pki, const std::filesystem::path& nhiRegistry = {});
+
+// `shensu-central nhi-register`: adds a health card with a registration password (made up by the
+// test, never a real one) to the registry file, created if missing.
+void registerNhiCard(const std::filesystem::path& registry, const std::string& cardNumber,
+    const std::string& password, const std::string& name, const std::string& agency);
 
 // A loopback port nobody listens on right now (bound, read, closed): for a central started later.
 int unusedPort();

@@ -4,9 +4,11 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <openssl/bio.h>
@@ -68,6 +70,12 @@ namespace openssl
     Bytes randomBytes(std::size_t count);
     // The subject's commonName, or "" if it has none.
     std::string commonName(const X509* cert);
+
+    // Standard base64 with padding, no line breaks.
+    std::string base64(std::span<const unsigned char> data);
+    // Strict standard base64 (no whitespace, length a multiple of 4, at most maxLength
+    // characters); nullopt if malformed.
+    std::optional<Bytes> unbase64(std::string_view text, std::size_t maxLength = 4096);
 
 } // namespace openssl
 } // namespace shensu::network

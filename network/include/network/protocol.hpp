@@ -23,6 +23,9 @@ namespace protocol
 
     inline constexpr std::string_view SUBMISSIONS_PATH = "/v1/submissions";
     inline constexpr std::string_view CASE_STATUS_PATH = "/v1/cases/status";
+    inline constexpr std::string_view AUTH_CHALLENGE_PATH = "/v1/auth/challenge";
+    inline constexpr std::string_view AUTH_CARD_PATH = "/v1/auth/card";
+    inline constexpr std::string_view AUTH_NHI_PATH = "/v1/auth/nhi";
     inline constexpr std::string_view IDEMPOTENCY_HEADER = "Idempotency-Key";
     inline constexpr std::string_view ENVELOPE_CONTENT_TYPE = "application/cms";
 

@@ -1,0 +1,230 @@
+// CentralAuth: JSON POSTs to /v1/auth/* over the forwarder's mutual-TLS settings, and the reading
+// of central's answers into ok / refusal / unavailable.
+#include "curl.hpp"
+#include "transport.hpp"
+
+#include <network/auth_client.hpp>
+#include <network/openssl.hpp>
+#include <network/protocol.hpp>
+
+#include <array>
+
+#include <openssl/crypto.h>
+
+namespace shensu::network
+{
+
+std::string cardLoginMessage(std::string_view challengeId, std::string_view nonce)
+{
+    std::string message = "shensu-card-login-v1:";
+    message.append(challengeId);
+    message += ':';
+    message.append(nonce);
+    return message;
+}
+
+namespace
+{
+    constexpr std::array<std::pair<CardRefusal, std::string_view>, 8> CARD_CODES { {
+        { CardRefusal::CERTIFICATE_INVALID, "certificate_invalid" },
+        { CardRefusal::CERTIFICATE_EXPIRED, "certificate_expired" },
+        { CardRefusal::CERTIFICATE_REVOKED, "certificate_revoked" },
+        { CardRefusal::NOT_IN_PERSONNEL, "not_in_personnel" },
+        { CardRefusal::DEPARTED, "departed" },
+        { CardRefusal::OWNER_MISMATCH, "owner_mismatch" },
+        { CardRefusal::BAD_SIGNATURE, "bad_signature" },
+        { CardRefusal::CHALLENGE_INVALID, "challenge_invalid" },
+    } };
+
+    size_t appendBody(char* data, size_t size, size_t count, void* user)
+    {
+        auto* body = static_cast<std::string*>(user);
+        if (body->size() + size * count > 64 * 1024) return 0; // no answer of ours is this big
+        body->append(data, size * count);
+        return size * count;
+    }
+
+    std::span<const unsigned char> bytes(std::string_view s)
+    {
+        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
+    }
+
+    struct Reply {
+        std::optional<Unavailable> unavailable;
+        long status = 0;
+        nlohmann::json body; // an object when unavailable is unset
+    };
+
+    bool isString(const nlohmann::json& json, const char* key)
+    {
+        return json.contains(key) && json[key].is_string();
+    }
+} // namespace
+
+std::string_view cardRefusalCode(CardRefusal refusal)
+{
+    for (const auto& [value, code] : CARD_CODES)
+        if (value == refusal) return code;
+    return "certificate_invalid";
+}
+
+std::optional<CardRefusal> parseCardRefusal(std::string_view code)
+{
+    for (const auto& [value, text] : CARD_CODES)
+        if (text == code) return value;
+    return std::nullopt;
+}
+
+struct CentralAuth::Impl {
+    explicit Impl(const ForwarderConfig& config)
+        : baseUrl(config.centralUrl)
+    {
+        configureCentralTls(easy, config, resolve);
+        easy.set(CURLOPT_WRITEFUNCTION, &appendBody);
+    }
+
+    // POSTs a JSON body; a 200 or 403 with a JSON object is an answer, anything else UNAVAILABLE.
+    Reply post(std::string_view path, std::string& requestBody)
+    {
+        const std::string url = baseUrl + std::string(path);
+        curl::StringList headers;
+        headers.append("Content-Type: application/json");
+        headers.append("Accept: application/json");
+        headers.append("Expect:");
+        std::string body;
+        easy.set(CURLOPT_URL, url.c_str());
+        easy.set(CURLOPT_HTTPHEADER, headers.get());
+        easy.set(CURLOPT_POSTFIELDS, static_cast<const void*>(requestBody.data()));
+        easy.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(requestBody.size()));
+        easy.set(CURLOPT_WRITEDATA, static_cast<void*>(&body));
+        const curl::PerformResult done = multi.perform(easy, never);
+        easy.set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+        easy.set(CURLOPT_POSTFIELDS, static_cast<const void*>(nullptr));
+        easy.set(CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
+
+        Reply reply;
+        if (done.code != CURLE_OK) {
+            const bool refused = done.code == CURLE_PEER_FAILED_VERIFICATION
+                || done.code == CURLE_SSL_PINNEDPUBKEYNOTMATCH || done.code == CURLE_SSL_CERTPROBLEM
+                || done.code == CURLE_SSL_ISSUER_ERROR || done.code == CURLE_SSL_INVALIDCERTSTATUS
+                || done.code == static_cast<CURLcode>(51);
+            reply.unavailable
+                = Unavailable { "curl " + std::to_string(done.code) + ": " + done.error, refused };
+            return reply;
+        }
+        reply.status = done.httpStatus;
+        const std::string status = "HTTP " + std::to_string(done.httpStatus);
+        if (done.httpStatus != 200 && done.httpStatus != 403) {
+            reply.unavailable = Unavailable { status, false };
+            return reply;
+        }
+        reply.body = nlohmann::json::parse(body, nullptr, false);
+        if (reply.body.is_discarded() || !reply.body.is_object())
+            reply.unavailable = Unavailable { status + " without a JSON object", false };
+        return reply;
+    }
+
+    std::string baseUrl;
+    curl::MultiHandle multi;
+    curl::EasyHandle easy;
+    curl::StringList resolve;
+    const std::atomic<bool> never { false };
+};
+
+CentralAuth::CentralAuth(const ForwarderConfig& config)
+    : impl_(std::make_unique<Impl>(config))
+{ }
+
+CentralAuth::~CentralAuth() = default;
+
+Challenge CentralAuth::challenge()
+{
+    std::string request = "{}";
+    const Reply reply = impl_->post(protocol::AUTH_CHALLENGE_PATH, request);
+    if (reply.unavailable) throw AuthUnavailable(*reply.unavailable);
+    const auto& b = reply.body;
+    if (reply.status != 200 || !isString(b, "challengeId") || !isString(b, "nonce")
+        || !isString(b, "expiresAt"))
+        throw AuthUnavailable(
+            Unavailable { "HTTP " + std::to_string(reply.status) + ": not a challenge", false });
+    return { b["challengeId"].get<std::string>(), b["nonce"].get<std::string>(),
+        b["expiresAt"].get<std::string>() };
+}
+
+CardLoginAnswer CentralAuth::cardLogin(
+    const Challenge& challenge, std::string_view certificateDer, std::string_view signature)
+{
+    std::string request = nlohmann::json {
+        { "challengeId", challenge.challengeId },
+        { "certificate", openssl::base64(bytes(certificateDer)) },
+        { "signature", openssl::base64(bytes(signature)) }
+    }.dump();
+    const Reply reply = impl_->post(protocol::AUTH_CARD_PATH, request);
+    CardLoginAnswer answer;
+    if (reply.unavailable) {
+        answer.unavailable = *reply.unavailable;
+        return answer;
+    }
+    const auto& b = reply.body;
+    const std::string result = isString(b, "result") ? b["result"].get<std::string>() : "";
+    if (reply.status == 200 && result == "ok" && isString(b, "name") && isString(b, "agency")) {
+        answer.status = AuthStatus::OK;
+        answer.name = b["name"].get<std::string>();
+        answer.agency = b["agency"].get<std::string>();
+        return answer;
+    }
+    if (reply.status == 403) {
+        if (const auto refusal = parseCardRefusal(result)) {
+            answer.status = AuthStatus::REFUSED;
+            answer.refusal = *refusal;
+            return answer;
+        }
+    }
+    answer.unavailable
+        = Unavailable { "HTTP " + std::to_string(reply.status) + ": not a card-login answer" };
+    return answer;
+}
+
+NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_view password)
+{
+    std::string request
+        = nlohmann::json { { "cardNumber", cardNumber }, { "password", password } }.dump();
+    const Reply reply = impl_->post(protocol::AUTH_NHI_PATH, request);
+    OPENSSL_cleanse(request.data(), request.size());
+    NhiLoginAnswer answer;
+    if (reply.unavailable) {
+        answer.unavailable = *reply.unavailable;
+        return answer;
+    }
+    const auto& b = reply.body;
+    const std::string result = isString(b, "result") ? b["result"].get<std::string>() : "";
+    if (reply.status == 200 && result == "ok" && isString(b, "name") && isString(b, "agency")) {
+        answer.status = AuthStatus::OK;
+        answer.name = b["name"].get<std::string>();
+        answer.agency = b["agency"].get<std::string>();
+        return answer;
+    }
+    if (reply.status == 403) {
+        answer.status = AuthStatus::REFUSED;
+        if (result == "wrong_password" && b.contains("triesLeft")
+            && b["triesLeft"].is_number_integer() && b["triesLeft"].get<int>() >= 1) {
+            answer.refusal = NhiRefusal::WRONG_PASSWORD;
+            answer.triesLeft = b["triesLeft"].get<int>();
+            return answer;
+        }
+        if (result == "locked") {
+            answer.refusal = NhiRefusal::LOCKED;
+            return answer;
+        }
+        if (result == "not_registered") {
+            answer.refusal = NhiRefusal::NOT_REGISTERED;
+            return answer;
+        }
+    }
+    answer.status = AuthStatus::UNAVAILABLE;
+    answer.unavailable
+        = Unavailable { "HTTP " + std::to_string(reply.status) + ": not a health-card answer" };
+    return answer;
+}
+
+} // namespace shensu::network
