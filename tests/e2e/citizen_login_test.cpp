@@ -1,7 +1,6 @@
-// The citizen-certificate login end to end on the kiosk's side: the real kiosk headless, stock
-// OpenSC's PKCS#11 module, a real pcscd and the simulated PIV citizen card (its APDU log tells what
-// the card really received). Central is configured but not running: the outbox exists, and the
-// login proof stops at the kiosk's seam until the auth client is merged.
+// The citizen-certificate login end to end: the real kiosk headless, stock OpenSC's PKCS#11 module,
+// a real pcscd, the simulated PIV citizen card (its APDU log tells what the card really received)
+// and a real central with its login service (test MOICA CA + CRL, synthetic personnel directory).
 #include "central.hpp"
 #include "kiosk.hpp"
 
@@ -46,18 +45,26 @@ int spendingVerifies()
     return n;
 }
 
+// The PKI the simulator's citizen cards were made from (the e2e fixture), shared with central.
+std::filesystem::path citizenPki()
+{
+    const char* dir = std::getenv("SHENSU_CITIZEN_PKI");
+    REQUIRE(dir != nullptr);
+    return dir;
+}
+
 struct CitizenKiosk {
     TempDir dir;
+    std::unique_ptr<RunningCentral> central;
     std::unique_ptr<KioskSession> kiosk;
 
     explicit CitizenKiosk(const std::string& kind)
     {
-        makeTestPki(dir.path() / "pki");
-        const int port = unusedPort(); // nobody listens: central is down
-        kiosk = std::make_unique<KioskSession>(writeKioskConfig(
-            { dir.path() / "pki", dir.path(), "https://central.shensu.test:" + std::to_string(port),
-                "central.shensu.test:" + std::to_string(port) + ":127.0.0.1" },
-            { { "pinPadShuffle", true }, { "stateDir", (dir.path() / "state").string() } }));
+        central = std::make_unique<RunningCentral>(citizenPki(), dir.path() / "central.sqlite",
+            "central-server", 0, "central-receipt", centralAuthArgs(citizenPki()));
+        kiosk = std::make_unique<KioskSession>(
+            writeKioskConfig({ citizenPki(), dir.path(), central->url(), central->resolve() },
+                { { "pinPadShuffle", true }, { "stateDir", (dir.path() / "state").string() } }));
         kiosk->waitForScreen("home");
         kiosk->send(card("insert", kind));
         kiosk->waitFor([](const json& e) {
@@ -89,7 +96,6 @@ struct CitizenKiosk {
         }
         for (const auto& entry : std::filesystem::recursive_directory_iterator(dir.path())) {
             if (!entry.is_regular_file()) continue;
-            if (entry.path().parent_path() == dir.path() / "pki") continue; // test PKI only
             everything += readFile(entry.path());
         }
         REQUIRE(everything.find("\"event\":\"screen\"") != std::string::npos); // read it all
@@ -166,8 +172,8 @@ TEST_CASE("a card with one try left gets the last-attempt warning before its fir
     CHECK(k.kiosk->quit() == 0);
 }
 
-TEST_CASE("the right PIN logs in and the card signs, with no login service the kiosk says so, "
-          "the PIN is in nothing the kiosk wrote")
+TEST_CASE("the right PIN after a wrong one logs in: central checks the card's signature over its "
+          "challenge, the holder files, and the PIN is in nothing the kiosk wrote")
 {
     CitizenKiosk k("citizen");
     k.waitForPad();
@@ -177,14 +183,57 @@ TEST_CASE("the right PIN logs in and the card signs, with no login service the k
     k.kiosk->waitFor([](const json& e) {
         return e.value("event", "") == "card" && e.value("type", "") == "signed";
     });
-    const auto refused = k.kiosk->waitFor([](const json& e) {
-        return e.value("event", "") == "error" && e.value("screen", "") == "login_refused";
-    });
-    CHECK(refused["key"] == "login_refused.unavailable"); // SEAM(auth)
+    const auto login
+        = k.kiosk->waitFor([](const json& e) { return e.value("event", "") == "login"; });
+    CHECK(login["result"] == "ok");
+    k.kiosk->waitForScreen("card_read");
     CHECK(spendingVerifies() == 2);
     // Success resets the kiosk's count for this card.
     CHECK(readFile(k.dir.path() / "state" / "pin-failures").empty());
+
+    // Name and agency come pre-filled from central: only the rest is typed.
+    k.kiosk->send(tap("card_read.continue"));
+    k.kiosk->waitForScreen("form");
+    k.kiosk->send({ { "cmd", "type" }, { "id", "form.title" }, { "text", "科員" } });
+    k.kiosk->send(tap("form.identity.0"));
+    k.kiosk->send({ { "cmd", "type" }, { "id", "form.phone" }, { "text", "02-23979298" } });
+    k.kiosk->send({ { "cmd", "type" }, { "id", "form.facts" }, { "text", "測試用的申訴內容。" } });
+    k.kiosk->send(tap("form.submit"));
+    k.kiosk->waitForScreen("review");
+    k.kiosk->send(tap("review.confirm"));
+    k.kiosk->waitFor([](const json& e) { return e.value("event", "") == "submitted"; });
+    CHECK(storedCases(k.dir.path() / "central.sqlite").size() == 1);
+    k.kiosk->send(card("remove", "citizen"));
     k.checkNothingHolds({ RIGHT_PIN, WRONG_PIN });
+}
+
+TEST_CASE(
+    "a departed holder's card signs with the right PIN and central's refusal is its own screen")
+{
+    CitizenKiosk k("citizen-departed");
+    k.waitForPad();
+    k.enter(RIGHT_PIN);
+    const auto refused = k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "error" && e.value("screen", "") == "login_refused";
+    });
+    CHECK(refused["key"] == "login_refused.departed");
+    CHECK_THAT(refused["message"].get<std::string>(), Catch::Contains("卸職"));
+    CHECK(spendingVerifies() == 1);
+    CHECK(k.kiosk->quit() == 0);
+}
+
+TEST_CASE("with central down the PIN never reaches the card and no try is spent")
+{
+    CitizenKiosk k("citizen");
+    k.waitForPad();
+    k.central->stop();
+    k.enter(RIGHT_PIN);
+    const auto refused = k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "error" && e.value("screen", "") == "login_refused";
+    });
+    CHECK(refused["key"] == "login_refused.unreachable");
+    CHECK(spendingVerifies() == 0);
+    k.checkNothingHolds({ RIGHT_PIN });
 }
 
 TEST_CASE("the citizen card pulled on the PIN pad ends the session and the typed digits go nowhere")

@@ -6,14 +6,13 @@
 #include <cardio/pcsc.hpp>
 #include <cardio/pkcs11.hpp>
 #include <cardio/reader_monitor.hpp>
+#include <network/auth_client.hpp>
 #include <network/forwarder.hpp>
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <set>
-
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 
 namespace shensu::kiosk::app
 {
@@ -60,12 +59,6 @@ namespace
     };
 
     using Job = std::function<void()>;
-
-    // Contract s7-auth: what the card signs. SEAM(auth): network::cardLoginMessage once merged.
-    std::string cardLoginMessage(const std::string& challengeId, const std::string& nonce)
-    {
-        return "shensu-card-login-v1:" + challengeId + ":" + nonce;
-    }
 
     std::string asString(const cardio::Bytes& bytes)
     {
@@ -182,7 +175,8 @@ struct CardWorker::Impl {
             failureCounter().recordSuccess(info.serial);
             const double loginMs = msSince(start);
             const cardio::Bytes certificate = session.signingCertificate();
-            const cardio::Bytes signature = session.sign(cardLoginMessage(challengeId, nonce));
+            const cardio::Bytes signature
+                = session.sign(network::cardLoginMessage(challengeId, nonce));
             session.logout();
             std::clog << "card: citizen card signed (login " << static_cast<int>(loginMs)
                       << " ms, total " << static_cast<int>(msSince(start)) << " ms)\n";
@@ -308,6 +302,8 @@ struct NetworkWorker::Impl {
     Jobs<Job> jobs;
     std::thread thread;
     std::unique_ptr<network::Forwarder> forwarder;
+    std::unique_ptr<network::CentralAuth> auth; // the login service; network thread only
+    std::optional<network::Challenge> challenge; // the one challenge in flight
 
     explicit Impl(EventQueue& q)
         : queue(q)
@@ -332,31 +328,55 @@ struct NetworkWorker::Impl {
         filing = nullptr;
     }
 
-    // SEAM(auth): CentralAuth::challenge(). Until the auth client is merged the kiosk makes its
-    // own challenge, so that the card part of the login (tries, PIN, signature) runs for real.
+    // Central's challenge (contract s7-auth), asked when the PIN is confirmed: no PIN reaches the
+    // card unless central can check what it signs.
     void requestChallenge()
     {
-        unsigned char id[16];
-        unsigned char nonce[32];
-        if (RAND_bytes(id, sizeof id) != 1 || RAND_bytes(nonce, sizeof nonce) != 1) {
-            queue.post(LoginChallengeFailed { "no randomness" });
+        if (!auth) {
+            std::clog << "network: no login service: no central configured\n";
+            queue.post(LoginChallengeFailed { "no central configured", true });
             return;
         }
-        char hex[33];
-        for (std::size_t i = 0; i < sizeof id; ++i)
-            std::snprintf(hex + 2 * i, 3, "%02x", id[i]);
-        unsigned char b64[64];
-        EVP_EncodeBlock(b64, nonce, sizeof nonce);
-        std::clog << "network: login challenge made locally (no login service configured)\n";
-        queue.post(LoginChallengeReady {
-            std::string("local-") + hex, std::string(reinterpret_cast<const char*>(b64)) });
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            challenge = auth->challenge();
+            std::clog << "network: login challenge (" << static_cast<int>(msSince(start))
+                      << " ms)\n";
+            queue.post(LoginChallengeReady { challenge->challengeId, challenge->nonce });
+        } catch (const std::exception& e) {
+            std::clog << "network: login challenge unavailable: " << e.what() << '\n';
+            queue.post(LoginChallengeFailed { e.what(), false });
+        }
     }
 
-    // SEAM(auth): CentralAuth::cardLogin(challenge, certificate, signature).
-    void verifyCardLogin(const std::string&, const std::string&, const std::string&)
+    void verifyCardLogin(const std::string& challengeId, const std::string& certificateDer,
+        const std::string& signature)
     {
-        std::clog << "network: card login cannot be verified: no login service configured\n";
-        queue.post(CardLoginRefused { "unavailable" });
+        if (!auth || !challenge || challenge->challengeId != challengeId) {
+            queue.post(CardLoginRefused { "challenge_invalid" });
+            return;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        const network::CardLoginAnswer answer
+            = auth->cardLogin(*challenge, certificateDer, signature);
+        challenge.reset(); // single use
+        switch (answer.status) {
+        case network::AuthStatus::OK:
+            std::clog << "network: card login accepted (" << static_cast<int>(msSince(start))
+                      << " ms)\n";
+            queue.post(CardLoginAccepted { answer.name, answer.agency });
+            return;
+        case network::AuthStatus::REFUSED: {
+            const std::string code(network::cardRefusalCode(answer.refusal));
+            std::clog << "network: card login refused: " << code << '\n';
+            queue.post(CardLoginRefused { code });
+            return;
+        }
+        case network::AuthStatus::UNAVAILABLE:
+            std::clog << "network: card login unavailable: " << answer.unavailable.reason << '\n';
+            queue.post(CardLoginRefused { "unreachable" });
+            return;
+        }
     }
 
     void run()
@@ -397,6 +417,11 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
                 });
         } catch (const std::exception& e) {
             std::clog << "network: forwarder unavailable: " << e.what() << '\n';
+        }
+        try {
+            impl_->auth = std::make_unique<network::CentralAuth>(fc);
+        } catch (const std::exception& e) {
+            std::clog << "network: login service unavailable: " << e.what() << '\n';
         }
     }
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });

@@ -392,12 +392,13 @@ namespace
             s.loginStep = LoginStep::CARD;
             out.push_back(LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce });
         }
-        void operator()(const LoginChallengeFailed&)
+        void operator()(const LoginChallengeFailed& e)
         {
             if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CHALLENGE) return;
             // No PIN went to the card: the person may try again later with all tries intact.
             s.loginStep = LoginStep::NONE;
-            s.loginRefusalKey = "login_refused.unreachable";
+            s.loginRefusalKey
+                = e.notConfigured ? "login_refused.unavailable" : "login_refused.unreachable";
             s.screen = Screen::LOGIN_REFUSED;
         }
         void operator()(const CardLoginAccepted& e)

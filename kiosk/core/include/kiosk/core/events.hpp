@@ -126,6 +126,7 @@ struct LoginChallengeReady {
 };
 struct LoginChallengeFailed {
     std::string reason; // for the technician's log; never shown
+    bool notConfigured = false; // this kiosk has no central to ask (vs. central unreachable)
 };
 struct CardLoginAccepted {
     std::string name;
