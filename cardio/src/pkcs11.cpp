@@ -202,6 +202,14 @@ void TokenSession::login(Pin& pin)
     loggedIn_ = true;
 }
 
+void TokenSession::loginOnReaderPinPad()
+{
+    auto* f = module_.impl_->f;
+    f->C_Logout(session_);
+    check(f->C_Login(session_, CKU_USER, nullptr, 0), "C_Login");
+    loggedIn_ = true;
+}
+
 void TokenSession::logout() noexcept
 {
     if (!loggedIn_) return;

@@ -2,6 +2,8 @@
 // stock OpenSC and a real pcscd: the token in the reader, tries left from its flags, login right,
 // wrong and locked, and a signature that verifies with the certificate read from the card.
 #include "cardio/errors.hpp"
+#include "cardio/pcsc.hpp"
+#include "cardio/pin_pad.hpp"
 #include "cardio/pkcs11.hpp"
 #include "process.hpp"
 #include "virtual_reader.hpp"
@@ -166,4 +168,16 @@ TEST_CASE("a missing module is MODULE_UNAVAILABLE, not a crash", "[pkcs11-login]
     } catch (const CardError& e) {
         CHECK(e.code() == CardErrorCode::MODULE_UNAVAILABLE);
     }
+}
+
+TEST_CASE("the virtual reader offers no PIN pad: keypad verification is tested with a fake",
+    "[pkcs11-login]")
+{
+    Context context;
+    CardConnection card(context, SLOT0);
+    CHECK(!readPinPadFeatures(card).verifyPinDirect);
+    // Its token does not claim a protected authentication path either: the PIN comes from the
+    // kiosk's touch pad.
+    Pkcs11Module m(module());
+    CHECK(!m.tokenInfo(m.slotForReader(SLOT0)).protectedAuthenticationPath);
 }

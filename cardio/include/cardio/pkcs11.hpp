@@ -73,6 +73,9 @@ public:
     // C_Login as the user. The PIN is wiped as soon as the module returns, whatever it answered.
     // Throws CardError PIN_INCORRECT / PIN_LOCKED / PIN_LEN_RANGE / CARD_REMOVED / ...
     void login(Pin& pin);
+    // For a token with protectedAuthenticationPath (a PIN-pad reader the module drives itself):
+    // C_Login with no PIN, the person types it on the reader. Same errors as login().
+    void loginOnReaderPinPad();
     void logout() noexcept;
     bool loggedIn() const noexcept { return loggedIn_; }
 
