@@ -291,3 +291,27 @@ TEST_CASE("leaving the PIN pad by cancel or idle timeout tells the app to forget
     CHECK(std::any_of(out2.begin(), out2.end(),
         [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
 }
+
+TEST_CASE("a PIN-pad reader: no digits on screen, start asks the card worker to log in on the "
+          "reader's keypad, and a cancel or timeout there returns to the start screen")
+{
+    Kiosk k;
+    k.send(CardInserted { READER, CardKind::CITIZEN_CARD });
+    k.send(ChooseCitizenCertificate {});
+    k.send(CitizenCardReady { READER, 3, false, true });
+    CHECK(k.state.screen == Screen::PIN_ENTRY);
+    CHECK(k.state.readerPinPad);
+    k.send(ConfirmPin { 0 }); // 開始: the digits are typed on the reader later
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    k.send(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    REQUIRE(k.sent<LoginWithCitizenCard>().size() == 1);
+    CHECK(k.sent<LoginWithCitizenCard>()[0].onReaderPinPad);
+    k.send(CardReadFailed { CardErrorCode::CANCELLED });
+    CHECK(k.state.screen == Screen::PIN_ENTRY);
+    CHECK(k.state.pinMessageKey == "pin.reader_cancelled");
+    // The last try on a keypad reader is warned about too.
+    k.send(ConfirmPin { 0 });
+    k.send(LoginChallengeReady { "c-2", "bm9uY2U=" });
+    k.send(PinRejected { READER, 1, false });
+    CHECK(k.state.screen == Screen::PIN_LAST_ATTEMPT);
+}

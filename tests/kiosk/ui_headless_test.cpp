@@ -414,3 +414,21 @@ TEST_CASE("every screen of the citizen-certificate login has the language toggle
     CHECK(k.widget("card_blocked.home").height() >= 44);
     CHECK(k.shell.ui().widgets.find("pin.confirm") == nullptr);
 }
+
+TEST_CASE("with a PIN-pad reader the screen shows no digit keys and says to type on the reader "
+          "within its timeout")
+{
+    Kiosk k;
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    k.tap("home.citizen_cert");
+    k.workerSays(CitizenCardReady { READER, 3, false, true });
+    REQUIRE(k.screen() == Screen::PIN_ENTRY);
+    CHECK(k.shell.ui().widgets.find("pin.digit.1") == nullptr);
+    CHECK(k.widget("pin.confirm").height() >= 44);
+    k.tap("pin.confirm");
+    CHECK(k.screen() == Screen::CARD_LOGIN);
+    k.workerSays(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    REQUIRE(k.sent<LoginWithCitizenCard>().size() == 1);
+    CHECK(k.sent<LoginWithCitizenCard>()[0].onReaderPinPad);
+    CHECK(k.shell.pinPad().empty());
+}

@@ -134,8 +134,12 @@ int main(int argc, char** argv)
             if (std::holds_alternative<RequestLoginChallenge>(c)) network.requestChallenge();
             if (const auto* l = std::get_if<LoginWithCitizenCard>(&c)) {
                 // The PIN goes from the pad's locked buffer to the card worker's, and nowhere else.
-                cards.handoff().put(shell.pinPad());
-                cards.loginAndSign(l->reader, l->challengeId, l->nonce);
+                if (l->onReaderPinPad) {
+                    shell.pinPad().wipe(); // nothing typed on screen for a keypad reader
+                } else {
+                    cards.handoff().put(shell.pinPad());
+                }
+                cards.loginAndSign(l->reader, l->challengeId, l->nonce, l->onReaderPinPad);
             }
             if (std::holds_alternative<ForgetPin>(c)) cards.handoff().clear();
             if (const auto* v = std::get_if<VerifyCardLogin>(&c))

@@ -121,7 +121,8 @@ struct CardWorker::Impl {
             const auto tries = cardio::pinTries(info.pin, failureCounter().failures(info.serial));
             std::clog << "card: citizen card ready, " << tries.left << " tries left ("
                       << static_cast<int>(msSince(start)) << " ms)\n";
-            queue.post(CitizenCardReady { reader, tries.left, tries.blocked });
+            queue.post(CitizenCardReady {
+                reader, tries.left, tries.blocked, info.protectedAuthenticationPath });
         } catch (const cardio::CardError& e) {
             std::clog << "card: citizen card failed: " << cardio::toString(e.code()) << '\n';
             queue.post(CardReadFailed { e.code() });
@@ -131,11 +132,11 @@ struct CardWorker::Impl {
         }
     }
 
-    void loginAndSign(
-        const std::string& reader, const std::string& challengeId, const std::string& nonce)
+    void loginAndSign(const std::string& reader, const std::string& challengeId,
+        const std::string& nonce, bool onReaderPinPad)
     {
         cardio::Pin pin; // this thread's copy, wiped by the login whatever happens
-        if (!handoff.take(pin)) {
+        if (!onReaderPinPad && !handoff.take(pin)) {
             // The session ended (ForgetPin) before this job ran: no PIN, no attempt.
             std::clog << "card: login cancelled before the card call\n";
             queue.post(CardReadFailed { cardio::CardErrorCode::CANCELLED });
@@ -154,7 +155,11 @@ struct CardWorker::Impl {
             }
             cardio::TokenSession session(module, slot);
             try {
-                session.login(pin);
+                if (onReaderPinPad) {
+                    session.loginOnReaderPinPad();
+                } else {
+                    session.login(pin);
+                }
             } catch (const cardio::CardError& e) {
                 if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
                     failureCounter().recordFailure(info.serial);
@@ -282,11 +287,11 @@ void CardWorker::readCitizen(const std::string& reader)
     impl_->jobs.push([impl = impl_.get(), reader] { impl->readCitizen(reader); });
 }
 
-void CardWorker::loginAndSign(
-    const std::string& reader, const std::string& challengeId, const std::string& nonce)
+void CardWorker::loginAndSign(const std::string& reader, const std::string& challengeId,
+    const std::string& nonce, bool onReaderPinPad)
 {
-    impl_->jobs.push([impl = impl_.get(), reader, challengeId, nonce] {
-        impl->loginAndSign(reader, challengeId, nonce);
+    impl_->jobs.push([impl = impl_.get(), reader, challengeId, nonce, onReaderPinPad] {
+        impl->loginAndSign(reader, challengeId, nonce, onReaderPinPad);
     });
 }
 

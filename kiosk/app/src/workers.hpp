@@ -40,8 +40,9 @@ public:
     void readCitizen(const std::string& reader); // -> CitizenCardReady | CardReadFailed
     // Takes the PIN from handoff() (put there by the UI thread just before), logs in once, signs
     // cardLoginMessage(challengeId, nonce) -> CitizenCardSigned | PinRejected | CardReadFailed.
-    void loginAndSign(
-        const std::string& reader, const std::string& challengeId, const std::string& nonce);
+    // onReaderPinPad: no PIN from the handoff; the module has the person type it on the reader.
+    void loginAndSign(const std::string& reader, const std::string& challengeId,
+        const std::string& nonce, bool onReaderPinPad = false);
     // The one slot from the PIN pad to this worker. put() on the UI thread, clear() on ForgetPin.
     cardio::PinHandoff& handoff() noexcept;
 

@@ -27,6 +27,7 @@ namespace
         s.pinTriesLeft = 0;
         s.lastAttemptAcknowledged = false;
         s.pinMessageKey.clear();
+        s.readerPinPad = false;
         s.loginStep = LoginStep::NONE;
         s.challengeId.clear();
         s.challengeNonce.clear();
@@ -175,7 +176,8 @@ namespace
         void operator()(const ConfirmPin& e)
         {
             if (s.screen != Screen::PIN_ENTRY) return;
-            if (e.digits < PIN_MIN_DIGITS || e.digits > PIN_MAX_DIGITS) {
+            const bool onScreen = !s.readerPinPad;
+            if (onScreen && (e.digits < PIN_MIN_DIGITS || e.digits > PIN_MAX_DIGITS)) {
                 s.pinMessageKey = "pin.length";
                 return;
             }
@@ -359,6 +361,7 @@ namespace
             if (s.screen != Screen::READING_CARD || !citizenCardEvent(e.reader)) return;
             if (e.blocked) return showBlocked();
             s.pinTriesLeft = e.triesLeft;
+            s.readerPinPad = e.readerPinPad;
             s.lastAttemptAcknowledged = false;
             s.pinMessageKey.clear();
             askForPin();
@@ -390,7 +393,8 @@ namespace
             s.challengeId = e.challengeId;
             s.challengeNonce = e.nonce;
             s.loginStep = LoginStep::CARD;
-            out.push_back(LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce });
+            out.push_back(
+                LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce, s.readerPinPad });
         }
         void operator()(const LoginChallengeFailed& e)
         {
@@ -434,6 +438,11 @@ namespace
             if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
                 // The card takes no PIN of that length; no try was spent.
                 s.pinMessageKey = "pin.length";
+                return askForPin();
+            }
+            if (loggingIn && s.readerPinPad && e.code == CardErrorCode::CANCELLED) {
+                // Cancelled or timed out on the reader's keypad: nothing was verified.
+                s.pinMessageKey = "pin.reader_cancelled";
                 return askForPin();
             }
             s.loginStep = LoginStep::NONE;

@@ -7,6 +7,11 @@ namespace shensu::kiosk::ui
 void drawCardLogin(Frame& f)
 {
     title(f, f.tr("card_login.title"));
+    if (f.state.readerPinPad && f.state.loginStep == LoginStep::CARD) {
+        // The module is waiting for the reader's keypad now.
+        notice(f.trf("card_login.reader_body",
+            { { "seconds", std::to_string(READER_PIN_TIMEOUT_SECONDS) } }));
+    }
     paragraph(f.tr("card_login.body"));
 }
 

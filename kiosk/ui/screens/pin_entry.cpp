@@ -22,8 +22,28 @@ void preparePinPad(UiContext& ui, const State& state)
     ui.pinLayoutGeneration = state.pinEntryGeneration;
 }
 
+namespace
+{
+    // A PIN-pad reader: the person types on the reader after tapping start; no digit on screen.
+    void drawReaderPinPad(Frame& f)
+    {
+        title(f, f.tr("pin.reader_title"));
+        paragraph(f.trf(
+            "pin.reader_body", { { "seconds", std::to_string(READER_PIN_TIMEOUT_SECONDS) } }));
+        if (!f.state.pinMessageKey.empty()) errorText(f.tr(f.state.pinMessageKey));
+        notice(f.trf("pin.tries_left", { { "n", std::to_string(f.state.pinTriesLeft) } }));
+        beginFooter();
+        if (button(f, "pin.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
+            f.emit(GoHome {});
+        ImGui::SameLine();
+        if (primaryButton(f, "pin.confirm", f.tr("pin.reader_start"), { -1, TOUCH_HEIGHT }))
+            f.emit(ConfirmPin { 0 });
+    }
+} // namespace
+
 void drawPinEntry(Frame& f)
 {
+    if (f.state.readerPinPad) return drawReaderPinPad(f);
     preparePinPad(f.ui, f.state);
     const std::size_t entered = f.ui.pinPad != nullptr ? f.ui.pinPad->size() : 0;
 

@@ -31,6 +31,7 @@ struct LoginWithCitizenCard {
     std::string reader;
     std::string challengeId;
     std::string nonce;
+    bool onReaderPinPad = false; // no PIN from the kiosk: the person types it on the reader
 };
 // App: wipe the PIN pad and the PIN handoff (the PIN screen was left without a card call).
 struct ForgetPin {

@@ -83,6 +83,9 @@ struct CitizenCardReady {
     std::string reader;
     int triesLeft = 3;
     bool blocked = false;
+    // The token has a protected authentication path: the PIN is typed on the reader's own keypad
+    // (the module drives it), never on the kiosk's screen.
+    bool readerPinPad = false;
 };
 // The card refused the PIN: one try spent (blocked = that was the last one, or it already was).
 struct PinRejected {

@@ -51,6 +51,8 @@ enum class LoginStep { NONE, CHALLENGE, CARD, CENTRAL };
 // MOICA PINs are 6-8 digits (seed 004).
 inline constexpr std::size_t PIN_MIN_DIGITS = 6;
 inline constexpr std::size_t PIN_MAX_DIGITS = 8;
+// How long a PIN-pad reader waits for the keys (cardio::PinPadVerify's default; shown on screen).
+inline constexpr int READER_PIN_TIMEOUT_SECONDS = 30;
 
 struct State {
     std::shared_ptr<const Form> form;
@@ -86,6 +88,7 @@ struct State {
     int pinTriesLeft = 0;
     bool lastAttemptAcknowledged = false; // the warning was read for this (final) try
     std::string pinMessageKey; // "pin.wrong", "pin.length" under the pad
+    bool readerPinPad = false; // the PIN is typed on the reader's keypad, not the screen
     std::uint64_t pinEntryGeneration = 0; // a new PIN screen: the UI reshuffles and clears its pad
     LoginStep loginStep = LoginStep::NONE;
     std::string challengeId;
