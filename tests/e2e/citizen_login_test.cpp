@@ -243,9 +243,79 @@ TEST_CASE("the citizen card pulled on the PIN pad ends the session and the typed
     k.kiosk->send(pin("907162"));
     k.kiosk->send(card("remove", "citizen"));
     k.kiosk->waitFor([](const json& e) {
-        return e.value("event", "") == "notice" && e.value("key", "") == "home.card_removed";
+        return e.value("event", "") == "notice"
+            && e.value("key", "") == "home.citizen_card_removed";
     });
     k.kiosk->waitForScreen("home");
     CHECK(spendingVerifies() == 0);
     k.checkNothingHolds({ "907162" });
+}
+
+TEST_CASE(
+    "an unknown card inserted for a citizen-certificate login is named as not a citizen card, "
+    "and no PIN is asked")
+{
+    TempDir dir;
+    RunningCentral central(citizenPki(), dir.path() / "central.sqlite", "central-server", 0,
+        "central-receipt", centralAuthArgs(citizenPki()));
+    KioskSession kiosk(
+        writeKioskConfig({ citizenPki(), dir.path(), central.url(), central.resolve() }));
+    kiosk.waitForScreen("home");
+    kiosk.send(tap("home.citizen_cert"));
+    kiosk.waitForScreen("insert_card");
+    kiosk.send(card("insert", "unknown"));
+    const auto error = kiosk.waitFor([](const json& e) {
+        return e.value("event", "") == "error" && e.value("screen", "") == "card_error";
+    });
+    CHECK(error["key"] == "card_error.not_citizen_card");
+    CHECK(spendingVerifies() == 0);
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("with a health card in one reader and the citizen card in the other, the citizen card "
+          "is the one logged in")
+{
+    TempDir dir;
+    RunningCentral central(citizenPki(), dir.path() / "central.sqlite", "central-server", 0,
+        "central-receipt", centralAuthArgs(citizenPki()));
+    KioskSession kiosk(
+        writeKioskConfig({ citizenPki(), dir.path(), central.url(), central.resolve() }));
+    kiosk.waitForScreen("home");
+    kiosk.send({ { "cmd", "card" }, { "action", "insert" }, { "kind", "health" }, { "slot", 0 } });
+    kiosk.send({ { "cmd", "card" }, { "action", "insert" }, { "kind", "citizen" }, { "slot", 1 } });
+    for (int seen = 0; seen < 2;) {
+        kiosk.waitFor([](const json& e) {
+            return e.value("event", "") == "card" && e.value("type", "") == "inserted";
+        });
+        ++seen;
+    }
+    kiosk.send(tap("home.citizen_cert"));
+    const auto ready = kiosk.waitFor([](const json& e) {
+        return e.value("event", "") == "card" && e.value("type", "") == "citizen_ready";
+    });
+    CHECK(ready["reader"] == "Virtual PCD 00 01");
+    kiosk.waitForScreen("pin_entry");
+    kiosk.send(pin(RIGHT_PIN));
+    kiosk.send(tap("pin.confirm"));
+    const auto login = kiosk.waitFor([](const json& e) { return e.value("event", "") == "login"; });
+    CHECK(login["result"] == "ok");
+    CHECK(spendingVerifies() == 1);
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("the citizen card pulled right after the PIN is confirmed ends the session, and the "
+          "card was asked at most once")
+{
+    CitizenKiosk k("citizen");
+    k.waitForPad();
+    k.kiosk->send(pin(RIGHT_PIN));
+    k.kiosk->send(tap("pin.confirm"));
+    k.kiosk->send(card("remove", "citizen"));
+    k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "notice"
+            && e.value("key", "") == "home.citizen_card_removed";
+    });
+    k.kiosk->waitForScreen("home");
+    CHECK(spendingVerifies() <= 1);
+    k.checkNothingHolds({ RIGHT_PIN });
 }

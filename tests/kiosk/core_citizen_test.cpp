@@ -215,7 +215,7 @@ TEST_CASE("the citizen card pulled at any step ends the session and wipes it")
         Kiosk k = atPinPad();
         const auto out = k.send(CardRemoved { READER });
         CHECK(k.state.screen == Screen::HOME);
-        CHECK(k.state.noticeKey == "home.card_removed");
+        CHECK(k.state.noticeKey == "home.citizen_card_removed");
         CHECK(std::any_of(out.begin(), out.end(),
             [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
     }
@@ -235,6 +235,17 @@ TEST_CASE("the citizen card pulled at any step ends the session and wipes it")
         k.send(CitizenCardSigned { READER, "DER", "SIG" });
         CHECK(k.state.screen == Screen::HOME);
         CHECK(k.sent<VerifyCardLogin>().empty());
+    }
+    SECTION("after the login broke off with the card gone (card_error first, then the removal)")
+    {
+        Kiosk k = atPinPad();
+        confirmAndGetChallenge(k);
+        k.send(CardReadFailed { CardErrorCode::NO_CARD });
+        CHECK(k.state.screen == Screen::CARD_ERROR);
+        k.send(CardRemoved { READER });
+        CHECK(k.state.screen == Screen::HOME);
+        CHECK(k.state.noticeKey == "home.citizen_card_removed");
+        CHECK(k.state.filer == Filer::NONE);
     }
     SECTION("on the form after login")
     {

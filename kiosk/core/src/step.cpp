@@ -346,12 +346,10 @@ namespace
                 s.cardHolderName.clear();
                 s.agency.clear();
                 return;
-            case Screen::CARD_ERROR:
-                s.sessionReader.clear();
-                return;
             default:
+                // Also from card_error: a login the pull broke off ends here, not on a retry.
                 wipeSession(s);
-                s.noticeKey = "home.card_removed";
+                s.noticeKey = "home.citizen_card_removed";
                 s.screen = Screen::HOME;
                 return;
             }
