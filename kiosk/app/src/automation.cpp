@@ -334,7 +334,10 @@ namespace
             const std::string digits = need(cmd, "digits");
             for (const char d : digits) {
                 if (d < '0' || d > '9') throw ScriptError { "pin digits must be 0-9" };
-                if (!shell.tap(std::string("pin.digit.") + d, error)) throw ScriptError { error };
+                // The error names no digit: a script's PIN stays out of the kiosk's output.
+                if (!shell.tap(std::string("pin.digit.") + d, error))
+                    throw ScriptError { "no PIN pad key on screen "
+                        + std::string(screenId(shell.state().screen)) };
             }
         } else if (name == "type") {
             if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError { error };

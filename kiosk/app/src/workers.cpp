@@ -104,6 +104,25 @@ struct CardWorker::Impl {
         return *failures;
     }
 
+    // The count is a safety net, not the card's own: failing to store it must not hide what the
+    // card answered.
+    void recordFailure(const std::string& serial)
+    {
+        try {
+            failureCounter().recordFailure(serial);
+        } catch (const std::exception& e) {
+            std::clog << "card: PIN failure count not stored: " << e.what() << '\n';
+        }
+    }
+    void recordSuccess(const std::string& serial)
+    {
+        try {
+            failureCounter().recordSuccess(serial);
+        } catch (const std::exception& e) {
+            std::clog << "card: PIN failure count not stored: " << e.what() << '\n';
+        }
+    }
+
     std::filesystem::path modulePath() const
     {
         return citizen.pkcs11Module.empty() ? cardio::findOpenscModule() : citizen.pkcs11Module;
@@ -162,7 +181,7 @@ struct CardWorker::Impl {
                 }
             } catch (const cardio::CardError& e) {
                 if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
-                    failureCounter().recordFailure(info.serial);
+                    recordFailure(info.serial);
                     const auto tries = cardio::pinTries(
                         module.tokenInfo(slot).pin, failureCounter().failures(info.serial));
                     std::clog << "card: PIN rejected, " << tries.left << " tries left\n";
@@ -170,14 +189,14 @@ struct CardWorker::Impl {
                     return;
                 }
                 if (e.code() == cardio::CardErrorCode::PIN_LOCKED) {
-                    failureCounter().recordFailure(info.serial);
+                    recordFailure(info.serial);
                     std::clog << "card: PIN rejected, card blocked\n";
                     queue.post(PinRejected { reader, 0, true });
                     return;
                 }
                 throw;
             }
-            failureCounter().recordSuccess(info.serial);
+            recordSuccess(info.serial);
             const double loginMs = msSince(start);
             const cardio::Bytes certificate = session.signingCertificate();
             const cardio::Bytes signature
