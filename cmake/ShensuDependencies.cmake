@@ -10,6 +10,8 @@ pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(FMT REQUIRED IMPORTED_TARGET fmt)
+# pkcs11.h only (the kiosk dlopens the card's own module; it never links p11-kit).
+pkg_check_modules(P11KIT REQUIRED p11-kit-1)
 
 if(SHENSU_BUILD_UI)
   pkg_check_modules(SDL2 REQUIRED IMPORTED_TARGET sdl2)

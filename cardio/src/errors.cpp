@@ -27,6 +27,14 @@ const char* toString(CardErrorCode code) noexcept
         return "UNSUPPORTED_CARD";
     case CardErrorCode::CANCELLED:
         return "CANCELLED";
+    case CardErrorCode::PIN_INCORRECT:
+        return "PIN_INCORRECT";
+    case CardErrorCode::PIN_LOCKED:
+        return "PIN_LOCKED";
+    case CardErrorCode::PIN_LEN_RANGE:
+        return "PIN_LEN_RANGE";
+    case CardErrorCode::MODULE_UNAVAILABLE:
+        return "MODULE_UNAVAILABLE";
     case CardErrorCode::INTERNAL:
         return "INTERNAL";
     }

@@ -207,6 +207,16 @@ void CardConnection::noStatusWord(unsigned long length) const
         "reader returned " + std::to_string(length) + " bytes without a status word");
 }
 
+Bytes CardConnection::control(std::uint32_t code, const Bytes& in)
+{
+    Bytes out(512);
+    DWORD length = 0;
+    SHENSU_PCSC(SCardControl, impl_->handle, DWORD { code }, in.empty() ? nullptr : in.data(),
+        static_cast<DWORD>(in.size()), out.data(), static_cast<DWORD>(out.size()), &length);
+    out.resize(length);
+    return out;
+}
+
 ResponseApdu CardConnection::transmit(const CommandApdu& command)
 {
     const SCARD_IO_REQUEST* pci

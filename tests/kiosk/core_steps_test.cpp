@@ -317,13 +317,11 @@ TEST_CASE("going home after the receipt wipes everything; the language returns t
     CHECK(k.state.language == Language::ZH_TW); // the next person starts where everyone starts
 }
 
-TEST_CASE("citizen certificate login and case query say they are coming soon")
+TEST_CASE("case query says it is coming soon")
 {
     Kiosk k;
-    k.send(ChooseCitizenCertificate {});
-    CHECK(k.state.screen == Screen::HOME);
-    CHECK(k.state.noticeKey == "home.coming_soon");
     k.send(ChooseCaseQuery {});
+    CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.noticeKey == "home.case_query_coming_soon");
     for (const auto& c : k.commands) { // only the notice's own timer
         REQUIRE(std::holds_alternative<StartTimer>(c));
@@ -503,8 +501,8 @@ TEST_CASE("the end of a session restores the default language and the normal dis
 TEST_CASE("a notice on the home screen goes away by itself")
 {
     Kiosk k;
-    k.send(ChooseCitizenCertificate {});
-    REQUIRE(k.state.noticeKey == "home.coming_soon");
+    k.send(ChooseCaseQuery {});
+    REQUIRE(k.state.noticeKey == "home.case_query_coming_soon");
     StartTimer notice;
     for (const auto& t : k.sent<StartTimer>()) {
         if (t.timer == TimerId::NOTICE) notice = t;

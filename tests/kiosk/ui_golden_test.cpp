@@ -100,6 +100,36 @@ void allScreens(const Variant& v)
     golden(k, "card_read", v);
     k.shell.dispatch(GoHome {});
 
+    // The citizen-certificate login: the PIN pad (two digits typed, masked), the last-attempt
+    // warning, the card and central at work, a blocked card, and one of central's refusals.
+    choose(k, v);
+    k.shell.dispatch(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    k.shell.dispatch(ChooseCitizenCertificate {});
+    k.shell.dispatch(CitizenCardReady { READER, 3, false });
+    k.tap("pin.digit.1");
+    k.tap("pin.digit.2");
+    golden(k, "pin_entry", v);
+    k.tap("pin.cancel");
+    choose(k, v);
+    k.shell.dispatch(ChooseCitizenCertificate {});
+    k.shell.dispatch(CitizenCardReady { READER, 1, false });
+    golden(k, "pin_last_attempt", v);
+    k.tap("pin_last_attempt.continue");
+    for (const char* d : { "pin.digit.1", "pin.digit.2", "pin.digit.3", "pin.digit.4",
+             "pin.digit.5", "pin.digit.6" })
+        k.tap(d);
+    k.tap("pin.confirm");
+    golden(k, "card_login", v);
+    k.shell.dispatch(CardLoginRefused { "departed" });
+    golden(k, "login_refused", v);
+    k.shell.dispatch(GoHome {});
+    choose(k, v);
+    k.shell.dispatch(ChooseCitizenCertificate {});
+    k.shell.dispatch(CitizenCardReady { READER, 0, true });
+    golden(k, "card_blocked", v);
+    k.shell.dispatch(GoHome {});
+    k.shell.dispatch(CardRemoved { READER });
+
     choose(k, v);
     k.shell.dispatch(ChooseAnonymous {});
     golden(k, "anonymous_info", v);

@@ -7,6 +7,7 @@
 #include <cfloat>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include <SDL.h>
 #include <imgui.h>
@@ -301,4 +302,150 @@ TEST_CASE("tapping an answer on the review screen opens the form at that field, 
     k.shell.frame();
     k.shell.frame();
     CHECK(k.shell.state().answers.at("phone") == "02-23979298");
+}
+
+namespace
+{
+// Home -> 自然人憑證登入 with a citizen card in the reader and its tries read: the PIN pad.
+void toPinPad(Kiosk& k, int triesLeft = 3)
+{
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    k.tap("home.citizen_cert");
+    REQUIRE(k.screen() == Screen::READING_CARD);
+    k.workerSays(CitizenCardReady { READER, triesLeft, false });
+}
+} // namespace
+
+TEST_CASE("PIN pad digits go into the shell's locked PIN, never into the State or an Event")
+{
+    Kiosk k;
+    std::vector<std::string> seen;
+    k.shell.setObserver([&](const State&, const State&, const Event& e) {
+        seen.emplace_back(eventName(e));
+        // Only counts and touches: no event carries a digit.
+        if (const auto* c = std::get_if<ConfirmPin>(&e)) CHECK(c->digits == 6);
+    });
+    toPinPad(k);
+    REQUIRE(k.screen() == Screen::PIN_ENTRY);
+    for (const char d : std::string("1234567"))
+        k.tap(std::string("pin.digit.") + d);
+    CHECK(k.shell.pinPad().size() == 7);
+    CHECK(k.shell.pinPad().isLocked());
+    k.tap("pin.backspace");
+    CHECK(k.shell.pinPad().size() == 6);
+    CHECK(std::string(reinterpret_cast<const char*>(k.shell.pinPad().data()), 6) == "123456");
+    // Nothing from the pad in the state a screen, the log or a test could read.
+    const State& s = k.shell.state();
+    for (const auto& [field, value] : s.answers)
+        CHECK(value.find("123456") == std::string::npos);
+    k.tap("pin.confirm");
+    CHECK(k.screen() == Screen::CARD_LOGIN);
+    CHECK(k.sent<RequestLoginChallenge>().size() == 1);
+    CHECK(std::count(seen.begin(), seen.end(), std::string("PinPadTouched")) == 8);
+}
+
+TEST_CASE("the PIN pad holds at most 8 digits, clear empties it, and leaving the pad wipes it")
+{
+    Kiosk k;
+    toPinPad(k);
+    for (int i = 0; i < 10; ++i)
+        k.tap("pin.digit.9");
+    CHECK(k.shell.pinPad().size() == 8);
+    k.tap("pin.clear");
+    CHECK(k.shell.pinPad().empty());
+    k.tap("pin.digit.5");
+    k.tap("pin.cancel"); // ForgetPin
+    CHECK(k.screen() == Screen::HOME);
+    CHECK(k.shell.pinPad().empty());
+    CHECK(k.sent<ForgetPin>().size() == 1);
+}
+
+TEST_CASE("a shuffled PIN pad still taps by digit, its keys are large, and each new pad is "
+          "freshly laid out")
+{
+    State initial = initialState(
+        std::make_shared<const Form>(loadForm(SHENSU_ASSETS_DIR "/forms/dgpa-complaint.v1.json")),
+        "KIOSK-TEST-01", Language::ZH_TW);
+    initial.pinPadShuffle = true;
+    Shell shell(DisplayOptions { .headless = true, .width = 1280, .height = 800 },
+        Catalogue::load(SHENSU_ASSETS_DIR "/i18n"), initial);
+    shell.setCommandSink([](const Command&) {});
+    shell.frame();
+    shell.queue().post(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    shell.pump();
+    shell.frame();
+    std::string error;
+    REQUIRE(shell.tap("home.citizen_cert", error));
+    shell.queue().post(CitizenCardReady { READER, 3, false });
+    shell.pump();
+    shell.frame();
+    REQUIRE(shell.state().screen == Screen::PIN_ENTRY);
+    std::set<std::string> layouts;
+    layouts.insert(std::string(shell.ui().pinLayout.begin(), shell.ui().pinLayout.end()));
+    for (const char d : std::string("2580"))
+        REQUIRE(shell.tap(std::string("pin.digit.") + d, error));
+    CHECK(std::string(reinterpret_cast<const char*>(shell.pinPad().data()), 4) == "2580");
+    for (char d = '0'; d <= '9'; ++d) {
+        const auto* r = shell.ui().widgets.find(std::string("pin.digit.") + d);
+        REQUIRE(r != nullptr);
+        CHECK(r->height() >= 72);
+        CHECK(r->width() >= 120);
+    }
+    // Five new pads (wrong PINs): the layouts differ (the chance of five equal shuffles is nil).
+    for (int i = 0; i < 5; ++i) {
+        for (const char d : std::string("654321"))
+            REQUIRE(shell.tap(std::string("pin.digit.") + d, error));
+        REQUIRE(shell.tap("pin.confirm", error));
+        shell.queue().post(LoginChallengeReady { "c", "n" });
+        shell.queue().post(PinRejected { READER, 2, false });
+        shell.pump();
+        shell.frame();
+        REQUIRE(shell.state().screen == Screen::PIN_ENTRY);
+        CHECK(shell.pinPad().empty());
+        layouts.insert(std::string(shell.ui().pinLayout.begin(), shell.ui().pinLayout.end()));
+    }
+    CHECK(layouts.size() > 1);
+}
+
+TEST_CASE("every screen of the citizen-certificate login has the language toggle and large buttons")
+{
+    Kiosk k;
+    toPinPad(k, 1);
+    REQUIRE(k.screen() == Screen::PIN_LAST_ATTEMPT);
+    CHECK(k.widget("pin_last_attempt.continue").height() >= 44);
+    CHECK(k.widget("common.language").height() >= 44);
+    k.tap("pin_last_attempt.continue");
+    REQUIRE(k.screen() == Screen::PIN_ENTRY);
+    for (const auto& id : k.shell.ui().widgets.ids()) {
+        INFO(id);
+        CHECK(k.widget(id).height() >= 44);
+    }
+    k.tap("pin.confirm"); // no digits: stays, with the length message
+    CHECK(k.screen() == Screen::PIN_ENTRY);
+    CHECK(k.shell.state().pinMessageKey == "pin.length");
+    k.tap("pin.cancel");
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    k.tap("home.citizen_cert");
+    k.workerSays(CitizenCardReady { READER, 0, true });
+    REQUIRE(k.screen() == Screen::CARD_BLOCKED);
+    CHECK(k.widget("card_blocked.home").height() >= 44);
+    CHECK(k.shell.ui().widgets.find("pin.confirm") == nullptr);
+}
+
+TEST_CASE("with a PIN-pad reader the screen shows no digit keys and says to type on the reader "
+          "within its timeout")
+{
+    Kiosk k;
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    k.tap("home.citizen_cert");
+    k.workerSays(CitizenCardReady { READER, 3, false, true });
+    REQUIRE(k.screen() == Screen::PIN_ENTRY);
+    CHECK(k.shell.ui().widgets.find("pin.digit.1") == nullptr);
+    CHECK(k.widget("pin.confirm").height() >= 44);
+    k.tap("pin.confirm");
+    CHECK(k.screen() == Screen::CARD_LOGIN);
+    k.workerSays(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    REQUIRE(k.sent<LoginWithCitizenCard>().size() == 1);
+    CHECK(k.sent<LoginWithCitizenCard>()[0].onReaderPinPad);
+    CHECK(k.shell.pinPad().empty());
 }

@@ -20,6 +20,10 @@ enum class CardErrorCode {
     REFUSED, // the card answered with an error status word
     UNSUPPORTED_CARD, // not a card this kiosk knows
     CANCELLED, // an operation was cancelled (shutdown)
+    PIN_INCORRECT, // the card refused the PIN; a try was spent
+    PIN_LOCKED, // the PIN is blocked: the card must be unblocked elsewhere (MOICA, GCA)
+    PIN_LEN_RANGE, // the PIN is too short or too long for the card; no try was spent
+    MODULE_UNAVAILABLE, // the PKCS#11 module is missing, unloadable or broken (configuration)
     INTERNAL, // a programming or environment error
 };
 

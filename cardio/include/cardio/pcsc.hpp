@@ -4,6 +4,7 @@
 
 #include "cardio/apdu.hpp"
 #include "cardio/bytes.hpp"
+#include "cardio/pin_pad.hpp"
 #include "cardio/transport.hpp"
 
 #include <memory>
@@ -30,7 +31,7 @@ private:
     std::unique_ptr<Impl> impl_;
 };
 
-class CardConnection : public CardTransport
+class CardConnection : public CardTransport, public ReaderControl
 {
 public:
     // SCardConnect in shared mode, T=0 or T=1; throws CardError (NO_CARD, CARD_REMOVED, ...).
@@ -49,6 +50,9 @@ public:
     // reset (a card must be in the reader again); refreshes atr(). Throws CardError (NO_CARD while
     // the reader is empty).
     void reconnect();
+
+    // SCardControl on this connection (PC/SC part 10 features of PIN-pad readers).
+    Bytes control(std::uint32_t code, const Bytes& in) override;
 
 private:
     void readAtr();

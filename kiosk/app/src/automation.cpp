@@ -67,6 +67,14 @@ namespace
             return "UNSUPPORTED_CARD";
         case C::CANCELLED:
             return "CANCELLED";
+        case C::PIN_INCORRECT:
+            return "PIN_INCORRECT";
+        case C::PIN_LOCKED:
+            return "PIN_LOCKED";
+        case C::PIN_LEN_RANGE:
+            return "PIN_LEN_RANGE";
+        case C::MODULE_UNAVAILABLE:
+            return "MODULE_UNAVAILABLE";
         case C::INTERNAL:
             return "INTERNAL";
         }
@@ -87,6 +95,22 @@ namespace
         } else if (const auto* f = std::get_if<CardReadFailed>(&event)) {
             emit(out,
                 { { "event", "card" }, { "type", "read_failed" }, { "code", codeName(f->code) } });
+        } else if (const auto* c = std::get_if<CitizenCardReady>(&event)) {
+            emit(out,
+                { { "event", "card" }, { "type", "citizen_ready" }, { "reader", c->reader },
+                    { "triesLeft", c->triesLeft }, { "blocked", c->blocked } });
+        } else if (const auto* p = std::get_if<PinRejected>(&event)) {
+            emit(out,
+                { { "event", "card" }, { "type", "pin_rejected" }, { "reader", p->reader },
+                    { "triesLeft", p->triesLeft }, { "blocked", p->blocked } });
+        } else if (const auto* g = std::get_if<CitizenCardSigned>(&event)) {
+            emit(out, { { "event", "card" }, { "type", "signed" }, { "reader", g->reader } });
+        } else if (std::holds_alternative<LoginChallengeFailed>(event)) {
+            emit(out, { { "event", "login" }, { "result", "challenge_failed" } });
+        } else if (std::holds_alternative<CardLoginAccepted>(event)) {
+            emit(out, { { "event", "login" }, { "result", "ok" } }); // never the name
+        } else if (const auto* r2 = std::get_if<CardLoginRefused>(&event)) {
+            emit(out, { { "event", "login" }, { "result", r2->result } });
         } else if (const auto* s = std::get_if<CardService>(&event)) {
             json j { { "event", "card" }, { "type", "service" }, { "available", s->available } };
             if (!s->available) j["code"] = codeName(s->code);
@@ -94,6 +118,20 @@ namespace
         }
     }
 
+} // namespace
+
+namespace
+{
+    void reportPin(Shell& shell, std::ostream& out, const State& state)
+    {
+        json j { { "event", "pin" }, { "triesLeft", state.pinTriesLeft },
+            { "layout", std::string(shell.ui().pinLayout.begin(), shell.ui().pinLayout.end()) } };
+        if (!state.pinMessageKey.empty()) {
+            j["key"] = state.pinMessageKey;
+            j["message"] = shell.catalogue().text(state.language, state.pinMessageKey);
+        }
+        emit(out, j);
+    }
 } // namespace
 
 void reportEvents(Shell& shell, std::ostream& out)
@@ -126,7 +164,14 @@ void reportEvents(Shell& shell, std::ostream& out)
                 { { "event", "notice" }, { "key", after.noticeKey },
                     { "message", c.text(after.language, after.noticeKey) } });
         }
+        // The PIN pad: tries left, the message under it, and the key order (not secret: it is
+        // on the screen). Never a digit entered.
+        const bool newPad = after.screen == Screen::PIN_ENTRY
+            && (before.screen != Screen::PIN_ENTRY
+                || before.pinEntryGeneration != after.pinEntryGeneration
+                || before.pinMessageKey != after.pinMessageKey);
         if (before.screen == after.screen) {
+            if (newPad) reportPin(shell, out, after);
             // Shown again when its message changes: another error, or the same one in another
             // language.
             const bool messageChanged
@@ -140,6 +185,7 @@ void reportEvents(Shell& shell, std::ostream& out)
             return;
         }
         emit(out, { { "event", "screen" }, { "screen", screenId(after.screen) } });
+        if (newPad) reportPin(shell, out, after);
         switch (after.screen) {
         case Screen::SUBMITTED:
             emit(out,
@@ -162,6 +208,26 @@ void reportEvents(Shell& shell, std::ostream& out)
             emit(out,
                 { { "event", "error" }, { "screen", "card_error" }, { "key", after.cardErrorKey },
                     { "message", c.text(after.language, after.cardErrorKey) } });
+            break;
+        case Screen::PIN_ENTRY:
+            break; // reported after the frame that lays out the pad
+        case Screen::PIN_LAST_ATTEMPT:
+            emit(out,
+                { { "event", "warning" }, { "screen", "pin_last_attempt" },
+                    { "key", "pin_last_attempt.body" }, { "triesLeft", after.pinTriesLeft },
+                    { "message", c.text(after.language, "pin_last_attempt.body") } });
+            break;
+        case Screen::CARD_BLOCKED:
+            emit(out,
+                { { "event", "error" }, { "screen", "card_blocked" },
+                    { "key", "card_blocked.body" },
+                    { "message", c.text(after.language, "card_blocked.body") } });
+            break;
+        case Screen::LOGIN_REFUSED:
+            emit(out,
+                { { "event", "error" }, { "screen", "login_refused" },
+                    { "key", after.loginRefusalKey },
+                    { "message", c.text(after.language, after.loginRefusalKey) } });
             break;
         default:
             break;
@@ -267,6 +333,16 @@ namespace
         shell.pump(); // whatever the workers said so far happens before this command
         if (name == "tap") {
             if (!shell.tap(need(cmd, "id"), error)) throw ScriptError { error };
+        } else if (name == "pin") {
+            // Taps the PIN pad's keys by digit, wherever the shuffle put them.
+            const std::string digits = need(cmd, "digits");
+            for (const char d : digits) {
+                if (d < '0' || d > '9') throw ScriptError { "pin digits must be 0-9" };
+                // The error names no digit: a script's PIN stays out of the kiosk's output.
+                if (!shell.tap(std::string("pin.digit.") + d, error))
+                    throw ScriptError { "no PIN pad key on screen "
+                        + std::string(screenId(shell.state().screen)) };
+            }
         } else if (name == "type") {
             if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError { error };
         } else if (name == "wait" && cmd.contains("card")) {

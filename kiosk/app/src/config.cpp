@@ -43,6 +43,10 @@ KioskConfig loadConfig(const std::filesystem::path& file)
         c.clientKey = path("clientKey");
         c.encryptionCert = path("encryptionCert");
         c.receiptCert = path("receiptCert");
+        c.pkcs11Module = path("pkcs11Module");
+        c.pinPadShuffle = j.value("pinPadShuffle", false);
+        c.stateDir = path("stateDir");
+        if (c.stateDir.empty() && !c.outboxPath.empty()) c.stateDir = c.outboxPath.parent_path();
         c.retryFirstDelay
             = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
         c.retryMaxDelay

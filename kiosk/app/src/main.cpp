@@ -118,6 +118,7 @@ int main(int argc, char** argv)
         initial.sessionIdle = config.sessionIdle;
         initial.sessionWarning = config.sessionWarning;
         initial.noticeShown = config.noticeShown;
+        initial.pinPadShuffle = config.pinPadShuffle;
         Shell shell(options->display, std::move(catalogue), std::move(initial));
         stopSignals.onStop([&shell] {
             SDL_Event quit {};
@@ -129,10 +130,24 @@ int main(int argc, char** argv)
             StopSignals& signals;
             ~ForgetShell() { signals.onStop(nullptr); }
         } forgetShell { stopSignals };
-        CardWorker cards(shell.queue());
+        CardWorker cards(shell.queue(), { config.pkcs11Module, config.stateDir });
         NetworkWorker network(shell.queue(), config);
         shell.setCommandSink([&](const Command& c) {
             if (const auto* r = std::get_if<ReadHealthCard>(&c)) cards.read(r->reader);
+            if (const auto* r = std::get_if<ReadCitizenCard>(&c)) cards.readCitizen(r->reader);
+            if (std::holds_alternative<RequestLoginChallenge>(c)) network.requestChallenge();
+            if (const auto* l = std::get_if<LoginWithCitizenCard>(&c)) {
+                // The PIN goes from the pad's locked buffer to the card worker's, and nowhere else.
+                if (l->onReaderPinPad) {
+                    shell.pinPad().wipe(); // nothing typed on screen for a keypad reader
+                } else {
+                    cards.handoff().put(shell.pinPad());
+                }
+                cards.loginAndSign(l->reader, l->challengeId, l->nonce, l->onReaderPinPad);
+            }
+            if (std::holds_alternative<ForgetPin>(c)) cards.handoff().clear();
+            if (const auto* v = std::get_if<VerifyCardLogin>(&c))
+                network.verifyCardLogin(v->challengeId, v->certificateDer, v->signature);
             if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);
         });
 

@@ -52,6 +52,7 @@ struct Shell::Impl {
     Catalogue catalogue;
     State state;
     ui::UiContext ui;
+    cardio::Pin pinPad; // the PIN pad's digits: locked, wiped; see ui::UiContext::pinPad
     std::unique_ptr<ui::FontLoader> fonts;
     std::unique_ptr<EventQueue> queue;
     CommandSink sink;
@@ -74,6 +75,7 @@ struct Shell::Impl {
 
     void runCommand(const Command& c)
     {
+        if (std::holds_alternative<ForgetPin>(c)) pinPad.wipe(); // and the sink clears the handoff
         if (const auto* t = std::get_if<StartTimer>(&c)) {
             std::erase_if(timers, [&](const PendingTimer& p) { return p.event.timer == t->timer; });
             timers.push_back({ Clock::now() + t->after, TimerExpired { t->timer, t->generation } });
@@ -143,6 +145,7 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
     d.fonts = std::make_unique<ui::FontLoader>(ui::FontOptions {}, uiTexts(d.catalogue));
     d.ui.fonts = d.fonts->addTo(*io.Fonts);
     d.ui.catalogue = &d.catalogue;
+    d.ui.pinPad = &d.pinPad;
 
     if (!options.headless) d.platformBackend = ImGui_ImplSDL2_InitForSDLRenderer(d.window);
     d.rendererBackend = ImGui_ImplSDLRenderer_Init(d.renderer);
@@ -187,6 +190,10 @@ const State& Shell::state() const noexcept
 {
     return impl_->state;
 }
+cardio::Pin& Shell::pinPad() noexcept
+{
+    return impl_->pinPad;
+}
 ui::UiContext& Shell::ui() noexcept
 {
     return impl_->ui;
@@ -220,6 +227,7 @@ void Shell::dispatch(Event event)
         ui::wipeSession(d.ui);
     if (before.screen != d.state.screen)
         std::clog << "kiosk: screen " << screenId(d.state.screen) << '\n';
+    ui::preparePinPad(d.ui, d.state);
     if (d.observer) d.observer(before, d.state, event);
     for (const auto& c : result.commands)
         d.runCommand(c);

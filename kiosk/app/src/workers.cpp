@@ -4,10 +4,14 @@
 #include <cardio/atr.hpp>
 #include <cardio/health_card.hpp>
 #include <cardio/pcsc.hpp>
+#include <cardio/pkcs11.hpp>
 #include <cardio/reader_monitor.hpp>
+#include <network/auth_client.hpp>
 #include <network/forwarder.hpp>
 
+#include <chrono>
 #include <iostream>
+#include <optional>
 #include <set>
 
 namespace shensu::kiosk::app
@@ -54,20 +58,161 @@ namespace
         bool stopping_ = false;
     };
 
+    using Job = std::function<void()>;
+
+    std::string asString(const cardio::Bytes& bytes)
+    {
+        return { bytes.begin(), bytes.end() };
+    }
+
+    double msSince(std::chrono::steady_clock::time_point start)
+    {
+        return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+            .count();
+    }
+
 } // namespace
 
 // ---------------------------------------------------------------- card worker
 
 struct CardWorker::Impl {
     EventQueue& queue;
-    Jobs<std::string> reads;
+    CitizenCardSettings citizen;
+    Jobs<Job> jobs;
     std::thread thread;
     std::set<std::string> readers; // touched on the monitor's thread only
     std::unique_ptr<cardio::ReaderMonitor> monitor;
+    cardio::PinHandoff handoff;
+    std::unique_ptr<cardio::PinFailureCounter> failures; // card thread only
 
-    explicit Impl(EventQueue& q)
+    Impl(EventQueue& q, CitizenCardSettings c)
         : queue(q)
+        , citizen(std::move(c))
     { }
+
+    cardio::PinFailureCounter& failureCounter()
+    {
+        if (!failures) {
+            std::filesystem::path file;
+            if (!citizen.stateDir.empty()) {
+                std::error_code ec;
+                std::filesystem::create_directories(citizen.stateDir, ec);
+                file = citizen.stateDir / "pin-failures";
+            }
+            failures = std::make_unique<cardio::PinFailureCounter>(file);
+        }
+        return *failures;
+    }
+
+    // The count is a safety net, not the card's own: failing to store it must not hide what the
+    // card answered.
+    void recordFailure(const std::string& serial)
+    {
+        try {
+            failureCounter().recordFailure(serial);
+        } catch (const std::exception& e) {
+            std::clog << "card: PIN failure count not stored: " << e.what() << '\n';
+        }
+    }
+    void recordSuccess(const std::string& serial)
+    {
+        try {
+            failureCounter().recordSuccess(serial);
+        } catch (const std::exception& e) {
+            std::clog << "card: PIN failure count not stored: " << e.what() << '\n';
+        }
+    }
+
+    std::filesystem::path modulePath() const
+    {
+        return citizen.pkcs11Module.empty() ? cardio::findOpenscModule() : citizen.pkcs11Module;
+    }
+
+    // Finds the token and reads its tries; spends none. The module is loaded per operation so that
+    // nothing it knew of this card (a login, a cached PIN) outlives it.
+    void readCitizen(const std::string& reader)
+    {
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            cardio::Pkcs11Module module(modulePath());
+            const auto slot = module.slotForReader(reader);
+            const cardio::TokenInfo info = module.tokenInfo(slot);
+            const auto tries = cardio::pinTries(info.pin, failureCounter().failures(info.serial));
+            std::clog << "card: citizen card ready, " << tries.left << " tries left ("
+                      << static_cast<int>(msSince(start)) << " ms)\n";
+            queue.post(CitizenCardReady {
+                reader, tries.left, tries.blocked, info.protectedAuthenticationPath });
+        } catch (const cardio::CardError& e) {
+            std::clog << "card: citizen card failed: " << cardio::toString(e.code()) << '\n';
+            queue.post(CardReadFailed { e.code() });
+        } catch (const std::exception&) {
+            std::clog << "card: citizen card failed: internal error\n";
+            queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
+        }
+    }
+
+    void loginAndSign(const std::string& reader, const std::string& challengeId,
+        const std::string& nonce, bool onReaderPinPad)
+    {
+        cardio::Pin pin; // this thread's copy, wiped by the login whatever happens
+        if (!onReaderPinPad && !handoff.take(pin)) {
+            // The session ended (ForgetPin) before this job ran: no PIN, no attempt.
+            std::clog << "card: login cancelled before the card call\n";
+            queue.post(CardReadFailed { cardio::CardErrorCode::CANCELLED });
+            return;
+        }
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            cardio::Pkcs11Module module(modulePath());
+            const auto slot = module.slotForReader(reader);
+            const cardio::TokenInfo info = module.tokenInfo(slot);
+            if (info.pin.locked) {
+                // Never a PIN to a blocked card.
+                pin.wipe();
+                queue.post(PinRejected { reader, 0, true });
+                return;
+            }
+            cardio::TokenSession session(module, slot);
+            try {
+                if (onReaderPinPad) {
+                    session.loginOnReaderPinPad();
+                } else {
+                    session.login(pin);
+                }
+            } catch (const cardio::CardError& e) {
+                if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
+                    recordFailure(info.serial);
+                    const auto tries = cardio::pinTries(
+                        module.tokenInfo(slot).pin, failureCounter().failures(info.serial));
+                    std::clog << "card: PIN rejected, " << tries.left << " tries left\n";
+                    queue.post(PinRejected { reader, tries.left, tries.blocked });
+                    return;
+                }
+                if (e.code() == cardio::CardErrorCode::PIN_LOCKED) {
+                    recordFailure(info.serial);
+                    std::clog << "card: PIN rejected, card blocked\n";
+                    queue.post(PinRejected { reader, 0, true });
+                    return;
+                }
+                throw;
+            }
+            recordSuccess(info.serial);
+            const double loginMs = msSince(start);
+            const cardio::Bytes certificate = session.signingCertificate();
+            const cardio::Bytes signature
+                = session.sign(network::cardLoginMessage(challengeId, nonce));
+            session.logout();
+            std::clog << "card: citizen card signed (login " << static_cast<int>(loginMs)
+                      << " ms, total " << static_cast<int>(msSince(start)) << " ms)\n";
+            queue.post(CitizenCardSigned { reader, asString(certificate), asString(signature) });
+        } catch (const cardio::CardError& e) {
+            std::clog << "card: citizen login failed: " << cardio::toString(e.code()) << '\n';
+            queue.post(CardReadFailed { e.code() });
+        } catch (const std::exception&) {
+            std::clog << "card: citizen login failed: internal error\n";
+            queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
+        }
+    }
 
     void onReaderEvent(const cardio::ReaderEvent& event)
     {
@@ -118,15 +263,17 @@ struct CardWorker::Impl {
 
     void run()
     {
-        std::string reader;
-        while (reads.pop(reader)) {
-            readCard(reader);
+        Job job;
+        while (jobs.pop(job)) {
+            job();
+            job = nullptr;
         }
+        handoff.clear();
     }
 };
 
-CardWorker::CardWorker(EventQueue& queue)
-    : impl_(std::make_unique<Impl>(queue))
+CardWorker::CardWorker(EventQueue& queue, CitizenCardSettings citizen)
+    : impl_(std::make_unique<Impl>(queue, std::move(citizen)))
 {
     // With pcscd up but no reader attached the monitor stays silent: say so now, it reports readers
     // as they come.
@@ -144,47 +291,124 @@ CardWorker::CardWorker(EventQueue& queue)
 
 CardWorker::~CardWorker()
 {
-    impl_->reads.stop();
+    impl_->jobs.stop();
     impl_->thread.join();
     impl_->monitor.reset();
 }
 
 void CardWorker::read(const std::string& reader)
 {
-    impl_->reads.push(reader);
+    impl_->jobs.push([impl = impl_.get(), reader] { impl->readCard(reader); });
+}
+
+void CardWorker::readCitizen(const std::string& reader)
+{
+    impl_->jobs.push([impl = impl_.get(), reader] { impl->readCitizen(reader); });
+}
+
+void CardWorker::loginAndSign(const std::string& reader, const std::string& challengeId,
+    const std::string& nonce, bool onReaderPinPad)
+{
+    impl_->jobs.push([impl = impl_.get(), reader, challengeId, nonce, onReaderPinPad] {
+        impl->loginAndSign(reader, challengeId, nonce, onReaderPinPad);
+    });
+}
+
+cardio::PinHandoff& CardWorker::handoff() noexcept
+{
+    return impl_->handoff;
 }
 
 // ---------------------------------------------------------------- network worker
 
 struct NetworkWorker::Impl {
     EventQueue& queue;
-    Jobs<nlohmann::json> filings;
+    Jobs<Job> jobs;
     std::thread thread;
     std::unique_ptr<network::Forwarder> forwarder;
+    std::unique_ptr<network::CentralAuth> auth; // the login service; network thread only
+    std::optional<network::Challenge> challenge; // the one challenge in flight
 
     explicit Impl(EventQueue& q)
         : queue(q)
     { }
 
+    void store(nlohmann::json& filing)
+    {
+        if (forwarder) {
+            try {
+                const std::string id = forwarder->store(filing);
+                std::clog << "network: filing stored\n";
+                queue.post(FilingStored { id });
+            } catch (const std::exception& e) {
+                std::clog << "network: store failed: " << e.what() << '\n';
+                queue.post(FilingStoreFailed { e.what() });
+            }
+            filing = nullptr; // the plaintext leaves memory as soon as it is sealed
+            return;
+        }
+        std::clog << "network: store failed: no network part in the configuration\n";
+        queue.post(FilingStoreFailed { "no network configured" });
+        filing = nullptr;
+    }
+
+    // Central's challenge (contract s7-auth), asked when the PIN is confirmed: no PIN reaches the
+    // card unless central can check what it signs.
+    void requestChallenge()
+    {
+        if (!auth) {
+            std::clog << "network: no login service: no central configured\n";
+            queue.post(LoginChallengeFailed { "no central configured", true });
+            return;
+        }
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            challenge = auth->challenge();
+            std::clog << "network: login challenge (" << static_cast<int>(msSince(start))
+                      << " ms)\n";
+            queue.post(LoginChallengeReady { challenge->challengeId, challenge->nonce });
+        } catch (const std::exception& e) {
+            std::clog << "network: login challenge unavailable: " << e.what() << '\n';
+            queue.post(LoginChallengeFailed { e.what(), false });
+        }
+    }
+
+    void verifyCardLogin(const std::string& challengeId, const std::string& certificateDer,
+        const std::string& signature)
+    {
+        if (!auth || !challenge || challenge->challengeId != challengeId) {
+            queue.post(CardLoginRefused { "challenge_invalid" });
+            return;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        const network::CardLoginAnswer answer
+            = auth->cardLogin(*challenge, certificateDer, signature);
+        challenge.reset(); // single use
+        switch (answer.status) {
+        case network::AuthStatus::OK:
+            std::clog << "network: card login accepted (" << static_cast<int>(msSince(start))
+                      << " ms)\n";
+            queue.post(CardLoginAccepted { answer.name, answer.agency });
+            return;
+        case network::AuthStatus::REFUSED: {
+            const std::string code(network::cardRefusalCode(answer.refusal));
+            std::clog << "network: card login refused: " << code << '\n';
+            queue.post(CardLoginRefused { code });
+            return;
+        }
+        case network::AuthStatus::UNAVAILABLE:
+            std::clog << "network: card login unavailable: " << answer.unavailable.reason << '\n';
+            queue.post(CardLoginRefused { "unreachable" });
+            return;
+        }
+    }
+
     void run()
     {
-        nlohmann::json filing;
-        while (filings.pop(filing)) {
-            if (forwarder) {
-                try {
-                    const std::string id = forwarder->store(filing);
-                    std::clog << "network: filing stored\n";
-                    queue.post(FilingStored { id });
-                } catch (const std::exception& e) {
-                    std::clog << "network: store failed: " << e.what() << '\n';
-                    queue.post(FilingStoreFailed { e.what() });
-                }
-                filing = nullptr; // the plaintext leaves memory as soon as it is sealed
-                continue;
-            }
-            std::clog << "network: store failed: no network part in the configuration\n";
-            queue.post(FilingStoreFailed { "no network configured" });
-            filing = nullptr;
+        Job job;
+        while (jobs.pop(job)) {
+            job();
+            job = nullptr;
         }
     }
 };
@@ -218,20 +442,38 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
         } catch (const std::exception& e) {
             std::clog << "network: forwarder unavailable: " << e.what() << '\n';
         }
+        try {
+            impl_->auth = std::make_unique<network::CentralAuth>(fc);
+        } catch (const std::exception& e) {
+            std::clog << "network: login service unavailable: " << e.what() << '\n';
+        }
     }
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
 NetworkWorker::~NetworkWorker()
 {
-    impl_->filings.stop();
+    impl_->jobs.stop();
     impl_->thread.join();
     impl_->forwarder.reset();
 }
 
 void NetworkWorker::store(nlohmann::json filing)
 {
-    impl_->filings.push(std::move(filing));
+    impl_->jobs.push([impl = impl_.get(), f = std::move(filing)]() mutable { impl->store(f); });
+}
+
+void NetworkWorker::requestChallenge()
+{
+    impl_->jobs.push([impl = impl_.get()] { impl->requestChallenge(); });
+}
+
+void NetworkWorker::verifyCardLogin(
+    std::string challengeId, std::string certificateDer, std::string signature)
+{
+    impl_->jobs.push(
+        [impl = impl_.get(), id = std::move(challengeId), cert = std::move(certificateDer),
+            sig = std::move(signature)] { impl->verifyCardLogin(id, cert, sig); });
 }
 
 } // namespace shensu::kiosk::app

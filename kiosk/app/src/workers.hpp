@@ -5,8 +5,12 @@
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/event_queue.hpp"
 
+#include <cardio/pin.hpp>
+
 #include <condition_variable>
 #include <deque>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -16,16 +20,31 @@
 namespace shensu::kiosk::app
 {
 
-// Owns the reader monitor and reads health cards on its own thread; posts card events.
+// The PKCS#11 side of the card worker: which module, where the failure counts live.
+struct CitizenCardSettings {
+    std::filesystem::path pkcs11Module;
+    std::filesystem::path stateDir;
+};
+
+// Owns the reader monitor and talks to cards on its own thread (PC/SC and every PKCS#11 call);
+// posts card events.
 class CardWorker
 {
 public:
-    explicit CardWorker(EventQueue& queue);
+    CardWorker(EventQueue& queue, CitizenCardSettings citizen);
     ~CardWorker();
     CardWorker(const CardWorker&) = delete;
     CardWorker& operator=(const CardWorker&) = delete;
 
     void read(const std::string& reader); // -> HealthCardRead | CardReadFailed
+    void readCitizen(const std::string& reader); // -> CitizenCardReady | CardReadFailed
+    // Takes the PIN from handoff() (put there by the UI thread just before), logs in once, signs
+    // cardLoginMessage(challengeId, nonce) -> CitizenCardSigned | PinRejected | CardReadFailed.
+    // onReaderPinPad: no PIN from the handoff; the module has the person type it on the reader.
+    void loginAndSign(const std::string& reader, const std::string& challengeId,
+        const std::string& nonce, bool onReaderPinPad = false);
+    // The one slot from the PIN pad to this worker. put() on the UI thread, clear() on ForgetPin.
+    cardio::PinHandoff& handoff() noexcept;
 
 private:
     struct Impl;
@@ -42,6 +61,11 @@ public:
     NetworkWorker(const NetworkWorker&) = delete;
     NetworkWorker& operator=(const NetworkWorker&) = delete;
 
+    // SEAM(auth): with network/auth_client.hpp merged these call CentralAuth; until then a local
+    // challenge lets the card part run and the verification answers "unavailable".
+    void requestChallenge(); // -> LoginChallengeReady | LoginChallengeFailed
+    void verifyCardLogin(std::string challengeId, std::string certificateDer,
+        std::string signature); // -> CardLoginAccepted | CardLoginRefused
     void store(nlohmann::json
             filing); // -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred
 

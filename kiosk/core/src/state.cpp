@@ -35,6 +35,16 @@ const char* screenId(Screen screen) noexcept
         return "submit_error";
     case Screen::ANONYMOUS_INFO:
         return "anonymous_info";
+    case Screen::PIN_ENTRY:
+        return "pin_entry";
+    case Screen::PIN_LAST_ATTEMPT:
+        return "pin_last_attempt";
+    case Screen::CARD_LOGIN:
+        return "card_login";
+    case Screen::CARD_BLOCKED:
+        return "card_blocked";
+    case Screen::LOGIN_REFUSED:
+        return "login_refused";
     }
     return "unknown";
 }

@@ -40,6 +40,15 @@ namespace
         scrubAnswers(s);
         s.issues.clear();
         s.cardErrorKey.clear();
+        scrub(s.agency);
+        s.pinTriesLeft = 0;
+        s.lastAttemptAcknowledged = false;
+        s.pinMessageKey.clear();
+        s.readerPinPad = false;
+        s.loginStep = LoginStep::NONE;
+        s.challengeId.clear();
+        s.challengeNonce.clear();
+        s.loginRefusalKey.clear();
         s.filingId.clear();
         scrub(s.caseNumber);
         scrub(s.verificationCode);
@@ -88,6 +97,12 @@ namespace
         case CardErrorCode::SERVICE_UNAVAILABLE:
         case CardErrorCode::NO_READERS:
             return "card_error.no_service";
+        case CardErrorCode::MODULE_UNAVAILABLE:
+            return "card_error.no_module";
+        case CardErrorCode::PIN_LOCKED:
+            return "card_blocked.body";
+        case CardErrorCode::PIN_INCORRECT:
+        case CardErrorCode::PIN_LEN_RANGE:
         case CardErrorCode::CARD_RESET:
         case CardErrorCode::COMMUNICATION_FAILED:
         case CardErrorCode::CANCELLED:
@@ -95,6 +110,23 @@ namespace
             return "card_error.failed";
         }
         return "card_error.failed";
+    }
+
+    // Central's refusals (contract s7-auth) and the kiosk's own: each its own message.
+    std::string loginRefusalKey(const std::string& result)
+    {
+        static constexpr const char* KNOWN[] = { "certificate_invalid", "certificate_expired",
+            "certificate_revoked", "not_in_personnel", "departed", "owner_mismatch",
+            "bad_signature", "challenge_invalid", "unreachable", "unavailable" };
+        for (const char* k : KNOWN) {
+            if (result == k) return std::string("login_refused.") + k;
+        }
+        return "login_refused.failed";
+    }
+
+    bool identified(Filer filer)
+    {
+        return filer == Filer::HEALTH_CARD || filer == Filer::CITIZEN_CERT;
     }
 
     bool isKnownAnswer(const Form& form, const std::string& id)
@@ -171,9 +203,80 @@ namespace
             s.screen = Screen::INSERT_CARD;
         }
 
+        // Citizen certificate: read a citizen card already in a reader, else ask for one.
+        void beginCitizen()
+        {
+            s.filer = Filer::CITIZEN_CERT;
+            s.cardErrorKey.clear();
+            if (!s.cardServiceAvailable) {
+                s.cardErrorKey = cardErrorKey(s.cardServiceError);
+                s.screen = Screen::CARD_ERROR;
+                return;
+            }
+            for (const auto& [reader, kind] : s.cards) {
+                if (kind == CardKind::CITIZEN_CARD) return startCitizen(reader);
+            }
+            s.screen = Screen::INSERT_CARD;
+        }
+        void startCitizen(const std::string& reader)
+        {
+            s.sessionReader = reader;
+            s.screen = Screen::READING_CARD;
+            out.push_back(ReadCitizenCard { reader });
+        }
+        // Ask for the PIN, or first warn that this try can block the card.
+        void askForPin()
+        {
+            s.loginStep = LoginStep::NONE;
+            if (s.pinTriesLeft <= 1 && !s.lastAttemptAcknowledged) {
+                s.screen = Screen::PIN_LAST_ATTEMPT;
+                return;
+            }
+            ++s.pinEntryGeneration;
+            s.screen = Screen::PIN_ENTRY;
+        }
+        void showBlocked()
+        {
+            s.pinTriesLeft = 0;
+            s.loginStep = LoginStep::NONE;
+            s.screen = Screen::CARD_BLOCKED;
+        }
+        bool citizenCardEvent(const std::string& reader) const
+        {
+            return s.filer == Filer::CITIZEN_CERT && reader == s.sessionReader;
+        }
+
         void operator()(const ChooseCitizenCertificate&)
         {
-            if (s.screen == Screen::HOME) s.noticeKey = "home.coming_soon";
+            if (s.screen != Screen::HOME) return;
+            wipeSession(s);
+            s.noticeKey.clear();
+            beginCitizen();
+        }
+        void operator()(const PinPadTouched&) { }
+        void operator()(const ConfirmPin& e)
+        {
+            if (s.screen != Screen::PIN_ENTRY) return;
+            const bool onScreen = !s.readerPinPad;
+            if (onScreen && (e.digits < PIN_MIN_DIGITS || e.digits > PIN_MAX_DIGITS)) {
+                s.pinMessageKey = "pin.length";
+                return;
+            }
+            // Never the try that can block the card without the warning read first.
+            if (s.pinTriesLeft <= 1 && !s.lastAttemptAcknowledged) {
+                s.screen = Screen::PIN_LAST_ATTEMPT;
+                return;
+            }
+            s.pinMessageKey.clear();
+            s.loginStep = LoginStep::CHALLENGE;
+            s.screen = Screen::CARD_LOGIN;
+            out.emplace_back(std::in_place_type<RequestLoginChallenge>);
+        }
+        void operator()(const AcknowledgeLastAttempt&)
+        {
+            if (s.screen != Screen::PIN_LAST_ATTEMPT) return;
+            s.lastAttemptAcknowledged = true;
+            askForPin();
         }
         void operator()(const ChooseCaseQuery&)
         {
@@ -233,7 +336,11 @@ namespace
         {
             if (s.screen != Screen::CARD_ERROR) return;
             s.sessionReader.clear();
-            beginHealthCard();
+            if (s.filer == Filer::CITIZEN_CERT) {
+                beginCitizen();
+            } else {
+                beginHealthCard();
+            }
             if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable)
                 s.screen = Screen::INSERT_CARD;
         }
@@ -244,6 +351,10 @@ namespace
                 if (f.prefillFromCard && isBlank(s.answers[f.id]))
                     s.answers[f.id] = s.cardHolderName;
             }
+            // The agency central knows for a citizen-certificate login (服務機關).
+            if (!s.agency.empty() && s.form->field("agency") != nullptr
+                && isBlank(s.answers["agency"]))
+                s.answers["agency"] = s.agency;
             s.screen = Screen::FORM;
         }
         void operator()(const EditField& e)
@@ -271,7 +382,7 @@ namespace
         void operator()(const ReviewForm&)
         {
             if (s.screen != Screen::FORM) return;
-            s.issues = validate(*s.form, s.answers, s.filer == Filer::HEALTH_CARD);
+            s.issues = validate(*s.form, s.answers, identified(s.filer));
             if (s.issues.empty()) s.screen = Screen::REVIEW;
         }
         void operator()(const EditAgain&)
@@ -282,7 +393,7 @@ namespace
         {
             if (s.screen != Screen::REVIEW) return;
             // Validated again: the answers must never leave the kiosk unchecked.
-            s.issues = validate(*s.form, s.answers, s.filer == Filer::HEALTH_CARD);
+            s.issues = validate(*s.form, s.answers, identified(s.filer));
             if (!s.issues.empty()) {
                 s.screen = Screen::FORM;
                 return;
@@ -301,7 +412,14 @@ namespace
         void operator()(const CardInserted& e)
         {
             s.cards[e.reader] = e.kind;
-            if (s.screen != Screen::INSERT_CARD || s.filer != Filer::HEALTH_CARD) return;
+            if (s.screen != Screen::INSERT_CARD) return;
+            if (s.filer == Filer::CITIZEN_CERT) {
+                if (e.kind == CardKind::CITIZEN_CARD) return startCitizen(e.reader);
+                s.cardErrorKey = "card_error.not_citizen_card";
+                s.screen = Screen::CARD_ERROR;
+                return;
+            }
+            if (s.filer != Filer::HEALTH_CARD) return;
             if (e.kind == CardKind::HEALTH_CARD) return startReading(e.reader);
             s.cardErrorKey = "card_error.unknown_card";
             s.screen = Screen::CARD_ERROR;
@@ -309,6 +427,7 @@ namespace
         void operator()(const CardRemoved& e)
         {
             s.cards.erase(e.reader);
+            if (citizenCardEvent(e.reader)) return citizenCardRemoved();
             if (s.filer != Filer::HEALTH_CARD || e.reader != s.sessionReader) return;
             switch (s.screen) {
             case Screen::READING_CARD:
@@ -336,6 +455,93 @@ namespace
                 break;
             }
         }
+        // The citizen card is the session at every step: without it, it ends and is wiped.
+        void citizenCardRemoved()
+        {
+            switch (s.screen) {
+            case Screen::SUBMITTING:
+            case Screen::SUBMITTED:
+            case Screen::QUEUED:
+                s.sessionReader.clear();
+                s.cardHolderName.clear();
+                s.agency.clear();
+                return;
+            default:
+                // Also from card_error: a login the pull broke off ends here, not on a retry.
+                wipeSession(s);
+                s.noticeKey = "home.citizen_card_removed";
+                s.screen = Screen::HOME;
+                return;
+            }
+        }
+        void operator()(const CitizenCardReady& e)
+        {
+            if (s.screen != Screen::READING_CARD || !citizenCardEvent(e.reader)) return;
+            if (e.blocked) return showBlocked();
+            s.pinTriesLeft = e.triesLeft;
+            s.readerPinPad = e.readerPinPad;
+            s.lastAttemptAcknowledged = false;
+            s.pinMessageKey.clear();
+            askForPin();
+        }
+        void operator()(const PinRejected& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CARD
+                || !citizenCardEvent(e.reader))
+                return;
+            if (e.blocked || e.triesLeft <= 0) return showBlocked();
+            // Back to the pad with the tries left; never a retry on the person's behalf.
+            s.pinTriesLeft = e.triesLeft;
+            s.lastAttemptAcknowledged = false;
+            s.pinMessageKey = "pin.wrong";
+            askForPin();
+        }
+        void operator()(const CitizenCardSigned& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CARD
+                || !citizenCardEvent(e.reader))
+                return;
+            s.loginStep = LoginStep::CENTRAL;
+            s.pinMessageKey.clear();
+            out.push_back(VerifyCardLogin { s.challengeId, e.certificateDer, e.signature });
+        }
+        void operator()(const LoginChallengeReady& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CHALLENGE) return;
+            s.challengeId = e.challengeId;
+            s.challengeNonce = e.nonce;
+            s.loginStep = LoginStep::CARD;
+            out.push_back(
+                LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce, s.readerPinPad });
+        }
+        void operator()(const LoginChallengeFailed& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CHALLENGE) return;
+            // No PIN went to the card: the person may try again later with all tries intact.
+            s.loginStep = LoginStep::NONE;
+            s.loginRefusalKey
+                = e.notConfigured ? "login_refused.unavailable" : "login_refused.unreachable";
+            s.screen = Screen::LOGIN_REFUSED;
+        }
+        void operator()(const CardLoginAccepted& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CENTRAL) return;
+            s.loginStep = LoginStep::NONE;
+            s.challengeId.clear();
+            s.challengeNonce.clear();
+            s.cardHolderName = e.name;
+            s.agency = e.agency;
+            s.screen = Screen::CARD_READ;
+        }
+        void operator()(const CardLoginRefused& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CENTRAL) return;
+            s.loginStep = LoginStep::NONE;
+            s.challengeId.clear();
+            s.challengeNonce.clear();
+            s.loginRefusalKey = loginRefusalKey(e.result);
+            s.screen = Screen::LOGIN_REFUSED;
+        }
         void operator()(const HealthCardRead& e)
         {
             if (s.screen != Screen::READING_CARD || e.reader != s.sessionReader) return;
@@ -344,7 +550,20 @@ namespace
         }
         void operator()(const CardReadFailed& e)
         {
-            if (s.screen != Screen::READING_CARD) return;
+            const bool loggingIn = s.screen == Screen::CARD_LOGIN && s.loginStep == LoginStep::CARD;
+            if (s.screen != Screen::READING_CARD && !loggingIn) return;
+            if (e.code == CardErrorCode::PIN_LOCKED) return showBlocked();
+            if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
+                // The card takes no PIN of that length; no try was spent.
+                s.pinMessageKey = "pin.length";
+                return askForPin();
+            }
+            if (loggingIn && s.readerPinPad && e.code == CardErrorCode::CANCELLED) {
+                // Cancelled or timed out on the reader's keypad: nothing was verified.
+                s.pinMessageKey = "pin.reader_cancelled";
+                return askForPin();
+            }
+            s.loginStep = LoginStep::NONE;
             s.cardErrorKey = cardErrorKey(e.code);
             s.screen = Screen::CARD_ERROR;
         }
@@ -354,7 +573,10 @@ namespace
             s.cardServiceError = e.code;
             if (e.available) return;
             s.cards.clear();
-            if (s.screen == Screen::INSERT_CARD || s.screen == Screen::READING_CARD) {
+            if (s.screen == Screen::INSERT_CARD || s.screen == Screen::READING_CARD
+                || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT
+                || (s.screen == Screen::CARD_LOGIN && s.loginStep != LoginStep::CENTRAL)) {
+                s.loginStep = LoginStep::NONE;
                 s.cardErrorKey = cardErrorKey(e.code);
                 s.screen = Screen::CARD_ERROR;
             }
@@ -368,6 +590,7 @@ namespace
             scrubAnswers(s);
             s.issues.clear();
             scrub(s.cardHolderName);
+            scrub(s.agency);
             for (const auto& a : s.earlyAnswers) {
                 if (a.filingId == e.filingId) return (*this)(a);
             }
@@ -456,7 +679,14 @@ StepResult step(State state, const Event& event)
     // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock
     // and closes the countdown; the moments the kiosk itself is busy have none. On the home
     // screen the clock runs only to undo a display or language choice nobody used.
-    const bool busy = state.screen == Screen::SUBMITTING || state.screen == Screen::READING_CARD;
+    const bool busy = state.screen == Screen::SUBMITTING || state.screen == Screen::READING_CARD
+        || state.screen == Screen::CARD_LOGIN;
+    // Left the PIN pad without a card call (home, card pulled, timed out): the app wipes the pad
+    // and anything waiting in the PIN handoff.
+    const auto holdsPin
+        = [](Screen screen) { return screen == Screen::PIN_ENTRY || screen == Screen::CARD_LOGIN; };
+    if (holdsPin(before) && !holdsPin(state.screen))
+        commands.emplace_back(std::in_place_type<ForgetPin>);
     const bool homeChanged
         = state.largeText || state.highContrast || state.language != state.defaultLanguage;
     const bool touched = isPersonAction(event) || state.screen != before;
@@ -482,6 +712,10 @@ nlohmann::json buildFiling(const State& state, const std::string& createdAt)
     if (state.filer == Filer::HEALTH_CARD) {
         // Only the name from the card: the ID number and birth date never leave the card worker.
         filer = { { "method", "health_card" }, { "name", state.cardHolderName } };
+    } else if (state.filer == Filer::CITIZEN_CERT) {
+        // Identified by central from the card's certificate (contract s7-auth).
+        filer = { { "method", "citizen_certificate" }, { "name", state.cardHolderName },
+            { "agency", state.agency } };
     }
     return {
         { "form", { { "id", state.form->id }, { "version", state.form->version } } },

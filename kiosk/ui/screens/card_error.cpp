@@ -6,7 +6,9 @@ namespace shensu::kiosk::ui
 
 void drawCardError(Frame& f)
 {
-    title(f, f.tr("card_error.title"));
+    title(f,
+        f.tr(f.state.filer == Filer::CITIZEN_CERT ? "card_error.citizen_title"
+                                                  : "card_error.title"));
     errorText(f.tr(
         f.state.cardErrorKey.empty() ? std::string("card_error.failed") : f.state.cardErrorKey));
     beginFooter();

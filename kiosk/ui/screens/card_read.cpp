@@ -7,12 +7,16 @@ namespace shensu::kiosk::ui
 
 void drawCardRead(Frame& f)
 {
-    title(f, f.tr("card_read.title"));
+    const bool citizen = f.state.filer == Filer::CITIZEN_CERT;
+    title(f, f.tr(citizen ? "card_read.citizen_title" : "card_read.title"));
     ImGui::PushFont(f.ui.fonts.title);
     ImGui::TextUnformatted(f.trf("card_read.name", { { "name", f.state.cardHolderName } }).c_str());
+    if (citizen && !f.state.agency.empty()) {
+        ImGui::TextUnformatted(f.trf("card_read.agency", { { "agency", f.state.agency } }).c_str());
+    }
     ImGui::PopFont();
     ImGui::Spacing();
-    paragraph(f.tr("card_read.body"));
+    paragraph(f.tr(citizen ? "card_read.citizen_body" : "card_read.body"));
     beginFooter();
     if (button(f, "card_read.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
         f.emit(GoHome {});

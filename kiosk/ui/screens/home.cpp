@@ -1,4 +1,4 @@
-// Home: the four ways in — citizen certificate (coming soon), health card, anonymous, case progress
+// Home: the four ways in — citizen certificate, health card, anonymous, case progress
 // (coming soon).
 #include "screens/screens.hpp"
 
@@ -48,8 +48,7 @@ void drawHome(Frame& f)
     ImGui::SameLine();
     if (tile(f, "home.anonymous", f.tr("home.anonymous"), {}, size, true))
         f.emit(ChooseAnonymous {});
-    if (tile(f, "home.citizen_cert", f.tr("home.citizen_cert"), f.tr("home.coming_soon_badge"),
-            size, false)) {
+    if (tile(f, "home.citizen_cert", f.tr("home.citizen_cert"), {}, size, true)) {
         f.emit(ChooseCitizenCertificate {});
     }
     ImGui::SameLine();

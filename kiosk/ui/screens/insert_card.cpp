@@ -6,8 +6,9 @@ namespace shensu::kiosk::ui
 
 void drawInsertCard(Frame& f)
 {
-    title(f, f.tr("insert_card.title"));
-    paragraph(f.tr("insert_card.body"));
+    const bool citizen = f.state.filer == Filer::CITIZEN_CERT;
+    title(f, f.tr(citizen ? "insert_card.citizen_title" : "insert_card.title"));
+    paragraph(f.tr(citizen ? "insert_card.citizen_body" : "insert_card.body"));
     beginFooter();
     if (button(f, "insert_card.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT }))
         f.emit(GoHome {});

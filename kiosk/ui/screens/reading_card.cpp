@@ -6,7 +6,9 @@ namespace shensu::kiosk::ui
 
 void drawReadingCard(Frame& f)
 {
-    title(f, f.tr("reading_card.title"));
+    title(f,
+        f.tr(f.state.filer == Filer::CITIZEN_CERT ? "reading_card.citizen_title"
+                                                  : "reading_card.title"));
     paragraph(f.tr("reading_card.body"));
 }
 

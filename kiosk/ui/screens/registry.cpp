@@ -32,6 +32,16 @@ ScreenFunction screenFunction(Screen screen) noexcept
         return drawSubmitError;
     case Screen::ANONYMOUS_INFO:
         return drawAnonymousInfo;
+    case Screen::PIN_ENTRY:
+        return drawPinEntry;
+    case Screen::PIN_LAST_ATTEMPT:
+        return drawPinLastAttempt;
+    case Screen::CARD_LOGIN:
+        return drawCardLogin;
+    case Screen::CARD_BLOCKED:
+        return drawCardBlocked;
+    case Screen::LOGIN_REFUSED:
+        return drawLoginRefused;
     }
     return drawHome;
 }

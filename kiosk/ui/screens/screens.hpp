@@ -74,6 +74,11 @@ void drawSubmitted(Frame& f);
 void drawQueued(Frame& f);
 void drawSubmitError(Frame& f);
 void drawAnonymousInfo(Frame& f);
+void drawPinEntry(Frame& f);
+void drawPinLastAttempt(Frame& f);
+void drawCardLogin(Frame& f);
+void drawCardBlocked(Frame& f);
+void drawLoginRefused(Frame& f);
 
 using ScreenFunction = void (*)(Frame&);
 ScreenFunction screenFunction(Screen screen) noexcept;

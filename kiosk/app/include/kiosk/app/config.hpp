@@ -34,6 +34,13 @@ struct KioskConfig {
     std::chrono::seconds sessionWarning { 20 };
     std::chrono::seconds noticeShown { 10 }; // a home-screen notice, e.g. "session timed out"
 
+    // Citizen certificate (PKCS#11). Empty pkcs11Module: OpenSC's module where installed (demo and
+    // tests); production images name Chunghwa Telecom's HiCOS module here.
+    std::filesystem::path pkcs11Module;
+    bool pinPadShuffle = false; // the PIN pad's digits in a new random order on every PIN screen
+    // Durable kiosk state (the per-card PIN failure count). Empty: next to the outbox, if any.
+    std::filesystem::path stateDir;
+
     bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
 };
 

@@ -49,6 +49,9 @@ public:
     EventQueue& queue() noexcept;
     const State& state() const noexcept;
     ui::UiContext& ui() noexcept;
+    // The PIN pad's locked buffer (UI thread only): the app moves it into the card worker's
+    // PinHandoff on LoginWithCitizenCard and the shell wipes it on ForgetPin.
+    cardio::Pin& pinPad() noexcept;
     const Catalogue& catalogue() const noexcept;
 
     void dispatch(Event event); // step the core, run its commands, tell the observer

@@ -16,6 +16,32 @@ namespace shensu::kiosk
 struct ReadHealthCard {
     std::string reader;
 };
+// Card worker: find the citizen card's token and read its PIN tries (no try spent) ->
+// CitizenCardReady | CardReadFailed.
+struct ReadCitizenCard {
+    std::string reader;
+};
+// Network worker: ask central for a login challenge -> LoginChallengeReady | LoginChallengeFailed.
+struct RequestLoginChallenge {
+};
+// App then card worker: the app moves the PIN pad's digits into the one-slot PIN handoff, the
+// card worker takes them, C_Login (one try), signs cardLoginMessage(challengeId, nonce), logs out
+// -> CitizenCardSigned | PinRejected | CardReadFailed.
+struct LoginWithCitizenCard {
+    std::string reader;
+    std::string challengeId;
+    std::string nonce;
+    bool onReaderPinPad = false; // no PIN from the kiosk: the person types it on the reader
+};
+// App: wipe the PIN pad and the PIN handoff (the PIN screen was left without a card call).
+struct ForgetPin {
+};
+// Network worker: central checks the card's proof -> CardLoginAccepted | CardLoginRefused.
+struct VerifyCardLogin {
+    std::string challengeId;
+    std::string certificateDer;
+    std::string signature;
+};
 // Network worker: seal and store durably -> FilingStored | FilingStoreFailed, later FilingAccepted
 // | FilingDeferred.
 struct StoreFiling {
@@ -29,6 +55,7 @@ struct StartTimer {
     std::uint64_t generation = 0;
 };
 
-using Command = std::variant<ReadHealthCard, StoreFiling, StartTimer>;
+using Command = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge,
+    LoginWithCitizenCard, ForgetPin, VerifyCardLogin, StoreFiling, StartTimer>;
 
 } // namespace shensu::kiosk

@@ -7,6 +7,7 @@
 #include <cardio/atr.hpp>
 #include <cardio/errors.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -53,6 +54,15 @@ struct EditAgain {
 struct ConfirmFiling {
     std::string createdAt; // ISO 8601 UTC; stamped by the app's clock, not by the UI
 };
+// PIN pad (citizen certificate). The digits never travel in an event: the pad keeps them in a
+// locked cardio::Pin that the app hands straight to the card worker; the core learns only counts.
+struct PinPadTouched {
+}; // a key of the PIN pad was pressed (keeps the session alive)
+struct ConfirmPin {
+    std::size_t digits = 0; // how many digits were entered, never which
+};
+struct AcknowledgeLastAttempt {
+}; // pin_last_attempt -> pin_entry: the person read that this try can block the card
 struct RetrySubmit {
 }; // submit_error -> review
 // Session safety and display (issue 4).
@@ -85,6 +95,27 @@ struct HealthCardRead {
 struct CardReadFailed {
     cardio::CardErrorCode code = cardio::CardErrorCode::INTERNAL;
 };
+// The citizen card's token was found and its PIN tries read (no try spent).
+struct CitizenCardReady {
+    std::string reader;
+    int triesLeft = 3;
+    bool blocked = false;
+    // The token has a protected authentication path: the PIN is typed on the reader's own keypad
+    // (the module drives it), never on the kiosk's screen.
+    bool readerPinPad = false;
+};
+// The card refused the PIN: one try spent (blocked = that was the last one, or it already was).
+struct PinRejected {
+    std::string reader;
+    int triesLeft = 0;
+    bool blocked = false;
+};
+// C_Login and C_Sign succeeded over cardLoginMessage(challenge): the proof for central.
+struct CitizenCardSigned {
+    std::string reader;
+    std::string certificateDer; // binary
+    std::string signature; // binary
+};
 // The reader service came or went (pcscd down, no reader attached, reader back).
 struct CardService {
     bool available = true;
@@ -108,6 +139,25 @@ struct FilingDeferred {
     std::string reason;
 };
 
+// Login with central (contract s7-auth): a challenge, then the card's proof checked.
+struct LoginChallengeReady {
+    std::string challengeId;
+    std::string nonce; // base64 text as central sent it
+};
+struct LoginChallengeFailed {
+    std::string reason; // for the technician's log; never shown
+    bool notConfigured = false; // this kiosk has no central to ask (vs. central unreachable)
+};
+struct CardLoginAccepted {
+    std::string name;
+    std::string agency;
+};
+struct CardLoginRefused {
+    // central's result ("certificate_expired", "not_in_personnel", ...), or "unreachable" /
+    // "unavailable" (no login service configured) from the kiosk itself
+    std::string result;
+};
+
 // --- from the app's timers
 struct TimerExpired {
     TimerId timer = TimerId::SUBMIT_WAIT;
@@ -116,9 +166,11 @@ struct TimerExpired {
 
 using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous,
     ChooseCaseQuery, SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm,
-    EditAgain, ConfirmFiling, RetrySubmit, ConfirmAnonymous, AskEndSession, ContinueSession,
-    Touched, SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CardService,
-    FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred, TimerExpired>;
+    EditAgain, ConfirmFiling, PinPadTouched, ConfirmPin, AcknowledgeLastAttempt, RetrySubmit,
+    ConfirmAnonymous, AskEndSession, ContinueSession, Touched, SetDisplay, CardInserted,
+    CardRemoved, HealthCardRead, CardReadFailed, CitizenCardReady, PinRejected, CitizenCardSigned,
+    CardService, FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred,
+    LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted, CardLoginRefused, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;

@@ -7,6 +7,8 @@
 #include "kiosk/core/validation.hpp"
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,15 +30,31 @@ enum class Screen {
     QUEUED,
     SUBMIT_ERROR,
     ANONYMOUS_INFO, // what an anonymous filing is (a tip, 檢舉), before the form
+    PIN_ENTRY,
+    PIN_LAST_ATTEMPT,
+    CARD_LOGIN,
+    CARD_BLOCKED,
+    LOGIN_REFUSED,
 };
 inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
     Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
-    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::ANONYMOUS_INFO };
+    Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::ANONYMOUS_INFO,
+    Screen::PIN_ENTRY, Screen::PIN_LAST_ATTEMPT, Screen::CARD_LOGIN, Screen::CARD_BLOCKED,
+    Screen::LOGIN_REFUSED };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
 
-enum class Filer { NONE, ANONYMOUS, HEALTH_CARD };
+enum class Filer { NONE, ANONYMOUS, HEALTH_CARD, CITIZEN_CERT };
+
+// Where a citizen-certificate login stands while the card_login screen shows.
+enum class LoginStep { NONE, CHALLENGE, CARD, CENTRAL };
+
+// MOICA PINs are 6-8 digits (seed 004).
+inline constexpr std::size_t PIN_MIN_DIGITS = 6;
+inline constexpr std::size_t PIN_MAX_DIGITS = 8;
+// How long a PIN-pad reader waits for the keys (cardio::PinPadVerify's default; shown on screen).
+inline constexpr int READER_PIN_TIMEOUT_SECONDS = 30;
 
 struct State {
     std::shared_ptr<const Form> form;
@@ -51,6 +69,8 @@ struct State {
     std::chrono::milliseconds sessionWarning { 20000 };
     std::chrono::milliseconds noticeShown { 10000 }; // how long a notice stays on the home screen
     Language defaultLanguage = Language::ZH_TW; // a session's language choice ends with it
+    bool pinPadShuffle
+        = false; // config pinPadShuffle: the PIN pad's digits in a new order each time
 
     Language language = Language::ZH_TW;
     Screen screen = Screen::HOME;
@@ -74,6 +94,19 @@ struct State {
     // Display, chosen on the home screen; back to normal when a session ends.
     bool largeText = false;
     bool highContrast = false;
+
+    std::string agency; // from central after a citizen-certificate login
+
+    // Citizen-certificate login. Never the PIN: only how many tries the card has left.
+    int pinTriesLeft = 0;
+    bool lastAttemptAcknowledged = false; // the warning was read for this (final) try
+    std::string pinMessageKey; // "pin.wrong", "pin.length" under the pad
+    bool readerPinPad = false; // the PIN is typed on the reader's keypad, not the screen
+    std::uint64_t pinEntryGeneration = 0; // a new PIN screen: the UI reshuffles and clears its pad
+    LoginStep loginStep = LoginStep::NONE;
+    std::string challengeId;
+    std::string challengeNonce;
+    std::string loginRefusalKey; // login_refused.<result>
 
     // The filing in flight.
     std::string filingId;

@@ -8,6 +8,10 @@
 #include "kiosk/ui/registry.hpp"
 #include "kiosk/ui/zhuyin.hpp"
 
+#include <cardio/pin.hpp>
+
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +40,11 @@ struct UiContext {
     bool highContrast = false; // the palette ImGui's style holds now
     bool paletteApplied = false;
     KeyboardState keyboard;
+    // The PIN pad's digits live here, in a locked buffer the app owns, never in the State or an
+    // Event; the app hands them to the card worker (ForgetPin / LoginWithCitizenCard).
+    cardio::Pin* pinPad = nullptr;
+    std::array<char, 10> pinLayout { '1', '2', '3', '4', '5', '6', '7', '8', '9', '0' };
+    std::uint64_t pinLayoutGeneration = ~std::uint64_t { 0 }; // State::pinEntryGeneration drawn
 };
 
 // Forgets everything the UI keeps of a session: ImGui's text-edit buffers (overwritten), the field
@@ -44,6 +53,10 @@ void wipeSession(UiContext& ui);
 
 // Call between ImGui::NewFrame() and ImGui::Render(). Draws into one full-display window.
 std::vector<Event> drawFrame(const State& state, UiContext& ui);
+
+// A new PIN screen (State::pinEntryGeneration changed): a fresh, maybe shuffled, key order and an
+// empty pad. The shell calls it after each step; the screen again before drawing.
+void preparePinPad(UiContext& ui, const State& state);
 
 // The kiosk's look: light, large paddings, touch-sized targets.
 void applyTheme();

@@ -1,0 +1,106 @@
+// The PIN type and its handoff: digits only, never printed, wiped when moved or destroyed; the
+// tries-left rule; the durable per-card failure counter.
+#include "cardio/pin.hpp"
+#include "cardio/pkcs11.hpp"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+using namespace shensu::cardio;
+
+namespace
+{
+bool allZero(const Pin& pin)
+{
+    for (std::size_t i = 0; i < Pin::CAPACITY; ++i)
+        if (pin.data()[i] != 0) return false;
+    return true;
+}
+} // namespace
+
+TEST_CASE("a PIN takes digits only, up to its capacity, and prints as ***", "[pin]")
+{
+    Pin pin;
+    CHECK(pin.push('1'));
+    CHECK(pin.push('2'));
+    CHECK(!pin.push('a'));
+    CHECK(!pin.push('\0'));
+    CHECK(pin.size() == 2);
+    std::ostringstream out;
+    out << pin;
+    CHECK(out.str() == "***");
+    CHECK(fmt::format("{}", pin) == "***");
+    for (int i = 0; i < 20; ++i)
+        pin.push('9');
+    CHECK(pin.size() == Pin::CAPACITY);
+    pin.pop();
+    CHECK(pin.size() == Pin::CAPACITY - 1);
+    pin.wipe();
+    CHECK(pin.empty());
+    CHECK(allZero(pin));
+}
+
+TEST_CASE(
+    "a PIN handed off leaves nothing behind in the pad, and the slot is empty once taken", "[pin]")
+{
+    Pin pad;
+    for (const char c : std::string("123456"))
+        pad.push(c);
+    PinHandoff handoff;
+    handoff.put(pad);
+    CHECK(pad.empty());
+    CHECK(allZero(pad));
+    Pin worker;
+    REQUIRE(handoff.take(worker));
+    CHECK(worker.size() == 6);
+    CHECK(std::string(reinterpret_cast<const char*>(worker.data()), 6) == "123456");
+    Pin again;
+    CHECK(!handoff.take(again)); // one PIN, one card call
+    handoff.put(worker);
+    handoff.clear();
+    CHECK(!handoff.take(again));
+}
+
+TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count, never "
+          "blocked without the token saying so",
+    "[pin]")
+{
+    CHECK(pinTries({}, 0).left == 3);
+    CHECK(pinTries({}, 1).left == 2);
+    CHECK(pinTries({}, 2).left == 1);
+    CHECK(pinTries({}, 3).left == 1);
+    CHECK(!pinTries({}, 3).blocked);
+    CHECK(pinTries({ true, false, false }, 0).left == 2);
+    CHECK(pinTries({ false, true, false }, 0).left == 1);
+    CHECK(pinTries({ false, false, true }, 0).blocked);
+    CHECK(pinTries({ false, false, true }, 0).left == 0);
+}
+
+TEST_CASE(
+    "the failure counter survives a restart, keys cards by a hash and forgets on success", "[pin]")
+{
+    const auto file = std::filesystem::temp_directory_path()
+        / ("shensu-pin-failures-" + std::to_string(::getpid()));
+    std::filesystem::remove(file);
+    {
+        PinFailureCounter counter(file);
+        counter.recordFailure("0000001123456780");
+        counter.recordFailure("0000001123456780");
+        counter.recordFailure("OTHER-CARD");
+    }
+    PinFailureCounter reloaded(file);
+    CHECK(reloaded.failures("0000001123456780") == 2);
+    CHECK(reloaded.failures("OTHER-CARD") == 1);
+    CHECK(reloaded.failures("NEVER-SEEN") == 0);
+    std::ifstream in(file);
+    std::string text;
+    for (std::string line; std::getline(in, line);)
+        text += line + '\n';
+    CHECK(text.find("0000001123456780") == std::string::npos); // the serial is not on disk
+    reloaded.recordSuccess("0000001123456780");
+    CHECK(PinFailureCounter(file).failures("0000001123456780") == 0);
+    std::filesystem::remove(file);
+}
