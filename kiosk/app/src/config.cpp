@@ -35,22 +35,13 @@ KioskConfig loadConfig(const std::filesystem::path& file)
         c.formFile = j.value("form", c.formFile);
         if (c.formFile.empty() || c.formFile.find('/') != std::string::npos)
             throw std::runtime_error("form must be a file name under <assetsDir>/forms");
+        c.file = file;
         c.outboxPath = path("outboxPath");
         c.centralUrl = j.value("centralUrl", "");
-        c.centralResolve = j.value("centralResolve", "");
-        c.centralCaCert = path("centralCaCert");
-        c.clientCert = path("clientCert");
-        c.clientKey = path("clientKey");
-        c.encryptionCert = path("encryptionCert");
-        c.receiptCert = path("receiptCert");
         c.pkcs11Module = path("pkcs11Module");
         c.pinPadShuffle = j.value("pinPadShuffle", false);
         c.stateDir = path("stateDir");
         if (c.stateDir.empty() && !c.outboxPath.empty()) c.stateDir = c.outboxPath.parent_path();
-        c.retryFirstDelay
-            = std::chrono::milliseconds(j.value("retryFirstDelayMs", c.retryFirstDelay.count()));
-        c.retryMaxDelay
-            = std::chrono::milliseconds(j.value("retryMaxDelayMs", c.retryMaxDelay.count()));
         c.sessionIdle = std::chrono::seconds(j.value("sessionIdleSeconds", c.sessionIdle.count()));
         c.sessionWarning
             = std::chrono::seconds(j.value("sessionWarningSeconds", c.sessionWarning.count()));

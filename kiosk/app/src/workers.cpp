@@ -417,18 +417,8 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
     : impl_(std::make_unique<Impl>(queue))
 {
     if (config.hasNetwork()) {
-        network::ForwarderConfig fc;
-        fc.outboxPath = config.outboxPath;
-        fc.centralUrl = config.centralUrl;
-        fc.centralResolve = config.centralResolve;
-        fc.centralCaCert = config.centralCaCert;
-        fc.clientCert = config.clientCert;
-        fc.clientKey = config.clientKey;
-        fc.encryptionCert = config.encryptionCert;
-        fc.receiptCert = config.receiptCert;
-        fc.kioskId = config.kioskId;
-        fc.firstRetryDelay = config.retryFirstDelay;
-        fc.maxRetryDelay = config.retryMaxDelay;
+        // The network keys (certificates, proxy, timeouts, retries) have one reader.
+        const network::ForwarderConfig fc = network::loadForwarderConfig(config.file);
         try {
             impl_->forwarder = std::make_unique<network::Forwarder>(
                 fc, [impl = impl_.get()](const network::ForwardResult& r) {

@@ -17,17 +17,13 @@ struct KioskConfig {
     Language language = Language::ZH_TW;
     std::string formFile = "dgpa-complaint.v1.json"; // under <assetsDir>/forms ("form" key)
 
-    // Network part; without outboxPath and centralUrl the kiosk runs but cannot save filings.
+    // Network part: the kiosk reads only whether there is one; the forwarder and the login client
+    // take every network key (URL, certificates, proxy, timeouts, retries) from the same file
+    // through network::loadForwarderConfig, the one reader of those keys. Without outboxPath and
+    // centralUrl the kiosk runs but cannot save filings.
+    std::filesystem::path file; // the file this was read from; empty for the built-in defaults
     std::filesystem::path outboxPath;
     std::string centralUrl;
-    std::string centralResolve;
-    std::filesystem::path centralCaCert;
-    std::filesystem::path clientCert;
-    std::filesystem::path clientKey;
-    std::filesystem::path encryptionCert;
-    std::filesystem::path receiptCert; // central's receipt-signing certificate, pinned
-    std::chrono::milliseconds retryFirstDelay { 500 };
-    std::chrono::milliseconds retryMaxDelay { 30000 };
     // Session safety: an untouched session ends after sessionIdleSeconds; the countdown shows for
     // its last sessionWarningSeconds (at least 20 in production; tests may use less).
     std::chrono::seconds sessionIdle { 120 };
