@@ -78,6 +78,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Another Forwarder (another process) holds this outbox: Forwarder's constructor throws it.
+class OutboxBusy : public StoreError
+{
+public:
+    using StoreError::StoreError;
+};
+
 // The network part of a kiosk configuration file (docs/automation.md, "Configuration"; the same
 // keys kiosk/app reads): outboxPath, centralUrl, centralResolve, centralProxy, centralCaCert,
 // clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs,
@@ -93,7 +100,11 @@ std::string sendHeartbeat(const ForwarderConfig& config, const protocol::Heartbe
 class Forwarder
 {
 public:
-    // onResult is called on the forwarder's thread.
+    // onResult is called on a sender thread: with parallelPosts > 1 on several threads, possibly
+    // at the same time, so it must be thread-safe. It is called exactly once per post attempt
+    // that ended, and always once a row was deleted for an accepted receipt.
+    // Throws OutboxBusy when another Forwarder (in any process) has the outbox: one outbox, one
+    // Forwarder (an flock on outboxPath + ".lock").
     Forwarder(ForwarderConfig config, std::function<void(const ForwardResult&)> onResult);
     ~Forwarder(); // stops the background thread; pending filings stay in the outbox
 
