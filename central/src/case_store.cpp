@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace shensu::central
@@ -148,6 +149,13 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
     tx.commit();
 }
 
+CaseStore::~CaseStore()
+{
+    OPENSSL_cleanse(signing_.atRestKey.data(), signing_.atRestKey.size());
+    for (auto& key : signing_.olderAtRestKeys)
+        OPENSSL_cleanse(key.data(), key.size());
+}
+
 std::string CaseStore::storeAnswer(const SubmissionReceipt& receipt)
 {
     std::string body = signing_.sign(receipt);
@@ -168,12 +176,36 @@ CaseStore::Lookup CaseStore::findLocked(
     stmt.bind(1, idempotencyKey);
     if (!stmt.step()) return {};
     if (stmt.columnText(0) != envelopeSha256) return { Replay::OTHER_BODY, {} };
-    std::string body = openAtRest(signing_.atRestKey, stmt.columnBlob(2), idempotencyKey);
-    if (stmt.columnText(1) == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
+    const Bytes sealed = stmt.columnBlob(2);
+    const std::string signer = stmt.columnText(1);
+    stmt.reset();
+    std::string body;
+    try {
+        body = openAtRest(signing_.atRestKey, sealed, idempotencyKey);
+    } catch (const network::OpenSslError&) {
+        // Sealed under an older key (encryption key rotated, or the v1 derivation): open it
+        // with that one and seal it again under the current key, so the old key can go later.
+        bool opened = false;
+        for (const auto& older : signing_.olderAtRestKeys) {
+            try {
+                body = openAtRest(older, sealed, idempotencyKey);
+                opened = true;
+                break;
+            } catch (const network::OpenSslError&) { }
+        }
+        if (!opened)
+            throw network::OpenSslError("the stored answer for a replayed submission opens under "
+                                        "no known key: start central with "
+                                        "--previous-encryption-key (central/README.md)");
+        db_.prepare("UPDATE receipts SET sealed_body = ? WHERE idempotency_key = ?")
+            .bind(1, sealAtRest(signing_.atRestKey, body, idempotencyKey))
+            .bind(2, idempotencyKey)
+            .run();
+    }
+    if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
     // Signed under an older receipt certificate: sign the same receipt anew.
     const auto receipt = network::protocol::parseSubmissionReceipt(
         network::protocol::parseSignedReceipt(body).receipt);
-    stmt.reset();
     return { Replay::SAME_BODY, storeAnswer(receipt) };
 }
 

@@ -19,6 +19,7 @@ int usage()
                  "                            --encryption-key F --encryption-cert F\n"
                  "                            --receipt-cert F --receipt-key F --db F\n"
                  "                            [--workflow F] [--processing-delay-ms N]\n"
+                 "                            [--previous-encryption-key F]\n"
                  "       shensu-central cases --db F\n"
                  "       shensu-central kiosks --db F\n"
                  "       shensu-central case show|advance|extend --db F CASE ...\n";
@@ -80,8 +81,8 @@ int main(int argc, char** argv)
             shensu::central::ServeOptions o;
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
-            const std::size_t optional
-                = flags.count("workflow") + flags.count("processing-delay-ms");
+            const std::size_t optional = flags.count("workflow")
+                + flags.count("processing-delay-ms") + flags.count("previous-encryption-key");
             if (colon == std::string::npos || flags.size() != 9 + optional) return usage();
             o.host = listen.substr(0, colon);
             o.port = std::stoi(listen.substr(colon + 1));
@@ -94,6 +95,7 @@ int main(int argc, char** argv)
             o.receiptKey = need("receipt-key");
             o.db = need("db");
             o.workflow = need("workflow");
+            o.previousEncryptionKey = need("previous-encryption-key");
             if (flags.count("processing-delay-ms"))
                 o.processingDelayMs = std::stoi(need("processing-delay-ms"));
             if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty()

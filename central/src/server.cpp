@@ -22,6 +22,9 @@
 #include <thread>
 
 #include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/ssl.h>
 
 namespace shensu::central
@@ -87,22 +90,63 @@ namespace
         return set;
     }
 
-    network::Bytes atRestKey(const std::filesystem::path& encryptionKey)
+    // The keys that seal stored receipts (they name verification codes) are derived from the
+    // encryption key, so the case database alone reveals no code. (A dedicated secret belongs in
+    // real deployment configuration.) v2: HKDF-SHA256 over the key's DER; v1 (the first
+    // releases): SHA-256(label || DER), kept only to open rows sealed under it.
+    struct AtRestKeys {
+        network::Bytes v2, v1;
+    };
+    AtRestKeys atRestKeys(const std::filesystem::path& encryptionKey)
     {
-        // The key that seals stored receipts (they name verification codes) is derived from the
-        // encryption key, so the case database alone reveals no code. (A dedicated secret belongs
-        // in real deployment configuration.)
         auto key = network::openssl::readPrivateKey(encryptionKey);
         unsigned char* der = nullptr;
         const int len = i2d_PrivateKey(key.get(), &der);
         network::openssl::check(len > 0, "i2d_PrivateKey");
+        const std::span secret(der, static_cast<std::size_t>(len));
+        AtRestKeys out;
+
         std::string input = "shensu-central receipts at rest v1\n";
         input.append(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
-        OPENSSL_clear_free(der, static_cast<std::size_t>(len));
-        auto secret = network::openssl::sha256(
+        out.v1 = network::openssl::sha256(
             std::span(reinterpret_cast<const unsigned char*>(input.data()), input.size()));
         OPENSSL_cleanse(input.data(), input.size());
-        return secret;
+
+        out.v2.resize(32);
+        std::unique_ptr<EVP_PKEY_CTX, network::openssl::Deleter<EVP_PKEY_CTX_free>> ctx(
+            EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
+        static const char SALT[] = "shensu-central";
+        static const char INFO[] = "receipts at rest v2";
+        std::size_t outLen = out.v2.size();
+        const bool ok = ctx && EVP_PKEY_derive_init(ctx.get()) == 1
+            && EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) == 1
+            && EVP_PKEY_CTX_set1_hkdf_salt(
+                   ctx.get(), reinterpret_cast<const unsigned char*>(SALT), sizeof SALT - 1)
+                == 1
+            && EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), secret.data(), static_cast<int>(secret.size()))
+                == 1
+            && EVP_PKEY_CTX_add1_hkdf_info(
+                   ctx.get(), reinterpret_cast<const unsigned char*>(INFO), sizeof INFO - 1)
+                == 1
+            && EVP_PKEY_derive(ctx.get(), out.v2.data(), &outLen) == 1 && outLen == 32;
+        OPENSSL_clear_free(der, static_cast<std::size_t>(len));
+        network::openssl::check(ok, "HKDF");
+        return out;
+    }
+
+    ReceiptSigning receiptSigning(const ServeOptions& options, const network::ReceiptSigner& signer)
+    {
+        auto current = atRestKeys(options.encryptionKey);
+        ReceiptSigning signing { signer.id(),
+            [&signer](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); },
+            std::move(current.v2), {} };
+        signing.olderAtRestKeys.push_back(std::move(current.v1));
+        if (!options.previousEncryptionKey.empty()) {
+            auto previous = atRestKeys(options.previousEncryptionKey);
+            signing.olderAtRestKeys.push_back(std::move(previous.v2));
+            signing.olderAtRestKeys.push_back(std::move(previous.v1));
+        }
+        return signing;
     }
 
     // Idempotency-Keys whose request is being processed right now: a second request with the
@@ -159,10 +203,7 @@ int serve(const ServeOptions& options)
     const network::ReceiptSigner signer(options.receiptCert, options.receiptKey);
     const WorkflowRules rules
         = options.workflow.empty() ? WorkflowRules {} : WorkflowRules::load(options.workflow);
-    CaseStore store(options.db,
-        ReceiptSigning { signer.id(),
-            [&](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); },
-            atRestKey(options.encryptionKey) });
+    CaseStore store(options.db, receiptSigning(options, signer));
     InFlight inFlight;
     RateLimiter statusPerKiosk(rules.statusPerKiosk);
     RateLimiter statusPerCase(rules.statusPerCase);

@@ -294,3 +294,47 @@ TEST_CASE("central refuses to start on a workflow file it cannot use", "[central
                           "central-receipt", { "--workflow", (tmp / "workflow.json").string() }),
         Catch::Contains("unit must be"));
 }
+
+TEST_CASE("after the encryption key is rotated, a replay still gets the receipt first signed, "
+          "sealed again under the new key",
+    "[central]")
+{
+    // An answer lost on the way (cut mid-answer) and a key rotation before the kiosk's retry
+    // must not leave the row undeliverable (500 forever, the filer without a code).
+    TempDir tmp;
+    writeFile(tmp / "f.der", sealFiling("rotated"));
+    const std::string idem = "Idempotency-Key: 7e57ca5e-0000-4000-8000-00000000a0a0";
+    Http first;
+    {
+        RunningCentral central(pkiDir(), tmp / "central.db");
+        first = post(central, "/v1/submissions", tmp / "f.der", { CMS, idem });
+        REQUIRE(first.status == 201);
+    }
+    // A new encryption key pair (the kiosks get the new certificate).
+    REQUIRE(run({ "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                    "-nodes", "-keyout", (tmp / "new.key").string(), "-out",
+                    (tmp / "new.pem").string(), "-subj", "/CN=Shensu Test Rotated", "-days", "2" })
+                .exitCode
+        == 0);
+    const std::vector<std::string> rotated { "--encryption-key", (tmp / "new.key").string(),
+        "--encryption-cert", (tmp / "new.pem").string() };
+    {
+        auto args = rotated;
+        args.insert(args.end(),
+            { "--previous-encryption-key", (pkiDir() / "central-encryption.key").string() });
+        RunningCentral central(
+            pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", args);
+        const auto replay = post(central, "/v1/submissions", tmp / "f.der", { CMS, idem });
+        CHECK(replay.status == 200);
+        CHECK(replay.raw == first.raw);
+    }
+    {
+        // The row was sealed again: the old key is no longer needed.
+        RunningCentral central(
+            pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", rotated);
+        const auto replay = post(central, "/v1/submissions", tmp / "f.der", { CMS, idem });
+        CHECK(replay.status == 200);
+        CHECK(replay.raw == first.raw);
+    }
+    CHECK(storedCases(tmp / "central.db").size() == 1);
+}
