@@ -80,6 +80,15 @@ namespace
         return true;
     }
 
+    // ROC date (7 digits) '-' sequence (4 to 8 digits), as rocDate() and registerLocked() make.
+    bool wellFormedCaseNumber(const std::string& n)
+    {
+        if (n.size() < 12 || n.size() > 16 || n[7] != '-') return false;
+        for (std::size_t i = 0; i < n.size(); ++i)
+            if (i != 7 && (n[i] < '0' || n[i] > '9')) return false;
+        return true;
+    }
+
     // Block SIGINT/SIGTERM in every thread; one thread waits for them and stops the server.
     sigset_t stopSignals()
     {
@@ -299,12 +308,17 @@ int serve(const ServeOptions& options)
             if (!number || !code)
                 return sendError(res, 400, "caseNumber and verificationCode required");
 
+            // Only a case number's shape gets a bucket (memory stays bounded by real numbers).
+            if (!wellFormedCaseNumber(*number)) return sendError(res, 400, "caseNumber malformed");
             // Limits before any work: per kiosk (a kiosk being used to sweep case numbers) and
-            // per case number (guessing one case's code, from any number of kiosks).
+            // per (kiosk, case number): guessing one case's code from one kiosk. Not per case
+            // alone: case numbers are sequential, and one kiosk could keep every recent case at
+            // 429 and lock its filers out.
             const auto now = RateLimiter::Clock::now();
             std::chrono::milliseconds retryAfter { 0 };
-            if (!statusPerKiosk.take(clientKioskId(req), now, retryAfter)
-                || !statusPerCase.take(*number, now, retryAfter))
+            const std::string kiosk = clientKioskId(req);
+            if (!statusPerKiosk.take(kiosk, now, retryAfter)
+                || !statusPerCase.take(kiosk + '\n' + *number, now, retryAfter))
                 return tooMany(res, retryAfter);
 
             // An unknown case, a malformed and a wrong code all get the same answer after the

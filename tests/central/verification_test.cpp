@@ -54,3 +54,18 @@ TEST_CASE("the rate limiter allows a burst, then one per interval, per key", "[v
     CHECK(limiter.take("1151123-0001", t0 + std::chrono::seconds(11), wait));
     CHECK_FALSE(limiter.take("1151123-0001", t0 + std::chrono::seconds(11), wait));
 }
+
+TEST_CASE("the rate limiter keeps at most its key budget, dropping the least recently used",
+    "[verification]")
+{
+    RateLimiter limiter(RateLimit { 1, std::chrono::minutes(1) }, 8);
+    const auto t0 = RateLimiter::Clock::now();
+    std::chrono::milliseconds retryAfter {};
+    REQUIRE(limiter.take("hot", t0, retryAfter));
+    for (int i = 0; i < 1000; ++i) {
+        const auto now = t0 + std::chrono::milliseconds(i + 1);
+        limiter.take("probe " + std::to_string(i), now, retryAfter);
+        CHECK_FALSE(limiter.take("hot", now, retryAfter)); // still limited: never dropped
+        REQUIRE(limiter.size() <= 8);
+    }
+}

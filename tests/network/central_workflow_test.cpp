@@ -261,6 +261,10 @@ TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-
         const int wait = retryAfterSeconds(limited.headers);
         CHECK(wait >= 1);
         CHECK(wait <= 60);
+        // A case number that cannot exist gets no bucket (memory) and is refused as such.
+        CHECK(
+            queryStatus(central, tmp / "q.json", std::string(4096, '1'), "1234567890123452").status
+            == 400);
         // Another case is not affected.
         CHECK(
             queryStatus(central, tmp / "q.json", "0000000-0001", "1234567890123452").status == 404);
