@@ -216,6 +216,9 @@ int serve(const ServeOptions& options)
     InFlight inFlight;
     RateLimiter statusPerKiosk(rules.statusPerKiosk);
     RateLimiter statusPerCase(rules.statusPerCase);
+    // Each heartbeat is a FULL-sync write under the store's lock: a kiosk sends one a minute;
+    // allow a burst of 5, then one per 10 s.
+    RateLimiter heartbeatsPerKiosk(RateLimit { 5, std::chrono::seconds(10) });
 
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
@@ -345,6 +348,9 @@ int serve(const ServeOptions& options)
         [&](const httplib::Request& req, httplib::Response& res) {
             const std::string kioskId = clientKioskId(req);
             if (kioskId.empty()) return sendError(res, 403, "client certificate required");
+            std::chrono::milliseconds retryAfter { 0 };
+            if (!heartbeatsPerKiosk.take(kioskId, RateLimiter::Clock::now(), retryAfter))
+                return tooMany(res, retryAfter);
             proto::Heartbeat heartbeat;
             try {
                 heartbeat = proto::parseHeartbeat(req.body);

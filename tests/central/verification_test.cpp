@@ -38,6 +38,13 @@ TEST_CASE("a verification hash matches its code only, and two hashes of one code
     CHECK_FALSE(verificationCodeMatches(code, "sha256$" + stored.substr(7)));
     CHECK_FALSE(verificationCodeMatches(code, ""));
     CHECK(hashVerificationCode(code).starts_with("scrypt$512$8$1$")); // the production cost
+
+    // A tampered cost is a mismatch, not an exception (500) or gigabytes of memory.
+    const std::string tail = stored.substr(std::string("scrypt$16$8$1$").size());
+    CHECK_FALSE(verificationCodeMatches(code, "scrypt$24$8$1$" + tail)); // not a power of two
+    CHECK_FALSE(verificationCodeMatches(code, "scrypt$1048576$32$1$" + tail)); // 4 GiB
+    CHECK_FALSE(verificationCodeMatches(code, "scrypt$16$8$16$" + tail));
+    CHECK(verificationCodeMatches(code, "scrypt$16$8$1$" + tail));
 }
 
 TEST_CASE("the rate limiter allows a burst, then one per interval, per key", "[verification]")

@@ -167,6 +167,21 @@ TEST_CASE("shensu-ctl heartbeat tells central the kiosk's health and central ref
         != std::string::npos);
     CHECK_FALSE(fileContains(tmp / "central.db", "林測試"));
     CHECK_FALSE(fileContains(tmp / "central.db-wal", "林測試"));
+
+    // Each heartbeat is a synced write: a kiosk flooding them is told to wait (burst 5, then one
+    // per 10 s; ten in a row cannot all pass even on a slow machine).
+    writeFile(tmp / "ok.json", R"({"version":"0.9.1","outboxDepth":0,"oldestOutboxAgeSeconds":0})");
+    int limited = 0;
+    for (int i = 0; i < 10; ++i) {
+        const auto r
+            = post(central, "/v1/heartbeat", tmp / "ok.json", { "Content-Type: application/json" });
+        CHECK((r.status == 200 || r.status == 429));
+        if (r.status == 429) {
+            ++limited;
+            CHECK(r.headers.find("Retry-After: ") != std::string::npos);
+        }
+    }
+    CHECK(limited >= 3);
 }
 
 TEST_CASE(
