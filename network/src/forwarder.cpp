@@ -173,11 +173,15 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         {
             std::lock_guard lock(mutex);
             finished(entry->id);
-            outbox.markAttempt(entry->id, Clock::now() + retryDelay(entry->attempts));
+            // Central's Retry-After (409, 429) is a floor under the usual backoff.
+            const auto delay = std::max<std::chrono::milliseconds>(
+                retryDelay(entry->attempts), posted.retryAfter);
+            outbox.markAttempt(entry->id, Clock::now() + delay);
         }
         wakeUp.notify_all();
         const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
         std::string reason = refused ? "central's certificate was refused: " + posted.reason
+            : posted.outcome == PostOutcome::BUSY ? "central busy, retrying: " + posted.reason
             : posted.outcome == PostOutcome::REJECTED
             ? "central rejected the filing: " + posted.reason
             : posted.outcome == PostOutcome::RECEIPT_REFUSED ? "receipt refused: " + posted.reason

@@ -97,6 +97,28 @@ TEST_CASE("a central that answers 500, hangs past the timeout, or drops the conn
     CHECK(arrived[0].idempotencyKey == id);
 }
 
+TEST_CASE("409 or 429 from central is a retry, not a rejection, and not before its Retry-After",
+    "[faults]")
+{
+    TempDir tmp;
+    HostileServer hostile(HostileServer::Behaviour::ANSWER_429, pkiDir());
+    const auto config = forwarderConfig(tmp / "outbox.db", hostile.port());
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results)); // backoff 100..400 ms
+    forwarder.store(syntheticFiling("busy"));
+    const auto r1 = results.waitFor(1, 10s);
+    const auto firstAt = std::chrono::steady_clock::now();
+    REQUIRE(r1);
+    const auto* first = deferred(r1);
+    REQUIRE(first);
+    INFO(first->reason);
+    CHECK(first->reason.starts_with("central busy, retrying: HTTP 429"));
+    REQUIRE(results.waitFor(2, 10s));
+    // Retry-After: 2 (whole seconds), well above the 400 ms backoff ceiling.
+    CHECK(std::chrono::steady_clock::now() - firstAt >= 1900ms);
+    CHECK(forwarder.pendingCount() == 1);
+}
+
 TEST_CASE("a server whose certificate has expired is refused before anything is sent and the "
           "filing is kept",
     "[faults]")
