@@ -85,11 +85,13 @@ public:
     using StoreError::StoreError;
 };
 
-// The network part of a kiosk configuration file (docs/automation.md, "Configuration"; the same
-// keys kiosk/app reads): outboxPath, centralUrl, centralResolve, centralProxy, centralCaCert,
-// clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs,
-// centralTimeoutMs, centralConnectTimeoutMs, centralParallelPosts.
-// Relative paths are taken relative to the file's directory. Throws StoreError naming the problem.
+// The network part of a kiosk configuration file (docs/automation.md, "Configuration"). The one
+// loader of these keys: shensu-ctl and the kiosk app build their ForwarderConfig with
+// it (kiosk/app is wired to it at merge; see network/README.md). Keys: outboxPath, centralUrl,
+// centralResolve, centralProxy, centralCaCert, clientCert, clientKey, encryptionCert, receiptCert,
+// kioskId, retryFirstDelayMs, retryMaxDelayMs, centralTimeoutMs, centralConnectTimeoutMs,
+// centralParallelPosts. Relative paths are taken relative to the file's directory. Throws
+// StoreError naming the problem.
 ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile);
 
 // Posts one heartbeat (protocol.hpp: health only, no personal data) to central with the same
