@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 namespace shensu::central
@@ -88,6 +89,18 @@ namespace
     }
 } // namespace
 
+namespace
+{
+    // The Taipei date of a stored "YYYY-MM-DDTHH:MM:SSZ".
+    std::string receivedTaipeiDate(const std::string& utc)
+    {
+        std::tm tm {};
+        if (!strptime(utc.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm))
+            throw CaseChangeError("bad stored time '" + utc + "'");
+        return taipeiDate(std::chrono::system_clock::from_time_t(timegm(&tm)));
+    }
+} // namespace
+
 CaseStore::CaseStore(const std::filesystem::path& file)
     : CaseStore(file, ReceiptSigning {})
 { }
@@ -148,6 +161,13 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
     tx.commit();
 }
 
+CaseStore::~CaseStore()
+{
+    OPENSSL_cleanse(signing_.atRestKey.data(), signing_.atRestKey.size());
+    for (auto& key : signing_.olderAtRestKeys)
+        OPENSSL_cleanse(key.data(), key.size());
+}
+
 std::string CaseStore::storeAnswer(const SubmissionReceipt& receipt)
 {
     std::string body = signing_.sign(receipt);
@@ -163,17 +183,48 @@ std::string CaseStore::storeAnswer(const SubmissionReceipt& receipt)
 CaseStore::Lookup CaseStore::findLocked(
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
-    auto stmt = db_.prepare("SELECT c.envelope_sha256, r.signer, r.sealed_body FROM cases c"
-                            " JOIN receipts r USING (idempotency_key) WHERE idempotency_key = ?");
+    auto stmt
+        = db_.prepare("SELECT c.envelope_sha256, r.signer, r.sealed_body FROM cases c"
+                      " LEFT JOIN receipts r USING (idempotency_key) WHERE idempotency_key = ?");
     stmt.bind(1, idempotencyKey);
     if (!stmt.step()) return {};
     if (stmt.columnText(0) != envelopeSha256) return { Replay::OTHER_BODY, {} };
-    std::string body = openAtRest(signing_.atRestKey, stmt.columnBlob(2), idempotencyKey);
-    if (stmt.columnText(1) == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
+    // A case whose answer is missing (a damaged or hand-edited register) is not new: say so
+    // instead of failing on the UNIQUE idempotency key. The code is not kept in clear, so the
+    // answer cannot be rebuilt: an operator must look at the case.
+    if (stmt.columnIsNull(1))
+        throw network::sqlite::SqliteError(
+            "a case exists for a replayed submission but its stored answer is missing", 1);
+    const Bytes sealed = stmt.columnBlob(2);
+    const std::string signer = stmt.columnText(1);
+    stmt.reset();
+    std::string body;
+    try {
+        body = openAtRest(signing_.atRestKey, sealed, idempotencyKey);
+    } catch (const network::OpenSslError&) {
+        // Sealed under an older key (encryption key rotated, or the v1 derivation): open it
+        // with that one and seal it again under the current key, so the old key can go later.
+        bool opened = false;
+        for (const auto& older : signing_.olderAtRestKeys) {
+            try {
+                body = openAtRest(older, sealed, idempotencyKey);
+                opened = true;
+                break;
+            } catch (const network::OpenSslError&) { }
+        }
+        if (!opened)
+            throw network::OpenSslError("the stored answer for a replayed submission opens under "
+                                        "no known key: start central with "
+                                        "--previous-encryption-key (central/README.md)");
+        db_.prepare("UPDATE receipts SET sealed_body = ? WHERE idempotency_key = ?")
+            .bind(1, sealAtRest(signing_.atRestKey, body, idempotencyKey))
+            .bind(2, idempotencyKey)
+            .run();
+    }
+    if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
     // Signed under an older receipt certificate: sign the same receipt anew.
     const auto receipt = network::protocol::parseSubmissionReceipt(
         network::protocol::parseSignedReceipt(body).receipt);
-    stmt.reset();
     return { Replay::SAME_BODY, storeAnswer(receipt) };
 }
 
@@ -360,7 +411,9 @@ CaseView CaseStore::extend(const std::string& caseNumber, const WorkflowRules& r
             + std::to_string(rules.maxResultExtensions) + " extension(s) already");
     db_.prepare("UPDATE cases SET result_report_due = ?, result_extensions = result_extensions + 1"
                 " WHERE case_number = ?")
-        .bind(1, rules.addPeriod(current->resultReportDue, rules.resultExtension))
+        .bind(1,
+            rules.extendedResultDue(
+                receivedTaipeiDate(current->receivedAt), current->resultReportDue))
         .bind(2, caseNumber)
         .run();
     db_.prepare("INSERT INTO case_events (case_number, status, at) VALUES (?, 'extended', ?)")

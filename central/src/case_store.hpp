@@ -54,7 +54,11 @@ public:
 struct ReceiptSigning {
     std::string signerId; // ReceiptSigner::id()
     std::function<std::string(const SubmissionReceipt&)> sign; // -> the answer body
-    network::Bytes atRestKey; // 32 bytes, AES-256-GCM
+    network::Bytes atRestKey; // 32 bytes, AES-256-GCM: seals every receipt stored from now on
+    // Keys receipts may have been sealed under before (an earlier derivation, a rotated
+    // encryption key): tried when atRestKey does not open a row; a row that opens under one of
+    // them is sealed again under atRestKey.
+    std::vector<network::Bytes> olderAtRestKeys;
 };
 
 // Thread-safe: one connection behind a mutex (SQLite serialises writers anyway).
@@ -64,6 +68,9 @@ public:
     // Without signing: for the admin commands (listing, workflow moves, show).
     explicit CaseStore(const std::filesystem::path& file);
     CaseStore(const std::filesystem::path& file, ReceiptSigning signing);
+    ~CaseStore(); // cleanses the at-rest keys
+    CaseStore(const CaseStore&) = delete;
+    CaseStore& operator=(const CaseStore&) = delete;
 
     enum class Replay { NONE, SAME_BODY, OTHER_BODY };
     struct Lookup {

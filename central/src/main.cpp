@@ -25,6 +25,7 @@ int usage()
                  "                            --encryption-key F --encryption-cert F\n"
                  "                            --receipt-cert F --receipt-key F --db F\n"
                  "                            [--workflow F] [--processing-delay-ms N]\n"
+                 "                            [--previous-encryption-key F]\n"
                  "                            [--moica-ca F --moica-crl F --personnel F\n"
                  "                             [--nhi-registry F] [--nhi-max-failures N]\n"
                  "                             [--challenge-seconds S]]\n"
@@ -140,7 +141,8 @@ int main(int argc, char** argv)
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
             if (colon == std::string::npos) return usage();
-            std::size_t known = 9 + flags.count("workflow") + flags.count("processing-delay-ms");
+            std::size_t known = 9 + flags.count("workflow") + flags.count("processing-delay-ms")
+                + flags.count("previous-encryption-key");
             if (flags.contains("moica-ca")) {
                 shensu::central::AuthOptions auth;
                 auth.moicaCa = need("moica-ca");
@@ -176,6 +178,7 @@ int main(int argc, char** argv)
             o.receiptKey = need("receipt-key");
             o.db = need("db");
             o.workflow = need("workflow");
+            o.previousEncryptionKey = need("previous-encryption-key");
             if (flags.count("processing-delay-ms"))
                 o.processingDelayMs = std::stoi(need("processing-delay-ms"));
             if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty()

@@ -3,20 +3,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace shensu::central
 {
 
-namespace
-{
-    // Beyond this many keys, buckets that have refilled are dropped (they equal a fresh one), so
-    // probing many case numbers cannot grow memory without bound.
-    constexpr std::size_t MAX_KEYS = 100000;
-} // namespace
-
-RateLimiter::RateLimiter(RateLimit limit)
+RateLimiter::RateLimiter(RateLimit limit, std::size_t maxKeys)
     : limit_(limit)
+    , maxKeys_(std::max<std::size_t>(4, maxKeys))
 { }
+
+std::size_t RateLimiter::size() const
+{
+    std::lock_guard lock(mutex_);
+    return buckets_.size();
+}
 
 void RateLimiter::forgetFullBuckets(Clock::time_point now)
 {
@@ -24,13 +25,26 @@ void RateLimiter::forgetFullBuckets(Clock::time_point now)
         const auto idle = now - entry.second.updated;
         return limit_.interval.count() == 0 || idle >= limit_.interval * limit_.burst;
     });
+    // Still full (many keys in use at once): drop the least recently used quarter, so the O(n)
+    // pass runs once per maxKeys/4 new keys, not on every call. A dropped bucket starts full
+    // again; the per-kiosk limit in front bounds what that gives away.
+    if (buckets_.size() > maxKeys_ * 3 / 4) {
+        std::vector<std::pair<Clock::time_point, std::string>> byAge;
+        byAge.reserve(buckets_.size());
+        for (const auto& [key, bucket] : buckets_)
+            byAge.emplace_back(bucket.updated, key);
+        const auto drop = static_cast<std::ptrdiff_t>(buckets_.size() - maxKeys_ * 3 / 4);
+        std::nth_element(byAge.begin(), byAge.begin() + drop, byAge.end());
+        for (auto it = byAge.begin(); it != byAge.begin() + drop; ++it)
+            buckets_.erase(it->second);
+    }
 }
 
 bool RateLimiter::take(
     const std::string& key, Clock::time_point now, std::chrono::milliseconds& retryAfter)
 {
     std::lock_guard lock(mutex_);
-    if (buckets_.size() >= MAX_KEYS) forgetFullBuckets(now);
+    if (buckets_.size() >= maxKeys_) forgetFullBuckets(now);
     auto [it, fresh] = buckets_.try_emplace(key, Bucket { double(limit_.burst), now });
     Bucket& b = it->second;
     if (!fresh && limit_.interval.count() > 0) {

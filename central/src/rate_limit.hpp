@@ -16,9 +16,11 @@ class RateLimiter
 {
 public:
     using Clock = std::chrono::steady_clock;
-    explicit RateLimiter(RateLimit limit);
+    // maxKeys bounds memory: past it, refilled buckets are dropped, then the least recently used.
+    explicit RateLimiter(RateLimit limit, std::size_t maxKeys = 100000);
     // Takes a token for key if one is there; otherwise false and how long until the next one.
     bool take(const std::string& key, Clock::time_point now, std::chrono::milliseconds& retryAfter);
+    std::size_t size() const;
 
 private:
     struct Bucket {
@@ -28,7 +30,8 @@ private:
     void forgetFullBuckets(Clock::time_point now);
 
     RateLimit limit_;
-    std::mutex mutex_;
+    std::size_t maxKeys_;
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, Bucket> buckets_;
 };
 

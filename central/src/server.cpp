@@ -23,6 +23,9 @@
 #include <thread>
 
 #include <httplib.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <openssl/ssl.h>
 
 namespace shensu::central
@@ -78,6 +81,15 @@ namespace
         return true;
     }
 
+    // ROC date (7 digits) '-' sequence (4 to 8 digits), as rocDate() and registerLocked() make.
+    bool wellFormedCaseNumber(const std::string& n)
+    {
+        if (n.size() < 12 || n.size() > 16 || n[7] != '-') return false;
+        for (std::size_t i = 0; i < n.size(); ++i)
+            if (i != 7 && (n[i] < '0' || n[i] > '9')) return false;
+        return true;
+    }
+
     // Block SIGINT/SIGTERM in every thread; one thread waits for them and stops the server.
     sigset_t stopSignals()
     {
@@ -88,22 +100,63 @@ namespace
         return set;
     }
 
-    network::Bytes atRestKey(const std::filesystem::path& encryptionKey)
+    // The keys that seal stored receipts (they name verification codes) are derived from the
+    // encryption key, so the case database alone reveals no code. (A dedicated secret belongs in
+    // real deployment configuration.) v2: HKDF-SHA256 over the key's DER; v1 (the first
+    // releases): SHA-256(label || DER), kept only to open rows sealed under it.
+    struct AtRestKeys {
+        network::Bytes v2, v1;
+    };
+    AtRestKeys atRestKeys(const std::filesystem::path& encryptionKey)
     {
-        // The key that seals stored receipts (they name verification codes) is derived from the
-        // encryption key, so the case database alone reveals no code. (A dedicated secret belongs
-        // in real deployment configuration.)
         auto key = network::openssl::readPrivateKey(encryptionKey);
         unsigned char* der = nullptr;
         const int len = i2d_PrivateKey(key.get(), &der);
         network::openssl::check(len > 0, "i2d_PrivateKey");
+        const std::span secret(der, static_cast<std::size_t>(len));
+        AtRestKeys out;
+
         std::string input = "shensu-central receipts at rest v1\n";
         input.append(reinterpret_cast<const char*>(der), static_cast<std::size_t>(len));
-        OPENSSL_clear_free(der, static_cast<std::size_t>(len));
-        auto secret = network::openssl::sha256(
+        out.v1 = network::openssl::sha256(
             std::span(reinterpret_cast<const unsigned char*>(input.data()), input.size()));
         OPENSSL_cleanse(input.data(), input.size());
-        return secret;
+
+        out.v2.resize(32);
+        std::unique_ptr<EVP_PKEY_CTX, network::openssl::Deleter<EVP_PKEY_CTX_free>> ctx(
+            EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, nullptr));
+        static const char SALT[] = "shensu-central";
+        static const char INFO[] = "receipts at rest v2";
+        std::size_t outLen = out.v2.size();
+        const bool ok = ctx && EVP_PKEY_derive_init(ctx.get()) == 1
+            && EVP_PKEY_CTX_set_hkdf_md(ctx.get(), EVP_sha256()) == 1
+            && EVP_PKEY_CTX_set1_hkdf_salt(
+                   ctx.get(), reinterpret_cast<const unsigned char*>(SALT), sizeof SALT - 1)
+                == 1
+            && EVP_PKEY_CTX_set1_hkdf_key(ctx.get(), secret.data(), static_cast<int>(secret.size()))
+                == 1
+            && EVP_PKEY_CTX_add1_hkdf_info(
+                   ctx.get(), reinterpret_cast<const unsigned char*>(INFO), sizeof INFO - 1)
+                == 1
+            && EVP_PKEY_derive(ctx.get(), out.v2.data(), &outLen) == 1 && outLen == 32;
+        OPENSSL_clear_free(der, static_cast<std::size_t>(len));
+        network::openssl::check(ok, "HKDF");
+        return out;
+    }
+
+    ReceiptSigning receiptSigning(const ServeOptions& options, const network::ReceiptSigner& signer)
+    {
+        auto current = atRestKeys(options.encryptionKey);
+        ReceiptSigning signing { signer.id(),
+            [&signer](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); },
+            std::move(current.v2), {} };
+        signing.olderAtRestKeys.push_back(std::move(current.v1));
+        if (!options.previousEncryptionKey.empty()) {
+            auto previous = atRestKeys(options.previousEncryptionKey);
+            signing.olderAtRestKeys.push_back(std::move(previous.v2));
+            signing.olderAtRestKeys.push_back(std::move(previous.v1));
+        }
+        return signing;
     }
 
     // Idempotency-Keys whose request is being processed right now: a second request with the
@@ -160,13 +213,13 @@ int serve(const ServeOptions& options)
     const network::ReceiptSigner signer(options.receiptCert, options.receiptKey);
     const WorkflowRules rules
         = options.workflow.empty() ? WorkflowRules {} : WorkflowRules::load(options.workflow);
-    CaseStore store(options.db,
-        ReceiptSigning { signer.id(),
-            [&](const proto::SubmissionReceipt& r) { return proto::toBody(signer.sign(r)); },
-            atRestKey(options.encryptionKey) });
+    CaseStore store(options.db, receiptSigning(options, signer));
     InFlight inFlight;
     RateLimiter statusPerKiosk(rules.statusPerKiosk);
     RateLimiter statusPerCase(rules.statusPerCase);
+    // Each heartbeat is a FULL-sync write under the store's lock: a kiosk sends one a minute;
+    // allow a burst of 5, then one per 10 s.
+    RateLimiter heartbeatsPerKiosk(RateLimit { 5, std::chrono::seconds(10) });
 
     std::unique_ptr<AuthService> auth;
     if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db);
@@ -262,12 +315,17 @@ int serve(const ServeOptions& options)
             if (!number || !code)
                 return sendError(res, 400, "caseNumber and verificationCode required");
 
+            // Only a case number's shape gets a bucket (memory stays bounded by real numbers).
+            if (!wellFormedCaseNumber(*number)) return sendError(res, 400, "caseNumber malformed");
             // Limits before any work: per kiosk (a kiosk being used to sweep case numbers) and
-            // per case number (guessing one case's code, from any number of kiosks).
+            // per (kiosk, case number): guessing one case's code from one kiosk. Not per case
+            // alone: case numbers are sequential, and one kiosk could keep every recent case at
+            // 429 and lock its filers out.
             const auto now = RateLimiter::Clock::now();
             std::chrono::milliseconds retryAfter { 0 };
-            if (!statusPerKiosk.take(clientKioskId(req), now, retryAfter)
-                || !statusPerCase.take(*number, now, retryAfter))
+            const std::string kiosk = clientKioskId(req);
+            if (!statusPerKiosk.take(kiosk, now, retryAfter)
+                || !statusPerCase.take(kiosk + '\n' + *number, now, retryAfter))
                 return tooMany(res, retryAfter);
 
             // An unknown case, a malformed and a wrong code all get the same answer after the
@@ -294,6 +352,9 @@ int serve(const ServeOptions& options)
         [&](const httplib::Request& req, httplib::Response& res) {
             const std::string kioskId = clientKioskId(req);
             if (kioskId.empty()) return sendError(res, 403, "client certificate required");
+            std::chrono::milliseconds retryAfter { 0 };
+            if (!heartbeatsPerKiosk.take(kioskId, RateLimiter::Clock::now(), retryAfter))
+                return tooMany(res, retryAfter);
             proto::Heartbeat heartbeat;
             try {
                 heartbeat = proto::parseHeartbeat(req.body);

@@ -15,6 +15,9 @@ struct ServeOptions {
     int port = 0; // 0: pick a free port
     std::filesystem::path cert, key, clientCa, encryptionKey, encryptionCert, receiptCert,
         receiptKey, db;
+    // The encryption key before a rotation: only to open receipts stored under it (each is
+    // sealed again under the current key when replayed). Empty: none.
+    std::filesystem::path previousEncryptionKey;
     // Due dates and status-query limits (JSON, workflow.hpp); empty: the built-in defaults.
     std::filesystem::path workflow;
     // Fault drills and tests: hold every new submission this long before registering it (a slow

@@ -184,6 +184,20 @@ std::string WorkflowRules::addPeriod(const std::string& date, const Period& peri
     throw WorkflowError("unknown period unit");
 }
 
+std::string WorkflowRules::extendedResultDue(
+    const std::string& receivedDate, const std::string& currentDue) const
+{
+    const auto received = parseDate(receivedDate);
+    const auto due = parseDate(currentDue);
+    if (!received || !due)
+        throw WorkflowError("bad date '" + receivedDate + "' or '" + currentDue + "'");
+    if (resultExtension.unit != Period::Unit::MONTHS || resultReport.unit != Period::Unit::MONTHS)
+        return addPeriod(currentDue, resultExtension);
+    const year_month ym = year_month(due->year(), due->month()) + months(resultExtension.amount);
+    const day last = year_month_day_last(ym.year(), month_day_last(ym.month())).day();
+    return formatDate(year_month_day { ym.year(), ym.month(), std::min(received->day(), last) });
+}
+
 std::string taipeiDate(system_clock::time_point t)
 {
     return formatDate(year_month_day { floor<days>(t + hours(8)) });

@@ -67,6 +67,11 @@ struct WorkflowRules {
     // counts); months keep the day of month, clamped to the month's end.
     std::string addPeriod(const std::string& date, const Period& period) const;
     bool isWorkingDay(std::chrono::year_month_day day) const;
+    // The result deadline after one more extension. Months count from the day of month the
+    // filing was received (receivedDate), so a clamp is not carried on: received Jan 31, due
+    // Feb 28, extended to Mar 31 (not Mar 28). Other units add to currentDue.
+    std::string extendedResultDue(
+        const std::string& receivedDate, const std::string& currentDue) const;
 };
 
 // "YYYY-MM-DD" of the Taipei (UTC+8) date of t.

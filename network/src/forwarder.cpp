@@ -9,15 +9,57 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <set>
 #include <thread>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 namespace shensu::network
 {
+
+namespace
+{
+
+    // One Forwarder per outbox: a second one (shensu-ctl file/flush on a live kiosk) would post the
+    // same rows, and whichever got the receipt would delete the row and keep the case number the
+    // filer at the kiosk is waiting for. The lock is an flock on OUTBOX.lock, held for the
+    // Forwarder's lifetime and dropped by the kernel when the process dies (SQLite's own locks are
+    // per transaction, so they cannot say this).
+    class OutboxLock
+    {
+    public:
+        explicit OutboxLock(const std::filesystem::path& outbox)
+        {
+            const std::string path = outbox.string() + ".lock";
+            fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd_ < 0)
+                throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+            if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+                const int err = errno;
+                ::close(fd_);
+                if (err == EWOULDBLOCK)
+                    throw OutboxBusy("the outbox " + outbox.string()
+                        + " is in use by another forwarder (is the kiosk running?)");
+                throw std::runtime_error("cannot lock " + path + ": " + std::strerror(err));
+            }
+        }
+        ~OutboxLock() { ::close(fd_); }
+        OutboxLock(const OutboxLock&) = delete;
+        OutboxLock& operator=(const OutboxLock&) = delete;
+
+    private:
+        int fd_ = -1;
+    };
+
+} // namespace
 
 struct Forwarder::Impl {
     Impl(ForwarderConfig c, std::function<void(const ForwardResult&)> callback)
@@ -25,6 +67,7 @@ struct Forwarder::Impl {
         , onResult(std::move(callback))
         , sealer(config.clientCert, config.clientKey, config.encryptionCert)
         , receipts(config.receiptCert)
+        , outboxLock(config.outboxPath)
         , outbox(config.outboxPath)
         , jitter(std::random_device {}())
     {
@@ -43,6 +86,7 @@ struct Forwarder::Impl {
 
     mutable std::mutex mutex; // guards outbox, generation, inFlight, removedSinceScrub, jitter
     std::condition_variable wakeUp;
+    OutboxLock outboxLock; // before outbox: held while it is open
     Outbox outbox;
     // Bumped by store() and by every finished post: a sender that found nothing to do waits for
     // it to change (or for the next row to fall due).
@@ -109,10 +153,16 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             // backlog (a checkpoint per filing would halve the drain rate).
             std::lock_guard lock(mutex);
             finished(entry->id);
-            outbox.remove(entry->id, false);
-            if (++removedSinceScrub >= SCRUB_EVERY || outbox.count() == 0) {
-                outbox.scrub();
-                removedSinceScrub = 0;
+            outbox.remove(entry->id, false); // throws before the DELETE commits: row kept, retried
+            // The row is gone now: from here on nothing may keep the receipt from the filer.
+            try {
+                if (++removedSinceScrub >= SCRUB_EVERY || outbox.count() == 0) {
+                    removedSinceScrub = 0;
+                    outbox.scrub();
+                }
+            } catch (const std::exception& e) {
+                std::fprintf(
+                    stderr, "shensu-network: forwarder: scrub after a receipt: %s\n", e.what());
             }
         }
         wakeUp.notify_all();
@@ -123,11 +173,15 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         {
             std::lock_guard lock(mutex);
             finished(entry->id);
-            outbox.markAttempt(entry->id, Clock::now() + retryDelay(entry->attempts));
+            // Central's Retry-After (409, 429) is a floor under the usual backoff.
+            const auto delay = std::max<std::chrono::milliseconds>(
+                retryDelay(entry->attempts), posted.retryAfter);
+            outbox.markAttempt(entry->id, Clock::now() + delay);
         }
         wakeUp.notify_all();
         const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
         std::string reason = refused ? "central's certificate was refused: " + posted.reason
+            : posted.outcome == PostOutcome::BUSY ? "central busy, retrying: " + posted.reason
             : posted.outcome == PostOutcome::REJECTED
             ? "central rejected the filing: " + posted.reason
             : posted.outcome == PostOutcome::RECEIPT_REFUSED ? "receipt refused: " + posted.reason
@@ -191,6 +245,8 @@ Forwarder::Forwarder(ForwarderConfig config, std::function<void(const ForwardRes
 {
     try {
         impl_ = std::make_unique<Impl>(std::move(config), std::move(onResult));
+    } catch (const OutboxBusy&) {
+        throw;
     } catch (const std::exception& e) {
         throw StoreError(std::string("forwarder cannot start: ") + e.what());
     }

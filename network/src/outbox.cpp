@@ -36,6 +36,9 @@ Outbox::Outbox(const std::filesystem::path& file)
 void Outbox::add(
     const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now)
 {
+    // Set on every add, not trusted from remove(): if remove() could not put FULL back, an add
+    // must not report success before the row is on disk. (A pragma, no I/O.)
+    db_.exec("PRAGMA synchronous=FULL");
     db_.prepare("INSERT INTO outbox (id, envelope, created_at, attempts, next_attempt_at) VALUES "
                 "(?, ?, ?, 0, ?)")
         .bind(1, id)
@@ -94,14 +97,24 @@ void Outbox::remove(const std::string& id, bool scrub)
 {
     // One fsync fewer per filing while a backlog drains; the next durable add() (FULL) syncs the
     // WAL, this delete's frames with it.
+    // A lost delete is answered, not duplicated: the row comes back after a power cut and is
+    // resent, and central replays the stored receipt for its submission id (as long as central's
+    // database is kept; central/README.md, "Upgrades").
+    struct RestoreFull {
+        sqlite::Database& db;
+        ~RestoreFull()
+        {
+            try {
+                db.exec("PRAGMA synchronous=FULL");
+            } catch (...) { // add() sets FULL again itself
+            }
+        }
+    };
     db_.exec("PRAGMA synchronous=NORMAL");
-    try {
+    {
+        RestoreFull restore { db_ };
         db_.prepare("DELETE FROM outbox WHERE id = ?").bind(1, id).run();
-    } catch (...) {
-        db_.exec("PRAGMA synchronous=FULL");
-        throw;
     }
-    db_.exec("PRAGMA synchronous=FULL");
     if (scrub) this->scrub();
 }
 

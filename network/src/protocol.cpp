@@ -132,8 +132,12 @@ Heartbeat parseHeartbeat(std::string_view body)
     Heartbeat h;
     const auto* version
         = json.contains("version") ? json["version"].get_ptr<const std::string*>() : nullptr;
-    if (!version || version->empty() || version->size() > 64)
-        throw ProtocolError("heartbeat needs a version (1-64 characters)");
+    // Restricted alphabets: free text here could carry a name or an ID number.
+    if (!version || version->empty() || version->size() > 64
+        || version->find_first_not_of(
+               "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.+~-")
+            != std::string::npos)
+        throw ProtocolError("heartbeat needs a version (1-64 of [0-9A-Za-z.+~-])");
     h.version = *version;
     auto count = [&](const char* name) -> std::int64_t {
         if (!json.contains(name) || !json[name].is_number_integer()
@@ -152,6 +156,9 @@ Heartbeat parseHeartbeat(std::string_view body)
             throw ProtocolError("a heartbeat reader is {name, state}");
         ReaderHealth reader { r["name"].get<std::string>(), r["state"].get<std::string>() };
         if (reader.name.size() > 128) throw ProtocolError("reader name too long");
+        for (const char c : reader.name)
+            if (c < 0x20 || c > 0x7e)
+                throw ProtocolError("a reader name is printable ASCII (PC/SC names are)");
         if (reader.state != "empty" && reader.state != "card" && reader.state != "unavailable")
             throw ProtocolError("reader state must be empty, card or unavailable");
         h.readers.push_back(std::move(reader));

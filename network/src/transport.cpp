@@ -2,6 +2,7 @@
 // outcomes.
 #include "transport.hpp"
 
+#include <algorithm>
 #include <climits>
 
 namespace shensu::network
@@ -109,6 +110,12 @@ PostResult CentralTransport::postSubmission(
         } catch (const std::exception& e) { // ReceiptError, or OpenSslError from a broken key
             return { PostOutcome::RECEIPT_REFUSED, std::nullopt, status + ": " + e.what() };
         }
+    }
+    if (done.httpStatus == 409 || done.httpStatus == 429) {
+        curl_off_t seconds = 0;
+        if (curl_easy_getinfo(easy_.get(), CURLINFO_RETRY_AFTER, &seconds) != CURLE_OK) seconds = 0;
+        return { PostOutcome::BUSY, std::nullopt, status,
+            std::chrono::seconds(std::clamp<curl_off_t>(seconds, 0, 3600)) };
     }
     if (done.httpStatus >= 400 && done.httpStatus < 500)
         return { PostOutcome::REJECTED, std::nullopt, status };

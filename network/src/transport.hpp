@@ -8,6 +8,7 @@
 #include <network/receipt.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,7 +22,8 @@ enum class PostOutcome {
     UNREACHABLE, // no connection, timeouts, TLS torn down (includes central refusing our
                  // certificate)
     SERVER_ERROR, // 5xx or a 2xx we could not read
-    REJECTED, // 4xx: central will not take this request as is
+    BUSY, // 409 (this key is in progress) or 429 (rate limited): retry, not before retryAfter
+    REJECTED, // other 4xx: central will not take this request as is
     RECEIPT_REFUSED, // 2xx whose receipt is not signed by the pinned key or names another filing
     CANCELLED, // the forwarder is stopping
 };
@@ -30,6 +32,7 @@ struct PostResult {
     PostOutcome outcome;
     std::optional<protocol::SubmissionReceipt> receipt;
     std::string reason; // for the technician: curl code and text or HTTP status; never a body
+    std::chrono::seconds retryAfter { 0 }; // BUSY: central's Retry-After (0: none)
 };
 
 // The TLS settings every call to central uses: TLS 1.3 only, the pinned central CA (never the

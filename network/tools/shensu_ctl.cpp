@@ -212,9 +212,10 @@ int fileCommand(const Args& args)
     filing = nullptr;
     json out { { "filingId", id }, { "stored", true } };
     if (wait > 0) {
+        // One deadline for both waits: --wait is the whole time, not twice it.
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
         results.waitForAll({ id }, std::chrono::seconds(wait));
         // Only an accepted filing counts; a first deferral still leaves time for a retry.
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait);
         while (!results.accepted().contains(id) && std::chrono::steady_clock::now() < deadline
             && forwarder.pendingCount() > 0)
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -256,17 +257,15 @@ int outboxFlush(const Args& args)
     if (!configFile) return usage();
     const int timeout = std::stoi(args.get("timeout").value_or("60"));
     const auto config = net::loadForwarderConfig(*configFile);
-    std::set<std::string> waiting;
-    if (fs::exists(config.outboxPath)) {
-        const auto ids = net::Outbox(config.outboxPath).ids();
-        waiting.insert(ids.begin(), ids.end());
-    }
     // The forwarder makes every row due when it starts, so each is tried once now; we wait for
-    // each one's first outcome (or the timeout).
+    // each one's first outcome (or the timeout). The ids are read once the forwarder holds the
+    // outbox (OutboxBusy otherwise), so no other process can delete a row we wait for.
     Results results;
     std::size_t pending = 0;
     {
         net::Forwarder forwarder(config, std::ref(results));
+        const auto ids = net::Outbox(config.outboxPath).ids();
+        const std::set<std::string> waiting(ids.begin(), ids.end());
         results.waitForAll(waiting, std::chrono::seconds(timeout));
         pending = forwarder.pendingCount();
     }
@@ -332,6 +331,11 @@ int main(int argc, char** argv)
                 return args ? outboxFlush(*args) : usage();
             }
         }
+    } catch (const net::OutboxBusy& e) {
+        // The kiosk's own Forwarder is running: a second one would race it for the same rows
+        // and could take the receipt the filer at the kiosk is waiting for.
+        std::cerr << "shensu-ctl: " << e.what() << "; stop the kiosk app first\n";
+        return 4;
     } catch (const std::exception& e) {
         std::cerr << "shensu-ctl: " << e.what() << '\n';
         return 1;

@@ -38,6 +38,13 @@ TEST_CASE("a verification hash matches its code only, and two hashes of one code
     CHECK_FALSE(verificationCodeMatches(code, "sha256$" + stored.substr(7)));
     CHECK_FALSE(verificationCodeMatches(code, ""));
     CHECK(hashVerificationCode(code).starts_with("scrypt$512$8$1$")); // the production cost
+
+    // A tampered cost is a mismatch, not an exception (500) or gigabytes of memory.
+    const std::string tail = stored.substr(std::string("scrypt$16$8$1$").size());
+    CHECK_FALSE(verificationCodeMatches(code, "scrypt$24$8$1$" + tail)); // not a power of two
+    CHECK_FALSE(verificationCodeMatches(code, "scrypt$1048576$32$1$" + tail)); // 4 GiB
+    CHECK_FALSE(verificationCodeMatches(code, "scrypt$16$8$16$" + tail));
+    CHECK(verificationCodeMatches(code, "scrypt$16$8$1$" + tail));
 }
 
 TEST_CASE("the rate limiter allows a burst, then one per interval, per key", "[verification]")
@@ -53,4 +60,19 @@ TEST_CASE("the rate limiter allows a burst, then one per interval, per key", "[v
     CHECK_FALSE(limiter.take("1151123-0001", t0 + std::chrono::seconds(9), wait));
     CHECK(limiter.take("1151123-0001", t0 + std::chrono::seconds(11), wait));
     CHECK_FALSE(limiter.take("1151123-0001", t0 + std::chrono::seconds(11), wait));
+}
+
+TEST_CASE("the rate limiter keeps at most its key budget, dropping the least recently used",
+    "[verification]")
+{
+    RateLimiter limiter(RateLimit { 1, std::chrono::minutes(1) }, 8);
+    const auto t0 = RateLimiter::Clock::now();
+    std::chrono::milliseconds retryAfter {};
+    REQUIRE(limiter.take("hot", t0, retryAfter));
+    for (int i = 0; i < 1000; ++i) {
+        const auto now = t0 + std::chrono::milliseconds(i + 1);
+        limiter.take("probe " + std::to_string(i), now, retryAfter);
+        CHECK_FALSE(limiter.take("hot", now, retryAfter)); // still limited: never dropped
+        REQUIRE(limiter.size() <= 8);
+    }
 }

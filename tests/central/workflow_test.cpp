@@ -58,6 +58,20 @@ TEST_CASE(
         WorkflowError);
 }
 
+TEST_CASE("an extension in months counts from the day the filing was received, not from a "
+          "clamped due date",
+    "[workflow]")
+{
+    WorkflowRules rules; // result: 1 month, extension: 1 month
+    const auto due = rules.addPeriod("2026-01-31", rules.resultReport);
+    CHECK(due == "2026-02-28");
+    const auto extended = rules.extendedResultDue("2026-01-31", due);
+    CHECK(extended == "2026-03-31"); // not 03-28
+    CHECK(rules.extendedResultDue("2026-01-31", extended) == "2026-04-30");
+    rules.resultExtension = { 10, Unit::CALENDAR_DAYS };
+    CHECK(rules.extendedResultDue("2026-01-31", due) == "2026-03-10");
+}
+
 TEST_CASE("the shipped workflow file holds the built-in defaults", "[workflow]")
 {
     const char* source = std::getenv("SHENSU_SOURCE_DIR");

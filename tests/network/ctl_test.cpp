@@ -3,9 +3,11 @@
 #include "kiosk.hpp"
 #include "support.hpp"
 
+#include <network/forwarder.hpp>
 #include <network/protocol.hpp>
 
 #include <catch2/catch.hpp>
+#include <mutex>
 
 using namespace shensu;
 using namespace shensu::testing;
@@ -165,4 +167,56 @@ TEST_CASE("shensu-ctl heartbeat tells central the kiosk's health and central ref
         != std::string::npos);
     CHECK_FALSE(fileContains(tmp / "central.db", "林測試"));
     CHECK_FALSE(fileContains(tmp / "central.db-wal", "林測試"));
+
+    // Each heartbeat is a synced write: a kiosk flooding them is told to wait (burst 5, then one
+    // per 10 s; ten in a row cannot all pass even on a slow machine).
+    writeFile(tmp / "ok.json", R"({"version":"0.9.1","outboxDepth":0,"oldestOutboxAgeSeconds":0})");
+    int limited = 0;
+    for (int i = 0; i < 10; ++i) {
+        const auto r
+            = post(central, "/v1/heartbeat", tmp / "ok.json", { "Content-Type: application/json" });
+        CHECK((r.status == 200 || r.status == 429));
+        if (r.status == 429) {
+            ++limited;
+            CHECK(r.headers.find("Retry-After: ") != std::string::npos);
+        }
+    }
+    CHECK(limited >= 3);
+}
+
+TEST_CASE(
+    "shensu-ctl refuses to file or flush while the kiosk's Forwarder holds the outbox", "[ctl]")
+{
+    // A second Forwarder on a live kiosk's outbox would post the same rows; if it got the
+    // receipt, the case number would land on the technician's terminal, not the filer's screen.
+    TempDir tmp;
+    const auto config = kioskConfig(tmp, unusedPort()); // nobody answers: rows stay
+    const auto stored = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint",
+        "--answers", answers(tmp).string() });
+    REQUIRE(stored.exitCode == 0);
+    {
+        std::vector<network::ForwardResult> seen;
+        std::mutex seenMutex;
+        network::Forwarder kiosk(network::loadForwarderConfig(config), [&](const auto& r) {
+            std::lock_guard lock(seenMutex);
+            seen.push_back(r);
+        });
+        CHECK_THROWS_AS(
+            network::Forwarder(network::loadForwarderConfig(config), nullptr), network::OutboxBusy);
+
+        const auto flush
+            = ctl({ "outbox", "flush", "--config", config.string(), "--timeout", "5" });
+        CHECK(flush.exitCode == 4);
+        CHECK(flush.errors.find("in use by another forwarder") != std::string::npos);
+        const auto file = ctl({ "file", "--config", config.string(), "--form", "dgpa-complaint",
+            "--answers", answers(tmp).string() });
+        CHECK(file.exitCode == 4);
+        // Looking is fine while the kiosk runs.
+        CHECK(ctl({ "outbox", "status", "--config", config.string() }).out["pending"] == 1);
+    }
+    // Once the kiosk's Forwarder is gone (or its process died: the kernel drops the flock), ctl
+    // may drain the outbox.
+    const auto flush = ctl({ "outbox", "flush", "--config", config.string(), "--timeout", "5" });
+    CHECK(flush.exitCode == 3);
+    CHECK(flush.out["deferred"] == 1);
 }

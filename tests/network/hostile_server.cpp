@@ -139,6 +139,11 @@ void HostileServer::handle(int fd)
                  "close\r\n\r\n"
                  "{\"error\":\"internal\"}\n";
         break;
+    case Behaviour::ANSWER_429:
+        answer = "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 20\r\n"
+                 "Connection: close\r\n\r\n"
+                 "{\"error\":\"limited\"}\n";
+        break;
     case Behaviour::HANG:
         // Say nothing until the client gives up and closes (then take the next connection).
         while (!stopping_) {
@@ -155,7 +160,7 @@ void HostileServer::handle(int fd)
         return;
     }
     SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
-    if (behaviour_ == Behaviour::ANSWER_500) {
+    if (behaviour_ == Behaviour::ANSWER_500 || behaviour_ == Behaviour::ANSWER_429) {
         SSL_shutdown(ssl);
         // Let the client close first (Connection: close), so TIME_WAIT is on its side.
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);

@@ -16,6 +16,7 @@ class HostileServer
 public:
     enum class Behaviour {
         ANSWER_500, // reads the whole request, answers 500
+        ANSWER_429, // reads the whole request, answers 429 with Retry-After: 2
         HANG, // reads the whole request, never answers (until stopped)
         CUT_MID_BODY, // reads the headers and part of the body, then drops the connection
         CUT_MID_ANSWER, // reads the request, sends half a 201 answer, then drops the connection

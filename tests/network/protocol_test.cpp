@@ -80,4 +80,17 @@ TEST_CASE("a heartbeat carries health only", "[protocol]")
             R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"readers":[{"name":"r","state":"inserted"}]})"),
         ProtocolError);
     CHECK_THROWS_AS(proto::parseHeartbeat("[]"), ProtocolError);
+    // Free text could carry a name or an ID: versions and reader names have narrow alphabets.
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(
+            R"({"version":"1 林測試 Z100000001","outboxDepth":0,"oldestOutboxAgeSeconds":0})"),
+        ProtocolError);
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(
+            R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"readers":[{"name":"林測試的讀卡機","state":"card"}]})"),
+        ProtocolError);
+    CHECK(proto::parseHeartbeat(
+              R"({"version":"1.2.3+deb12u1~rc-1","outboxDepth":0,"oldestOutboxAgeSeconds":0})")
+              .version
+        == "1.2.3+deb12u1~rc-1");
 }

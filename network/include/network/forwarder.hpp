@@ -78,11 +78,20 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// The network part of a kiosk configuration file (docs/automation.md, "Configuration"; the same
-// keys kiosk/app reads): outboxPath, centralUrl, centralResolve, centralProxy, centralCaCert,
-// clientCert, clientKey, encryptionCert, receiptCert, kioskId, retryFirstDelayMs, retryMaxDelayMs,
-// centralTimeoutMs, centralConnectTimeoutMs, centralParallelPosts.
-// Relative paths are taken relative to the file's directory. Throws StoreError naming the problem.
+// Another Forwarder (another process) holds this outbox: Forwarder's constructor throws it.
+class OutboxBusy : public StoreError
+{
+public:
+    using StoreError::StoreError;
+};
+
+// The network part of a kiosk configuration file (docs/automation.md, "Configuration"). The one
+// loader of these keys: shensu-ctl and the kiosk app build their ForwarderConfig with
+// it (kiosk/app is wired to it at merge; see network/README.md). Keys: outboxPath, centralUrl,
+// centralResolve, centralProxy, centralCaCert, clientCert, clientKey, encryptionCert, receiptCert,
+// kioskId, retryFirstDelayMs, retryMaxDelayMs, centralTimeoutMs, centralConnectTimeoutMs,
+// centralParallelPosts. Relative paths are taken relative to the file's directory. Throws
+// StoreError naming the problem.
 ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile);
 
 // Posts one heartbeat (protocol.hpp: health only, no personal data) to central with the same
@@ -93,7 +102,11 @@ std::string sendHeartbeat(const ForwarderConfig& config, const protocol::Heartbe
 class Forwarder
 {
 public:
-    // onResult is called on the forwarder's thread.
+    // onResult is called on a sender thread: with parallelPosts > 1 on several threads, possibly
+    // at the same time, so it must be thread-safe. It is called exactly once per post attempt
+    // that ended, and always once a row was deleted for an accepted receipt.
+    // Throws OutboxBusy when another Forwarder (in any process) has the outbox: one outbox, one
+    // Forwarder (an flock on outboxPath + ".lock").
     Forwarder(ForwarderConfig config, std::function<void(const ForwardResult&)> onResult);
     ~Forwarder(); // stops the background thread; pending filings stay in the outbox
 
