@@ -328,13 +328,35 @@ struct NetworkWorker::Impl {
     std::unique_ptr<network::Forwarder> forwarder;
     std::unique_ptr<network::CentralAuth> auth; // the login service; network thread only
     std::optional<network::Challenge> challenge; // the one challenge in flight
+    std::optional<network::ForwarderConfig>
+        forwarderConfig; // set when the kiosk has a network part
 
     explicit Impl(EventQueue& q)
         : queue(q)
     { }
 
+    // One Forwarder per outbox (network::OutboxBusy while a technician's shensu-ctl holds it):
+    // tried at start and again before each filing until it opens.
+    void openForwarder()
+    {
+        if (forwarder || !forwarderConfig) return;
+        try {
+            forwarder = std::make_unique<
+                network::Forwarder>(*forwarderConfig, [this](const network::ForwardResult& r) {
+                if (const auto* a = std::get_if<network::FilingAccepted>(&r)) {
+                    queue.post(FilingAccepted { a->filingId, a->caseNumber, a->verificationCode });
+                } else if (const auto* d = std::get_if<network::FilingDeferred>(&r)) {
+                    queue.post(FilingDeferred { d->filingId, d->reason });
+                }
+            });
+        } catch (const std::exception& e) {
+            std::clog << "network: forwarder unavailable: " << e.what() << '\n';
+        }
+    }
+
     void store(nlohmann::json& filing)
     {
+        openForwarder();
         if (forwarder) {
             try {
                 const std::string id = forwarder->store(filing);
@@ -419,19 +441,8 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
     if (config.hasNetwork()) {
         // The network keys (certificates, proxy, timeouts, retries) have one reader.
         const network::ForwarderConfig fc = network::loadForwarderConfig(config.file);
-        try {
-            impl_->forwarder = std::make_unique<network::Forwarder>(
-                fc, [impl = impl_.get()](const network::ForwardResult& r) {
-                    if (const auto* a = std::get_if<network::FilingAccepted>(&r)) {
-                        impl->queue.post(
-                            FilingAccepted { a->filingId, a->caseNumber, a->verificationCode });
-                    } else if (const auto* d = std::get_if<network::FilingDeferred>(&r)) {
-                        impl->queue.post(FilingDeferred { d->filingId, d->reason });
-                    }
-                });
-        } catch (const std::exception& e) {
-            std::clog << "network: forwarder unavailable: " << e.what() << '\n';
-        }
+        impl_->forwarderConfig = fc;
+        impl_->openForwarder();
         try {
             impl_->auth = std::make_unique<network::CentralAuth>(fc);
         } catch (const std::exception& e) {
