@@ -30,8 +30,9 @@ json card(const std::string& action, const std::string& kind)
     return { { "cmd", "card" }, { "action", action }, { "kind", kind }, { "slot", 0 } };
 }
 
-// The simulator's PIN-carrying VERIFYs that spent a try.
-int spendingVerifies()
+// The simulator's VERIFYs with `field` true: "spending" (a PIN was compared, a try spent) or
+// "withPin" (a PIN reached the card at all, even a blocked one that compared nothing).
+int verifiesWhere(const char* field)
 {
     const char* log = std::getenv("SHENSU_CARDSIM_LOG");
     REQUIRE(log != nullptr);
@@ -40,9 +41,18 @@ int spendingVerifies()
     for (std::string line; std::getline(in, line);) {
         const auto entry = json::parse(line, nullptr, false);
         if (entry.is_discarded() || entry.value("ins", "") != "VERIFY") continue;
-        if (entry.value("spending", false)) ++n;
+        REQUIRE(entry.contains(field));
+        if (entry.value(field, false)) ++n;
     }
     return n;
+}
+int spendingVerifies()
+{
+    return verifiesWhere("spending");
+}
+int pinVerifies()
+{
+    return verifiesWhere("withPin");
 }
 
 // The PKI the simulator's citizen cards were made from (the e2e fixture), shared with central.
@@ -144,16 +154,17 @@ TEST_CASE("two wrong PINs, then the last-attempt warning before the third, and t
     CHECK(counts.substr(64) == " 3\n");
     k.checkNothingHolds({ WRONG_PIN });
     CHECK(spendingVerifies() == 3);
+    CHECK(pinVerifies() == 3); // nothing after the blocking try
 }
 
-TEST_CASE("a blocked citizen card shows the blocked screen and never receives a spending VERIFY")
+TEST_CASE("a blocked citizen card shows the blocked screen and never receives a PIN")
 {
     CitizenKiosk k("citizen-blocked");
     k.kiosk->waitForScreen("card_blocked");
-    CHECK(spendingVerifies() == 0);
+    CHECK(pinVerifies() == 0);
     k.kiosk->send(tap("card_blocked.home"));
     k.kiosk->waitForScreen("home");
-    CHECK(spendingVerifies() == 0);
+    CHECK(pinVerifies() == 0);
     CHECK(k.kiosk->quit() == 0);
 }
 
@@ -164,11 +175,11 @@ TEST_CASE("a card with one try left gets the last-attempt warning before its fir
         return e.value("event", "") == "warning" && e.value("screen", "") == "pin_last_attempt";
     });
     CHECK(warning["triesLeft"] == 1);
-    CHECK(spendingVerifies() == 0);
+    CHECK(pinVerifies() == 0);
     // Leaving here spends nothing either.
     k.kiosk->send(tap("pin_last_attempt.cancel"));
     k.kiosk->waitForScreen("home");
-    CHECK(spendingVerifies() == 0);
+    CHECK(pinVerifies() == 0);
     CHECK(k.kiosk->quit() == 0);
 }
 
