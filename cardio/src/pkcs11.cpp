@@ -4,6 +4,7 @@
 #include "cardio/pkcs11.hpp"
 
 #include "cardio/errors.hpp"
+#include "pkcs11_codes.hpp"
 
 #include <algorithm>
 #include <array>
@@ -32,9 +33,9 @@ namespace
     // What each return code means for the person at the kiosk (data, as STYLE.md asks).
     constexpr CkrRow CKR_TABLE[] = {
         { CKR_PIN_INCORRECT, CardErrorCode::PIN_INCORRECT, "CKR_PIN_INCORRECT" },
-        { CKR_PIN_INVALID, CardErrorCode::PIN_INCORRECT, "CKR_PIN_INVALID" },
+        { CKR_PIN_INVALID, CardErrorCode::PIN_INVALID, "CKR_PIN_INVALID" },
         { CKR_PIN_LOCKED, CardErrorCode::PIN_LOCKED, "CKR_PIN_LOCKED" },
-        { CKR_PIN_EXPIRED, CardErrorCode::PIN_LOCKED, "CKR_PIN_EXPIRED" },
+        { CKR_PIN_EXPIRED, CardErrorCode::PIN_EXPIRED, "CKR_PIN_EXPIRED" },
         { CKR_PIN_LEN_RANGE, CardErrorCode::PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE" },
         { CKR_TOKEN_NOT_PRESENT, CardErrorCode::CARD_REMOVED, "CKR_TOKEN_NOT_PRESENT" },
         { CKR_DEVICE_REMOVED, CardErrorCode::CARD_REMOVED, "CKR_DEVICE_REMOVED" },
@@ -72,6 +73,18 @@ namespace
         std::snprintf(what, sizeof what, "%s: CKR 0x%lx", call, static_cast<unsigned long>(rv));
         throw CardError(CardErrorCode::INTERNAL, what, static_cast<long>(rv));
     }
+
+} // namespace
+
+CardErrorCode cardErrorForCkr(unsigned long rv) noexcept
+{
+    const auto* row = std::find_if(
+        std::begin(CKR_TABLE), std::end(CKR_TABLE), [rv](const CkrRow& r) { return r.rv == rv; });
+    return row == std::end(CKR_TABLE) ? CardErrorCode::INTERNAL : row->code;
+}
+
+namespace
+{
 
     // PKCS#11 strings are blank-padded, not NUL-terminated.
     template<std::size_t N> std::string padded(const CK_UTF8CHAR (&text)[N])
@@ -138,14 +151,14 @@ std::vector<std::pair<unsigned long, std::string>> Pkcs11Module::tokenSlots()
     return slots;
 }
 
-unsigned long Pkcs11Module::slotForReader(const std::string& reader)
+unsigned long Pkcs11Module::slotForReader(const std::string& reader, bool singleTokenFallback)
 {
     const auto slots = tokenSlots();
     for (const auto& [id, description] : slots) {
         if (description.find(reader) != std::string::npos) return id;
     }
     // Some modules name slots their own way (HiCOS: a number); one token can only be this one.
-    if (slots.size() == 1) return slots.front().first;
+    if (singleTokenFallback && slots.size() == 1) return slots.front().first;
     throw CardError(CardErrorCode::NO_CARD, "no token in the reader");
 }
 
@@ -337,8 +350,13 @@ PinTries pinTries(const TokenPinFlags& flags, int kioskFailures) noexcept
         fromToken = ASSUMED_PIN_TRIES - 1;
     }
     const int fromKiosk = ASSUMED_PIN_TRIES - std::max(0, kioskFailures);
-    // The kiosk's count can only warn earlier: without the token saying LOCKED the card is not
-    // shown as blocked (it may have been unblocked elsewhere), at worst as its final try.
+    // A module that reports nothing (no COUNT_LOW, FINAL_TRY or LOCKED flag) after the kiosk's own
+    // third consecutive failure: the card is almost certainly blocked; a fourth PIN must not go to
+    // it. (If it was unblocked elsewhere, the kiosk's count ages out; see PinFailureCounter.)
+    const bool tokenSilent = !flags.countLow && !flags.finalTry;
+    if (tokenSilent && fromKiosk <= 0) return { 0, true };
+    // Where the token does speak, the kiosk's count can only warn earlier, at worst as the final
+    // try: the token knows its own tries (a card may allow more than three).
     return { std::max(1, std::min(fromToken, fromKiosk)), false };
 }
 

@@ -2,6 +2,7 @@
 // tries-left rule; the durable per-card failure counter.
 #include "cardio/pin.hpp"
 #include "cardio/pkcs11.hpp"
+#include "pkcs11_codes.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -64,15 +65,23 @@ TEST_CASE(
     CHECK(!handoff.take(again));
 }
 
-TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count, never "
-          "blocked without the token saying so",
+TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count; a silent "
+          "token after the kiosk's third failure is blocked, a speaking one never without LOCKED",
     "[pin]")
 {
     CHECK(pinTries({}, 0).left == 3);
     CHECK(pinTries({}, 1).left == 2);
     CHECK(pinTries({}, 2).left == 1);
-    CHECK(pinTries({}, 3).left == 1);
-    CHECK(!pinTries({}, 3).blocked);
+    CHECK(!pinTries({}, 2).blocked);
+    // A module that reports no tries (HiCOS may set no flag): no fourth PIN after three failures.
+    CHECK(pinTries({}, 3).blocked);
+    CHECK(pinTries({}, 3).left == 0);
+    CHECK(pinTries({}, 7).blocked);
+    // A token that says it still has a try is believed (it may allow more than three).
+    CHECK(!pinTries({ false, true, false }, 3).blocked);
+    CHECK(pinTries({ false, true, false }, 3).left == 1);
+    CHECK(!pinTries({ true, false, false }, 4).blocked);
+    CHECK(pinTries({ true, false, false }, 4).left == 1);
     CHECK(pinTries({ true, false, false }, 0).left == 2);
     CHECK(pinTries({ false, true, false }, 0).left == 1);
     CHECK(pinTries({ false, false, true }, 0).blocked);
@@ -103,4 +112,19 @@ TEST_CASE(
     reloaded.recordSuccess("0000001123456780");
     CHECK(PinFailureCounter(file).failures("0000001123456780") == 0);
     std::filesystem::remove(file);
+}
+
+TEST_CASE("PKCS#11 PIN answers: an expired PIN is not a blocked card, an invalid one not a wrong "
+          "one (neither is counted as a spent try)",
+    "[pin]")
+{
+    // PKCS#11 v2.40 values (the header is the module's business, not the tests').
+    constexpr unsigned long CKR_PIN_INCORRECT = 0xA0, CKR_PIN_INVALID = 0xA1,
+                            CKR_PIN_LEN_RANGE = 0xA2, CKR_PIN_EXPIRED = 0xA3, CKR_PIN_LOCKED = 0xA4;
+    CHECK(cardErrorForCkr(CKR_PIN_INCORRECT) == CardErrorCode::PIN_INCORRECT);
+    CHECK(cardErrorForCkr(CKR_PIN_LOCKED) == CardErrorCode::PIN_LOCKED);
+    CHECK(cardErrorForCkr(CKR_PIN_EXPIRED) == CardErrorCode::PIN_EXPIRED);
+    CHECK(cardErrorForCkr(CKR_PIN_INVALID) == CardErrorCode::PIN_INVALID);
+    CHECK(cardErrorForCkr(CKR_PIN_LEN_RANGE) == CardErrorCode::PIN_LEN_RANGE);
+    CHECK(cardErrorForCkr(0x7fffffffUL) == CardErrorCode::INTERNAL);
 }

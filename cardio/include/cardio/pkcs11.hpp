@@ -51,7 +51,10 @@ public:
     std::vector<std::pair<unsigned long, std::string>> tokenSlots();
     // The slot whose token sits in this PC/SC reader: its description (or manufacturer) names the
     // reader; with a single token and no name match, that one. Throws CardError NO_CARD.
-    unsigned long slotForReader(const std::string& reader);
+    // The slot whose description names the reader. singleTokenFallback: a module that names its
+    // slots its own way (HiCOS) may give the only token there is; pass true only when the caller
+    // knows exactly one card is inserted anywhere.
+    unsigned long slotForReader(const std::string& reader, bool singleTokenFallback = true);
     TokenInfo tokenInfo(unsigned long slot);
 
     struct Impl;
@@ -101,7 +104,8 @@ std::filesystem::path findOpenscModule();
 
 // PIN tries the kiosk can vouch for. The token's flags are used where the module sets them; OpenSC
 // 0.23 never sets COUNT_LOW and HiCOS may set nothing, so the kiosk also counts consecutive
-// failures per card (keyed by SHA-256 of the token serial) and believes whichever says fewer.
+// failures per card (keyed by SHA-256 of the token serial) and believes whichever says fewer. A
+// module with no flags at all after the kiosk's third failure: blocked (no further PIN is sent).
 struct PinTries {
     int left = 3;
     bool blocked = false;

@@ -48,6 +48,8 @@ namespace
         s.loginStep = LoginStep::NONE;
         s.challengeId.clear();
         s.challengeNonce.clear();
+        s.citizenTokenSerial.clear();
+        s.citizenInsertion = 0;
         s.loginRefusalKey.clear();
         s.filingId.clear();
         scrub(s.caseNumber);
@@ -101,8 +103,11 @@ namespace
             return "card_error.no_module";
         case CardErrorCode::PIN_LOCKED:
             return "card_blocked.body";
+        case CardErrorCode::PIN_EXPIRED:
+            return "card_error.pin_expired";
         case CardErrorCode::PIN_INCORRECT:
         case CardErrorCode::PIN_LEN_RANGE:
+        case CardErrorCode::PIN_INVALID:
         case CardErrorCode::CARD_RESET:
         case CardErrorCode::COMMUNICATION_FAILED:
         case CardErrorCode::CANCELLED:
@@ -115,9 +120,10 @@ namespace
     // Central's refusals (contract s7-auth) and the kiosk's own: each its own message.
     std::string loginRefusalKey(const std::string& result)
     {
-        static constexpr const char* KNOWN[] = { "certificate_invalid", "certificate_expired",
-            "certificate_revoked", "not_in_personnel", "departed", "owner_mismatch",
-            "bad_signature", "challenge_invalid", "unreachable", "unavailable" };
+        static constexpr const char* KNOWN[]
+            = { "certificate_invalid", "certificate_expired", "certificate_revoked",
+                  "not_in_personnel", "departed", "owner_mismatch", "bad_signature",
+                  "challenge_invalid", "unreachable", "unreachable_after_card", "unavailable" };
         for (const char* k : KNOWN) {
             if (result == k) return std::string("login_refused.") + k;
         }
@@ -480,6 +486,8 @@ namespace
             if (e.blocked) return showBlocked();
             s.pinTriesLeft = e.triesLeft;
             s.readerPinPad = e.readerPinPad;
+            s.citizenTokenSerial = e.tokenSerial;
+            s.citizenInsertion = e.insertion;
             s.lastAttemptAcknowledged = false;
             s.pinMessageKey.clear();
             askForPin();
@@ -511,8 +519,8 @@ namespace
             s.challengeId = e.challengeId;
             s.challengeNonce = e.nonce;
             s.loginStep = LoginStep::CARD;
-            out.push_back(
-                LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce, s.readerPinPad });
+            out.push_back(LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce,
+                s.readerPinPad, s.citizenTokenSerial, s.citizenInsertion });
         }
         void operator()(const LoginChallengeFailed& e)
         {
@@ -556,6 +564,11 @@ namespace
             if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
                 // The card takes no PIN of that length; no try was spent.
                 s.pinMessageKey = "pin.length";
+                return askForPin();
+            }
+            if (loggingIn && e.code == CardErrorCode::PIN_INVALID) {
+                // Characters the card does not take: not a wrong PIN, no try counted.
+                s.pinMessageKey = "pin.invalid";
                 return askForPin();
             }
             if (loggingIn && s.readerPinPad && e.code == CardErrorCode::CANCELLED) {

@@ -103,6 +103,10 @@ struct CitizenCardReady {
     // The token has a protected authentication path: the PIN is typed on the reader's own keypad
     // (the module drives it), never on the kiosk's screen.
     bool readerPinPad = false;
+    // Which card this was: the token's serial and the reader monitor's insert count for the reader
+    // when the read began. The login compares both before any PIN leaves the kiosk.
+    std::string tokenSerial {};
+    std::uint64_t insertion = 0;
 };
 // The card refused the PIN: one try spent (blocked = that was the last one, or it already was).
 struct PinRejected {

@@ -106,6 +106,10 @@ struct State {
     LoginStep loginStep = LoginStep::NONE;
     std::string challengeId;
     std::string challengeNonce;
+    // The citizen card whose tries were read (token serial, insert count): the PIN goes to no
+    // other.
+    std::string citizenTokenSerial;
+    std::uint64_t citizenInsertion = 0;
     std::string loginRefusalKey; // login_refused.<result>
 
     // The filing in flight.
