@@ -116,6 +116,40 @@ TEST_CASE(
         [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
 }
 
+TEST_CASE("a confirmed PIN waits a bounded time for central's challenge, then is forgotten and "
+          "no card is asked")
+{
+    Kiosk k = atPinPad();
+    const auto confirmed = k.send(ConfirmPin { 6 });
+    const auto timer = std::find_if(confirmed.begin(), confirmed.end(), [](const Command& c) {
+        const auto* t = std::get_if<StartTimer>(&c);
+        return t && t->timer == TimerId::CHALLENGE_WAIT;
+    });
+    REQUIRE(timer != confirmed.end());
+    const auto& wait = std::get<StartTimer>(*timer);
+    CHECK(wait.after == k.state.challengeWait);
+    CHECK(wait.after <= std::chrono::seconds(30));
+    const auto out = k.send(TimerExpired { TimerId::CHALLENGE_WAIT, wait.generation });
+    CHECK(k.state.screen == Screen::LOGIN_REFUSED);
+    CHECK(k.state.loginRefusalKey == "login_refused.unreachable");
+    CHECK(std::any_of(out.begin(), out.end(),
+        [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
+    // The challenge that comes late starts nothing.
+    k.send(LoginChallengeReady { "c-late", "bm9uY2U=" });
+    CHECK(k.sent<LoginWithCitizenCard>().empty());
+}
+
+TEST_CASE("a stale challenge timer (an earlier confirm) does not break off a login under way")
+{
+    Kiosk k = atPinPad();
+    k.send(ConfirmPin { 6 });
+    const auto stale = k.state.challengeGeneration;
+    k.send(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    k.send(TimerExpired { TimerId::CHALLENGE_WAIT, stale });
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    CHECK(k.sent<LoginWithCitizenCard>().size() == 1);
+}
+
 TEST_CASE("central unreachable after the card signed: its own message, not 'no PIN reached the "
           "card'")
 {

@@ -277,6 +277,8 @@ namespace
             s.loginStep = LoginStep::CHALLENGE;
             s.screen = Screen::CARD_LOGIN;
             out.emplace_back(std::in_place_type<RequestLoginChallenge>);
+            out.push_back(
+                StartTimer { TimerId::CHALLENGE_WAIT, s.challengeWait, ++s.challengeGeneration });
         }
         void operator()(const AcknowledgeLastAttempt&)
         {
@@ -673,6 +675,17 @@ namespace
                 }
                 // Nobody came back: the next person must not see (or send) this session.
                 return endSession(s, "home.session_timed_out");
+            }
+            if (e.timer == TimerId::CHALLENGE_WAIT) {
+                if (e.generation != s.challengeGeneration || s.screen != Screen::CARD_LOGIN
+                    || s.loginStep != LoginStep::CHALLENGE)
+                    return;
+                // No challenge in time: the PIN is forgotten (leaving CARD_LOGIN wipes it) and
+                // no card was asked; a late challenge finds no login waiting.
+                s.loginStep = LoginStep::NONE;
+                s.loginRefusalKey = "login_refused.unreachable";
+                s.screen = Screen::LOGIN_REFUSED;
+                return;
             }
             if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration
                 && s.screen == Screen::SUBMITTING && !s.filingId.empty()) {

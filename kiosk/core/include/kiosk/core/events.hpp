@@ -20,6 +20,7 @@ enum class TimerId {
     SESSION_IDLE, // nobody touched the kiosk for a while: show the countdown ("還有 n 秒…")
     SESSION_TICK, // one second of the countdown; at zero the session ends and is wiped
     NOTICE, // the home screen's one-line notice has been read: clear it
+    CHALLENGE_WAIT, // a confirmed PIN waited this long for central's challenge: forget it
 };
 
 // --- a person's actions (from the UI); they come first in Event, up to SetDisplay (isPersonAction
