@@ -8,12 +8,16 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <p11-kit/pkcs11.h>
 #include <unistd.h>
@@ -360,28 +364,83 @@ PinTries pinTries(const TokenPinFlags& flags, int kioskFailures) noexcept
     return { std::max(1, std::min(fromToken, fromKiosk)), false };
 }
 
+namespace
+{
+
+    std::int64_t nowSeconds()
+    {
+        return std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
+    // The per-kiosk HMAC key: read, or made (32 random bytes, 0600, never replaced once there).
+    std::string counterSecret(const std::filesystem::path& file)
+    {
+        std::string secret(32, '\0');
+        if (file.empty()) {
+            if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1)
+                throw CardError(CardErrorCode::INTERNAL, "no randomness for the PIN counter key");
+            return secret;
+        }
+        const std::string keyFile = file.string() + ".key";
+        int fd = ::open(keyFile.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1)
+                throw CardError(CardErrorCode::INTERNAL, "no randomness for the PIN counter key");
+            fd = ::open(keyFile.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                const bool ok = ::write(fd, secret.data(), secret.size()) == 32 && ::fsync(fd) == 0;
+                ::close(fd);
+                if (!ok)
+                    throw CardError(CardErrorCode::INTERNAL, "cannot write the PIN counter key");
+                return secret;
+            }
+            fd = ::open(keyFile.c_str(), O_RDONLY | O_CLOEXEC); // made meanwhile by another
+            if (fd < 0) throw CardError(CardErrorCode::INTERNAL, "cannot read the PIN counter key");
+        }
+        const bool ok = ::read(fd, secret.data(), secret.size()) == 32;
+        ::close(fd);
+        if (!ok) throw CardError(CardErrorCode::INTERNAL, "the PIN counter key is damaged");
+        return secret;
+    }
+
+} // namespace
+
 PinFailureCounter::PinFailureCounter(std::filesystem::path file)
     : file_(std::move(file))
+    , secret_(counterSecret(file_))
 {
     if (file_.empty()) return;
     std::ifstream in(file_);
-    std::string key;
-    int count = 0;
-    while (in >> key >> count) {
-        if (key.size() == 64 && count > 0) counts_.emplace_back(key, count);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        Entry e;
+        if (fields >> e.key >> e.count >> e.last && e.key.size() == 64 && e.count > 0)
+            counts_.push_back(std::move(e));
     }
+    dropAged();
 }
 
-std::string PinFailureCounter::keyFor(std::string_view tokenSerial)
+void PinFailureCounter::dropAged()
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    // Domain-separated so the stored value is no plain hash of a card number.
-    const std::string input = "shensu-pin-failures-v1:" + std::string(tokenSerial);
-    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+    const std::int64_t oldest = nowSeconds() - MAX_AGE.count();
+    std::erase_if(counts_, [oldest](const Entry& e) { return e.last < oldest; });
+}
+
+std::string PinFailureCounter::keyFor(std::string_view tokenSerial) const
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    const std::string input = "shensu-pin-failures-v2:" + std::string(tokenSerial);
+    if (HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+            reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest, &size)
+        == nullptr)
+        throw CardError(CardErrorCode::INTERNAL, "HMAC failed");
     std::string hex;
     char byte[3];
-    for (const unsigned char b : digest) {
-        std::snprintf(byte, sizeof byte, "%02x", b);
+    for (unsigned int i = 0; i < size; ++i) {
+        std::snprintf(byte, sizeof byte, "%02x", digest[i]);
         hex += byte;
     }
     return hex;
@@ -389,31 +448,37 @@ std::string PinFailureCounter::keyFor(std::string_view tokenSerial)
 
 int PinFailureCounter::failures(std::string_view tokenSerial) const
 {
+    if (tokenSerial.empty()) return 0;
     const std::string key = keyFor(tokenSerial);
-    for (const auto& [k, n] : counts_) {
-        if (k == key) return n;
+    const std::int64_t oldest = nowSeconds() - MAX_AGE.count();
+    for (const auto& e : counts_) {
+        if (e.key == key && e.last >= oldest) return e.count;
     }
     return 0;
 }
 
 void PinFailureCounter::recordFailure(std::string_view tokenSerial)
 {
+    if (tokenSerial.empty()) return; // every serial-less card would share this one count
+    dropAged();
     const std::string key = keyFor(tokenSerial);
     auto it = std::find_if(
-        counts_.begin(), counts_.end(), [&](const auto& c) { return c.first == key; });
+        counts_.begin(), counts_.end(), [&](const Entry& e) { return e.key == key; });
     if (it == counts_.end()) {
-        counts_.emplace_back(key, 1);
+        counts_.push_back({ key, 1, nowSeconds() });
     } else {
-        ++it->second;
+        ++it->count;
+        it->last = nowSeconds();
     }
     save();
 }
 
 void PinFailureCounter::recordSuccess(std::string_view tokenSerial)
 {
+    if (tokenSerial.empty()) return;
     const std::string key = keyFor(tokenSerial);
     const auto before = counts_.size();
-    std::erase_if(counts_, [&](const auto& c) { return c.first == key; });
+    std::erase_if(counts_, [&](const Entry& e) { return e.key == key; });
     if (counts_.size() != before) save();
 }
 
@@ -421,8 +486,8 @@ void PinFailureCounter::save() const
 {
     if (file_.empty()) return;
     std::ostringstream text;
-    for (const auto& [k, n] : counts_)
-        text << k << ' ' << n << '\n';
+    for (const auto& e : counts_)
+        text << e.key << ' ' << e.count << ' ' << e.last << '\n';
     const std::string data = text.str();
     const auto tmp = file_.string() + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -432,6 +497,13 @@ void PinFailureCounter::save() const
     ::close(fd);
     if (!written || ::rename(tmp.c_str(), file_.c_str()) != 0)
         throw CardError(CardErrorCode::INTERNAL, "cannot write the PIN failure counter");
+    // The rename itself must survive a power cut.
+    const auto dir = file_.has_parent_path() ? file_.parent_path() : std::filesystem::path(".");
+    const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd >= 0) {
+        ::fsync(dirFd);
+        ::close(dirFd);
+    }
 }
 
 } // namespace shensu::cardio

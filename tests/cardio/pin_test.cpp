@@ -112,6 +112,45 @@ TEST_CASE(
     reloaded.recordSuccess("0000001123456780");
     CHECK(PinFailureCounter(file).failures("0000001123456780") == 0);
     std::filesystem::remove(file);
+    std::filesystem::remove(file.string() + ".key");
+}
+
+TEST_CASE("the failure counter's keys are an HMAC under a per-kiosk secret (0600), serial-less "
+          "tokens are not counted, and entries age out",
+    "[pin]")
+{
+    const auto dir = std::filesystem::temp_directory_path()
+        / ("shensu-pin-counter-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "a");
+    std::filesystem::create_directories(dir / "b");
+    PinFailureCounter a(dir / "a" / "pin-failures");
+    PinFailureCounter b(dir / "b" / "pin-failures");
+    // Two kiosks key the same card differently: their files cannot be linked without the secrets.
+    CHECK(a.keyFor("0000001123456780") != b.keyFor("0000001123456780"));
+    CHECK(a.keyFor("0000001123456780")
+        == PinFailureCounter(dir / "a" / "pin-failures").keyFor("0000001123456780"));
+    const auto perms = std::filesystem::status(dir / "a" / "pin-failures.key").permissions();
+    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all))
+        == std::filesystem::perms::none);
+
+    a.recordFailure("");
+    a.recordFailure("");
+    CHECK(a.failures("") == 0);
+    CHECK(!std::filesystem::exists(dir / "a" / "pin-failures"));
+
+    // An entry whose last failure is older than MAX_AGE is gone on load.
+    a.recordFailure("OLD-CARD");
+    const std::string key = a.keyFor("OLD-CARD");
+    {
+        std::ofstream out(dir / "a" / "pin-failures");
+        const auto old = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch() - PinFailureCounter::MAX_AGE
+            - std::chrono::hours(1));
+        out << key << " 3 " << old.count() << '\n';
+    }
+    CHECK(PinFailureCounter(dir / "a" / "pin-failures").failures("OLD-CARD") == 0);
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("PKCS#11 PIN answers: an expired PIN is not a blocked card, an invalid one not a wrong "
