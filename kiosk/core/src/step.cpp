@@ -264,6 +264,8 @@ namespace
         {
             if (s.screen != Screen::PIN_ENTRY) return;
             const bool onScreen = !s.readerPinPad;
+            // The pad itself takes no 9th digit, so the upper bound is a guard for other callers
+            // (automation, a future pad), not something a person can reach.
             if (onScreen && (e.digits < PIN_MIN_DIGITS || e.digits > PIN_MAX_DIGITS)) {
                 s.pinMessageKey = "pin.length";
                 return;
