@@ -115,13 +115,17 @@ namespace
         return tlv({ 0x53 }, body);
     }
 
-    Bytes cardholderUniqueId()
+    // serialTail: the GUID's last byte, so that cards made from other credentials have other token
+    // serials (0x80 for "citizen": serial 0000001123456780).
+    Bytes cardholderUniqueId(std::uint8_t serialTail)
     {
         // FASC-N with agency code 9999 (so OpenSC takes the GUID as the token serial), a synthetic
         // GUID, expiry 2030-12-31, empty signature and error detection code.
         Bytes body = tlv({ 0x30 },
             fromHex("D4 E7 39 DA 73 9C ED 39 CE 73 9D 83 68 58 21 08 42 10 84 21 C8 42 10 C3 EB"));
-        append(body, tlv({ 0x34 }, fromHex("53 48 45 4E 53 55 00 00 00 00 00 11 23 45 67 80")));
+        Bytes guid = fromHex("53 48 45 4E 53 55 00 00 00 00 00 11 23 45 67 80");
+        guid.back() = serialTail;
+        append(body, tlv({ 0x34 }, guid));
         append(body, tlv({ 0x35 }, { '2', '0', '3', '0', '1', '2', '3', '1' }));
         append(body, fromHex("3E 00 FE 00"));
         return tlv({ 0x53 }, body);
@@ -151,6 +155,12 @@ CitizenCard::CitizenCard(
     , certificate_(credentials_->certificate)
     , triesLeft_(triesLeft)
 {
+    if (credentials != "citizen") {
+        unsigned sum = 0;
+        for (const char c : credentials)
+            sum += static_cast<unsigned char>(c);
+        serialTail_ = static_cast<std::uint8_t>(0x81 + sum % 0x7F);
+    }
     if (corruptCertificate) {
         // Keep the outer SEQUENCE header (so the object's length adds up) and overwrite the start
         // of tbsCertificate: its tag and length, version and serial become 0xFF bytes.
@@ -176,6 +186,7 @@ std::optional<Bytes> CitizenCard::answer(const Bytes& raw)
 {
     lastWasVerify_ = false;
     spent_ = false;
+    withPin_ = false;
     const auto c = split(raw);
     if (!c) return sw(0x6700);
     const bool chained = c->cla == 0x10 && c->ins == 0x87;
@@ -193,6 +204,7 @@ std::optional<Bytes> CitizenCard::answer(const Bytes& raw)
         return getData(c->p1, c->p2, c->data, c->le);
     case 0x20:
         lastWasVerify_ = true;
+        withPin_ = !c->data.empty();
         return verify(c->p1, c->p2, c->data);
     case 0x87:
         if (!selected_) return sw(0x6985);
@@ -211,7 +223,9 @@ LogEntry CitizenCard::logEntry(const Bytes& command) const
     // The PIN never reaches the log: its bytes are logged as 2A ('*').
     Bytes masked = command;
     if (masked.size() > 5) std::fill(masked.begin() + 5, masked.end(), std::uint8_t { 0x2A });
-    return { masked, std::string(R"(,"ins":"VERIFY","spending":)") + (spent_ ? "true" : "false") };
+    return { masked,
+        std::string(R"(,"ins":"VERIFY","spending":)") + (spent_ ? "true" : "false")
+            + R"(,"withPin":)" + (withPin_ ? "true" : "false") };
 }
 
 Bytes CitizenCard::select(std::uint8_t p1, const Bytes& aid)
@@ -235,7 +249,7 @@ Bytes CitizenCard::getData(std::uint8_t p1, std::uint8_t p2, const Bytes& data, 
     const std::string id = cardio::toHex(tag->second);
     if (id == "7E") return withSw(discoveryObject(), le);
     if (id == "5F C1 07") return withSw(cardCapabilityContainer(), le);
-    if (id == "5F C1 02") return withSw(cardholderUniqueId(), le);
+    if (id == "5F C1 02") return withSw(cardholderUniqueId(serialTail_), le);
     if (id == "5F C1 05") return withSw(authenticationCertificate(certificate_), le);
     return sw(0x6A82);
 }

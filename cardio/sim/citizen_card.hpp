@@ -25,8 +25,9 @@ public:
     Bytes atr() const override;
     std::optional<Bytes> answer(const Bytes& command) override;
     void reset() override; // selection and login are lost; the try counter stays
-    // VERIFY entries carry ,"ins":"VERIFY","spending":true|false (a PIN was compared) and the PIN
-    // masked.
+    // VERIFY entries carry ,"ins":"VERIFY","spending":true|false (a PIN was
+    // compared),"withPin":true|false (the command carried a PIN at all, even one a blocked card
+    // never compared) and the PIN masked.
     LogEntry logEntry(const Bytes& command) const override;
 
 private:
@@ -47,6 +48,8 @@ private:
     Bytes chain_; // GENERAL AUTHENTICATE data gathered from chained commands
     bool lastWasVerify_ = false;
     bool spent_ = false;
+    std::uint8_t serialTail_ = 0x80; // the token serial's last byte: one per credentials name
+    bool withPin_ = false; // the last VERIFY carried data (a PIN), whatever the card did with it
 };
 
 } // namespace shensu::cardsim

@@ -33,6 +33,10 @@ const char* toString(CardErrorCode code) noexcept
         return "PIN_LOCKED";
     case CardErrorCode::PIN_LEN_RANGE:
         return "PIN_LEN_RANGE";
+    case CardErrorCode::PIN_INVALID:
+        return "PIN_INVALID";
+    case CardErrorCode::PIN_EXPIRED:
+        return "PIN_EXPIRED";
     case CardErrorCode::MODULE_UNAVAILABLE:
         return "MODULE_UNAVAILABLE";
     case CardErrorCode::INTERNAL:

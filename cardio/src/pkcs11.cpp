@@ -4,15 +4,20 @@
 #include "cardio/pkcs11.hpp"
 
 #include "cardio/errors.hpp"
+#include "pkcs11_codes.hpp"
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <p11-kit/pkcs11.h>
 #include <unistd.h>
@@ -32,9 +37,9 @@ namespace
     // What each return code means for the person at the kiosk (data, as STYLE.md asks).
     constexpr CkrRow CKR_TABLE[] = {
         { CKR_PIN_INCORRECT, CardErrorCode::PIN_INCORRECT, "CKR_PIN_INCORRECT" },
-        { CKR_PIN_INVALID, CardErrorCode::PIN_INCORRECT, "CKR_PIN_INVALID" },
+        { CKR_PIN_INVALID, CardErrorCode::PIN_INVALID, "CKR_PIN_INVALID" },
         { CKR_PIN_LOCKED, CardErrorCode::PIN_LOCKED, "CKR_PIN_LOCKED" },
-        { CKR_PIN_EXPIRED, CardErrorCode::PIN_LOCKED, "CKR_PIN_EXPIRED" },
+        { CKR_PIN_EXPIRED, CardErrorCode::PIN_EXPIRED, "CKR_PIN_EXPIRED" },
         { CKR_PIN_LEN_RANGE, CardErrorCode::PIN_LEN_RANGE, "CKR_PIN_LEN_RANGE" },
         { CKR_TOKEN_NOT_PRESENT, CardErrorCode::CARD_REMOVED, "CKR_TOKEN_NOT_PRESENT" },
         { CKR_DEVICE_REMOVED, CardErrorCode::CARD_REMOVED, "CKR_DEVICE_REMOVED" },
@@ -72,6 +77,18 @@ namespace
         std::snprintf(what, sizeof what, "%s: CKR 0x%lx", call, static_cast<unsigned long>(rv));
         throw CardError(CardErrorCode::INTERNAL, what, static_cast<long>(rv));
     }
+
+} // namespace
+
+CardErrorCode cardErrorForCkr(unsigned long rv) noexcept
+{
+    const auto* row = std::find_if(
+        std::begin(CKR_TABLE), std::end(CKR_TABLE), [rv](const CkrRow& r) { return r.rv == rv; });
+    return row == std::end(CKR_TABLE) ? CardErrorCode::INTERNAL : row->code;
+}
+
+namespace
+{
 
     // PKCS#11 strings are blank-padded, not NUL-terminated.
     template<std::size_t N> std::string padded(const CK_UTF8CHAR (&text)[N])
@@ -138,14 +155,14 @@ std::vector<std::pair<unsigned long, std::string>> Pkcs11Module::tokenSlots()
     return slots;
 }
 
-unsigned long Pkcs11Module::slotForReader(const std::string& reader)
+unsigned long Pkcs11Module::slotForReader(const std::string& reader, bool singleTokenFallback)
 {
     const auto slots = tokenSlots();
     for (const auto& [id, description] : slots) {
         if (description.find(reader) != std::string::npos) return id;
     }
     // Some modules name slots their own way (HiCOS: a number); one token can only be this one.
-    if (slots.size() == 1) return slots.front().first;
+    if (singleTokenFallback && slots.size() == 1) return slots.front().first;
     throw CardError(CardErrorCode::NO_CARD, "no token in the reader");
 }
 
@@ -337,33 +354,93 @@ PinTries pinTries(const TokenPinFlags& flags, int kioskFailures) noexcept
         fromToken = ASSUMED_PIN_TRIES - 1;
     }
     const int fromKiosk = ASSUMED_PIN_TRIES - std::max(0, kioskFailures);
-    // The kiosk's count can only warn earlier: without the token saying LOCKED the card is not
-    // shown as blocked (it may have been unblocked elsewhere), at worst as its final try.
+    // A module that reports nothing (no COUNT_LOW, FINAL_TRY or LOCKED flag) after the kiosk's own
+    // third consecutive failure: the card is almost certainly blocked; a fourth PIN must not go to
+    // it. (If it was unblocked elsewhere, the kiosk's count ages out; see PinFailureCounter.)
+    const bool tokenSilent = !flags.countLow && !flags.finalTry;
+    if (tokenSilent && fromKiosk <= 0) return { 0, true };
+    // Where the token does speak, the kiosk's count can only warn earlier, at worst as the final
+    // try: the token knows its own tries (a card may allow more than three).
     return { std::max(1, std::min(fromToken, fromKiosk)), false };
 }
 
+namespace
+{
+
+    std::int64_t nowSeconds()
+    {
+        return std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    }
+
+    // The per-kiosk HMAC key: read, or made (32 random bytes, 0600, never replaced once there).
+    std::string counterSecret(const std::filesystem::path& file)
+    {
+        std::string secret(32, '\0');
+        if (file.empty()) {
+            if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1)
+                throw CardError(CardErrorCode::INTERNAL, "no randomness for the PIN counter key");
+            return secret;
+        }
+        const std::string keyFile = file.string() + ".key";
+        int fd = ::open(keyFile.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) != 1)
+                throw CardError(CardErrorCode::INTERNAL, "no randomness for the PIN counter key");
+            fd = ::open(keyFile.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+            if (fd >= 0) {
+                const bool ok = ::write(fd, secret.data(), secret.size()) == 32 && ::fsync(fd) == 0;
+                ::close(fd);
+                if (!ok)
+                    throw CardError(CardErrorCode::INTERNAL, "cannot write the PIN counter key");
+                return secret;
+            }
+            fd = ::open(keyFile.c_str(), O_RDONLY | O_CLOEXEC); // made meanwhile by another
+            if (fd < 0) throw CardError(CardErrorCode::INTERNAL, "cannot read the PIN counter key");
+        }
+        const bool ok = ::read(fd, secret.data(), secret.size()) == 32;
+        ::close(fd);
+        if (!ok) throw CardError(CardErrorCode::INTERNAL, "the PIN counter key is damaged");
+        return secret;
+    }
+
+} // namespace
+
 PinFailureCounter::PinFailureCounter(std::filesystem::path file)
     : file_(std::move(file))
+    , secret_(counterSecret(file_))
 {
     if (file_.empty()) return;
     std::ifstream in(file_);
-    std::string key;
-    int count = 0;
-    while (in >> key >> count) {
-        if (key.size() == 64 && count > 0) counts_.emplace_back(key, count);
+    for (std::string line; std::getline(in, line);) {
+        std::istringstream fields(line);
+        Entry e;
+        if (fields >> e.key >> e.count >> e.last && e.key.size() == 64 && e.count > 0)
+            counts_.push_back(std::move(e));
     }
+    dropAged();
 }
 
-std::string PinFailureCounter::keyFor(std::string_view tokenSerial)
+void PinFailureCounter::dropAged()
 {
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    // Domain-separated so the stored value is no plain hash of a card number.
-    const std::string input = "shensu-pin-failures-v1:" + std::string(tokenSerial);
-    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+    const std::int64_t oldest = nowSeconds() - MAX_AGE.count();
+    std::erase_if(counts_, [oldest](const Entry& e) { return e.last < oldest; });
+}
+
+std::string PinFailureCounter::keyFor(std::string_view tokenSerial) const
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    const std::string input = "shensu-pin-failures-v2:" + std::string(tokenSerial);
+    if (HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+            reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest, &size)
+        == nullptr)
+        throw CardError(CardErrorCode::INTERNAL, "HMAC failed");
     std::string hex;
     char byte[3];
-    for (const unsigned char b : digest) {
-        std::snprintf(byte, sizeof byte, "%02x", b);
+    for (unsigned int i = 0; i < size; ++i) {
+        std::snprintf(byte, sizeof byte, "%02x", digest[i]);
         hex += byte;
     }
     return hex;
@@ -371,31 +448,37 @@ std::string PinFailureCounter::keyFor(std::string_view tokenSerial)
 
 int PinFailureCounter::failures(std::string_view tokenSerial) const
 {
+    if (tokenSerial.empty()) return 0;
     const std::string key = keyFor(tokenSerial);
-    for (const auto& [k, n] : counts_) {
-        if (k == key) return n;
+    const std::int64_t oldest = nowSeconds() - MAX_AGE.count();
+    for (const auto& e : counts_) {
+        if (e.key == key && e.last >= oldest) return e.count;
     }
     return 0;
 }
 
 void PinFailureCounter::recordFailure(std::string_view tokenSerial)
 {
+    if (tokenSerial.empty()) return; // every serial-less card would share this one count
+    dropAged();
     const std::string key = keyFor(tokenSerial);
     auto it = std::find_if(
-        counts_.begin(), counts_.end(), [&](const auto& c) { return c.first == key; });
+        counts_.begin(), counts_.end(), [&](const Entry& e) { return e.key == key; });
     if (it == counts_.end()) {
-        counts_.emplace_back(key, 1);
+        counts_.push_back({ key, 1, nowSeconds() });
     } else {
-        ++it->second;
+        ++it->count;
+        it->last = nowSeconds();
     }
     save();
 }
 
 void PinFailureCounter::recordSuccess(std::string_view tokenSerial)
 {
+    if (tokenSerial.empty()) return;
     const std::string key = keyFor(tokenSerial);
     const auto before = counts_.size();
-    std::erase_if(counts_, [&](const auto& c) { return c.first == key; });
+    std::erase_if(counts_, [&](const Entry& e) { return e.key == key; });
     if (counts_.size() != before) save();
 }
 
@@ -403,8 +486,8 @@ void PinFailureCounter::save() const
 {
     if (file_.empty()) return;
     std::ostringstream text;
-    for (const auto& [k, n] : counts_)
-        text << k << ' ' << n << '\n';
+    for (const auto& e : counts_)
+        text << e.key << ' ' << e.count << ' ' << e.last << '\n';
     const std::string data = text.str();
     const auto tmp = file_.string() + ".tmp";
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -414,6 +497,13 @@ void PinFailureCounter::save() const
     ::close(fd);
     if (!written || ::rename(tmp.c_str(), file_.c_str()) != 0)
         throw CardError(CardErrorCode::INTERNAL, "cannot write the PIN failure counter");
+    // The rename itself must survive a power cut.
+    const auto dir = file_.has_parent_path() ? file_.parent_path() : std::filesystem::path(".");
+    const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd >= 0) {
+        ::fsync(dirFd);
+        ::close(dirFd);
+    }
 }
 
 } // namespace shensu::cardio

@@ -2,6 +2,7 @@
 // tries-left rule; the durable per-card failure counter.
 #include "cardio/pin.hpp"
 #include "cardio/pkcs11.hpp"
+#include "pkcs11_codes.hpp"
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -64,15 +65,23 @@ TEST_CASE(
     CHECK(!handoff.take(again));
 }
 
-TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count, never "
-          "blocked without the token saying so",
+TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count; a silent "
+          "token after the kiosk's third failure is blocked, a speaking one never without LOCKED",
     "[pin]")
 {
     CHECK(pinTries({}, 0).left == 3);
     CHECK(pinTries({}, 1).left == 2);
     CHECK(pinTries({}, 2).left == 1);
-    CHECK(pinTries({}, 3).left == 1);
-    CHECK(!pinTries({}, 3).blocked);
+    CHECK(!pinTries({}, 2).blocked);
+    // A module that reports no tries (HiCOS may set no flag): no fourth PIN after three failures.
+    CHECK(pinTries({}, 3).blocked);
+    CHECK(pinTries({}, 3).left == 0);
+    CHECK(pinTries({}, 7).blocked);
+    // A token that says it still has a try is believed (it may allow more than three).
+    CHECK(!pinTries({ false, true, false }, 3).blocked);
+    CHECK(pinTries({ false, true, false }, 3).left == 1);
+    CHECK(!pinTries({ true, false, false }, 4).blocked);
+    CHECK(pinTries({ true, false, false }, 4).left == 1);
     CHECK(pinTries({ true, false, false }, 0).left == 2);
     CHECK(pinTries({ false, true, false }, 0).left == 1);
     CHECK(pinTries({ false, false, true }, 0).blocked);
@@ -103,4 +112,58 @@ TEST_CASE(
     reloaded.recordSuccess("0000001123456780");
     CHECK(PinFailureCounter(file).failures("0000001123456780") == 0);
     std::filesystem::remove(file);
+    std::filesystem::remove(file.string() + ".key");
+}
+
+TEST_CASE("the failure counter's keys are an HMAC under a per-kiosk secret (0600), serial-less "
+          "tokens are not counted, and entries age out",
+    "[pin]")
+{
+    const auto dir = std::filesystem::temp_directory_path()
+        / ("shensu-pin-counter-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir / "a");
+    std::filesystem::create_directories(dir / "b");
+    PinFailureCounter a(dir / "a" / "pin-failures");
+    PinFailureCounter b(dir / "b" / "pin-failures");
+    // Two kiosks key the same card differently: their files cannot be linked without the secrets.
+    CHECK(a.keyFor("0000001123456780") != b.keyFor("0000001123456780"));
+    CHECK(a.keyFor("0000001123456780")
+        == PinFailureCounter(dir / "a" / "pin-failures").keyFor("0000001123456780"));
+    const auto perms = std::filesystem::status(dir / "a" / "pin-failures.key").permissions();
+    CHECK((perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all))
+        == std::filesystem::perms::none);
+
+    a.recordFailure("");
+    a.recordFailure("");
+    CHECK(a.failures("") == 0);
+    CHECK(!std::filesystem::exists(dir / "a" / "pin-failures"));
+
+    // An entry whose last failure is older than MAX_AGE is gone on load.
+    a.recordFailure("OLD-CARD");
+    const std::string key = a.keyFor("OLD-CARD");
+    {
+        std::ofstream out(dir / "a" / "pin-failures");
+        const auto old = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch() - PinFailureCounter::MAX_AGE
+            - std::chrono::hours(1));
+        out << key << " 3 " << old.count() << '\n';
+    }
+    CHECK(PinFailureCounter(dir / "a" / "pin-failures").failures("OLD-CARD") == 0);
+    std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("PKCS#11 PIN answers: an expired PIN is not a blocked card, an invalid one not a wrong "
+          "one (neither is counted as a spent try)",
+    "[pin]")
+{
+    // PKCS#11 v2.40 values (the header is the module's business, not the tests').
+    constexpr unsigned long CKR_PIN_INCORRECT = 0xA0, CKR_PIN_INVALID = 0xA1,
+                            CKR_PIN_LEN_RANGE = 0xA2, CKR_PIN_EXPIRED = 0xA3, CKR_PIN_LOCKED = 0xA4;
+    CHECK(cardErrorForCkr(CKR_PIN_INCORRECT) == CardErrorCode::PIN_INCORRECT);
+    CHECK(cardErrorForCkr(CKR_PIN_LOCKED) == CardErrorCode::PIN_LOCKED);
+    CHECK(cardErrorForCkr(CKR_PIN_EXPIRED) == CardErrorCode::PIN_EXPIRED);
+    CHECK(cardErrorForCkr(CKR_PIN_INVALID) == CardErrorCode::PIN_INVALID);
+    CHECK(cardErrorForCkr(CKR_PIN_LEN_RANGE) == CardErrorCode::PIN_LEN_RANGE);
+    CHECK(cardErrorForCkr(0x7fffffffUL) == CardErrorCode::INTERNAL);
 }

@@ -57,14 +57,23 @@ TokenPinFlags flags()
     return m.tokenInfo(m.slotForReader(SLOT0)).pin;
 }
 
-int spendingVerifies()
+// VERIFYs that spent a try ("spending") or carried a PIN at all ("withPin").
+int verifiesWhere(const char* field)
 {
     int n = 0;
     for (const auto& line : apduLog()) {
         const auto entry = nlohmann::json::parse(line);
-        if (entry.value("ins", "") == "VERIFY" && entry.at("spending").get<bool>()) ++n;
+        if (entry.value("ins", "") == "VERIFY" && entry.at(field).get<bool>()) ++n;
     }
     return n;
+}
+int spendingVerifies()
+{
+    return verifiesWhere("spending");
+}
+int pinVerifies()
+{
+    return verifiesWhere("withPin");
 }
 
 bool verifiesWith(const Bytes& certificateDer, std::string_view message, const Bytes& signature)
@@ -157,7 +166,7 @@ TEST_CASE("a blocked card reports locked before any attempt", "[pkcs11-blocked]"
     const auto f = flags();
     CHECK(f.locked);
     CHECK(pinTries(f, 0).blocked);
-    CHECK(spendingVerifies() == 0);
+    CHECK(pinVerifies() == 0);
 }
 
 TEST_CASE("a missing module is MODULE_UNAVAILABLE, not a crash", "[pkcs11-login]")

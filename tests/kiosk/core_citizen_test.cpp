@@ -21,7 +21,7 @@ Kiosk atPinPad(int triesLeft = 3)
     k.send(ChooseCitizenCertificate {});
     REQUIRE(k.state.screen == Screen::READING_CARD);
     REQUIRE(k.sent<ReadCitizenCard>().size() == 1);
-    k.send(CitizenCardReady { READER, triesLeft, false });
+    k.send(CitizenCardReady { READER, triesLeft, false, false, "SERIAL-A", 7 });
     return k;
 }
 
@@ -54,6 +54,19 @@ TEST_CASE("citizen certificate: a health card inserted instead is not a citizen 
     CHECK(k.state.screen == Screen::CARD_ERROR);
     CHECK(k.state.cardErrorKey == "card_error.not_citizen_card");
     CHECK(k.sent<ReadHealthCard>().empty());
+}
+
+TEST_CASE("the login names the card whose tries were read (token serial, insert count), and a new "
+          "session forgets it")
+{
+    Kiosk k = atPinPad();
+    confirmAndGetChallenge(k);
+    REQUIRE(k.sent<LoginWithCitizenCard>().size() == 1);
+    CHECK(k.sent<LoginWithCitizenCard>()[0].tokenSerial == "SERIAL-A");
+    CHECK(k.sent<LoginWithCitizenCard>()[0].insertion == 7);
+    k.send(CardRemoved { READER });
+    CHECK(k.state.citizenTokenSerial.empty());
+    CHECK(k.state.citizenInsertion == 0);
 }
 
 TEST_CASE("with tries to spare the PIN pad shows at once with the tries left")
@@ -101,6 +114,51 @@ TEST_CASE(
     CHECK(k.sent<LoginWithCitizenCard>().empty());
     CHECK(std::any_of(out.begin(), out.end(),
         [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
+}
+
+TEST_CASE("a confirmed PIN waits a bounded time for central's challenge, then is forgotten and "
+          "no card is asked")
+{
+    Kiosk k = atPinPad();
+    const auto confirmed = k.send(ConfirmPin { 6 });
+    const auto timer = std::find_if(confirmed.begin(), confirmed.end(), [](const Command& c) {
+        const auto* t = std::get_if<StartTimer>(&c);
+        return t && t->timer == TimerId::CHALLENGE_WAIT;
+    });
+    REQUIRE(timer != confirmed.end());
+    const auto& wait = std::get<StartTimer>(*timer);
+    CHECK(wait.after == k.state.challengeWait);
+    CHECK(wait.after <= std::chrono::seconds(30));
+    const auto out = k.send(TimerExpired { TimerId::CHALLENGE_WAIT, wait.generation });
+    CHECK(k.state.screen == Screen::LOGIN_REFUSED);
+    CHECK(k.state.loginRefusalKey == "login_refused.unreachable");
+    CHECK(std::any_of(out.begin(), out.end(),
+        [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
+    // The challenge that comes late starts nothing.
+    k.send(LoginChallengeReady { "c-late", "bm9uY2U=" });
+    CHECK(k.sent<LoginWithCitizenCard>().empty());
+}
+
+TEST_CASE("a stale challenge timer (an earlier confirm) does not break off a login under way")
+{
+    Kiosk k = atPinPad();
+    k.send(ConfirmPin { 6 });
+    const auto stale = k.state.challengeGeneration;
+    k.send(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    k.send(TimerExpired { TimerId::CHALLENGE_WAIT, stale });
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    CHECK(k.sent<LoginWithCitizenCard>().size() == 1);
+}
+
+TEST_CASE("central unreachable after the card signed: its own message, not 'no PIN reached the "
+          "card'")
+{
+    Kiosk k = atPinPad();
+    confirmAndGetChallenge(k);
+    k.send(CitizenCardSigned { READER, "cert", "sig" });
+    k.send(CardLoginRefused { "unreachable_after_card" });
+    CHECK(k.state.screen == Screen::LOGIN_REFUSED);
+    CHECK(k.state.loginRefusalKey == "login_refused.unreachable_after_card");
 }
 
 TEST_CASE("a wrong PIN goes back to the pad with the tries left, and nothing retries it")
@@ -286,6 +344,21 @@ TEST_CASE("a card failure while logging in is a card error; PIN_LOCKED is the bl
         k.send(CardReadFailed { CardErrorCode::PIN_LEN_RANGE });
         CHECK(k.state.screen == Screen::PIN_ENTRY);
         CHECK(k.state.pinMessageKey == "pin.length");
+    }
+    {
+        // A right but expired PIN is not a blocked card, nor a wrong PIN.
+        Kiosk k = atPinPad();
+        confirmAndGetChallenge(k);
+        k.send(CardReadFailed { CardErrorCode::PIN_EXPIRED });
+        CHECK(k.state.screen == Screen::CARD_ERROR);
+        CHECK(k.state.cardErrorKey == "card_error.pin_expired");
+    }
+    {
+        Kiosk k = atPinPad();
+        confirmAndGetChallenge(k);
+        k.send(CardReadFailed { CardErrorCode::PIN_INVALID });
+        CHECK(k.state.screen == Screen::PIN_ENTRY);
+        CHECK(k.state.pinMessageKey == "pin.invalid");
     }
 }
 

@@ -23,6 +23,8 @@ enum class CardErrorCode {
     PIN_INCORRECT, // the card refused the PIN; a try was spent
     PIN_LOCKED, // the PIN is blocked: the card must be unblocked elsewhere (MOICA, GCA)
     PIN_LEN_RANGE, // the PIN is too short or too long for the card; no try was spent
+    PIN_INVALID, // the PIN has characters the card does not take; not a wrong PIN, no try counted
+    PIN_EXPIRED, // the PIN is right but expired: it must be changed elsewhere, not at the kiosk
     MODULE_UNAVAILABLE, // the PKCS#11 module is missing, unloadable or broken (configuration)
     INTERNAL, // a programming or environment error
 };

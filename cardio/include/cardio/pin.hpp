@@ -31,7 +31,9 @@ public:
     ~Pin()
     {
         wipe();
-        if (locked_) ::munlock(digits_, sizeof digits_);
+        // No munlock: page locks do not nest, so unlocking here would unlock any other Pin on the
+        // same page. The few pages Pins live on (the pad, the handoff, a worker's stack) stay
+        // locked; they hold nothing once wiped.
     }
     Pin(const Pin&) = delete;
     Pin& operator=(const Pin&) = delete;

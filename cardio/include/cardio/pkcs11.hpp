@@ -7,7 +7,9 @@
 #include "cardio/bytes.hpp"
 #include "cardio/pin.hpp"
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -51,7 +53,10 @@ public:
     std::vector<std::pair<unsigned long, std::string>> tokenSlots();
     // The slot whose token sits in this PC/SC reader: its description (or manufacturer) names the
     // reader; with a single token and no name match, that one. Throws CardError NO_CARD.
-    unsigned long slotForReader(const std::string& reader);
+    // The slot whose description names the reader. singleTokenFallback: a module that names its
+    // slots its own way (HiCOS) may give the only token there is; pass true only when the caller
+    // knows exactly one card is inserted anywhere.
+    unsigned long slotForReader(const std::string& reader, bool singleTokenFallback = true);
     TokenInfo tokenInfo(unsigned long slot);
 
     struct Impl;
@@ -101,7 +106,8 @@ std::filesystem::path findOpenscModule();
 
 // PIN tries the kiosk can vouch for. The token's flags are used where the module sets them; OpenSC
 // 0.23 never sets COUNT_LOW and HiCOS may set nothing, so the kiosk also counts consecutive
-// failures per card (keyed by SHA-256 of the token serial) and believes whichever says fewer.
+// failures per card (keyed by SHA-256 of the token serial) and believes whichever says fewer. A
+// module with no flags at all after the kiosk's third failure: blocked (no further PIN is sent).
 struct PinTries {
     int left = 3;
     bool blocked = false;
@@ -110,22 +116,36 @@ inline constexpr int ASSUMED_PIN_TRIES = 3;
 
 PinTries pinTries(const TokenPinFlags& flags, int kioskFailures) noexcept;
 
-// Consecutive wrong PINs per card, durable across restarts: one small file, "sha256hex count" per
-// line, replaced atomically (write, fsync, rename). Without a file it only counts in memory.
+// Consecutive wrong PINs per card, durable across restarts: one small file, "hmachex count
+// lastFailureUnixSeconds" per line, replaced atomically (write, fsync, rename, fsync of the
+// directory). Cards are keyed by HMAC-SHA256 of the token serial under a random per-kiosk key
+// (<file>.key, 0600, made on first use), so the file neither reveals nor links card serials
+// without that key. Entries age out MAX_AGE after their last failure (a card unblocked elsewhere
+// is usable here again). A token without a serial is not counted (all such cards would share one
+// entry). Without a file it only counts in memory (with a key of its own).
 class PinFailureCounter
 {
 public:
+    static constexpr std::chrono::seconds MAX_AGE { std::chrono::hours(24 * 30) };
+
     explicit PinFailureCounter(std::filesystem::path file = {});
     int failures(std::string_view tokenSerial) const;
     void recordFailure(std::string_view tokenSerial);
     void recordSuccess(std::string_view tokenSerial);
 
-    static std::string keyFor(std::string_view tokenSerial); // hex SHA-256
+    std::string keyFor(std::string_view tokenSerial) const; // hex HMAC-SHA256
 
 private:
+    struct Entry {
+        std::string key;
+        int count = 0;
+        std::int64_t last = 0; // unix seconds of the last failure
+    };
     void save() const;
+    void dropAged();
     std::filesystem::path file_;
-    std::vector<std::pair<std::string, int>> counts_;
+    std::string secret_; // the HMAC key
+    std::vector<Entry> counts_;
 };
 
 } // namespace shensu::cardio

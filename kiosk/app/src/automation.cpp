@@ -73,6 +73,10 @@ namespace
             return "PIN_LOCKED";
         case C::PIN_LEN_RANGE:
             return "PIN_LEN_RANGE";
+        case C::PIN_INVALID:
+            return "PIN_INVALID";
+        case C::PIN_EXPIRED:
+            return "PIN_EXPIRED";
         case C::MODULE_UNAVAILABLE:
             return "MODULE_UNAVAILABLE";
         case C::INTERNAL:
@@ -476,9 +480,12 @@ int runScript(Shell& shell, std::istream& script, std::ostream& out,
                 out, { { "event", "script_error" }, { "line", number }, { "message", e.message } });
             return 1;
         } catch (const json::exception& e) {
+            // Only the error's id: what() quotes the text it read ("last read: '...123456'"),
+            // which for a broken pin line is the PIN.
             emit(out,
                 { { "event", "script_error" }, { "line", number },
-                    { "message", std::string("bad JSON: ") + e.what() } });
+                    { "message",
+                        "bad JSON (nlohmann::json error " + std::to_string(e.id) + ")" } });
             return 1;
         }
     }

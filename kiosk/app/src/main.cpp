@@ -143,7 +143,7 @@ int main(int argc, char** argv)
                 } else {
                     cards.handoff().put(shell.pinPad());
                 }
-                cards.loginAndSign(l->reader, l->challengeId, l->nonce, l->onReaderPinPad);
+                cards.loginAndSign(*l);
             }
             if (std::holds_alternative<ForgetPin>(c)) cards.handoff().clear();
             if (const auto* v = std::get_if<VerifyCardLogin>(&c))

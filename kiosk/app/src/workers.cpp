@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -81,6 +82,11 @@ struct CardWorker::Impl {
     Jobs<Job> jobs;
     std::thread thread;
     std::set<std::string> readers; // touched on the monitor's thread only
+    // Per reader: cards inserted so far (written by the monitor's thread before it posts
+    // CardInserted) and whether one is in now. Read by the card thread.
+    std::mutex cardsMutex;
+    std::map<std::string, std::uint64_t> insertions;
+    std::set<std::string> cardsIn;
     std::unique_ptr<cardio::ReaderMonitor> monitor;
     cardio::PinHandoff handoff;
     std::unique_ptr<cardio::PinFailureCounter> failures; // card thread only
@@ -123,6 +129,20 @@ struct CardWorker::Impl {
         }
     }
 
+    std::uint64_t insertionOf(const std::string& reader)
+    {
+        std::lock_guard lock(cardsMutex);
+        const auto it = insertions.find(reader);
+        return it == insertions.end() ? 0 : it->second;
+    }
+    // A module that names its slots its own way may take "the only token" for this reader, but only
+    // when the kiosk itself sees exactly one card.
+    bool oneCardIn()
+    {
+        std::lock_guard lock(cardsMutex);
+        return cardsIn.size() == 1;
+    }
+
     std::filesystem::path modulePath() const
     {
         return citizen.pkcs11Module.empty() ? cardio::findOpenscModule() : citizen.pkcs11Module;
@@ -134,14 +154,15 @@ struct CardWorker::Impl {
     {
         try {
             const auto start = std::chrono::steady_clock::now();
+            const std::uint64_t insertion = insertionOf(reader);
             cardio::Pkcs11Module module(modulePath());
-            const auto slot = module.slotForReader(reader);
+            const auto slot = module.slotForReader(reader, oneCardIn());
             const cardio::TokenInfo info = module.tokenInfo(slot);
             const auto tries = cardio::pinTries(info.pin, failureCounter().failures(info.serial));
             std::clog << "card: citizen card ready, " << tries.left << " tries left ("
                       << static_cast<int>(msSince(start)) << " ms)\n";
-            queue.post(CitizenCardReady {
-                reader, tries.left, tries.blocked, info.protectedAuthenticationPath });
+            queue.post(CitizenCardReady { reader, tries.left, tries.blocked,
+                info.protectedAuthenticationPath, info.serial, insertion });
         } catch (const cardio::CardError& e) {
             std::clog << "card: citizen card failed: " << cardio::toString(e.code()) << '\n';
             queue.post(CardReadFailed { e.code() });
@@ -151,25 +172,41 @@ struct CardWorker::Impl {
         }
     }
 
-    void loginAndSign(const std::string& reader, const std::string& challengeId,
-        const std::string& nonce, bool onReaderPinPad)
+    // The login was for another card than the one in the reader now: no PIN goes anywhere.
+    void cancelLogin(const char* why)
     {
-        cardio::Pin pin; // this thread's copy, wiped by the login whatever happens
-        if (!onReaderPinPad && !handoff.take(pin)) {
-            // The session ended (ForgetPin) before this job ran: no PIN, no attempt.
-            std::clog << "card: login cancelled before the card call\n";
-            queue.post(CardReadFailed { cardio::CardErrorCode::CANCELLED });
-            return;
-        }
+        handoff.clear();
+        std::clog << "card: login cancelled, " << why << '\n';
+        queue.post(CardReadFailed { cardio::CardErrorCode::CARD_REMOVED });
+    }
+
+    void loginAndSign(const LoginWithCitizenCard& login)
+    {
+        const std::string& reader = login.reader;
+        const bool onReaderPinPad = login.onReaderPinPad;
+        // A swap the UI thread has not seen yet (the monitor's CardRemoved may sit behind the
+        // challenge in the queue): the insert count moved.
+        if (insertionOf(reader) != login.insertion)
+            return cancelLogin("the card in the reader is not the one read");
         try {
             const auto start = std::chrono::steady_clock::now();
             cardio::Pkcs11Module module(modulePath());
-            const auto slot = module.slotForReader(reader);
+            const auto slot = module.slotForReader(reader, oneCardIn());
             const cardio::TokenInfo info = module.tokenInfo(slot);
-            if (info.pin.locked) {
-                // Never a PIN to a blocked card.
-                pin.wipe();
+            // A swap during the module load and slot scan: another token, or another insertion.
+            if (info.serial != login.tokenSerial || insertionOf(reader) != login.insertion)
+                return cancelLogin("the card in the reader is not the one read");
+            if (cardio::pinTries(info.pin, failureCounter().failures(info.serial)).blocked) {
+                // Never a PIN to a blocked card (nor to one the kiosk's count says is).
+                handoff.clear();
                 queue.post(PinRejected { reader, 0, true });
+                return;
+            }
+            cardio::Pin pin; // this thread's copy, wiped by the login whatever happens
+            if (!onReaderPinPad && !handoff.take(pin)) {
+                // The session ended (ForgetPin) before the card call: no PIN, no attempt.
+                std::clog << "card: login cancelled before the card call\n";
+                queue.post(CardReadFailed { cardio::CardErrorCode::CANCELLED });
                 return;
             }
             cardio::TokenSession session(module, slot);
@@ -200,15 +237,17 @@ struct CardWorker::Impl {
             const double loginMs = msSince(start);
             const cardio::Bytes certificate = session.signingCertificate();
             const cardio::Bytes signature
-                = session.sign(network::cardLoginMessage(challengeId, nonce));
+                = session.sign(network::cardLoginMessage(login.challengeId, login.nonce));
             session.logout();
             std::clog << "card: citizen card signed (login " << static_cast<int>(loginMs)
                       << " ms, total " << static_cast<int>(msSince(start)) << " ms)\n";
             queue.post(CitizenCardSigned { reader, asString(certificate), asString(signature) });
         } catch (const cardio::CardError& e) {
+            handoff.clear();
             std::clog << "card: citizen login failed: " << cardio::toString(e.code()) << '\n';
             queue.post(CardReadFailed { e.code() });
         } catch (const std::exception&) {
+            handoff.clear();
             std::clog << "card: citizen login failed: internal error\n";
             queue.post(CardReadFailed { cardio::CardErrorCode::INTERNAL });
         }
@@ -225,8 +264,18 @@ struct CardWorker::Impl {
             if (readers.empty())
                 queue.post(CardService { false, cardio::CardErrorCode::NO_READERS });
         } else if (const auto* i = std::get_if<cardio::CardInserted>(&event)) {
+            {
+                std::lock_guard lock(cardsMutex);
+                ++insertions[i->reader];
+                cardsIn.insert(i->reader);
+            }
             queue.post(kiosk::CardInserted { i->reader, cardio::identifyCard(i->atr) });
         } else if (const auto* c = std::get_if<cardio::CardRemoved>(&event)) {
+            {
+                std::lock_guard lock(cardsMutex);
+                ++insertions[c->reader]; // a card put back is another insertion
+                cardsIn.erase(c->reader);
+            }
             queue.post(kiosk::CardRemoved { c->reader });
         } else if (const auto* f = std::get_if<cardio::MonitorFailed>(&event)) {
             std::clog << "card: reader monitoring failed: " << cardio::toString(f->code) << '\n';
@@ -306,12 +355,9 @@ void CardWorker::readCitizen(const std::string& reader)
     impl_->jobs.push([impl = impl_.get(), reader] { impl->readCitizen(reader); });
 }
 
-void CardWorker::loginAndSign(const std::string& reader, const std::string& challengeId,
-    const std::string& nonce, bool onReaderPinPad)
+void CardWorker::loginAndSign(const LoginWithCitizenCard& login)
 {
-    impl_->jobs.push([impl = impl_.get(), reader, challengeId, nonce, onReaderPinPad] {
-        impl->loginAndSign(reader, challengeId, nonce, onReaderPinPad);
-    });
+    impl_->jobs.push([impl = impl_.get(), login] { impl->loginAndSign(login); });
 }
 
 cardio::PinHandoff& CardWorker::handoff() noexcept
@@ -420,7 +466,8 @@ struct NetworkWorker::Impl {
         }
         case network::AuthStatus::UNAVAILABLE:
             std::clog << "network: card login unavailable: " << answer.unavailable.reason << '\n';
-            queue.post(CardLoginRefused { "unreachable" });
+            // The card already took the PIN and signed: not the "no PIN reached the card" message.
+            queue.post(CardLoginRefused { "unreachable_after_card" });
             return;
         }
     }

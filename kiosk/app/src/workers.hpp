@@ -4,6 +4,7 @@
 
 #include "kiosk/app/config.hpp"
 #include "kiosk/app/event_queue.hpp"
+#include "kiosk/core/commands.hpp"
 
 #include <cardio/pin.hpp>
 
@@ -41,8 +42,10 @@ public:
     // Takes the PIN from handoff() (put there by the UI thread just before), logs in once, signs
     // cardLoginMessage(challengeId, nonce) -> CitizenCardSigned | PinRejected | CardReadFailed.
     // onReaderPinPad: no PIN from the handoff; the module has the person type it on the reader.
-    void loginAndSign(const std::string& reader, const std::string& challengeId,
-        const std::string& nonce, bool onReaderPinPad = false);
+    // Before the PIN is taken, the card in the reader must be the one readCitizen read (token
+    // serial and the monitor's insert count); else the PIN is wiped ->
+    // CardReadFailed{CARD_REMOVED}.
+    void loginAndSign(const LoginWithCitizenCard& login);
     // The one slot from the PIN pad to this worker. put() on the UI thread, clear() on ForgetPin.
     cardio::PinHandoff& handoff() noexcept;
 

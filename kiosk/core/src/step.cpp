@@ -48,6 +48,8 @@ namespace
         s.loginStep = LoginStep::NONE;
         s.challengeId.clear();
         s.challengeNonce.clear();
+        s.citizenTokenSerial.clear();
+        s.citizenInsertion = 0;
         s.loginRefusalKey.clear();
         s.filingId.clear();
         scrub(s.caseNumber);
@@ -101,8 +103,11 @@ namespace
             return "card_error.no_module";
         case CardErrorCode::PIN_LOCKED:
             return "card_blocked.body";
+        case CardErrorCode::PIN_EXPIRED:
+            return "card_error.pin_expired";
         case CardErrorCode::PIN_INCORRECT:
         case CardErrorCode::PIN_LEN_RANGE:
+        case CardErrorCode::PIN_INVALID:
         case CardErrorCode::CARD_RESET:
         case CardErrorCode::COMMUNICATION_FAILED:
         case CardErrorCode::CANCELLED:
@@ -115,9 +120,10 @@ namespace
     // Central's refusals (contract s7-auth) and the kiosk's own: each its own message.
     std::string loginRefusalKey(const std::string& result)
     {
-        static constexpr const char* KNOWN[] = { "certificate_invalid", "certificate_expired",
-            "certificate_revoked", "not_in_personnel", "departed", "owner_mismatch",
-            "bad_signature", "challenge_invalid", "unreachable", "unavailable" };
+        static constexpr const char* KNOWN[]
+            = { "certificate_invalid", "certificate_expired", "certificate_revoked",
+                  "not_in_personnel", "departed", "owner_mismatch", "bad_signature",
+                  "challenge_invalid", "unreachable", "unreachable_after_card", "unavailable" };
         for (const char* k : KNOWN) {
             if (result == k) return std::string("login_refused.") + k;
         }
@@ -258,6 +264,8 @@ namespace
         {
             if (s.screen != Screen::PIN_ENTRY) return;
             const bool onScreen = !s.readerPinPad;
+            // The pad itself takes no 9th digit, so the upper bound is a guard for other callers
+            // (automation, a future pad), not something a person can reach.
             if (onScreen && (e.digits < PIN_MIN_DIGITS || e.digits > PIN_MAX_DIGITS)) {
                 s.pinMessageKey = "pin.length";
                 return;
@@ -271,6 +279,8 @@ namespace
             s.loginStep = LoginStep::CHALLENGE;
             s.screen = Screen::CARD_LOGIN;
             out.emplace_back(std::in_place_type<RequestLoginChallenge>);
+            out.push_back(
+                StartTimer { TimerId::CHALLENGE_WAIT, s.challengeWait, ++s.challengeGeneration });
         }
         void operator()(const AcknowledgeLastAttempt&)
         {
@@ -480,6 +490,8 @@ namespace
             if (e.blocked) return showBlocked();
             s.pinTriesLeft = e.triesLeft;
             s.readerPinPad = e.readerPinPad;
+            s.citizenTokenSerial = e.tokenSerial;
+            s.citizenInsertion = e.insertion;
             s.lastAttemptAcknowledged = false;
             s.pinMessageKey.clear();
             askForPin();
@@ -511,8 +523,8 @@ namespace
             s.challengeId = e.challengeId;
             s.challengeNonce = e.nonce;
             s.loginStep = LoginStep::CARD;
-            out.push_back(
-                LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce, s.readerPinPad });
+            out.push_back(LoginWithCitizenCard { s.sessionReader, e.challengeId, e.nonce,
+                s.readerPinPad, s.citizenTokenSerial, s.citizenInsertion });
         }
         void operator()(const LoginChallengeFailed& e)
         {
@@ -556,6 +568,11 @@ namespace
             if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
                 // The card takes no PIN of that length; no try was spent.
                 s.pinMessageKey = "pin.length";
+                return askForPin();
+            }
+            if (loggingIn && e.code == CardErrorCode::PIN_INVALID) {
+                // Characters the card does not take: not a wrong PIN, no try counted.
+                s.pinMessageKey = "pin.invalid";
                 return askForPin();
             }
             if (loggingIn && s.readerPinPad && e.code == CardErrorCode::CANCELLED) {
@@ -660,6 +677,17 @@ namespace
                 }
                 // Nobody came back: the next person must not see (or send) this session.
                 return endSession(s, "home.session_timed_out");
+            }
+            if (e.timer == TimerId::CHALLENGE_WAIT) {
+                if (e.generation != s.challengeGeneration || s.screen != Screen::CARD_LOGIN
+                    || s.loginStep != LoginStep::CHALLENGE)
+                    return;
+                // No challenge in time: the PIN is forgotten (leaving CARD_LOGIN wipes it) and
+                // no card was asked; a late challenge finds no login waiting.
+                s.loginStep = LoginStep::NONE;
+                s.loginRefusalKey = "login_refused.unreachable";
+                s.screen = Screen::LOGIN_REFUSED;
+                return;
             }
             if (e.timer == TimerId::SUBMIT_WAIT && e.generation == s.timerGeneration
                 && s.screen == Screen::SUBMITTING && !s.filingId.empty()) {

@@ -32,6 +32,9 @@ struct LoginWithCitizenCard {
     std::string challengeId;
     std::string nonce;
     bool onReaderPinPad = false; // no PIN from the kiosk: the person types it on the reader
+    // The card whose tries were read (CitizenCardReady): another card gets no PIN (CARD_REMOVED).
+    std::string tokenSerial {};
+    std::uint64_t insertion = 0;
 };
 // App: wipe the PIN pad and the PIN handoff (the PIN screen was left without a card call).
 struct ForgetPin {

@@ -20,6 +20,7 @@ enum class TimerId {
     SESSION_IDLE, // nobody touched the kiosk for a while: show the countdown ("還有 n 秒…")
     SESSION_TICK, // one second of the countdown; at zero the session ends and is wiped
     NOTICE, // the home screen's one-line notice has been read: clear it
+    CHALLENGE_WAIT, // a confirmed PIN waited this long for central's challenge: forget it
 };
 
 // --- a person's actions (from the UI); they come first in Event, up to SetDisplay (isPersonAction
@@ -103,6 +104,10 @@ struct CitizenCardReady {
     // The token has a protected authentication path: the PIN is typed on the reader's own keypad
     // (the module drives it), never on the kiosk's screen.
     bool readerPinPad = false;
+    // Which card this was: the token's serial and the reader monitor's insert count for the reader
+    // when the read began. The login compares both before any PIN leaves the kiosk.
+    std::string tokenSerial {};
+    std::uint64_t insertion = 0;
 };
 // The card refused the PIN: one try spent (blocked = that was the last one, or it already was).
 struct PinRejected {

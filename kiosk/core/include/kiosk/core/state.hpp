@@ -62,6 +62,10 @@ struct State {
     std::chrono::milliseconds submitWait {
         4000
     }; // how long "submitting…" waits for central before "queued"
+    // How long a confirmed PIN may wait for central's challenge (behind filings on the network
+    // worker, or a slow central) before it is forgotten and the person told: the PIN is held no
+    // longer than this, never until a curl timeout.
+    std::chrono::milliseconds challengeWait { 15000 };
     // Untouched for sessionIdle, a session ends and is wiped; for its last sessionWarning a
     // countdown ("還有 n 秒…") offers to continue. Config: sessionIdleSeconds,
     // sessionWarningSeconds.
@@ -106,6 +110,10 @@ struct State {
     LoginStep loginStep = LoginStep::NONE;
     std::string challengeId;
     std::string challengeNonce;
+    // The citizen card whose tries were read (token serial, insert count): the PIN goes to no
+    // other.
+    std::string citizenTokenSerial;
+    std::uint64_t citizenInsertion = 0;
     std::string loginRefusalKey; // login_refused.<result>
 
     // The filing in flight.
@@ -118,6 +126,7 @@ struct State {
     std::uint64_t timerGeneration = 0;
     std::uint64_t idleGeneration = 0;
     std::uint64_t noticeGeneration = 0;
+    std::uint64_t challengeGeneration = 0;
 };
 
 // A session is under way (someone chose a way in and has not finished).
