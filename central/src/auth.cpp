@@ -170,16 +170,7 @@ namespace
     // The subject's serialNumber attribute (MOICA: the holder's certificate serial), or "".
     std::string subjectSerial(const X509* certificate)
     {
-        const X509_NAME* name = X509_get_subject_name(certificate);
-        const int index = X509_NAME_get_index_by_NID(name, NID_serialNumber, -1);
-        if (index < 0) return {};
-        const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
-        unsigned char* utf8 = nullptr;
-        const int len = ASN1_STRING_to_UTF8(&utf8, data);
-        if (len < 0) return {};
-        std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
-        OPENSSL_free(utf8);
-        return out;
+        return ossl::subjectAttribute(certificate, NID_serialNumber);
     }
 } // namespace
 

@@ -64,17 +64,7 @@ AssertionSigner::AssertionSigner(
 nlohmann::json AssertionSigner::sign(const IdentityAssertion& assertion) const
 {
     const std::string text = assertionBytes(assertion);
-    openssl::MdCtxPtr ctx(openssl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-    openssl::check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1,
-        "EVP_DigestSignInit");
-    const auto data = bytesOf(text);
-    std::size_t len = 0;
-    openssl::check(
-        EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) == 1, "EVP_DigestSign");
-    Bytes signature(len);
-    openssl::check(EVP_DigestSign(ctx.get(), signature.data(), &len, data.data(), data.size()) == 1,
-        "EVP_DigestSign");
-    signature.resize(len);
+    const Bytes signature = openssl::signSha256(key_.get(), bytesOf(text));
     return { { "assertion", text }, { "signature", openssl::base64(signature) } };
 }
 

@@ -113,10 +113,10 @@ Bytes randomBytes(std::size_t count)
     return out;
 }
 
-std::string commonName(const X509* cert)
+std::string subjectAttribute(const X509* cert, int nid)
 {
     const X509_NAME* name = X509_get_subject_name(cert);
-    const int index = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    const int index = X509_NAME_get_index_by_NID(name, nid, -1);
     if (index < 0) return {};
     const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, index));
     unsigned char* utf8 = nullptr;
@@ -125,6 +125,26 @@ std::string commonName(const X509* cert)
     std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
     OPENSSL_free(utf8);
     return out;
+}
+
+std::string commonName(const X509* cert)
+{
+    return subjectAttribute(cert, NID_commonName);
+}
+
+Bytes signSha256(EVP_PKEY* key, std::span<const unsigned char> data)
+{
+    MdCtxPtr ctx(check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+    check(EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1,
+        "EVP_DigestSignInit");
+    std::size_t len = 0;
+    check(
+        EVP_DigestSign(ctx.get(), nullptr, &len, data.data(), data.size()) == 1, "EVP_DigestSign");
+    Bytes signature(len);
+    check(EVP_DigestSign(ctx.get(), signature.data(), &len, data.data(), data.size()) == 1,
+        "EVP_DigestSign");
+    signature.resize(len);
+    return signature;
 }
 
 std::string base64(std::span<const unsigned char> data)

@@ -193,37 +193,27 @@ namespace
             out.push_back(ReadHealthCard { reader });
         }
 
-        // Health-card login: read a card already in a reader, else ask for one.
-        void beginHealthCard()
+        // A card login: read a card of that kind already in a reader, else ask for one.
+        void beginCardLogin(Filer filer)
         {
-            s.filer = Filer::HEALTH_CARD;
+            s.filer = filer;
             s.cardErrorKey.clear();
             if (!s.cardServiceAvailable) {
                 s.cardErrorKey = cardErrorKey(s.cardServiceError);
                 s.screen = Screen::CARD_ERROR;
                 return;
             }
+            const CardKind wanted
+                = filer == Filer::CITIZEN_CERT ? CardKind::CITIZEN_CARD : CardKind::HEALTH_CARD;
             for (const auto& [reader, kind] : s.cards) {
-                if (kind == CardKind::HEALTH_CARD) return startReading(reader);
+                if (kind != wanted) continue;
+                return filer == Filer::CITIZEN_CERT ? startCitizen(reader) : startReading(reader);
             }
             s.screen = Screen::INSERT_CARD;
         }
+        void beginHealthCard() { beginCardLogin(Filer::HEALTH_CARD); }
+        void beginCitizen() { beginCardLogin(Filer::CITIZEN_CERT); }
 
-        // Citizen certificate: read a citizen card already in a reader, else ask for one.
-        void beginCitizen()
-        {
-            s.filer = Filer::CITIZEN_CERT;
-            s.cardErrorKey.clear();
-            if (!s.cardServiceAvailable) {
-                s.cardErrorKey = cardErrorKey(s.cardServiceError);
-                s.screen = Screen::CARD_ERROR;
-                return;
-            }
-            for (const auto& [reader, kind] : s.cards) {
-                if (kind == CardKind::CITIZEN_CARD) return startCitizen(reader);
-            }
-            s.screen = Screen::INSERT_CARD;
-        }
         void startCitizen(const std::string& reader)
         {
             s.sessionReader = reader;

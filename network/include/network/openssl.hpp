@@ -68,8 +68,13 @@ namespace openssl
     Bytes sha256(std::span<const unsigned char> data);
     std::string hex(std::span<const unsigned char> data);
     Bytes randomBytes(std::size_t count);
+    // The subject's first attribute of this NID (NID_commonName, NID_serialNumber, ...) as UTF-8,
+    // or "" if it has none.
+    std::string subjectAttribute(const X509* cert, int nid);
     // The subject's commonName, or "" if it has none.
     std::string commonName(const X509* cert);
+    // A SHA-256 signature of data with key (ECDSA or RSA PKCS#1 v1.5, whichever the key is).
+    Bytes signSha256(EVP_PKEY* key, std::span<const unsigned char> data);
 
     // Standard base64 with padding, no line breaks.
     std::string base64(std::span<const unsigned char> data);
