@@ -1,7 +1,6 @@
 // End to end: a simulated card in a virtual reader, the real kiosk headless, a real central over
 // mutual TLS. Runs inside scripts/with-virtual-reader (private pcscd + shensu-cardsim); the card
 // starts out of the reader.
-#define CATCH_CONFIG_MAIN
 #include "central.hpp"
 #include "kiosk.hpp"
 

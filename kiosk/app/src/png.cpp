@@ -15,10 +15,44 @@ bool writePng(const std::filesystem::path& file, int width, int height,
     return writePng(file, width, height, rgba, PngStyle::RGBA, error);
 }
 
+namespace
+{
+
+    // libpng reports errors by longjmp, so this function holds nothing with a destructor or that
+    // the optimiser could keep in a register across setjmp (-Wclobbered): the caller owns the file
+    // and builds any message.
+    bool writeRows(std::FILE* out, png_uint_32 width, png_uint_32 height, const std::uint8_t* rgba,
+        bool compact)
+    {
+        png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+        png_infop info = png ? png_create_info_struct(png) : nullptr;
+        if (png == nullptr || info == nullptr) {
+            png_destroy_write_struct(&png, &info);
+            return false;
+        }
+        if (setjmp(png_jmpbuf(png))) {
+            png_destroy_write_struct(&png, &info);
+            return false;
+        }
+        png_init_io(png, out);
+        png_set_IHDR(png, info, width, height, 8,
+            compact ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
+            PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+        if (compact) png_set_compression_level(png, 9);
+        png_write_info(png, info);
+        if (compact) png_set_filler(png, 0, PNG_FILLER_AFTER); // rows stay RGBA; alpha is dropped
+        for (png_uint_32 y = 0; y < height; ++y)
+            png_write_row(png, rgba + std::size_t { y } * width * 4);
+        png_write_end(png, nullptr);
+        png_destroy_write_struct(&png, &info);
+        return true;
+    }
+
+} // namespace
+
 bool writePng(const std::filesystem::path& file, int width, int height,
     const std::vector<std::uint8_t>& rgba, PngStyle style, std::string& error)
 {
-    const bool compact = style == PngStyle::COMPACT_RGB;
     if (width <= 0 || height <= 0
         || rgba.size() != static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 4) {
         error = "bad image size";
@@ -30,33 +64,11 @@ bool writePng(const std::filesystem::path& file, int width, int height,
         error = "cannot write " + file.string();
         return false;
     }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-    png_infop info = png ? png_create_info_struct(png) : nullptr;
-    if (png == nullptr || info == nullptr) {
-        png_destroy_write_struct(&png, &info);
-        error = "libpng initialisation failed";
-        return false;
-    }
-    // libpng reports errors by longjmp; nothing with a destructor lives between here and the end.
-    if (setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
+    if (!writeRows(out.get(), static_cast<png_uint_32>(width), static_cast<png_uint_32>(height),
+            rgba.data(), style == PngStyle::COMPACT_RGB)) {
         error = "libpng failed writing " + file.string();
         return false;
     }
-    png_init_io(png, out.get());
-    png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
-        compact ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
-        PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    if (compact) png_set_compression_level(png, 9);
-    png_write_info(png, info);
-    if (compact) png_set_filler(png, 0, PNG_FILLER_AFTER); // rows stay RGBA; alpha is dropped
-    const std::size_t w = static_cast<std::size_t>(width);
-    for (int y = 0; y < height; ++y) {
-        const auto row = static_cast<std::size_t>(y);
-        png_write_row(png, rgba.data() + row * w * 4);
-    }
-    png_write_end(png, nullptr);
-    png_destroy_write_struct(&png, &info);
     return true;
 }
 
