@@ -3,6 +3,7 @@
 #include "kiosk/ui/fonts.hpp"
 
 #include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <stdexcept>
@@ -47,7 +48,8 @@ struct FontLoader::Impl {
     ImVector<ImWchar> uiRanges;
     ImVector<ImWchar> receiptRanges;
     std::size_t bodyGlyphs = 0;
-    float scale = 1.0f;
+    float scale = 1.0f; // larger text
+    float dpiScale = 1.0f; // the display's pixels per logical pixel: glyphs baked this much bigger
     std::string extra; // characters added after start-up (UTF-8), in every size
     std::set<unsigned> attempted; // code points already added once: never rebuild for them again
 };
@@ -112,8 +114,9 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
         return font;
     };
     Fonts fonts;
-    fonts.body = add(d.options.bodySize * d.scale, d.bodyRanges); // first font = ImGui's default
-    fonts.title = add(d.options.titleSize * d.scale, d.uiRanges);
+    const float bake = d.scale * d.dpiScale;
+    fonts.body = add(d.options.bodySize * bake, d.bodyRanges); // first font = ImGui's default
+    fonts.title = add(d.options.titleSize * bake, d.uiRanges);
     // Case numbers, verification codes and filing ids are ASCII: the biggest size carries nothing
     // else.
     static constexpr ImWchar ASCII[] = { 0x0020, 0x007E, 0 };
@@ -121,7 +124,7 @@ Fonts FontLoader::addTo(ImFontAtlas& atlas)
     for (const ImWchar* r = ASCII; *r != 0; ++r)
         d.receiptRanges.push_back(*r);
     d.receiptRanges.push_back(0);
-    fonts.receipt = add(d.options.receiptSize * d.scale, d.receiptRanges);
+    fonts.receipt = add(d.options.receiptSize * bake, d.receiptRanges);
     d.bodyGlyphs = 0;
     for (int i = 0; i + 1 < d.bodyRanges.Size; i += 2) {
         d.bodyGlyphs += static_cast<std::size_t>(d.bodyRanges[i + 1] - d.bodyRanges[i] + 1);
@@ -168,6 +171,30 @@ bool FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts,
     fonts = addTo(atlas);
     atlas.Build();
     return true;
+}
+
+bool FontLoader::forgetAdded(ImFontAtlas& atlas, Fonts& fonts, bool rebuild)
+{
+    Impl& d = *impl_;
+    explicit_bzero(d.extra.data(), d.extra.size()); // characters of someone's name or complaint
+    d.extra.clear();
+    d.extra.shrink_to_fit();
+    d.attempted.clear();
+    if (!rebuild) return false;
+    atlas.Clear();
+    fonts = addTo(atlas);
+    atlas.Build();
+    return true;
+}
+
+bool FontLoader::hasAdded() const
+{
+    return !impl_->extra.empty() || !impl_->attempted.empty();
+}
+
+void FontLoader::setDpiScale(float scale)
+{
+    impl_->dpiScale = scale;
 }
 
 bool FontLoader::rescale(ImFontAtlas& atlas, Fonts& fonts, float scale)

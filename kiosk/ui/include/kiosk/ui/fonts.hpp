@@ -54,6 +54,18 @@ public:
 
     std::size_t bodyGlyphCount() const;
 
+    // When a session ends: drop the characters coverMissing() added or tried (they came from
+    // someone's name or complaint) and, with `rebuild`, rebuild the atlas without them, so the
+    // next person's kiosk is a fresh one. True = rebuilt: re-upload as after coverMissing().
+    // Without `rebuild` the next rescale() or coverMissing() rebuild leaves them out.
+    bool forgetAdded(ImFontAtlas& atlas, Fonts& fonts, bool rebuild = true);
+    bool hasAdded() const;
+
+    // Display density (pixels per logical pixel, 1 = a 1280x800 panel): every size is baked this
+    // much bigger and drawn with io.FontGlobalScale = 1 / scale, so text stays sharp. Call before
+    // addTo().
+    void setDpiScale(float scale);
+
     // Larger text (the home screen's setting): every size times `scale` (1 = normal). Rebuilds the
     // atlas like coverMissing(); the caller re-uploads it. False when the scale did not change.
     bool rescale(ImFontAtlas& atlas, Fonts& fonts, float scale);
