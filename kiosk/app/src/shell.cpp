@@ -512,15 +512,25 @@ void Shell::coverNewCharacters()
         typed.push_back(value);
     ImGuiIO& io = ImGui::GetIO();
     const auto start = Clock::now();
-    if (!d.fonts->coverMissing(*io.Fonts, d.ui.fonts, typed, { d.state.cardHolderName })) return;
-    // A name with a rarer character (Big5 level 2 and beyond): rebuild the atlas once with it,
-    // re-upload.
-    ImGui_ImplSDLRenderer_DestroyFontsTexture();
-    ImGui_ImplSDLRenderer_CreateFontsTexture();
-    d.fonts->releaseAfterUpload(*io.Fonts);
-    malloc_trim(0);
+    // A rarer character (Big5 level 2 and beyond, in a name or typed): drawn into the texture's
+    // spare rows, or, when they are full, the atlas is rebuilt with it and uploaded again.
+    auto* texture = static_cast<SDL_Texture*>(io.Fonts->TexID);
+    const auto write = [texture](int x, int y, int w, int h, const std::uint8_t* rgba) {
+        const SDL_Rect r { x, y, w, h };
+        return texture != nullptr && SDL_UpdateTexture(texture, &r, rgba, w * 4) == 0;
+    };
+    const auto added
+        = d.fonts->coverMissing(*io.Fonts, d.ui.fonts, typed, { d.state.cardHolderName }, write);
+    if (added == ui::FontLoader::Added::NOTHING) return;
+    if (added == ui::FontLoader::Added::REBUILT) {
+        ImGui_ImplSDLRenderer_DestroyFontsTexture();
+        ImGui_ImplSDLRenderer_CreateFontsTexture();
+        d.fonts->releaseAfterUpload(*io.Fonts);
+        malloc_trim(0);
+    }
     d.lastAtlasRebuildMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::clog << "kiosk: font atlas rebuilt for new characters in "
+    std::clog << "kiosk: font atlas: new characters "
+              << (added == ui::FontLoader::Added::IN_PLACE ? "added in place" : "rebuilt") << " in "
               << static_cast<int>(d.lastAtlasRebuildMs) << " ms\n";
 }
 
