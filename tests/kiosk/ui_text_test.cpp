@@ -77,7 +77,12 @@ TEST_CASE("a rare character typed on a physical keyboard is added to the atlas a
     REQUIRE(ui::big5LevelOne().find(RARE) == std::string::npos);
     // What a missing glyph looks like: ImGui draws its fallback, '?', with '?''s advance.
     std::vector<std::uint8_t> questionMark;
+    std::vector<std::uint8_t> freshHome;
     ui::WidgetRect field;
+    {
+        Kiosk fresh;
+        freshHome = fresh.pixels();
+    }
     {
         Kiosk k;
         openForm(k);
@@ -102,6 +107,7 @@ TEST_CASE("a rare character typed on a physical keyboard is added to the atlas a
     k.shell.frame();
     CHECK_FALSE(inAtlas(k, RARE_CODE));
     CHECK(inAtlas(k, 0x6797)); // 林: the base characters are still there
+    CHECK(k.pixels() == freshHome);
 }
 
 TEST_CASE("a system IME's composition is drawn at the caret and its window placed there; the "
