@@ -110,6 +110,24 @@ TEST_CASE("a rare character typed on a physical keyboard is added to the atlas a
     CHECK(k.pixels() == freshHome);
 }
 
+TEST_CASE("a character added into the texture's free space looks exactly as after a whole rebuild")
+{
+    Kiosk k;
+    openForm(k);
+    k.type("form.agency", std::string("林") + RARE + "測");
+    REQUIRE(inAtlas(k, RARE_CODE));
+    const auto field = k.widget("form.agency");
+    const auto inPlace = region(k.pixels(), field);
+    // Large text and back: the atlas is rebuilt twice, the second time at normal size with the
+    // added character packed by ImGui's own build.
+    k.shell.dispatch(SetDisplay { true, false });
+    k.shell.frame();
+    k.shell.dispatch(SetDisplay { false, false });
+    k.shell.frame();
+    REQUIRE(inAtlas(k, RARE_CODE));
+    CHECK(region(k.pixels(), field) == inPlace);
+}
+
 TEST_CASE("a system IME's composition is drawn at the caret and its window placed there; the "
           "commit goes into the field")
 {
