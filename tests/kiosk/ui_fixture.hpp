@@ -38,9 +38,9 @@ struct Kiosk {
     std::vector<Command> commands;
     Shell shell;
 
-    explicit Kiosk(const std::function<void(State&)>& tweak = {})
-        : shell(DisplayOptions { .headless = true, .width = 1280, .height = 800 },
-            catalogueFor(testState(tweak)), testState(tweak))
+    explicit Kiosk(const std::function<void(State&)>& tweak = {},
+        DisplayOptions display = { .headless = true, .width = 1280, .height = 800 })
+        : shell(display, catalogueFor(testState(tweak)), testState(tweak))
     {
         shell.setCommandSink([this](const Command& c) { commands.push_back(c); });
         shell.setClock([] { return std::string("2026-11-23T10:00:00Z"); });

@@ -2,6 +2,8 @@
 // become events.
 #include "kiosk/app/automation.hpp"
 
+#include "kiosk/core/text.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -12,6 +14,7 @@
 #include <optional>
 #include <thread>
 
+#include <SDL.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -349,6 +352,30 @@ namespace
             }
         } else if (name == "type") {
             if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError { error };
+        } else if (name == "ime") {
+            // A physical keyboard's system IME, as SDL reports it: {"cmd":"ime","compose":"ㄊㄞˊ"}
+            // (SDL_TEXTEDITING, drawn at the caret; "cursor" in characters), {"cmd":"ime",
+            // "commit":"臺"} (SDL_TEXTINPUT into the field being edited).
+            SDL_Event e {};
+            if (cmd.contains("compose")) {
+                const std::string text = need(cmd, "compose");
+                if (text.size() >= sizeof e.edit.text)
+                    throw ScriptError { "ime: a composition holds at most 31 bytes" };
+                e.type = SDL_TEXTEDITING;
+                std::copy(text.begin(), text.end(), e.edit.text);
+                e.edit.start = cmd.value("cursor", static_cast<int>(codePoints(text)));
+            } else if (cmd.contains("commit")) {
+                const std::string text = need(cmd, "commit");
+                if (text.size() >= sizeof e.text.text)
+                    throw ScriptError { "ime: a commit holds at most 31 bytes" };
+                e.type = SDL_TEXTINPUT;
+                std::copy(text.begin(), text.end(), e.text.text);
+            } else {
+                throw ScriptError { "ime needs \"compose\" or \"commit\"" };
+            }
+            shell.handleEvent(e);
+            shell.frame();
+            shell.frame();
         } else if (name == "wait" && cmd.contains("card")) {
             waitForCard(shell, need(cmd, "card"),
                 std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));

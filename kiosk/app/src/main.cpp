@@ -8,6 +8,7 @@
 #include "workers.hpp"
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -25,7 +26,7 @@ namespace
 
 constexpr const char* USAGE
     = "usage: shensu-kiosk [--config FILE] [--headless --script FILE|-] [--windowed] [--software]\n"
-      "                    [--size WxH] [--screenshot-dir DIR] [--demo-card-keys]\n";
+      "                    [--size WxH] [--scale S] [--screenshot-dir DIR] [--demo-card-keys]\n";
 
 struct Options {
     std::optional<std::filesystem::path> config;
@@ -66,6 +67,15 @@ std::optional<Options> parseArgs(int argc, char** argv)
         } else if (a == "--size") {
             auto v = value();
             if (!v || !parseSize(*v, o.display.width, o.display.height)) return std::nullopt;
+        } else if (a == "--scale") {
+            // Display pixels per logical pixel (default: from the display's DPI; headless 1).
+            auto v = value();
+            if (!v) return std::nullopt;
+            char* end = nullptr;
+            o.display.scale = std::strtof(v->c_str(), &end);
+            if (end == v->c_str() || *end != '\0' || o.display.scale < 1.0f
+                || o.display.scale > 4.0f)
+                return std::nullopt;
         } else if (a == "--screenshot-dir") {
             auto v = value();
             if (!v) return std::nullopt;

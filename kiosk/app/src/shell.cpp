@@ -6,7 +6,9 @@
 #include "kiosk/core/step.hpp"
 #include "kiosk/ui/fonts.hpp"
 
+#include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <ctime>
 #include <iostream>
 #include <stdexcept>
@@ -15,6 +17,7 @@
 #include <imgui.h>
 #include <imgui_impl_sdl.h>
 #include <imgui_impl_sdlrenderer.h>
+#include <imgui_internal.h> // the active text field's caret (PlatformImePos)
 #include <malloc.h>
 
 namespace shensu::kiosk::app
@@ -45,6 +48,35 @@ namespace
         return catalogue.allTexts();
     }
 
+    // The design is a 1280x800 panel at scale 1. A denser display (SDL's DPI over 96) gets
+    // everything `scale` times bigger, but never so big that less than 1280x800 logical pixels
+    // fit: a 10" 1280x800 panel (~150 DPI) stays at 1, a 1920x1200 one of the same size gets 1.5.
+    float automaticScale(SDL_Window* window)
+    {
+        const int display = SDL_GetWindowDisplayIndex(window);
+        float dpi = 0;
+        if (display < 0 || SDL_GetDisplayDPI(display, &dpi, nullptr, nullptr) != 0 || dpi <= 0)
+            return 1.0f;
+        int w = 0;
+        int h = 0;
+        SDL_GetWindowSize(window, &w, &h);
+        const float fit = std::min(static_cast<float>(w) / 1280.0f, static_cast<float>(h) / 800.0f);
+        const float scale = std::clamp(std::min(dpi / 96.0f, fit), 1.0f, 4.0f);
+        return std::floor(scale * 4.0f) / 4.0f; // quarter steps: fewer odd glyph sizes
+    }
+
+    // One finger drives ImGui's mouse (SDL's touch-to-mouse events are off): down and up are
+    // kept apart by at least one frame, and after the release frame the pointer leaves the
+    // screen, so nothing stays hovered (highlighted) where the finger was.
+    struct Touch {
+        bool active = false; // a finger is down, or its release has not been drawn yet
+        bool down = false;
+        bool pressed = false; // went down since the last frame (a tap shorter than a frame)
+        bool releaseDrawn = false;
+        SDL_FingerID finger = 0;
+        ImVec2 pos;
+    };
+
 } // namespace
 
 struct Shell::Impl {
@@ -68,7 +100,11 @@ struct Shell::Impl {
     bool rendererBackend = false;
     bool fontsReleased = false;
     bool textInputOn = false;
-    bool fingerLifted = false;
+    float scale = 1.0f; // display pixels per logical pixel (DisplayOptions::scale)
+    Touch touch;
+    bool touchOwnsPointer = false; // the last pointer was a finger: no hover after it lifts
+    ui::WidgetRect textInputRect; // the caret rectangle given to SDL_SetTextInputRect
+    double lastAtlasRebuildMs = 0;
     bool quitRequested = false;
     Clock::time_point started = Clock::now();
     double firstFrameMs = 0;
@@ -103,6 +139,10 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
     // +270 ms).
     SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
     SDL_SetHint(SDL_HINT_IME_SHOW_UI, "1");
+    // Compositions longer than 32 bytes (a dozen Chinese characters) in one SDL_TEXTEDITING_EXT.
+    SDL_SetHint(SDL_HINT_IME_SUPPORT_EXTENDED_TEXT, "1");
+    // Fingers are handled here (handleEvent); SDL's made-up mouse would hover where they lifted.
+    SDL_SetHint(SDL_HINT_TOUCH_MOUSE_EVENTS, "0");
     if (SDL_Init(subsystems) != 0)
         throw std::runtime_error(std::string("SDL_Init: ") + SDL_GetError());
     d.queue = std::make_unique<EventQueue>();
@@ -126,23 +166,33 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
         }
         if (d.renderer == nullptr)
             d.renderer = SDL_CreateRenderer(d.window, -1, SDL_RENDERER_SOFTWARE);
-        SDL_ShowCursor(SDL_DISABLE);
+        SDL_ShowCursor(SDL_DISABLE); // a touch kiosk: no mouse cursor, windowed demo included
         SDL_StopTextInput(); // started only while a text field is active
     }
     if (d.renderer == nullptr) throw std::runtime_error(std::string("renderer: ") + SDL_GetError());
+    d.scale = options.scale > 0 ? options.scale
+        : d.window != nullptr   ? automaticScale(d.window)
+                                : 1.0f;
 
     IMGUI_CHECKVERSION();
     ImGui::CreateContext();
     ui::applyTheme();
     ImGuiIO& io = ImGui::GetIO();
+    // ImGui's SDL backend would show the system cursor again on every frame.
+    io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
+    // Screens are laid out in logical pixels (1280x800 at scale 1); the renderer multiplies by
+    // the scale and the fonts are baked that much bigger, so a 44 px target is 44 * scale pixels.
+    io.FontGlobalScale = 1.0f / d.scale;
     if (options.headless) {
-        io.DisplaySize
-            = ImVec2(static_cast<float>(options.width), static_cast<float>(options.height));
+        io.DisplaySize = ImVec2(static_cast<float>(options.width) / d.scale,
+            static_cast<float>(options.height) / d.scale);
+        io.DisplayFramebufferScale = ImVec2(d.scale, d.scale);
         io.MouseDoubleClickTime = 0.0f; // scripted taps on one field must never select a word
         io.KeyMap[ImGuiKey_End] = SDL_SCANCODE_END;
         io.KeyMap[ImGuiKey_Home] = SDL_SCANCODE_HOME;
     }
     d.fonts = std::make_unique<ui::FontLoader>(ui::FontOptions {}, uiTexts(d.catalogue));
+    d.fonts->setDpiScale(d.scale);
     d.ui.fonts = d.fonts->addTo(*io.Fonts);
     d.ui.catalogue = &d.catalogue;
     d.ui.pinPad = &d.pinPad;
@@ -205,6 +255,76 @@ const Catalogue& Shell::catalogue() const noexcept
 double Shell::firstFrameMs() const noexcept
 {
     return impl_->firstFrameMs;
+}
+double Shell::lastAtlasRebuildMs() const noexcept
+{
+    return impl_->lastAtlasRebuildMs;
+}
+float Shell::scale() const noexcept
+{
+    return impl_->scale;
+}
+ui::WidgetRect Shell::textInputRect() const noexcept
+{
+    return impl_->textInputRect;
+}
+
+void Shell::handleEvent(const SDL_Event& e)
+{
+    Impl& d = *impl_;
+    ImGuiIO& io = ImGui::GetIO();
+    const auto fingerAt = [&io](const SDL_TouchFingerEvent& t) {
+        return ImVec2(t.x * io.DisplaySize.x, t.y * io.DisplaySize.y); // normalised to logical
+    };
+    switch (e.type) {
+    case SDL_QUIT:
+        d.quitRequested = true;
+        return;
+    case SDL_FINGERDOWN:
+        if (d.touch.active && d.touch.down && e.tfinger.fingerId != d.touch.finger)
+            return; // a second finger (a palm, a pinch) is ignored
+        d.touch = Touch { true, true, true, false, e.tfinger.fingerId, fingerAt(e.tfinger) };
+        d.touchOwnsPointer = true;
+        return;
+    case SDL_FINGERMOTION:
+        if (d.touch.active && e.tfinger.fingerId == d.touch.finger)
+            d.touch.pos = fingerAt(e.tfinger);
+        return;
+    case SDL_FINGERUP:
+        if (d.touch.active && e.tfinger.fingerId == d.touch.finger) {
+            d.touch.pos = fingerAt(e.tfinger);
+            d.touch.down = false;
+        }
+        return;
+    case SDL_TEXTEDITING:
+        // The system IME's composition: drawn by the kiosk at the caret (ui/src/frame.cpp).
+        d.ui.ime.text = e.edit.text;
+        d.ui.ime.cursor = e.edit.start;
+        return;
+    case SDL_TEXTEDITING_EXT:
+        d.ui.ime.text = e.editExt.text != nullptr ? e.editExt.text : "";
+        d.ui.ime.cursor = e.editExt.start;
+        SDL_free(e.editExt.text); // SDL hands it over
+        return;
+    case SDL_TEXTINPUT:
+        // Committed text (or a plain key): the composition is over.
+        d.ui.ime.text.clear();
+        d.ui.ime.cursor = 0;
+        io.AddInputCharactersUTF8(e.text.text);
+        return;
+    case SDL_MOUSEMOTION:
+        if (e.motion.which != SDL_TOUCH_MOUSEID) d.touchOwnsPointer = false; // a real mouse
+        break;
+    case SDL_MOUSEBUTTONDOWN:
+        if (e.button.which != SDL_TOUCH_MOUSEID) d.touchOwnsPointer = false;
+        break;
+    case SDL_KEYDOWN:
+        if (d.keyHandler) d.keyHandler(e.key.keysym.sym);
+        break;
+    default:
+        break;
+    }
+    if (d.platformBackend && e.type != d.queue->wakeEventType()) ImGui_ImplSDL2_ProcessEvent(&e);
 }
 bool Shell::quitRequested() const noexcept
 {
@@ -283,11 +403,32 @@ void Shell::frame()
     coverNewCharacters();
     ImGui_ImplSDLRenderer_NewFrame();
     if (d.platformBackend) {
-        ImGui_ImplSDL2_NewFrame();
-        // After a finger lifts, nothing may stay "hovered" under the last touch point.
-        if (d.fingerLifted && !io.MouseDown[0]) io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        ImGui_ImplSDL2_NewFrame(); // window size and the mouse in window pixels
+        io.DisplaySize = ImVec2(io.DisplaySize.x / d.scale, io.DisplaySize.y / d.scale);
+        io.DisplayFramebufferScale = ImVec2(
+            io.DisplayFramebufferScale.x * d.scale, io.DisplayFramebufferScale.y * d.scale);
+        if (io.MousePos.x != -FLT_MAX)
+            io.MousePos = ImVec2(io.MousePos.x / d.scale, io.MousePos.y / d.scale);
+        // After a finger lifts, nothing may stay "hovered" under the last touch point (X11 moves
+        // its core pointer there).
+        if (d.touchOwnsPointer) {
+            io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+            io.MouseDown[0] = false;
+        }
     } else {
         io.DeltaTime = 1.0f / 60.0f; // deterministic headless frames
+    }
+    if (d.touch.active) {
+        io.MousePos = d.touch.pos;
+        io.MouseDown[0] = d.touch.down || d.touch.pressed;
+        d.touch.pressed = false;
+        if (!io.MouseDown[0]) {
+            if (d.touch.releaseDrawn) { // the release was drawn under the finger: now lift away
+                io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+                d.touch.active = false;
+            }
+            d.touch.releaseDrawn = true;
+        }
     }
     ImGui::NewFrame();
     auto events = ui::drawFrame(d.state, d.ui);
@@ -314,8 +455,35 @@ void Shell::frame()
             SDL_StopTextInput();
         }
     }
+    placeImeWindow();
     for (auto& e : events)
         dispatch(std::move(e));
+}
+
+void Shell::placeImeWindow()
+{
+    Impl& d = *impl_;
+    const ImGuiContext& g = *ImGui::GetCurrentContext();
+    const bool editing = g.ActiveId != 0 && g.ActiveId == g.InputTextState.ID;
+    if (!editing || g.PlatformImePos.x == FLT_MAX) {
+        d.textInputRect = {};
+        if (!d.ui.ime.text.empty() && !editing) d.ui.ime = {}; // the field was left: cancelled
+        return;
+    }
+    // The caret's line, in window coordinates: the IME opens its candidate window just below.
+    const float line = d.ui.fonts.body != nullptr ? d.ui.fonts.body->FontSize / d.scale : 24.0f;
+    const ImVec2 at = g.PlatformImePos;
+    const ui::WidgetRect rect { at.x * d.scale, at.y * d.scale, (at.x + 2.0f) * d.scale,
+        (at.y + line) * d.scale, true };
+    if (rect.x0 == d.textInputRect.x0 && rect.y0 == d.textInputRect.y0
+        && rect.y1 == d.textInputRect.y1 && d.textInputRect.visible)
+        return;
+    d.textInputRect = rect;
+    if (d.platformBackend) {
+        SDL_Rect r { static_cast<int>(rect.x0), static_cast<int>(rect.y0),
+            static_cast<int>(rect.width()), static_cast<int>(rect.height()) };
+        SDL_SetTextInputRect(&r);
+    }
 }
 
 void Shell::coverNewCharacters()
@@ -325,26 +493,45 @@ void Shell::coverNewCharacters()
         return; // the first build already has everything the catalogue and form need
     ImGuiIO& fontIo = ImGui::GetIO();
     const float scale = d.state.largeText ? ui::FontOptions {}.largeScale : 1.0f;
-    if (d.fonts->rescale(*fontIo.Fonts, d.ui.fonts, scale)) {
+    // The session is over: the characters someone's name or complaint added go too, so the next
+    // person starts with the base atlas (and home looks exactly like a fresh kiosk's). One
+    // rebuild, also when the text size goes back to normal at the same time.
+    const bool sessionOver = d.state.screen == Screen::HOME && d.fonts->hasAdded();
+    if (sessionOver) d.fonts->forgetAdded(*fontIo.Fonts, d.ui.fonts, false);
+    const bool rescaled = d.fonts->rescale(*fontIo.Fonts, d.ui.fonts, scale);
+    if (rescaled || (sessionOver && d.fonts->forgetAdded(*fontIo.Fonts, d.ui.fonts, true))) {
         ImGui_ImplSDLRenderer_DestroyFontsTexture();
         ImGui_ImplSDLRenderer_CreateFontsTexture();
         d.fonts->releaseAfterUpload(*fontIo.Fonts);
         malloc_trim(0);
         std::clog << "kiosk: font atlas rebuilt for " << (d.state.largeText ? "large" : "normal")
-                  << " text\n";
+                  << " text" << (sessionOver ? ", base characters only" : "") << '\n';
     }
-    std::vector<std::string> typed { d.state.cardHolderName };
+    std::vector<std::string> typed { d.state.cardHolderName, d.ui.ime.text };
     for (const auto& [id, value] : d.state.answers)
         typed.push_back(value);
     ImGuiIO& io = ImGui::GetIO();
-    if (!d.fonts->coverMissing(*io.Fonts, d.ui.fonts, typed, { d.state.cardHolderName })) return;
-    // A name with a rarer character (Big5 level 2 and beyond): rebuild the atlas once with it,
-    // re-upload.
-    ImGui_ImplSDLRenderer_DestroyFontsTexture();
-    ImGui_ImplSDLRenderer_CreateFontsTexture();
-    d.fonts->releaseAfterUpload(*io.Fonts);
-    malloc_trim(0);
-    std::clog << "kiosk: font atlas rebuilt for new characters\n";
+    const auto start = Clock::now();
+    // A rarer character (Big5 level 2 and beyond, in a name or typed): drawn into the texture's
+    // spare rows, or, when they are full, the atlas is rebuilt with it and uploaded again.
+    auto* texture = static_cast<SDL_Texture*>(io.Fonts->TexID);
+    const auto write = [texture](int x, int y, int w, int h, const std::uint8_t* rgba) {
+        const SDL_Rect r { x, y, w, h };
+        return texture != nullptr && SDL_UpdateTexture(texture, &r, rgba, w * 4) == 0;
+    };
+    const auto added
+        = d.fonts->coverMissing(*io.Fonts, d.ui.fonts, typed, { d.state.cardHolderName }, write);
+    if (added == ui::FontLoader::Added::NOTHING) return;
+    if (added == ui::FontLoader::Added::REBUILT) {
+        ImGui_ImplSDLRenderer_DestroyFontsTexture();
+        ImGui_ImplSDLRenderer_CreateFontsTexture();
+        d.fonts->releaseAfterUpload(*io.Fonts);
+        malloc_trim(0);
+    }
+    d.lastAtlasRebuildMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    std::clog << "kiosk: font atlas: new characters "
+              << (added == ui::FontLoader::Added::IN_PLACE ? "added in place" : "rebuilt") << " in "
+              << static_cast<int>(d.lastAtlasRebuildMs) << " ms\n";
 }
 
 bool Shell::tap(const std::string& widgetId, std::string& error)
@@ -468,12 +655,7 @@ int Shell::run()
         }
         while (gotEvent) {
             if (e.type == SDL_QUIT) quit = true;
-            if (e.type == SDL_FINGERUP) d.fingerLifted = true;
-            if (e.type == SDL_FINGERDOWN) d.fingerLifted = false;
-            if (e.type == SDL_MOUSEMOTION && e.motion.which != SDL_TOUCH_MOUSEID)
-                d.fingerLifted = false;
-            if (e.type == SDL_KEYDOWN && d.keyHandler) d.keyHandler(e.key.keysym.sym);
-            if (e.type != d.queue->wakeEventType()) ImGui_ImplSDL2_ProcessEvent(&e);
+            handleEvent(e);
             framesToDraw = 3;
             gotEvent = SDL_PollEvent(&e) != 0;
         }

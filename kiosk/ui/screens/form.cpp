@@ -64,7 +64,13 @@ namespace
                 ("##" + id).c_str(), f.tr("form.placeholder").c_str(), &value)) {
             f.emit(EditField { id, value });
         }
-        if (ImGui::IsItemActivated() && f.ui.keyboard.target != id) {
+        // A finger's tap (released without travelling: a drag scrolls the form instead), or the
+        // keyboard focus the review screen asked for.
+        const ImGuiIO& io = ImGui::GetIO();
+        const bool tapped = ImGui::IsItemActive() && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
+            && io.MouseDragMaxDistanceSqr[0] < 36.0f;
+        const bool focused = ImGui::IsItemActivated() && !ImGui::IsMouseDown(ImGuiMouseButton_Left);
+        if ((tapped || focused) && f.ui.keyboard.target != id) {
             f.ui.keyboard.target = id; // the on-screen keyboard types here
             f.ui.scrollTo = "form." + id; // and it must stay in view above the keyboard
         }

@@ -2,6 +2,10 @@
 // current screen from the registry, then — on top — the countdown or the "end?" question.
 #include "screens/screens.hpp"
 
+#include <cfloat>
+
+#include <imgui_internal.h> // the active text field and its caret (PlatformImePos)
+
 namespace shensu::kiosk::ui
 {
 
@@ -85,6 +89,42 @@ namespace
         ImGui::End();
     }
 
+    // A system IME's composition, drawn over the field at its caret (ImGui 1.86 only draws
+    // committed text): the pre-edit on the surface colour, underlined, with the IME's cursor.
+    void imeComposition(Frame& f)
+    {
+        ImeComposition& ime = f.ui.ime;
+        ime.drawn = {};
+        const ImGuiContext& g = *ImGui::GetCurrentContext();
+        const bool editing = g.ActiveId != 0 && g.ActiveId == g.InputTextState.ID;
+        if (ime.text.empty() || !editing || g.PlatformImePos.x == FLT_MAX) return;
+        const float caretBottom = g.PlatformImePos.y + ImGui::GetFontSize(); // the field's line
+        ImGui::PushFont(f.ui.fonts.body);
+        const float lineHeight = ImGui::GetFontSize();
+        const ImVec2 at(g.PlatformImePos.x + 1.0f, caretBottom - lineHeight);
+        const ImVec2 size = ImGui::CalcTextSize(ime.text.c_str());
+        const Palette& p = f.colors();
+        ImDrawList* draw = ImGui::GetForegroundDrawList();
+        const ImVec2 end(at.x + size.x + 4.0f, at.y + lineHeight + 4.0f);
+        draw->AddRectFilled(ImVec2(at.x, at.y - 2.0f), end, ImGui::GetColorU32(toVec4(p.surface)));
+        draw->AddText(
+            ImVec2(at.x + 2.0f, at.y), ImGui::GetColorU32(toVec4(p.text)), ime.text.c_str());
+        draw->AddRectFilled(ImVec2(at.x + 2.0f, end.y - 3.0f), ImVec2(end.x - 2.0f, end.y - 1.0f),
+            ImGui::GetColorU32(toVec4(p.accent)));
+        // The IME's own cursor inside the composition.
+        const char* cut = ime.text.c_str();
+        const char* textEnd = cut + ime.text.size();
+        for (int i = 0; i < ime.cursor && cut < textEnd; ++i) {
+            unsigned c = 0;
+            cut += ImTextCharFromUtf8(&c, cut, textEnd);
+        }
+        const float cx = at.x + 2.0f + ImGui::CalcTextSize(ime.text.c_str(), cut).x;
+        draw->AddRectFilled(ImVec2(cx, at.y), ImVec2(cx + 2.0f, at.y + lineHeight),
+            ImGui::GetColorU32(toVec4(p.text)));
+        ImGui::PopFont();
+        ime.drawn = WidgetRect { at.x, at.y - 2.0f, end.x, end.y, true };
+    }
+
 } // namespace
 
 std::vector<Event> drawFrame(const State& state, UiContext& ui)
@@ -112,6 +152,11 @@ std::vector<Event> drawFrame(const State& state, UiContext& ui)
     ImGui::PopID();
     ImGui::End();
     const bool panel = state.idleCountdown > 0 || state.confirmingEnd;
+    if (panel) {
+        ui.ime.drawn = {};
+    } else {
+        imeComposition(f);
+    }
     // A press anywhere (scrolling the review, say) shows someone is there. Not under the panel:
     // there only its buttons decide.
     if (!panel && events.empty() && ImGui::IsMouseClicked(ImGuiMouseButton_Left))

@@ -29,6 +29,8 @@ void wipeSession(UiContext& ui)
     ui.keyboard.mode = KeyboardMode::ZHUYIN;
     ui.keyboard.shift = false;
     ui.keyboard.zhuyin.reset(); // libchewing's context, pre-edit and anything learned: gone
+    explicit_bzero(ui.ime.text.data(), ui.ime.text.size()); // a system IME's pre-edit
+    ui.ime = {};
     if (ImGui::GetCurrentContext() == nullptr) return;
     ImGuiContext& g = *ImGui::GetCurrentContext();
     ImGui::ClearActiveID();

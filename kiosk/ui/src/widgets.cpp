@@ -9,6 +9,8 @@ namespace shensu::kiosk::ui
 namespace
 {
     const Palette* current = &normalPalette();
+    // How far a finger may wobble on a widget and still tap it (logical px); further is a drag.
+    constexpr float DRAG_SLOP = 12.0f;
 } // namespace
 
 ImVec4 toVec4(Rgb c, float alpha)
@@ -113,20 +115,37 @@ void dragToScroll()
     const ImGuiIO& io = ImGui::GetIO();
     ImGuiStorage* storage = ImGui::GetStateStorage();
     const ImGuiID dragging = ImGui::GetID("##drag-to-scroll");
+    const ImGuiID pressedOn = ImGui::GetID("##drag-pressed-on");
     if (!ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
         storage->SetBool(dragging, false);
+        storage->SetInt(pressedOn, 0);
         return;
     }
+    ImGuiContext& g = *ImGui::GetCurrentContext();
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-        // Decided at the press: on this window's empty space or text, not on a widget. A press on
+        // Decided at the press: on this window's empty space or text, or on a widget. A press on
         // empty space makes the window's (immovable) move handle the active id; any other active id
         // is a real widget.
         const ImGuiWindow* window = ImGui::GetCurrentWindow();
         const ImGuiID active = ImGui::GetActiveID();
         const bool onWidget
             = active != 0 && active != window->MoveId && active != window->RootWindow->MoveId;
-        storage->SetBool(dragging,
-            !onWidget && ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem));
+        const bool here = ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
+        storage->SetBool(dragging, here && !onWidget);
+        // A text field already being edited keeps its finger (the caret, a selection); one
+        // that this press activated can still turn into a scroll.
+        const bool editingText
+            = onWidget && active == g.InputTextState.ID && active == g.ActiveIdPreviousFrame;
+        storage->SetInt(pressedOn, here && onWidget && !editingText ? static_cast<int>(active) : 0);
+    }
+    // A finger that moves on a button, a choice or a field it pressed: once it has moved further
+    // than a tap's wobble it scrolls like on empty space, and the widget under it lets go, so
+    // lifting the finger presses nothing (ImGui only presses on release over an active item).
+    const auto pressed = static_cast<ImGuiID>(storage->GetInt(pressedOn));
+    if (pressed != 0 && ImGui::IsMouseDragging(ImGuiMouseButton_Left, DRAG_SLOP)) {
+        if (ImGui::GetActiveID() == pressed) ImGui::ClearActiveID();
+        storage->SetInt(pressedOn, 0);
+        storage->SetBool(dragging, true);
     }
     // The finger may leave the window while dragging; the scroll follows it until it lifts.
     if (storage->GetBool(dragging) && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 6.0f)) {

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+union SDL_Event;
+
 namespace shensu::kiosk::app
 {
 
@@ -23,8 +25,12 @@ struct DisplayOptions {
     bool windowed = false; // a window instead of full screen
     bool software
         = false; // SDL's software renderer in the window (no GPU: ~40 MiB instead of GL's ~140)
-    int width = 1280;
+    int width = 1280; // pixels
     int height = 800;
+    // Display pixels per logical pixel: screens are laid out for 1280x800 logical pixels and
+    // drawn `scale` times bigger (fonts baked bigger, so sharp). 0 = from the display's DPI
+    // (never below 1280x800 logical); headless 0 = 1.
+    float scale = 0;
 };
 
 class Shell
@@ -67,6 +73,19 @@ public:
     // Renders a frame and reads it back (RGBA, 8 bits per channel, rows top to bottom).
     bool capture(std::vector<std::uint8_t>& rgba, int& width, int& height, std::string& error);
 
+    // One SDL event as the window loop gets it: fingers (the first one drives the pointer; after
+    // it lifts nothing stays hovered), a system IME's composition (SDL_TEXTEDITING[_EXT], drawn
+    // at the caret) and committed text (SDL_TEXTINPUT), keys and the mouse. Tests and automation
+    // feed events here too.
+    void handleEvent(const SDL_Event& event);
+
+    // The caret rectangle last given to SDL_SetTextInputRect (window coordinates; all zero when
+    // no text field is being edited): where the system IME puts its candidate window.
+    ui::WidgetRect textInputRect() const noexcept;
+    float scale() const noexcept;
+    // How long the last atlas rebuild for new characters took (rebuild + upload), 0 before one.
+    double lastAtlasRebuildMs() const noexcept;
+
     // The interactive loop (window): redraws only after input, worker events and timers. Returns
     // the exit code.
     int run();
@@ -80,6 +99,7 @@ public:
 
 private:
     void coverNewCharacters();
+    void placeImeWindow();
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

@@ -1,7 +1,9 @@
 // Noto Sans CJK TC at the kiosk's sizes, with glyph ranges built from what can appear on screen.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -45,14 +47,34 @@ public:
     // ranges). ~-95 MiB.
     void releaseAfterUpload(ImFontAtlas& atlas);
 
+    // Writes RGBA pixels (rows of w * 4 bytes) into the uploaded atlas texture at (x, y); false
+    // when it cannot (then the atlas is rebuilt instead).
+    using TextureWriter = std::function<bool(int x, int y, int w, int h, const std::uint8_t* rgba)>;
+    enum class Added {
+        NOTHING, // nothing was missing (or only characters the font itself lacks, tried before)
+        IN_PLACE, // rasterised into the texture's spare rows through `write`: nothing to re-upload
+        REBUILT, // the atlas was rebuilt: re-upload the texture, then call releaseAfterUpload()
+    };
     // Between frames: if a character of `bodyTexts` (typed text) is missing from the body size, or
-    // one of `titleTexts` (a name read from a card) from the big sizes, rebuild the atlas with it
-    // and update `fonts`. True when rebuilt: the caller must re-upload the texture, then call
-    // releaseAfterUpload(). A character the font itself lacks is tried once only.
-    bool coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
-        const std::vector<std::string>& titleTexts);
+    // one of `titleTexts` (a name read from a card) from the big sizes, add it to the body and
+    // title sizes: into the uploaded texture's spare rows when there is room (a few ms), else by
+    // rebuilding the atlas (~170 ms of CPU). A character the font itself lacks is tried once only.
+    Added coverMissing(ImFontAtlas& atlas, Fonts& fonts, const std::vector<std::string>& bodyTexts,
+        const std::vector<std::string>& titleTexts, const TextureWriter& write = {});
 
     std::size_t bodyGlyphCount() const;
+
+    // When a session ends: drop the characters coverMissing() added or tried (they came from
+    // someone's name or complaint) and, with `rebuild`, rebuild the atlas without them, so the
+    // next person's kiosk is a fresh one. True = rebuilt: re-upload as after coverMissing().
+    // Without `rebuild` the next rescale() or coverMissing() rebuild leaves them out.
+    bool forgetAdded(ImFontAtlas& atlas, Fonts& fonts, bool rebuild = true);
+    bool hasAdded() const;
+
+    // Display density (pixels per logical pixel, 1 = a 1280x800 panel): every size is baked this
+    // much bigger and drawn with io.FontGlobalScale = 1 / scale, so text stays sharp. Call before
+    // addTo().
+    void setDpiScale(float scale);
 
     // Larger text (the home screen's setting): every size times `scale` (1 = normal). Rebuilds the
     // atlas like coverMissing(); the caller re-uploads it. False when the scale did not change.

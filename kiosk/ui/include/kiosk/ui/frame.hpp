@@ -30,6 +30,15 @@ struct KeyboardState {
     std::unique_ptr<ZhuyinEngine> zhuyin; // created on first use, deleted when a session ends
 };
 
+// A system IME's composition (SDL_TEXTEDITING: a physical keyboard with IBus/Fcitx): ImGui 1.86
+// does not draw it, so the kiosk draws it at the caret of the field being edited until the IME
+// commits (SDL_TEXTINPUT) or cancels (an empty composition).
+struct ImeComposition {
+    std::string text; // UTF-8; empty = nothing being composed
+    int cursor = 0; // the IME's cursor, in code points from the start of `text`
+    WidgetRect drawn; // where it was drawn in the last frame (logical px); all zero when not
+};
+
 struct UiContext {
     const Catalogue* catalogue = nullptr;
     Fonts fonts;
@@ -40,6 +49,7 @@ struct UiContext {
     bool highContrast = false; // the palette ImGui's style holds now
     bool paletteApplied = false;
     KeyboardState keyboard;
+    ImeComposition ime;
     // The PIN pad's digits live here, in a locked buffer the app owns, never in the State or an
     // Event; the app hands them to the card worker (ForgetPin / LoginWithCitizenCard).
     cardio::Pin* pinPad = nullptr;

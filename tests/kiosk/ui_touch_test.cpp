@@ -1,0 +1,337 @@
+// Touch: fingers through the shell's own SDL event path (SDL_FINGERDOWN/MOTION/UP, as the window
+// loop gets them), drag-to-scroll that never presses what it started on, no key left highlighted
+// after a finger lifts, no mouse cursor, and touch targets of at least 44 × 44 px at 1280 × 800,
+// scaled with the display's density, on every screen.
+#include "ui_fixture.hpp"
+
+#include <cfloat>
+#include <functional>
+
+#include <SDL.h>
+#include <imgui.h>
+
+using namespace shensu::kiosk;
+using namespace shensu::kiosk::app;
+using namespace shensu::kiosk::test;
+
+namespace
+{
+
+constexpr const char* READER = "Virtual PCD 00 00";
+
+// One finger, in logical pixels (SDL gives fingers normalised to the window).
+struct Finger {
+    Kiosk& k;
+    void send(Uint32 type, ImVec2 at)
+    {
+        const ImGuiIO& io = ImGui::GetIO();
+        SDL_Event e {};
+        e.type = type;
+        e.tfinger.touchId = 1;
+        e.tfinger.fingerId = 7;
+        e.tfinger.x = at.x / io.DisplaySize.x;
+        e.tfinger.y = at.y / io.DisplaySize.y;
+        e.tfinger.pressure = 1.0f;
+        k.shell.handleEvent(e);
+    }
+    void down(ImVec2 at)
+    {
+        send(SDL_FINGERDOWN, at);
+        k.shell.frame();
+    }
+    void move(ImVec2 at)
+    {
+        send(SDL_FINGERMOTION, at);
+        k.shell.frame();
+    }
+    void up(ImVec2 at)
+    {
+        send(SDL_FINGERUP, at);
+        k.shell.frame();
+    }
+    // Down, `steps` moves of `dy` each, up: a swipe.
+    void drag(ImVec2 from, float dy, int steps)
+    {
+        down(from);
+        for (int i = 1; i <= steps; ++i)
+            move(ImVec2(from.x, from.y + dy * static_cast<float>(i)));
+        up(ImVec2(from.x, from.y + dy * static_cast<float>(steps)));
+        k.shell.frame();
+    }
+};
+
+void openForm(Kiosk& k)
+{
+    k.tap("home.anonymous");
+    k.tap("anonymous_info.continue");
+    REQUIRE(k.screen() == Screen::FORM);
+}
+
+// Pixels of a rectangle (logical coordinates) in a frame of the given width, times `scale`.
+std::vector<std::uint8_t> region(
+    const std::vector<std::uint8_t>& rgba, int width, const ui::WidgetRect& r, float scale = 1.0f)
+{
+    std::vector<std::uint8_t> out;
+    for (int y = static_cast<int>(r.y0 * scale); y < static_cast<int>(r.y1 * scale); ++y) {
+        for (int x = static_cast<int>(r.x0 * scale); x < static_cast<int>(r.x1 * scale); ++x) {
+            const auto i = (static_cast<std::size_t>(y) * static_cast<std::size_t>(width)
+                               + static_cast<std::size_t>(x))
+                * 4;
+            out.insert(out.end(), rgba.begin() + static_cast<std::ptrdiff_t>(i),
+                rgba.begin() + static_cast<std::ptrdiff_t>(i + 3));
+        }
+    }
+    return out;
+}
+
+// Every screen of the kiosk, in the order the golden screenshots visit them; `check` runs on each.
+void everyScreen(Kiosk& k, const std::function<void(const std::string&)>& check)
+{
+    check("home");
+    k.shell.dispatch(ChooseHealthCard {});
+    check("insert_card");
+    k.shell.dispatch(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
+    check("reading_card");
+    k.shell.dispatch(CardReadFailed { shensu::cardio::CardErrorCode::UNEXPECTED_RESPONSE });
+    check("card_error");
+    k.shell.dispatch(RetryCard {});
+    k.shell.dispatch(HealthCardRead { READER, "林測試" });
+    check("card_read");
+    k.shell.dispatch(GoHome {});
+
+    k.shell.dispatch(CardInserted { READER, shensu::cardio::CardKind::CITIZEN_CARD });
+    k.shell.dispatch(ChooseCitizenCertificate {});
+    k.shell.dispatch(CitizenCardReady { READER, 3, false });
+    check("pin_entry");
+    k.tap("pin.cancel");
+    k.shell.dispatch(ChooseCitizenCertificate {});
+    k.shell.dispatch(CitizenCardReady { READER, 1, false });
+    check("pin_last_attempt");
+    k.tap("pin_last_attempt.continue");
+    for (const char* d : { "pin.digit.1", "pin.digit.2", "pin.digit.3", "pin.digit.4",
+             "pin.digit.5", "pin.digit.6" })
+        k.tap(d);
+    k.tap("pin.confirm");
+    check("card_login");
+    k.shell.dispatch(CardLoginRefused { "departed" });
+    check("login_refused");
+    k.shell.dispatch(GoHome {});
+    k.shell.dispatch(ChooseCitizenCertificate {});
+    k.shell.dispatch(CitizenCardReady { READER, 0, true });
+    check("card_blocked");
+    k.shell.dispatch(GoHome {});
+    k.shell.dispatch(CardRemoved { READER });
+
+    k.shell.dispatch(ChooseAnonymous {});
+    check("anonymous_info");
+    k.shell.dispatch(ConfirmAnonymous {});
+    k.shell.dispatch(EditField { "identity", "other" });
+    check("form");
+    k.tap("form.facts");
+    for (const char* mode : { "kb.mode.zhuyin", "kb.mode.english", "kb.mode.symbols" }) {
+        k.tap(mode);
+        check(std::string("form keyboard ") + mode);
+    }
+    k.tap("kb.mode.zhuyin");
+    k.tap("kb.ㄊ");
+    check("form keyboard with candidates");
+    k.tap("kb.backspace");
+    k.tap("kb.hide");
+    k.shell.dispatch(EditField { "agency", "測試市政府人事處" });
+    k.shell.dispatch(EditField { "identity_other", "實習生" });
+    k.shell.dispatch(EditField { "facts", "測試用的申訴內容。" });
+    k.shell.dispatch(ReviewForm {});
+    check("review");
+    k.shell.dispatch(TimerExpired { TimerId::SESSION_IDLE, k.shell.state().idleGeneration });
+    check("countdown");
+    k.shell.dispatch(ContinueSession {});
+    k.shell.dispatch(AskEndSession {});
+    check("end question");
+    k.shell.dispatch(ContinueSession {});
+    k.shell.dispatch(ConfirmFiling {});
+    check("submitting");
+    k.shell.dispatch(FilingStoreFailed { "test" });
+    check("submit_error");
+    k.shell.dispatch(RetrySubmit {});
+    k.shell.dispatch(ConfirmFiling {});
+    k.shell.dispatch(FilingStored { "6fec7818-0000-4000-8000-000000000001" });
+    k.shell.dispatch(FilingDeferred { "6fec7818-0000-4000-8000-000000000001", "test" });
+    check("queued");
+    k.shell.dispatch(GoHome {});
+    k.shell.dispatch(ChooseAnonymous {});
+    k.shell.dispatch(ConfirmAnonymous {});
+    k.shell.dispatch(EditField { "agency", "測試市政府人事處" });
+    k.shell.dispatch(EditField { "identity", "worker" });
+    k.shell.dispatch(EditField { "facts", "測試用的申訴內容。" });
+    k.shell.dispatch(ReviewForm {});
+    k.shell.dispatch(ConfirmFiling {});
+    k.shell.dispatch(FilingStored { "0f1e2d3c-0000-4000-8000-000000000002" });
+    k.shell.dispatch(FilingAccepted {
+        "0f1e2d3c-0000-4000-8000-000000000002", "1131123-0042", "4821093756120384" });
+    check("submitted");
+}
+
+// Every widget a finger can tap on every screen is at least 44 × 44 logical px, i.e. 44 × scale
+// display pixels. Returns how many targets were measured.
+int checkTargets(Kiosk& k)
+{
+    const float scale = k.shell.scale();
+    int measured = 0;
+    everyScreen(k, [&](const std::string& screen) {
+        k.shell.frame();
+        const auto ids = k.shell.ui().widgets.ids();
+        INFO("screen " << screen);
+        CHECK_FALSE(ids.empty());
+        for (const auto& id : ids) {
+            const auto& r = k.widget(id);
+            INFO(id << ": " << r.width() * scale << " x " << r.height() * scale
+                    << " display px at scale " << scale);
+            CHECK(r.width() * scale >= 44.0f * scale - 0.01f);
+            CHECK(r.height() * scale >= 44.0f * scale - 0.01f);
+            ++measured;
+        }
+    });
+    return measured;
+}
+
+} // namespace
+
+TEST_CASE("a finger dragged on a choice scrolls the form and does not choose it")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.ui().scrollTo = "form.identity.0"; // the choices in the middle of the screen
+    k.shell.frame();
+    k.shell.frame();
+    const auto chip = k.widget("form.identity.0");
+    REQUIRE(chip.visible);
+    const float factsBefore = k.widget("form.facts").y0;
+    Finger finger { k };
+    finger.drag(ImVec2(chip.centerX(), chip.centerY()), -25.0f, 10);
+    CHECK(k.widget("form.facts").y0 < factsBefore - 150);
+    CHECK(k.screen() == Screen::FORM);
+    CHECK(k.shell.state().answers.count("identity") == 0); // the chip under the finger: not chosen
+
+    // The same finger tapping (no travel) does choose it: the drag was what kept it unchosen.
+    k.shell.ui().scrollTo = "form.identity.0";
+    k.shell.frame();
+    k.shell.frame();
+    const auto again = k.widget("form.identity.0");
+    REQUIRE(again.visible);
+    finger.down(ImVec2(again.centerX(), again.centerY()));
+    finger.up(ImVec2(again.centerX() + 3, again.centerY() + 2)); // a finger wobbles a little
+    k.shell.frame();
+    CHECK(k.shell.state().answers.count("identity") == 1);
+}
+
+TEST_CASE("a finger dragged on a text field scrolls the form and opens no keyboard")
+{
+    Kiosk k;
+    openForm(k);
+    const auto field = k.widget("form.agency");
+    REQUIRE(field.visible);
+    const float factsBefore = k.widget("form.facts").y0;
+    Finger finger { k };
+    finger.drag(ImVec2(field.centerX(), field.centerY()), -20.0f, 10);
+    CHECK(k.widget("form.facts").y0 < factsBefore - 120);
+    CHECK(k.shell.ui().keyboard.target.empty());
+    CHECK_FALSE(ImGui::GetIO().WantTextInput);
+}
+
+TEST_CASE("a finger dragged on the review's answers scrolls them and opens no answer")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.dispatch(EditField { "agency", "測試市政府人事處" });
+    k.shell.dispatch(EditField { "identity", "worker" });
+    std::string longFacts;
+    for (int i = 0; i < 30; ++i)
+        longFacts += "第" + std::to_string(i) + "行：主管於會議中以言語羞辱。\n";
+    k.shell.dispatch(EditField { "facts", longFacts });
+    k.shell.dispatch(ReviewForm {});
+    k.shell.frame();
+    REQUIRE(k.screen() == Screen::REVIEW);
+    const auto confirm = k.widget("review.confirm");
+    std::string first;
+    for (const auto& id : k.shell.ui().widgets.ids()) {
+        if (id.rfind("review.answer.", 0) == 0 && k.widget(id).visible) {
+            first = id;
+            break;
+        }
+    }
+    REQUIRE_FALSE(first.empty());
+    const auto answer = k.widget(first);
+    const float before = answer.y0;
+    Finger finger { k };
+    finger.drag(ImVec2(answer.centerX(), answer.centerY()), -20.0f, 10);
+    CHECK(k.screen() == Screen::REVIEW); // the answer under the finger did not open the form
+    CHECK(k.widget(first).y0 < before - 100);
+    CHECK(k.widget("review.confirm").y0 == confirm.y0); // the footer stays put
+}
+
+TEST_CASE("after a finger presses and lifts on a key, the next frame shows the key as idle")
+{
+    Kiosk k;
+    openForm(k);
+    k.tap("form.facts");
+    k.tap("kb.mode.english");
+    const auto key = k.widget("kb.q");
+    const auto idle = region(k.pixels(), 1280, key);
+    Finger finger { k };
+    finger.down(ImVec2(key.centerX(), key.centerY()));
+    // While the finger is down the key is drawn pressed: the comparison below can fail.
+    CHECK(region(k.pixels(), 1280, key) != idle);
+    finger.up(ImVec2(key.centerX(), key.centerY())); // the release frame: the key types "q"
+    CHECK(k.shell.state().answers.at("facts") == "q");
+    CHECK(region(k.pixels(), 1280, key) == idle); // the next frame: not hovered, not pressed
+}
+
+TEST_CASE("the kiosk shows no mouse cursor, also after ImGui's frames")
+{
+    // A real SDL window (the dummy video driver under ctest), with ImGui's SDL backend, which
+    // would turn the system cursor back on in every frame.
+    State s = testState({});
+    Shell shell(DisplayOptions { .windowed = true, .software = true, .width = 640, .height = 400 },
+        catalogueFor(s), s);
+    for (int i = 0; i < 3; ++i)
+        shell.frame();
+    CHECK(SDL_ShowCursor(SDL_QUERY) == SDL_DISABLE);
+}
+
+TEST_CASE("every touch target on every screen is at least 44 x 44 px at 1280 x 800 (scale 1)")
+{
+    Kiosk k;
+    REQUIRE(k.shell.scale() == 1.0f);
+    CHECK(checkTargets(k) > 300);
+}
+
+TEST_CASE("on a denser display (1920 x 1200, scale 1.5) every target is at least 66 x 66 px")
+{
+    std::vector<std::uint8_t> bigSample;
+    ui::WidgetRect inside;
+    {
+        Kiosk dense(
+            {}, DisplayOptions { .headless = true, .width = 1920, .height = 1200, .scale = 1.5f });
+        REQUIRE(dense.shell.scale() == 1.5f);
+        // The whole display is drawn, `scale` times bigger: the same logical point has the same
+        // colour as on the 1280 x 800 kiosk, with glyphs baked 1.5 times bigger.
+        const auto home = dense.widget("home.anonymous");
+        inside = ui::WidgetRect { home.x0 + 6, home.y0 + 6, home.x0 + 12, home.y0 + 12, true };
+        std::vector<std::uint8_t> big;
+        int w = 0;
+        int h = 0;
+        std::string error;
+        REQUIRE(dense.shell.capture(big, w, h, error));
+        CHECK(w == 1920);
+        CHECK(h == 1200);
+        CHECK(ImGui::GetIO().Fonts->Fonts[0]->FontSize == Approx(24.0f * 1.5f));
+        bigSample = region(big, 1920, inside, 1.5f);
+        CHECK(checkTargets(dense) > 300);
+    }
+    Kiosk normal; // one kiosk (one ImGui context) at a time
+    const auto smallSample = region(normal.pixels(), 1280, inside, 1.0f);
+    REQUIRE_FALSE(bigSample.empty());
+    CHECK(bigSample[0] == smallSample[0]);
+    CHECK(bigSample[1] == smallSample[1]);
+    CHECK(bigSample[2] == smallSample[2]);
+}
