@@ -62,11 +62,15 @@ void drawCaseQuery(Frame& f)
     queryField(f, QueryField::CODE, "case_query.code", "case_query.code", "case_query.code_hint",
         groupDigits(s.queryCode), leftWidth);
     if (!s.queryMessageKey.empty()) {
+        // Wrapped inside the left column (errorText wraps at the window's edge, under the keypad).
         ImGui::Spacing();
+        const std::string message = f.trf(
+            s.queryMessageKey.c_str(), { { "minutes", std::to_string(s.queryRetryMinutes) } });
+        ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().error));
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + leftWidth);
-        errorText(f.trf(
-            s.queryMessageKey.c_str(), { { "minutes", std::to_string(s.queryRetryMinutes) } }));
+        ImGui::TextUnformatted(message.c_str());
         ImGui::PopTextWrapPos();
+        ImGui::PopStyleColor();
     }
     ImGui::EndGroup();
 

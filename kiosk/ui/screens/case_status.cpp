@@ -53,7 +53,6 @@ void drawCaseStatus(Frame& f)
     ImGui::TextUnformatted(caseStatusText(f).c_str());
     ImGui::PopFont();
     ImGui::Spacing();
-    ImGui::Separator();
     ImGui::Spacing();
     line(f, "case_status.received_at", caseDate(f, v.receivedAt));
     line(f, "case_status.status_at", caseDate(f, v.statusAt));
