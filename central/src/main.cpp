@@ -21,20 +21,21 @@ namespace
 
 int usage()
 {
-    std::cerr << "usage: shensu-central serve --listen HOST:PORT --cert F --key F --client-ca F\n"
-                 "                            --encryption-key F --encryption-cert F\n"
-                 "                            --receipt-cert F --receipt-key F --db F\n"
-                 "                            [--workflow F] [--processing-delay-ms N]\n"
-                 "                            [--previous-encryption-key F]\n"
-                 "                            [--moica-ca F --moica-crl F --personnel F\n"
-                 "                             [--nhi-registry F] [--nhi-max-failures N]\n"
-                 "                             [--challenge-seconds S]]\n"
-                 "       shensu-central cases --db F\n"
-                 "       shensu-central kiosks --db F\n"
-                 "       shensu-central case show|advance|extend --db F CASE ...\n"
-                 "       shensu-central nhi-register --registry F --card-number N --name X "
-                 "--agency Y\n"
-                 "                            (the password is read from stdin, one line)\n";
+    std::cerr
+        << "usage: shensu-central serve --listen HOST:PORT --cert F --key F --client-ca F\n"
+           "                            --encryption-key F --encryption-cert F\n"
+           "                            --receipt-cert F --receipt-key F --db F\n"
+           "                            [--workflow F] [--forms DIR] [--processing-delay-ms N]\n"
+           "                            [--previous-encryption-key F]\n"
+           "                            [--moica-ca F --moica-crl F --personnel F\n"
+           "                             [--nhi-registry F] [--nhi-max-failures N]\n"
+           "                             [--challenge-seconds S]]\n"
+           "       shensu-central cases --db F\n"
+           "       shensu-central kiosks --db F\n"
+           "       shensu-central case show|advance|extend --db F CASE ...\n"
+           "       shensu-central nhi-register --registry F --card-number N --name X "
+           "--agency Y\n"
+           "                            (the password is read from stdin, one line)\n";
     return 2;
 }
 
@@ -141,8 +142,8 @@ int main(int argc, char** argv)
             const std::string& listen = need("listen");
             const auto colon = listen.rfind(':');
             if (colon == std::string::npos) return usage();
-            std::size_t known = 9 + flags.count("workflow") + flags.count("processing-delay-ms")
-                + flags.count("previous-encryption-key");
+            std::size_t known = 9 + flags.count("workflow") + flags.count("forms")
+                + flags.count("processing-delay-ms") + flags.count("previous-encryption-key");
             if (flags.contains("moica-ca")) {
                 shensu::central::AuthOptions auth;
                 auth.moicaCa = need("moica-ca");
@@ -178,6 +179,7 @@ int main(int argc, char** argv)
             o.receiptKey = need("receipt-key");
             o.db = need("db");
             o.workflow = need("workflow");
+            o.forms = need("forms");
             o.previousEncryptionKey = need("previous-encryption-key");
             if (flags.count("processing-delay-ms"))
                 o.processingDelayMs = std::stoi(need("processing-delay-ms"));

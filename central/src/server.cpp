@@ -4,6 +4,7 @@
 
 #include "auth_http.hpp"
 #include "case_store.hpp"
+#include "filing_check.hpp"
 #include "rate_limit.hpp"
 #include "verification.hpp"
 #include "workflow.hpp"
@@ -19,6 +20,7 @@
 #include <cstdio>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -214,6 +216,12 @@ int serve(const ServeOptions& options)
     const WorkflowRules rules
         = options.workflow.empty() ? WorkflowRules {} : WorkflowRules::load(options.workflow);
     CaseStore store(options.db, receiptSigning(options, signer));
+    std::optional<FormRegistry> forms;
+    if (options.forms.empty()) {
+        std::cerr << "shensu-central: no --forms: filings' answers are not checked\n";
+    } else {
+        forms = FormRegistry::load(options.forms);
+    }
     InFlight inFlight;
     RateLimiter statusPerKiosk(rules.statusPerKiosk);
     RateLimiter statusPerCase(rules.statusPerCase);
@@ -286,6 +294,24 @@ int serve(const ServeOptions& options)
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (signed by another kiosk)\n";
                 return sendError(res, 422, "envelope is not signed by this kiosk");
+            }
+            // The kiosk's validator on the answers, against the same form file: a kiosk (or
+            // anything holding a kiosk's key) cannot register answers the form does not allow.
+            // The answer names fields, never values.
+            if (forms) {
+                FilingVerdict verdict;
+                try {
+                    verdict = checkFiling(*forms, proto::parseFiling(opened.content));
+                } catch (const network::ProtocolError&) {
+                    verdict = { false, "not a filing", {} };
+                }
+                OPENSSL_cleanse(opened.content.data(), opened.content.size());
+                if (!verdict.ok) {
+                    std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
+                              << verdict.error << ", " << verdict.fields.size() << " fields)\n";
+                    return sendJson(
+                        res, 422, { { "error", verdict.error }, { "fields", verdict.fields } });
+                }
             }
             if (options.processingDelayMs > 0)
                 std::this_thread::sleep_for(std::chrono::milliseconds(options.processingDelayMs));

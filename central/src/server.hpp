@@ -20,6 +20,10 @@ struct ServeOptions {
     std::filesystem::path previousEncryptionKey;
     // Due dates and status-query limits (JSON, workflow.hpp); empty: the built-in defaults.
     std::filesystem::path workflow;
+    // The kiosk's form files (assets/forms): every filing's answers are checked against its form
+    // with the kiosk's validator, and refused (422, the field ids) when they do not pass. Empty:
+    // no check (a warning at start).
+    std::filesystem::path forms;
     // Fault drills and tests: hold every new submission this long before registering it (a slow
     // central; a window for concurrent duplicates).
     int processingDelayMs = 0;

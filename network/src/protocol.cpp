@@ -23,30 +23,6 @@ nlohmann::json parseFiling(std::span<const unsigned char> canonical)
     return filing;
 }
 
-char verificationCodeCheckDigit(std::string_view digits)
-{
-    if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
-        throw ProtocolError("a verification code is made of decimal digits");
-    // Luhn: from the right, double every other digit starting with the one next to the check
-    // digit, subtract 9 from doubles above 9, and pick the check digit that makes the sum 0 mod 10.
-    int sum = 0;
-    bool twice = true;
-    for (auto it = digits.rbegin(); it != digits.rend(); ++it, twice = !twice) {
-        int d = *it - '0';
-        if (twice) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-        sum += d;
-    }
-    return static_cast<char>('0' + (10 - sum % 10) % 10);
-}
-
-bool isWellFormedVerificationCode(std::string_view code) noexcept
-{
-    if (code.size() != VERIFICATION_CODE_DIGITS
-        || code.find_first_not_of("0123456789") != std::string_view::npos)
-        return false;
-    return verificationCodeCheckDigit(code.substr(0, VERIFICATION_CODE_DIGITS - 1)) == code.back();
-}
-
 std::string receiptBytes(const SubmissionReceipt& receipt)
 {
     const nlohmann::json json { { "caseNumber", receipt.caseNumber },

@@ -317,18 +317,6 @@ TEST_CASE("going home after the receipt wipes everything; the language returns t
     CHECK(k.state.language == Language::ZH_TW); // the next person starts where everyone starts
 }
 
-TEST_CASE("case query says it is coming soon")
-{
-    Kiosk k;
-    k.send(ChooseCaseQuery {});
-    CHECK(k.state.screen == Screen::HOME);
-    CHECK(k.state.noticeKey == "home.case_query_coming_soon");
-    for (const auto& c : k.commands) { // only the notice's own timer
-        REQUIRE(std::holds_alternative<StartTimer>(c));
-        CHECK(std::get<StartTimer>(c).timer == TimerId::NOTICE);
-    }
-}
-
 TEST_CASE("screen ids round-trip for automation")
 {
     for (const auto s : ALL_SCREENS) {
@@ -501,8 +489,10 @@ TEST_CASE("the end of a session restores the default language and the normal dis
 TEST_CASE("a notice on the home screen goes away by itself")
 {
     Kiosk k;
-    k.send(ChooseCaseQuery {});
-    REQUIRE(k.state.noticeKey == "home.case_query_coming_soon");
+    k.state.sessionWarning = std::chrono::milliseconds(0); // the idle clock ends it at once
+    k.send(ChooseAnonymous {});
+    k.send(TimerExpired { TimerId::SESSION_IDLE, lastIdleTimer(k).generation });
+    REQUIRE(k.state.noticeKey == "home.session_timed_out");
     StartTimer notice;
     for (const auto& t : k.sent<StartTimer>()) {
         if (t.timer == TimerId::NOTICE) notice = t;

@@ -168,6 +168,26 @@ void allScreens(const Variant& v)
         "0f1e2d3c-0000-4000-8000-000000000002", "1131123-0042", "4821093756120384" });
     golden(k, "submitted", v);
     k.shell.dispatch(AskEndSession {});
+
+    // The case query: the keypads with a typo told, central at work, the status.
+    choose(k, v);
+    k.shell.dispatch(ChooseCaseQuery {});
+    for (const char d : std::string("11311230042"))
+        k.shell.dispatch(QueryKey { QueryField::CASE_NUMBER, d });
+    for (const char d : std::string("4821093756120385"))
+        k.shell.dispatch(QueryKey { QueryField::CODE, d });
+    k.shell.dispatch(SubmitQuery {});
+    golden(k, "case_query", v);
+    k.shell.dispatch(QueryKey { QueryField::CODE, '<' });
+    k.shell.dispatch(QueryKey { QueryField::CODE, '6' }); // 4821093756120386: check digit 6
+    k.shell.dispatch(SubmitQuery {});
+    golden(k, "case_querying", v);
+    k.shell.dispatch(CaseQueryAnswered { k.shell.state().queryGeneration, CaseQueryResult::FOUND,
+        { "1131123-0042", "forwarded", "已轉交權責機關", "2024-11-25T01:30:00Z",
+            "2024-11-23T02:51:00Z", "2024-11-26", "2024-12-23", 1 },
+        0 });
+    golden(k, "case_status", v);
+    k.shell.dispatch(GoHome {});
 }
 
 } // namespace

@@ -171,6 +171,17 @@ void reportEvents(Shell& shell, std::ostream& out)
                 { { "event", "notice" }, { "key", after.noticeKey },
                     { "message", c.text(after.language, after.noticeKey) } });
         }
+        // The case query's message under the keypads (the kiosk's own check or central's answer).
+        if (after.screen == Screen::CASE_QUERY && !after.queryMessageKey.empty()
+            && (after.queryMessageKey != before.queryMessageKey
+                || std::holds_alternative<SubmitQuery>(event)
+                || std::holds_alternative<CaseQueryAnswered>(event))) {
+            emit(out,
+                { { "event", "case_query" }, { "key", after.queryMessageKey },
+                    { "message",
+                        c.format(after.language, after.queryMessageKey,
+                            { { "minutes", std::to_string(after.queryRetryMinutes) } }) } });
+        }
         // The PIN pad: tries left, the message under it, and the key order (not secret: it is
         // on the screen). Never a digit entered.
         const bool newPad = after.screen == Screen::PIN_ENTRY
@@ -205,6 +216,27 @@ void reportEvents(Shell& shell, std::ostream& out)
                 { { "event", "queued" }, { "filingId", after.filingId },
                     { "shortId", shortFilingId(after.filingId) } });
             break;
+        case Screen::CASE_STATUS: {
+            // What the status screen shows, as shown (the dates in the session's language).
+            const CaseStatusView& v = after.queryStatus;
+            const auto date = [&](const std::string& text) {
+                const Params p = caseDateParams(text);
+                return p.empty() ? std::string {} : c.format(after.language, "case_status.date", p);
+            };
+            const std::string stateKey = "case_status.state." + v.status;
+            const std::string shown
+                = after.language != Language::ZH_TW && c.has(after.language, stateKey)
+                ? c.text(after.language, stateKey)
+                : v.statusText;
+            emit(out,
+                { { "event", "case_status" }, { "caseNumber", v.caseNumber },
+                    { "status", v.status }, { "statusText", shown },
+                    { "receivedAt", date(v.receivedAt) }, { "statusAt", date(v.statusAt) },
+                    { "initialReportDue", date(v.initialReportDue) },
+                    { "resultReportDue", date(v.resultReportDue) },
+                    { "resultExtensions", v.resultExtensions } });
+            break;
+        }
         case Screen::SUBMIT_ERROR:
             emit(out,
                 { { "event", "error" }, { "screen", "submit_error" },

@@ -159,6 +159,7 @@ int main(int argc, char** argv)
             if (const auto* v = std::get_if<VerifyCardLogin>(&c))
                 network.verifyCardLogin(v->challengeId, v->certificateDer, v->signature);
             if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);
+            if (const auto* q = std::get_if<QueryCaseStatus>(&c)) network.queryCaseStatus(*q);
         });
 
         if (options->script) {

@@ -7,9 +7,11 @@
 #include <cardio/pkcs11.hpp>
 #include <cardio/reader_monitor.hpp>
 #include <network/auth_client.hpp>
+#include <network/case_status_client.hpp>
 #include <network/forwarder.hpp>
 
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -373,6 +375,7 @@ struct NetworkWorker::Impl {
     std::thread thread;
     std::unique_ptr<network::Forwarder> forwarder;
     std::unique_ptr<network::CentralAuth> auth; // the login service; network thread only
+    std::unique_ptr<network::CaseStatusClient> caseStatus; // 案件進度查詢; network thread only
     std::optional<network::Challenge> challenge; // the one challenge in flight
     std::optional<network::ForwarderConfig>
         forwarderConfig; // set when the kiosk has a network part
@@ -472,6 +475,45 @@ struct NetworkWorker::Impl {
         }
     }
 
+    // The case number and the code go to central once; the log says only how it ended.
+    void queryCaseStatus(QueryCaseStatus& query)
+    {
+        CaseQueryAnswered answered { query.queryId, CaseQueryResult::UNAVAILABLE, {}, 0 };
+        if (!caseStatus) {
+            std::clog << "network: case query unavailable: no central configured\n";
+        } else {
+            const auto start = std::chrono::steady_clock::now();
+            const network::CaseStatusAnswer a
+                = caseStatus->query(query.caseNumber, query.verificationCode);
+            std::clog << "network: case query: " << a.reason << " ("
+                      << static_cast<int>(msSince(start)) << " ms)\n";
+            switch (a.outcome) {
+            case network::CaseStatusOutcome::FOUND:
+                answered.result = CaseQueryResult::FOUND;
+                answered.status = { a.status.caseNumber, a.status.status, a.status.statusText,
+                    a.status.statusAt, a.status.receivedAt, a.status.initialReportDue,
+                    a.status.resultReportDue, a.status.resultExtensions };
+                break;
+            case network::CaseStatusOutcome::NOT_FOUND:
+                answered.result = CaseQueryResult::NOT_FOUND;
+                break;
+            case network::CaseStatusOutcome::RATE_LIMITED:
+                answered.result = CaseQueryResult::RATE_LIMITED;
+                answered.retryAfterSeconds = static_cast<int>(a.retryAfterSeconds);
+                break;
+            case network::CaseStatusOutcome::MALFORMED:
+                answered.result = CaseQueryResult::MALFORMED;
+                break;
+            case network::CaseStatusOutcome::UNREACHABLE:
+                answered.result = CaseQueryResult::UNREACHABLE;
+                break;
+            }
+        }
+        explicit_bzero(query.verificationCode.data(), query.verificationCode.size());
+        query.verificationCode.clear();
+        queue.post(std::move(answered));
+    }
+
     void run()
     {
         Job job;
@@ -495,6 +537,11 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
         } catch (const std::exception& e) {
             std::clog << "network: login service unavailable: " << e.what() << '\n';
         }
+        try {
+            impl_->caseStatus = std::make_unique<network::CaseStatusClient>(fc);
+        } catch (const std::exception& e) {
+            std::clog << "network: case query unavailable: " << e.what() << '\n';
+        }
     }
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
 }
@@ -509,6 +556,12 @@ NetworkWorker::~NetworkWorker()
 void NetworkWorker::store(nlohmann::json filing)
 {
     impl_->jobs.push([impl = impl_.get(), f = std::move(filing)]() mutable { impl->store(f); });
+}
+
+void NetworkWorker::queryCaseStatus(QueryCaseStatus query)
+{
+    impl_->jobs.push(
+        [impl = impl_.get(), q = std::move(query)]() mutable { impl->queryCaseStatus(q); });
 }
 
 void NetworkWorker::requestChallenge()

@@ -71,6 +71,8 @@ public:
         std::string signature); // -> CardLoginAccepted | CardLoginRefused
     void store(nlohmann::json
             filing); // -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred
+    // POST /v1/cases/status -> CaseQueryAnswered (UNAVAILABLE without a network part).
+    void queryCaseStatus(QueryCaseStatus query);
 
 private:
     struct Impl;

@@ -3,6 +3,8 @@
 
 #include "kiosk/core/text.hpp"
 
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 
 namespace shensu::kiosk
@@ -45,6 +47,12 @@ const char* screenId(Screen screen) noexcept
         return "card_blocked";
     case Screen::LOGIN_REFUSED:
         return "login_refused";
+    case Screen::CASE_QUERY:
+        return "case_query";
+    case Screen::CASE_QUERYING:
+        return "case_querying";
+    case Screen::CASE_STATUS:
+        return "case_status";
     }
     return "unknown";
 }
@@ -82,6 +90,53 @@ long remainingCharacters(const State& state, const std::string& fieldId)
     const auto it = state.answers.find(fieldId);
     const std::size_t used = it == state.answers.end() ? 0 : codePoints(it->second);
     return static_cast<long>(f->maxLength) - static_cast<long>(used);
+}
+
+std::string formatCaseNumber(const std::string& digits)
+{
+    if (digits.size() <= CASE_NUMBER_DATE_DIGITS) return digits;
+    return digits.substr(0, CASE_NUMBER_DATE_DIGITS) + '-' + digits.substr(CASE_NUMBER_DATE_DIGITS);
+}
+
+std::string groupDigits(const std::string& digits, std::size_t group)
+{
+    std::string out;
+    for (std::size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && i % group == 0) out += ' ';
+        out += digits[i];
+    }
+    return out;
+}
+
+Params caseDateParams(const std::string& text)
+{
+    using namespace std::chrono;
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    int hh = 0;
+    char tail = 0;
+    if (text.size() < 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return {};
+    year_month_day day { year { y }, month { m }, std::chrono::day { d } };
+    if (!day.ok()) return {};
+    // A timestamp is UTC: the person's calendar is Taipei's (UTC+8, no daylight saving).
+    if (text.size() > 10) {
+        if (std::sscanf(text.c_str() + 10, "T%2d:%*2d:%*2d%c", &hh, &tail) != 2 || hh < 0
+            || hh > 23)
+            return {};
+        if (hh + 8 >= 24) day = year_month_day { sys_days { day } + days { 1 } };
+    }
+    const auto two = [](unsigned v) {
+        char buf[4];
+        std::snprintf(buf, sizeof buf, "%02u", v % 100);
+        return std::string(buf);
+    };
+    const int gy = static_cast<int>(day.year());
+    const unsigned gm = static_cast<unsigned>(day.month());
+    const unsigned gd = static_cast<unsigned>(day.day());
+    return { { "roc", std::to_string(gy - 1911) }, { "y", std::to_string(gy) },
+        { "m", std::to_string(gm) }, { "d", std::to_string(gd) }, { "mm", two(gm) },
+        { "dd", two(gd) } };
 }
 
 std::string shortFilingId(const std::string& filingId)

@@ -4,6 +4,8 @@
 
 #include "kiosk/core/text.hpp"
 
+#include <network/protocol.hpp>
+
 #include <algorithm>
 #include <cstring>
 
@@ -60,6 +62,15 @@ namespace
         }
         s.earlyAnswers.clear();
         s.earlyDeferrals.clear();
+        scrub(s.queryCaseNumber);
+        scrub(s.queryCode);
+        s.queryField = QueryField::CASE_NUMBER;
+        s.queryMessageKey.clear();
+        s.queryRetryMinutes = 0;
+        scrub(s.queryStatus.caseNumber);
+        scrub(s.queryStatus.statusText);
+        s.queryStatus = {};
+        ++s.queryGeneration; // an answer still on its way finds no query waiting
         s.idleCountdown = 0;
         s.confirmingEnd = false;
         ++s.timerGeneration; // any running timer now belongs to a finished session
@@ -280,7 +291,90 @@ namespace
         }
         void operator()(const ChooseCaseQuery&)
         {
-            if (s.screen == Screen::HOME) s.noticeKey = "home.case_query_coming_soon";
+            if (s.screen != Screen::HOME) return;
+            wipeSession(s);
+            s.noticeKey.clear();
+            s.screen = Screen::CASE_QUERY;
+        }
+        void operator()(const SelectQueryField& e)
+        {
+            if (s.screen == Screen::CASE_QUERY) s.queryField = e.field;
+        }
+        void operator()(const QueryKey& e)
+        {
+            if (s.screen != Screen::CASE_QUERY) return;
+            const bool caseNumber = e.field == QueryField::CASE_NUMBER;
+            std::string& value = caseNumber ? s.queryCaseNumber : s.queryCode;
+            const std::size_t max
+                = caseNumber ? CASE_NUMBER_MAX_DIGITS : network::protocol::VERIFICATION_CODE_DIGITS;
+            s.queryField = e.field;
+            if (e.key >= '0' && e.key <= '9') {
+                if (value.size() < max) value += e.key;
+            } else if (e.key == '<') {
+                if (!value.empty()) value.pop_back();
+            } else if (e.key == 'C') {
+                scrub(value);
+            } else {
+                return;
+            }
+            s.queryMessageKey.clear();
+            // The code is full: the next keys most likely go to the other field.
+            if (caseNumber && value.size() == max) s.queryField = QueryField::CODE;
+        }
+        void operator()(const SubmitQuery&)
+        {
+            if (s.screen != Screen::CASE_QUERY) return;
+            s.queryRetryMinutes = 0;
+            if (s.queryCaseNumber.size() < CASE_NUMBER_MIN_DIGITS) {
+                s.queryMessageKey = "case_query.case_number_incomplete";
+                s.queryField = QueryField::CASE_NUMBER;
+                return;
+            }
+            if (s.queryCode.size() != network::protocol::VERIFICATION_CODE_DIGITS) {
+                s.queryMessageKey = "case_query.code_incomplete";
+                s.queryField = QueryField::CODE;
+                return;
+            }
+            // The check digit catches a mistyped digit or two swapped ones here, before central
+            // spends a query of the rate limit on it.
+            if (!network::protocol::isWellFormedVerificationCode(s.queryCode)) {
+                s.queryMessageKey = "case_query.code_typo";
+                s.queryField = QueryField::CODE;
+                return;
+            }
+            s.queryMessageKey.clear();
+            s.screen = Screen::CASE_QUERYING;
+            out.push_back(QueryCaseStatus {
+                ++s.queryGeneration, formatCaseNumber(s.queryCaseNumber), s.queryCode });
+        }
+        void operator()(const CaseQueryAnswered& e)
+        {
+            if (s.screen != Screen::CASE_QUERYING || e.queryId != s.queryGeneration) return;
+            switch (e.result) {
+            case CaseQueryResult::FOUND:
+                s.queryStatus = e.status;
+                // The code has done its job: it does not stay in memory while the status shows.
+                scrub(s.queryCode);
+                s.screen = Screen::CASE_STATUS;
+                return;
+            case CaseQueryResult::NOT_FOUND:
+                s.queryMessageKey = "case_query.not_found";
+                break;
+            case CaseQueryResult::RATE_LIMITED:
+                s.queryMessageKey = "case_query.rate_limited";
+                s.queryRetryMinutes = std::max(1, (e.retryAfterSeconds + 59) / 60);
+                break;
+            case CaseQueryResult::MALFORMED:
+                s.queryMessageKey = "case_query.malformed";
+                break;
+            case CaseQueryResult::UNREACHABLE:
+                s.queryMessageKey = "case_query.unreachable";
+                break;
+            case CaseQueryResult::UNAVAILABLE:
+                s.queryMessageKey = "case_query.unavailable";
+                break;
+            }
+            s.screen = Screen::CASE_QUERY; // the digits stay, to correct a typo
         }
         void operator()(const ChooseHealthCard&)
         {
@@ -642,7 +736,9 @@ namespace
                 return;
             }
             if (e.timer == TimerId::SESSION_IDLE) {
-                if (e.generation != s.idleGeneration || s.screen == Screen::SUBMITTING) return;
+                if (e.generation != s.idleGeneration || s.screen == Screen::SUBMITTING
+                    || s.screen == Screen::CASE_QUERYING)
+                    return;
                 if (!inSession(s)) {
                     // Someone changed the display or language on the home screen and left.
                     s.language = s.defaultLanguage;
@@ -698,7 +794,7 @@ StepResult step(State state, const Event& event)
     // and closes the countdown; the moments the kiosk itself is busy have none. On the home
     // screen the clock runs only to undo a display or language choice nobody used.
     const bool busy = state.screen == Screen::SUBMITTING || state.screen == Screen::READING_CARD
-        || state.screen == Screen::CARD_LOGIN;
+        || state.screen == Screen::CARD_LOGIN || state.screen == Screen::CASE_QUERYING;
     // Left the PIN pad without a card call (home, card pulled, timed out): the app wipes the pad
     // and anything waiting in the PIN handoff.
     const auto holdsPin

@@ -3,6 +3,7 @@
 
 #include "kiosk/core/text.hpp"
 
+#include <algorithm>
 #include <regex>
 
 namespace shensu::kiosk
@@ -161,6 +162,92 @@ std::optional<RocDate> parseRocDate(const std::string& value)
     const int days = DAYS[d.month - 1] + (d.month == 2 && leap ? 1 : 0);
     if (d.day > days) return std::nullopt;
     return d;
+}
+
+namespace
+{
+    // The filing's JSON answers back into answer ids ("respondents.1.name"), the inverse of the
+    // kiosk's buildFiling; what does not fit goes into issues.
+    void flatten(const std::vector<FormField>& fields, const nlohmann::json& object,
+        const std::string& prefix, Answers& out, std::vector<ValidationIssue>& issues)
+    {
+        for (const auto& [key, value] : object.items()) {
+            const std::string id = prefix + key;
+            const FormField* field = nullptr;
+            bool freeText = false;
+            for (const auto& f : fields) {
+                if (f.id == key) field = &f;
+                if (f.isChoice() && !f.freeTextId.empty() && f.freeTextId == key) {
+                    field = &f;
+                    freeText = true;
+                }
+                if (field != nullptr) break;
+            }
+            if (field == nullptr) {
+                issues.push_back({ id, "validation.unknown_field", {} });
+                continue;
+            }
+            if (!freeText && field->type == FieldType::GROUP) {
+                if (!value.is_array()) {
+                    issues.push_back({ id, "validation.malformed", {} });
+                    continue;
+                }
+                if (value.size() < field->minItems || value.size() > field->maxItems) {
+                    issues.push_back({ id, "validation.group_items", {} });
+                    continue;
+                }
+                out[id] = std::to_string(value.size());
+                for (std::size_t i = 0; i < value.size(); ++i) {
+                    const std::string itemPrefix = id + "." + std::to_string(i) + ".";
+                    if (!value[i].is_object()) {
+                        issues.push_back(
+                            { id + "." + std::to_string(i), "validation.malformed", {} });
+                        continue;
+                    }
+                    flatten(field->fields, value[i], itemPrefix, out, issues);
+                }
+                continue;
+            }
+            if (!freeText && field->type == FieldType::MULTI_CHOICE && value.is_array()) {
+                std::string joined;
+                bool ok = true;
+                for (const auto& v : value) {
+                    if (!v.is_string()) ok = false;
+                    if (!ok) break;
+                    if (!joined.empty()) joined += ',';
+                    joined += v.get<std::string>();
+                }
+                if (ok) {
+                    out[id] = joined;
+                } else {
+                    issues.push_back({ id, "validation.malformed", {} });
+                }
+                continue;
+            }
+            if (!value.is_string()) {
+                issues.push_back({ id, "validation.malformed", {} });
+                continue;
+            }
+            out[id] = value.get<std::string>();
+        }
+    }
+} // namespace
+
+std::vector<ValidationIssue> validateFilingAnswers(
+    const Form& form, const nlohmann::json& answers, bool identified)
+{
+    std::vector<ValidationIssue> issues;
+    if (!answers.is_object()) return { { "answers", "validation.malformed", {} } };
+    Answers flat;
+    flatten(form.fields, answers, "", flat, issues);
+    for (auto& issue : validate(form, flat, identified)) {
+        // Already reported, or inside a group (or group item) already refused as a whole.
+        const bool known = std::any_of(issues.begin(), issues.end(), [&](const ValidationIssue& i) {
+            return issue.field == i.field || issue.field.rfind(i.field + ".", 0) == 0;
+        });
+        if (!known) issues.push_back(std::move(issue));
+    }
+    return issues;
 }
 
 std::vector<ValidationIssue> validate(const Form& form, const Answers& answers, bool identified)

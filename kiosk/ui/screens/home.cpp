@@ -1,5 +1,4 @@
-// Home: the four ways in — citizen certificate, health card, anonymous, case progress
-// (coming soon).
+// Home: the four ways in — citizen certificate, health card, anonymous, case progress query.
 #include "screens/screens.hpp"
 
 namespace shensu::kiosk::ui
@@ -52,8 +51,7 @@ void drawHome(Frame& f)
         f.emit(ChooseCitizenCertificate {});
     }
     ImGui::SameLine();
-    if (tile(f, "home.case_query", f.tr("home.case_query"), f.tr("home.coming_soon_badge"), size,
-            false)) {
+    if (tile(f, "home.case_query", f.tr("home.case_query"), {}, size, false)) {
         f.emit(ChooseCaseQuery {});
     }
     // Display: larger text and a high-contrast theme, for this session (reset when it ends).

@@ -42,6 +42,12 @@ ScreenFunction screenFunction(Screen screen) noexcept
         return drawCardBlocked;
     case Screen::LOGIN_REFUSED:
         return drawLoginRefused;
+    case Screen::CASE_QUERY:
+        return drawCaseQuery;
+    case Screen::CASE_QUERYING:
+        return drawCaseQuerying;
+    case Screen::CASE_STATUS:
+        return drawCaseStatus;
     }
     return drawHome;
 }

@@ -79,6 +79,13 @@ void drawPinLastAttempt(Frame& f);
 void drawCardLogin(Frame& f);
 void drawCardBlocked(Frame& f);
 void drawLoginRefused(Frame& f);
+void drawCaseQuery(Frame& f);
+void drawCaseQuerying(Frame& f);
+void drawCaseStatus(Frame& f);
+// The case status screen's words, also for the automation events: a date in the person's
+// calendar ("case_status.date"), and the status in central's wording or its translation.
+std::string caseDate(const Frame& f, const std::string& text);
+std::string caseStatusText(const Frame& f);
 
 using ScreenFunction = void (*)(Frame&);
 ScreenFunction screenFunction(Screen screen) noexcept;

@@ -37,9 +37,33 @@ namespace protocol
     inline constexpr std::size_t VERIFICATION_CODE_DIGITS = 16;
     // The Luhn check digit ('0'..'9') for a string of decimal digits (the code without its last
     // digit). Throws ProtocolError if digits is empty or holds anything but 0-9.
-    char verificationCodeCheckDigit(std::string_view digits);
+    // Inline (header only) so that the kiosk's core checks a typed code before anything is sent,
+    // without linking the network library.
+    inline char verificationCodeCheckDigit(std::string_view digits)
+    {
+        if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos)
+            throw ProtocolError("a verification code is made of decimal digits");
+        // Luhn: from the right, double every other digit starting with the one next to the check
+        // digit, subtract 9 from doubles above 9, and pick the check digit that makes the sum 0
+        // mod 10.
+        int sum = 0;
+        bool twice = true;
+        for (auto it = digits.rbegin(); it != digits.rend(); ++it, twice = !twice) {
+            int d = *it - '0';
+            if (twice) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+            sum += d;
+        }
+        return static_cast<char>('0' + (10 - sum % 10) % 10);
+    }
     // Exactly 16 decimal digits whose last one is the Luhn check digit of the first 15.
-    bool isWellFormedVerificationCode(std::string_view code) noexcept;
+    inline bool isWellFormedVerificationCode(std::string_view code) noexcept
+    {
+        if (code.size() != VERIFICATION_CODE_DIGITS
+            || code.find_first_not_of("0123456789") != std::string_view::npos)
+            return false;
+        return verificationCodeCheckDigit(code.substr(0, VERIFICATION_CODE_DIGITS - 1))
+            == code.back();
+    }
 
     // The bytes that get signed: the filing object dumped compactly with sorted keys (nlohmann's
     // object is a std::map, so dump() is key-sorted at every level) and strict UTF-8. Throws

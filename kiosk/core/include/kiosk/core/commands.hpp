@@ -50,6 +50,13 @@ struct VerifyCardLogin {
 struct StoreFiling {
     nlohmann::json filing;
 };
+// Network worker: POST /v1/cases/status -> CaseQueryAnswered{queryId}. The code has passed
+// protocol::isWellFormedVerificationCode; caseNumber is "1151123-0001".
+struct QueryCaseStatus {
+    std::uint64_t queryId = 0;
+    std::string caseNumber;
+    std::string verificationCode;
+};
 // App: post TimerExpired{timer, generation} after the delay; a new StartTimer for the same timer
 // replaces it.
 struct StartTimer {
@@ -59,6 +66,6 @@ struct StartTimer {
 };
 
 using Command = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge,
-    LoginWithCitizenCard, ForgetPin, VerifyCardLogin, StoreFiling, StartTimer>;
+    LoginWithCitizenCard, ForgetPin, VerifyCardLogin, StoreFiling, QueryCaseStatus, StartTimer>;
 
 } // namespace shensu::kiosk

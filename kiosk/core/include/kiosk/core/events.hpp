@@ -32,7 +32,18 @@ struct ChooseHealthCard {
 struct ChooseAnonymous {
 };
 struct ChooseCaseQuery {
+}; // home -> case_query (案件進度查詢): a session like a filing
+// The case-query keypads (digits only): which field the keys go to, and one key.
+enum class QueryField { CASE_NUMBER, CODE };
+struct SelectQueryField {
+    QueryField field = QueryField::CASE_NUMBER;
 };
+struct QueryKey {
+    QueryField field = QueryField::CASE_NUMBER;
+    char key = '0'; // '0'..'9'; '<' deletes the last digit, 'C' clears the field
+};
+struct SubmitQuery {
+}; // 查詢: checked on the kiosk (lengths, the code's Luhn digit), then asked of central
 struct SetLanguage {
     Language language;
 };
@@ -163,6 +174,32 @@ struct CardLoginRefused {
     std::string result;
 };
 
+// Central's answer to POST /v1/cases/status, or why there is none.
+enum class CaseQueryResult {
+    FOUND,
+    NOT_FOUND, // 404: unknown case or wrong code (one answer for both)
+    RATE_LIMITED, // 429, retryAfterSeconds from Retry-After
+    MALFORMED, // 400
+    UNREACHABLE, // no connection, TLS failure, 5xx, an answer that is not the protocol
+    UNAVAILABLE, // this kiosk has no central configured
+};
+struct CaseStatusView {
+    std::string caseNumber;
+    std::string status; // code: received, forwarded, ...
+    std::string statusText; // central's wording (seed 000 3.2), e.g. 已轉交權責機關
+    std::string statusAt; // ISO 8601 UTC
+    std::string receivedAt; // ISO 8601 UTC
+    std::string initialReportDue; // Taipei date YYYY-MM-DD
+    std::string resultReportDue;
+    int resultExtensions = 0;
+};
+struct CaseQueryAnswered {
+    std::uint64_t queryId = 0; // QueryCaseStatus::queryId it answers
+    CaseQueryResult result = CaseQueryResult::UNREACHABLE;
+    CaseStatusView status; // FOUND
+    int retryAfterSeconds = 0; // RATE_LIMITED
+};
+
 // --- from the app's timers
 struct TimerExpired {
     TimerId timer = TimerId::SUBMIT_WAIT;
@@ -170,12 +207,13 @@ struct TimerExpired {
 };
 
 using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAnonymous,
-    ChooseCaseQuery, SetLanguage, GoHome, RetryCard, ContinueWithCard, EditField, ReviewForm,
-    EditAgain, ConfirmFiling, PinPadTouched, ConfirmPin, AcknowledgeLastAttempt, RetrySubmit,
-    ConfirmAnonymous, AskEndSession, ContinueSession, Touched, SetDisplay, CardInserted,
-    CardRemoved, HealthCardRead, CardReadFailed, CitizenCardReady, PinRejected, CitizenCardSigned,
-    CardService, FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred,
-    LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted, CardLoginRefused, TimerExpired>;
+    ChooseCaseQuery, SelectQueryField, QueryKey, SubmitQuery, SetLanguage, GoHome, RetryCard,
+    ContinueWithCard, EditField, ReviewForm, EditAgain, ConfirmFiling, PinPadTouched, ConfirmPin,
+    AcknowledgeLastAttempt, RetrySubmit, ConfirmAnonymous, AskEndSession, ContinueSession, Touched,
+    SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CitizenCardReady,
+    PinRejected, CitizenCardSigned, CardService, FilingStored, FilingStoreFailed, FilingAccepted,
+    FilingDeferred, LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted, CardLoginRefused,
+    CaseQueryAnswered, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;

@@ -35,12 +35,15 @@ enum class Screen {
     CARD_LOGIN,
     CARD_BLOCKED,
     LOGIN_REFUSED,
+    CASE_QUERY, // 案件進度查詢: case number and verification code on keypads
+    CASE_QUERYING, // asking central
+    CASE_STATUS, // the case's status and dates
 };
 inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
     Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
     Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::ANONYMOUS_INFO,
     Screen::PIN_ENTRY, Screen::PIN_LAST_ATTEMPT, Screen::CARD_LOGIN, Screen::CARD_BLOCKED,
-    Screen::LOGIN_REFUSED };
+    Screen::LOGIN_REFUSED, Screen::CASE_QUERY, Screen::CASE_QUERYING, Screen::CASE_STATUS };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
@@ -55,6 +58,11 @@ inline constexpr std::size_t PIN_MIN_DIGITS = 6;
 inline constexpr std::size_t PIN_MAX_DIGITS = 8;
 // How long a PIN-pad reader waits for the keys (cardio::PinPadVerify's default; shown on screen).
 inline constexpr int READER_PIN_TIMEOUT_SECONDS = 30;
+// Case numbers are "1151123-0001": the ROC date of receipt (7 digits), '-', a daily sequence of 4
+// to 8 digits (central's wellFormedCaseNumber). Typed as digits only; the '-' is the kiosk's.
+inline constexpr std::size_t CASE_NUMBER_MIN_DIGITS = 11;
+inline constexpr std::size_t CASE_NUMBER_MAX_DIGITS = 15;
+inline constexpr std::size_t CASE_NUMBER_DATE_DIGITS = 7;
 
 struct State {
     std::shared_ptr<const Form> form;
@@ -116,6 +124,15 @@ struct State {
     std::uint64_t citizenInsertion = 0;
     std::string loginRefusalKey; // login_refused.<result>
 
+    // The case query (案件進度查詢): typed digits, central's answer. Wiped with the session.
+    std::string queryCaseNumber; // digits only
+    std::string queryCode; // digits only
+    QueryField queryField = QueryField::CASE_NUMBER;
+    std::string queryMessageKey; // case_query.<why> under the keypads
+    int queryRetryMinutes = 0; // case_query.rate_limited's {minutes}
+    CaseStatusView queryStatus;
+    std::uint64_t queryGeneration = 0; // the QueryCaseStatus whose answer is awaited
+
     // The filing in flight.
     std::string filingId;
     std::string caseNumber;
@@ -137,6 +154,15 @@ State initialState(std::shared_ptr<const Form> form, std::string kioskId, Langua
 
 // Remaining characters of a field with a limit (negative when over).
 long remainingCharacters(const State& state, const std::string& fieldId);
+
+// "11511230001" -> "1151123-0001" (the '-' after the ROC date; shorter input left as typed).
+std::string formatCaseNumber(const std::string& digits);
+// "1234567890123456" -> "1234 5678 9012 3456".
+std::string groupDigits(const std::string& digits, std::size_t group = 4);
+// The date of a central timestamp ("2026-11-23T10:51:00Z", shown as its Taipei date) or Taipei
+// date ("2026-11-23") as the params of the i18n key "case_status.date": {roc} (民國 year), {y},
+// {m}, {d}, {mm}, {dd}. Empty when the text is neither.
+Params caseDateParams(const std::string& text);
 
 // First 8 characters of a filing id, as shown on the queued screen.
 std::string shortFilingId(const std::string& filingId);

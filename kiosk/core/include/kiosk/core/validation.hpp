@@ -5,6 +5,7 @@
 #include "kiosk/core/form.hpp"
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,14 @@ struct ValidationIssue {
 // identified = the filer logged in with a card (fields marked "identified" become required).
 // Fields inside groups are reported as "<group>.<n>.<field>".
 std::vector<ValidationIssue> validate(const Form& form, const Answers& answers, bool identified);
+
+// The answers of a filing as the kiosk sends them (buildFiling's "answers": strings, multiple
+// choices as arrays of option ids, groups as arrays of objects) checked against the form: what
+// validate() finds, plus answers the form has no field for ("validation.unknown_field"), values
+// of the wrong JSON type ("validation.malformed") and groups with too few or too many items
+// ("validation.group_items"). Central runs this on every filing it opens.
+std::vector<ValidationIssue> validateFilingAnswers(
+    const Form& form, const nlohmann::json& answers, bool identified);
 
 // The field kinds' own checks (used when the form gives no pattern).
 bool isTaiwanPhone(const std::string& value); // 039-2345678, 02-23979298, 0912345678
