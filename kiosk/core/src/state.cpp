@@ -45,6 +45,12 @@ const char* screenId(Screen screen) noexcept
         return "card_blocked";
     case Screen::LOGIN_REFUSED:
         return "login_refused";
+    case Screen::NHI_PASSWORD:
+        return "nhi_password";
+    case Screen::NHI_LAST_ATTEMPT:
+        return "nhi_last_attempt";
+    case Screen::NHI_LOCKED:
+        return "nhi_locked";
     }
     return "unknown";
 }

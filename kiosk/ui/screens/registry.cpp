@@ -42,6 +42,12 @@ ScreenFunction screenFunction(Screen screen) noexcept
         return drawCardBlocked;
     case Screen::LOGIN_REFUSED:
         return drawLoginRefused;
+    case Screen::NHI_PASSWORD:
+        return drawNhiPassword;
+    case Screen::NHI_LAST_ATTEMPT:
+        return drawNhiLastAttempt;
+    case Screen::NHI_LOCKED:
+        return drawNhiLocked;
     }
     return drawHome;
 }

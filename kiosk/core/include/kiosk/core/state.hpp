@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -35,12 +36,15 @@ enum class Screen {
     CARD_LOGIN,
     CARD_BLOCKED,
     LOGIN_REFUSED,
+    NHI_PASSWORD, // the health card's registration password (健保卡註冊密碼), checked by central
+    NHI_LAST_ATTEMPT, // one more wrong password locks the card's registration at central
+    NHI_LOCKED, // locked at central: how to reset the registration password (not on the kiosk)
 };
 inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
     Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
     Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::ANONYMOUS_INFO,
     Screen::PIN_ENTRY, Screen::PIN_LAST_ATTEMPT, Screen::CARD_LOGIN, Screen::CARD_BLOCKED,
-    Screen::LOGIN_REFUSED };
+    Screen::LOGIN_REFUSED, Screen::NHI_PASSWORD, Screen::NHI_LAST_ATTEMPT, Screen::NHI_LOCKED };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
@@ -55,6 +59,10 @@ inline constexpr std::size_t PIN_MIN_DIGITS = 6;
 inline constexpr std::size_t PIN_MAX_DIGITS = 8;
 // How long a PIN-pad reader waits for the keys (cardio::PinPadVerify's default; shown on screen).
 inline constexpr int READER_PIN_TIMEOUT_SECONDS = 30;
+// A health card's registration password: 6-12 printable ASCII characters, no space (central's
+// rule, network::validNhiPassword).
+inline constexpr std::size_t NHI_PASSWORD_MIN = 6;
+inline constexpr std::size_t NHI_PASSWORD_MAX = 12;
 
 struct State {
     std::shared_ptr<const Form> form;
@@ -115,6 +123,16 @@ struct State {
     std::string citizenTokenSerial;
     std::uint64_t citizenInsertion = 0;
     std::string loginRefusalKey; // login_refused.<result>
+
+    // Health-card login. Never the password: only what central said about the tries.
+    std::string healthCardNumber; // to ask central with; wiped once the login is done
+    int nhiTriesLeft = 0; // 0 = not known yet (central tells after a wrong password)
+    bool nhiLastAttemptAcknowledged = false;
+    std::string nhiMessageKey; // "nhi_password.wrong", "nhi_password.length" under the field
+    std::uint64_t nhiPasswordGeneration = 0; // a new password screen: the UI clears its buffer
+    // Central's signed identity assertion from the login, as received: the filing's
+    // filer.assertion.
+    nlohmann::json nhiAssertion;
 
     // The filing in flight.
     std::string filingId;
