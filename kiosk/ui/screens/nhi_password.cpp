@@ -4,6 +4,8 @@
 // State or an Event; the core learns only how many there are.
 #include "screens/screens.hpp"
 
+#include <algorithm>
+
 namespace shensu::kiosk::ui
 {
 
@@ -48,6 +50,16 @@ void drawNhiPassword(Frame& f)
     const bool enter = takePhysicalKeys(f, password, touched);
 
     title(f, f.tr("nhi_password.title"));
+    // The keyboard and the mask keep their place above the footer whatever the text size; the
+    // texts above them scroll (a finger drag) when large text needs more room.
+    const float spacing = ImGui::GetStyle().ItemSpacing.y;
+    const float keysHeight = 5 * 52.0f + 4 * 6.0f + 2 * spacing;
+    ImGui::PushFont(f.ui.fonts.receipt);
+    const float maskHeight = ImGui::GetTextLineHeightWithSpacing();
+    ImGui::PopFont();
+    const float bottom = footerTop() - keysHeight - maskHeight - spacing;
+    ImGui::BeginChild(
+        "nhi_password.text", ImVec2(0, std::max(60.0f, bottom - ImGui::GetCursorPosY())), false);
     paragraph(f.tr("nhi_password.body"));
     if (!f.state.nhiMessageKey.empty()) errorText(f.tr(f.state.nhiMessageKey));
     if (f.state.nhiTriesLeft > 0) {
@@ -56,6 +68,11 @@ void drawNhiPassword(Frame& f)
         notice(f.tr("nhi_password.no_count"));
     }
     paragraph(f.tr("nhi_password.rule"));
+    ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().textMuted));
+    ImGui::TextWrapped("%s", f.tr("nhi_password.forgot").c_str());
+    ImGui::PopStyleColor();
+    dragToScroll();
+    ImGui::EndChild();
 
     // The mask: one star per character, in the receipt font so it reads from a step away.
     ImGui::PushFont(f.ui.fonts.receipt);
@@ -66,9 +83,6 @@ void drawNhiPassword(Frame& f)
     ImGui::PopFont();
 
     if (drawPasswordKeyboard(f, password)) touched = true;
-    ImGui::PushStyleColor(ImGuiCol_Text, toVec4(f.colors().textMuted));
-    ImGui::TextWrapped("%s", f.tr("nhi_password.forgot").c_str());
-    ImGui::PopStyleColor();
     if (touched) f.emit(PinPadTouched {});
 
     beginFooter();
