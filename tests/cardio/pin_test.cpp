@@ -65,6 +65,36 @@ TEST_CASE(
     CHECK(!handoff.take(again));
 }
 
+TEST_CASE("a registration password takes printable ASCII without spaces, up to its capacity, goes "
+          "through "
+          "its handoff like a PIN and prints as ***",
+    "[pin]")
+{
+    NhiPassword typed;
+    for (const char c : std::string("Ab3$~!"))
+        CHECK(typed.push(c));
+    CHECK(!typed.push(' '));
+    CHECK(!typed.push('\t'));
+    CHECK(!typed.push('\xE5')); // a UTF-8 lead byte: no CJK in a registration password
+    CHECK(typed.size() == 6);
+    std::ostringstream out;
+    out << typed;
+    CHECK(out.str() == "***");
+    CHECK(fmt::format("{}", typed) == "***");
+    for (int i = 0; i < 20; ++i)
+        typed.push('x');
+    CHECK(typed.size() == NhiPassword::CAPACITY);
+    NhiPasswordHandoff handoff;
+    handoff.put(typed);
+    CHECK(typed.empty());
+    for (std::size_t i = 0; i < NhiPassword::CAPACITY; ++i)
+        CHECK(typed.data()[i] == 0);
+    NhiPassword worker;
+    REQUIRE(handoff.take(worker));
+    CHECK(std::string(reinterpret_cast<const char*>(worker.data()), 6) == "Ab3$~!");
+    CHECK(!handoff.take(worker));
+}
+
 TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count; a silent "
           "token after the kiosk's third failure is blocked, a speaking one never without LOCKED",
     "[pin]")

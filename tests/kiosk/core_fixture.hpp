@@ -17,6 +17,8 @@ inline std::shared_ptr<const Form> realForm()
     return form;
 }
 
+inline constexpr const char* READER = "Virtual PCD 00 00";
+
 struct Kiosk {
     State state = initialState(realForm(), "KIOSK-TEST-01", Language::ZH_TW);
     std::vector<Command> commands; // everything emitted so far
@@ -38,6 +40,18 @@ struct Kiosk {
         return out;
     }
 
+    // The health card read, its registration password typed (8 characters) and accepted by
+    // central: the card_read screen with central's name and agency.
+    void healthCardLogin(const std::string& name = "林測試")
+    {
+        send(HealthCardRead { READER, name, NHI_CARD_NUMBER });
+        send(ConfirmNhiPassword { 8 });
+        send(NhiLoginAnswered { "ok", 0, name, "測試區公所", ASSERTION });
+    }
+    inline static const nlohmann::json ASSERTION
+        = { { "assertion", "eyJ0ZXN0Ijp0cnVlfQ==" }, { "signature", "c2ln" } };
+    static constexpr const char* NHI_CARD_NUMBER = "000012345678";
+
     void fillValidAnonymousForm()
     {
         send(EditField { "agency", "測試市政府人事處" });
@@ -51,7 +65,5 @@ struct Kiosk {
         send(EditField { "phone", "02-23979298" });
     }
 };
-
-inline constexpr const char* READER = "Virtual PCD 00 00";
 
 } // namespace shensu::kiosk::test

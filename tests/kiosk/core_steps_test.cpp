@@ -75,12 +75,21 @@ TEST_CASE("a health-card login reads the card in the reader and shows the name f
     CHECK(k.state.screen == Screen::READING_CARD);
     REQUIRE(k.sent<ReadHealthCard>().size() == 1);
     CHECK(k.sent<ReadHealthCard>()[0].reader == READER);
-    k.send(HealthCardRead { READER, "林測試" });
+    k.send(HealthCardRead { READER, "林測試", "000012345678" });
+    // The card identifies; the registration password, checked by central, authenticates.
+    CHECK(k.state.screen == Screen::NHI_PASSWORD);
+    k.send(ConfirmNhiPassword { 8 });
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    REQUIRE(k.sent<LoginWithNhiPassword>().size() == 1);
+    CHECK(k.sent<LoginWithNhiPassword>()[0].cardNumber == "000012345678");
+    k.send(NhiLoginAnswered { "ok", 0, "林測試", "測試區公所", Kiosk::ASSERTION });
     CHECK(k.state.screen == Screen::CARD_READ);
     CHECK(k.state.cardHolderName == "林測試");
+    CHECK(k.state.healthCardNumber.empty()); // no longer needed once central answered
     k.send(ContinueWithCard {});
     CHECK(k.state.screen == Screen::FORM);
     CHECK(k.state.answers.at("name") == "林測試");
+    CHECK(k.state.answers.at("agency") == "測試區公所");
 }
 
 TEST_CASE(
@@ -99,15 +108,17 @@ TEST_CASE("the identified filing names the card holder and nothing else from the
     Kiosk k;
     k.send(ChooseHealthCard {});
     k.send(CardInserted { READER, CardKind::HEALTH_CARD });
-    k.send(HealthCardRead { READER, "林測試" });
+    k.healthCardLogin();
     k.send(ContinueWithCard {});
     k.fillValidIdentifiedForm();
     k.send(ReviewForm {});
     REQUIRE(k.state.screen == Screen::REVIEW);
     k.send(ConfirmFiling { "t" });
     const auto filing = k.sent<StoreFiling>().at(0).filing;
-    CHECK(
-        filing.at("filer") == nlohmann::json { { "method", "health_card" }, { "name", "林測試" } });
+    // central's identity assertion goes along exactly as received, under "assertion"
+    CHECK(filing.at("filer")
+        == nlohmann::json { { "method", "health_card" }, { "name", "林測試" },
+            { "agency", "測試區公所" }, { "assertion", Kiosk::ASSERTION } });
     CHECK(filing.at("answers").at("name") == "林測試");
 }
 
@@ -117,7 +128,7 @@ TEST_CASE(
     Kiosk k;
     k.send(ChooseHealthCard {});
     k.send(CardInserted { READER, CardKind::HEALTH_CARD });
-    k.send(HealthCardRead { READER, "林測試" });
+    k.healthCardLogin();
     k.send(ContinueWithCard {});
     k.send(EditField { "facts", "不應留下的內容" });
     k.send(CardRemoved { READER });
@@ -134,7 +145,7 @@ TEST_CASE("removing the card on the review screen also ends the session")
     Kiosk k;
     k.send(ChooseHealthCard {});
     k.send(CardInserted { READER, CardKind::HEALTH_CARD });
-    k.send(HealthCardRead { READER, "林測試" });
+    k.healthCardLogin();
     k.send(ContinueWithCard {});
     k.fillValidIdentifiedForm();
     k.send(ReviewForm {});
@@ -150,7 +161,7 @@ TEST_CASE("a card in another reader leaving does not end the session")
     Kiosk k;
     k.send(ChooseHealthCard {});
     k.send(CardInserted { READER, CardKind::HEALTH_CARD });
-    k.send(HealthCardRead { READER, "林測試" });
+    k.healthCardLogin();
     k.send(ContinueWithCard {});
     k.send(CardRemoved { "Virtual PCD 00 01" });
     CHECK(k.state.screen == Screen::FORM);

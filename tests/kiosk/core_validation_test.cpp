@@ -44,9 +44,10 @@ TEST_CASE("a health-card filer must also give job title, name and phone")
     Kiosk k;
     k.send(ChooseHealthCard {});
     k.send(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
-    k.send(HealthCardRead { READER, "林測試" });
+    k.healthCardLogin();
     k.send(ContinueWithCard {});
     k.send(EditField { "name", "　" }); // an ideographic space is still blank
+    k.send(EditField { "agency", "" }); // prefilled from central's answer; the person cleared it
     k.send(ReviewForm {});
     CHECK(fieldsWithIssues(k.state)
         == std::vector<std::string> { "agency", "title", "name", "identity", "phone", "facts" });

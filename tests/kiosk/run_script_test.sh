@@ -31,5 +31,8 @@ done < <(sed -n 's/.*"event":"screenshot","path":"\([^"]*\)".*/\1/p' "$out/event
 if grep -q -e '測試市政府人事處' -e '主管長期' -e '拔卡後' -e '林測試' -e 'Z100000001' "$out/stderr"; then
   echo "personal data in the log"; exit 1
 fi
-if grep -q -e '林測試' -e 'Z100000001' "$out/events.jsonl"; then echo "card data in the events"; exit 1; fi
+if grep -q -e '林測試' -e 'Z100000001' -e '000012345678' "$out/events.jsonl"; then echo "card data in the events"; exit 1; fi
+# Nor a registration password a script typed (the "password" command), anywhere the kiosk wrote.
+if grep -rq -e 'Test#pw12' -e '000012345678' "$out" --exclude=events.jsonl; then echo "password or card number written"; exit 1; fi
+if grep -q 'Test#pw12' "$out/events.jsonl"; then echo "password in the events"; exit 1; fi
 echo "ok: $(wc -l <"$out/events.jsonl") events"

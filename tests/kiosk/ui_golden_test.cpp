@@ -96,7 +96,25 @@ void allScreens(const Variant& v)
     k.shell.dispatch(CardReadFailed { shensu::cardio::CardErrorCode::UNEXPECTED_RESPONSE });
     golden(k, "card_error", v);
     k.shell.dispatch(RetryCard {});
-    k.shell.dispatch(HealthCardRead { READER, "林測試" });
+    // The health card's registration password: three characters typed (masked), the last-attempt
+    // warning after a wrong one, the locked screen, then a login central accepts.
+    k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
+    for (const char* key : { "kb.shift", "kb.A", "kb.b", "kb.1" })
+        k.tap(key);
+    golden(k, "nhi_password", v);
+    k.shell.dispatch(ConfirmNhiPassword { 6 });
+    k.shell.dispatch(NhiLoginAnswered { "wrong_password", 1 });
+    golden(k, "nhi_last_attempt", v);
+    k.tap("nhi_last_attempt.continue");
+    k.shell.dispatch(ConfirmNhiPassword { 6 });
+    k.shell.dispatch(NhiLoginAnswered { "locked" });
+    golden(k, "nhi_locked", v);
+    k.shell.dispatch(GoHome {});
+    choose(k, v);
+    k.shell.dispatch(ChooseHealthCard {});
+    k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
+    k.shell.dispatch(ConfirmNhiPassword { 6 });
+    k.shell.dispatch(NhiLoginAnswered { "ok", 0, "林測試", "測試市政府人事處" });
     golden(k, "card_read", v);
     k.shell.dispatch(GoHome {});
 

@@ -117,7 +117,15 @@ TEST_CASE(
     k.workerSays(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
     CHECK(k.screen() == Screen::READING_CARD);
     REQUIRE(k.sent<ReadHealthCard>().size() == 1);
-    k.workerSays(HealthCardRead { READER, "林測試" });
+    k.workerSays(HealthCardRead { READER, "林測試", "000012345678" });
+    CHECK(k.screen() == Screen::NHI_PASSWORD);
+    for (const char* key : { "kb.a", "kb.b", "kb.1", "kb.2", "kb.3", "kb.4" })
+        k.tap(key);
+    k.tap("nhi_password.confirm");
+    CHECK(k.screen() == Screen::CARD_LOGIN);
+    REQUIRE(k.sent<LoginWithNhiPassword>().size() == 1);
+    CHECK(k.sent<LoginWithNhiPassword>()[0].cardNumber == "000012345678");
+    k.workerSays(NhiLoginAnswered { "ok", 0, "林測試", "測試區公所", nullptr });
     CHECK(k.screen() == Screen::CARD_READ);
     k.tap("card_read.continue");
     CHECK(k.screen() == Screen::FORM);
@@ -126,6 +134,47 @@ TEST_CASE(
     CHECK(k.screen() == Screen::HOME);
     CHECK(k.shell.state().answers.empty());
     CHECK(k.shell.state().noticeKey == "home.card_removed");
+}
+
+TEST_CASE("the registration password is typed on the keyboard's letters and symbols or a physical "
+          "keyboard, kept in the app's locked buffer only, and wiped when the screen is left")
+{
+    Kiosk k;
+    k.tap("home.health_card");
+    k.workerSays(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
+    k.workerSays(HealthCardRead { READER, "林測試", "000012345678" });
+    REQUIRE(k.screen() == Screen::NHI_PASSWORD);
+    CHECK(k.shell.ui().widgets.find("kb.ㄅ") == nullptr); // no Zhuyin for a password
+    k.tap("kb.shift");
+    k.tap("kb.A");
+    k.tap("kb.b");
+    k.tap("kb.mode.symbols");
+    k.tap("kb.#");
+    k.tap("kb.~");
+    k.tap("kb.backspace");
+    k.tap("kb.mode.english");
+    k.tap("kb.9");
+    ImGui::GetIO().AddInputCharactersUTF8(
+        "x7 測"); // a physical keyboard: the space and 測 go nowhere
+    k.shell.frame();
+    const auto& typed = k.shell.nhiPassword();
+    CHECK(std::string(reinterpret_cast<const char*>(typed.data()), typed.size()) == "Ab#9x7");
+    k.tap("nhi_password.confirm");
+    CHECK(k.screen() == Screen::CARD_LOGIN); // 6 characters: sent (here, to no worker)
+    CHECK(k.shell.nhiPassword().size() == 6); // the app moves it to the network worker
+    k.workerSays(NhiLoginAnswered { "wrong_password", 2 });
+    REQUIRE(k.screen() == Screen::NHI_PASSWORD);
+    CHECK(k.shell.nhiPassword().empty()); // a fresh screen, an empty field
+    k.tap("kb.q");
+    k.tap("nhi_password.confirm");
+    CHECK(k.screen() == Screen::NHI_PASSWORD); // 1 character: not sent
+    CHECK(k.shell.state().nhiMessageKey == "nhi_password.length");
+    CHECK(k.sent<LoginWithNhiPassword>().size() == 1);
+    k.tap("nhi_password.cancel");
+    CHECK(k.screen() == Screen::HOME);
+    CHECK(k.shell.nhiPassword().empty());
+    for (std::size_t i = 0; i < shensu::cardio::NhiPassword::CAPACITY; ++i)
+        CHECK(k.shell.nhiPassword().data()[i] == 0);
 }
 
 TEST_CASE(

@@ -54,9 +54,15 @@ nlohmann::json KioskSession::waitFor(
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) throw std::runtime_error("timed out waiting for a kiosk event");
         auto line = process_->readLine(left);
-        if (!line)
-            throw std::runtime_error(
-                "the kiosk ended or stayed silent; see " + stderrPath_.string());
+        if (!line) {
+            // The last events and the kiosk's log: the temporary directory goes with the test.
+            std::string last;
+            for (std::size_t i = events_.size() > 8 ? events_.size() - 8 : 0; i < events_.size();
+                 ++i)
+                last += "\n  " + events_[i].dump();
+            throw std::runtime_error("the kiosk ended or stayed silent; last events:" + last
+                + "\nits log (" + stderrPath_.string() + "):\n" + readFile(stderrPath_));
+        }
         auto event = nlohmann::json::parse(*line, nullptr, false);
         if (event.is_discarded())
             throw std::runtime_error("kiosk printed a line that is not JSON: " + *line);

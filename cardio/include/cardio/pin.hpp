@@ -1,6 +1,9 @@
 // A PIN in memory: a fixed, mlock'd buffer, wiped on destruction and after each card call, never
 // copied, printed as "***". And the one-slot handoff that carries it from the PIN pad to the card
 // worker without it ever becoming an event, a command or a log line.
+// Generalised (one template, LockedChars<Rule>) for the health card's registration password
+// (NhiPassword): the same buffer, wiping and handoff, with its own characters and capacity; it
+// goes to the network worker (central checks it), never to a card.
 #pragma once
 
 #include <cstddef>
@@ -17,33 +20,46 @@
 namespace shensu::cardio
 {
 
-class Pin
-{
-public:
+// Which characters a buffer takes, and how many.
+struct PinDigits {
     // MOICA PINs are 6-8 digits; room for a longer PIN of another module, never more.
     static constexpr std::size_t CAPACITY = 16;
+    static constexpr bool accepts(char c) noexcept { return c >= '0' && c <= '9'; }
+};
+struct NhiPasswordCharacters {
+    // A registration password is 6-12 characters (the screen stops at 12); room, never more.
+    static constexpr std::size_t CAPACITY = 16;
+    // Printable ASCII, no space (central's rule, network::validNhiPassword).
+    static constexpr bool accepts(char c) noexcept { return c > ' ' && c <= '~'; }
+};
 
-    Pin() noexcept
+template<typename Rule> class LockedChars
+{
+public:
+    static constexpr std::size_t CAPACITY = Rule::CAPACITY;
+
+    LockedChars() noexcept
     {
         // Kept out of swap (best effort: without CAP_IPC_LOCK the limit is 64 KiB, plenty here).
         locked_ = ::mlock(digits_, sizeof digits_) == 0;
     }
-    ~Pin()
+    ~LockedChars()
     {
         wipe();
         // No munlock: page locks do not nest, so unlocking here would unlock any other Pin on the
         // same page. The few pages Pins live on (the pad, the handoff, a worker's stack) stay
         // locked; they hold nothing once wiped.
     }
-    Pin(const Pin&) = delete;
-    Pin& operator=(const Pin&) = delete;
-    Pin(Pin&&) = delete;
-    Pin& operator=(Pin&&) = delete;
+    LockedChars(const LockedChars&) = delete;
+    LockedChars& operator=(const LockedChars&) = delete;
+    LockedChars(LockedChars&&) = delete;
+    LockedChars& operator=(LockedChars&&) = delete;
 
-    // Appends one digit '0'..'9'; false (and nothing changes) for anything else or when full.
+    // Appends one character the rule accepts (a PIN: '0'..'9'); false (and nothing changes) for
+    // anything else or when full.
     bool push(char digit) noexcept
     {
-        if (digit < '0' || digit > '9' || size_ >= CAPACITY) return false;
+        if (!Rule::accepts(digit) || size_ >= CAPACITY) return false;
         digits_[size_++] = static_cast<unsigned char>(digit);
         return true;
     }
@@ -58,7 +74,7 @@ public:
         size_ = 0;
     }
     // Moves the digits into `to` (whatever it held is wiped first) and wipes this one.
-    void moveTo(Pin& to) noexcept
+    void moveTo(LockedChars& to) noexcept
     {
         if (&to == this) return;
         to.wipe();
@@ -70,7 +86,8 @@ public:
     std::size_t size() const noexcept { return size_; }
     bool empty() const noexcept { return size_ == 0; }
     bool isLocked() const noexcept { return locked_; }
-    // For the card call only (C_Login, a VERIFY); never for anything that is kept.
+    // For the card call only (C_Login, a VERIFY), or the one request to central for a
+    // registration password; never for anything that is kept.
     const unsigned char* data() const noexcept { return digits_; }
 
 private:
@@ -79,24 +96,28 @@ private:
     bool locked_ = false;
 };
 
-inline std::ostream& operator<<(std::ostream& out, const Pin&)
+using Pin = LockedChars<PinDigits>;
+using NhiPassword = LockedChars<NhiPasswordCharacters>;
+
+template<typename Rule> std::ostream& operator<<(std::ostream& out, const LockedChars<Rule>&)
 {
     return out << "***";
 }
 
 // One slot between the UI thread (put) and the card worker (take). A new put wipes a PIN nobody
-// took; clear() wipes it when the session ends before the card call.
-class PinHandoff
+// took; clear() wipes it when the session ends before the card call. (The registration password
+// goes the same way to the network worker.)
+template<typename Secret> class SecretHandoff
 {
 public:
-    void put(Pin& pin) noexcept
+    void put(Secret& pin) noexcept
     {
         std::lock_guard lock(mutex_);
         pin.moveTo(slot_);
         full_ = true;
     }
     // Moves the waiting PIN into `into`; false when there is none.
-    bool take(Pin& into) noexcept
+    bool take(Secret& into) noexcept
     {
         std::lock_guard lock(mutex_);
         if (!full_) return false;
@@ -113,15 +134,20 @@ public:
 
 private:
     std::mutex mutex_;
-    Pin slot_;
+    Secret slot_;
     bool full_ = false;
 };
+
+using PinHandoff = SecretHandoff<Pin>;
+using NhiPasswordHandoff = SecretHandoff<NhiPassword>;
 
 } // namespace shensu::cardio
 
 #if __has_include(<fmt/format.h>)
-template<> struct fmt::formatter<shensu::cardio::Pin> : fmt::formatter<fmt::string_view> {
-    template<typename Context> auto format(const shensu::cardio::Pin&, Context& ctx) const
+template<typename Rule>
+struct fmt::formatter<shensu::cardio::LockedChars<Rule>> : fmt::formatter<fmt::string_view> {
+    template<typename Context>
+    auto format(const shensu::cardio::LockedChars<Rule>&, Context& ctx) const
     {
         return fmt::formatter<fmt::string_view>::format("***", ctx);
     }

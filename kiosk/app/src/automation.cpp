@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <SDL.h>
+#include <imgui.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -116,6 +117,11 @@ namespace
             emit(out, { { "event", "login" }, { "result", "challenge_failed" } });
         } else if (std::holds_alternative<CardLoginAccepted>(event)) {
             emit(out, { { "event", "login" }, { "result", "ok" } }); // never the name
+        } else if (const auto* n = std::get_if<NhiLoginAnswered>(&event)) {
+            // Central's verdict on a registration password: never the name, number or password.
+            json j { { "event", "login" }, { "method", "health_card" }, { "result", n->result } };
+            if (n->result == "wrong_password") j["triesLeft"] = n->triesLeft;
+            emit(out, j);
         } else if (const auto* r2 = std::get_if<CardLoginRefused>(&event)) {
             emit(out, { { "event", "login" }, { "result", r2->result } });
         } else if (const auto* s = std::get_if<CardService>(&event)) {
@@ -136,6 +142,17 @@ namespace
         if (!state.pinMessageKey.empty()) {
             j["key"] = state.pinMessageKey;
             j["message"] = shell.catalogue().text(state.language, state.pinMessageKey);
+        }
+        emit(out, j);
+    }
+    // The registration-password screen: tries left (0 = not known yet) and the message shown.
+    // Never a character typed, nor how many.
+    void reportNhiPassword(Shell& shell, std::ostream& out, const State& state)
+    {
+        json j { { "event", "nhi_password" }, { "triesLeft", state.nhiTriesLeft } };
+        if (!state.nhiMessageKey.empty()) {
+            j["key"] = state.nhiMessageKey;
+            j["message"] = shell.catalogue().text(state.language, state.nhiMessageKey);
         }
         emit(out, j);
     }
@@ -188,8 +205,13 @@ void reportEvents(Shell& shell, std::ostream& out)
             && (before.screen != Screen::PIN_ENTRY
                 || before.pinEntryGeneration != after.pinEntryGeneration
                 || before.pinMessageKey != after.pinMessageKey);
+        const bool newPassword = after.screen == Screen::NHI_PASSWORD
+            && (before.screen != Screen::NHI_PASSWORD
+                || before.nhiPasswordGeneration != after.nhiPasswordGeneration
+                || before.nhiMessageKey != after.nhiMessageKey);
         if (before.screen == after.screen) {
             if (newPad) reportPin(shell, out, after);
+            if (newPassword) reportNhiPassword(shell, out, after);
             // Shown again when its message changes: another error, or the same one in another
             // language.
             const bool messageChanged
@@ -204,6 +226,7 @@ void reportEvents(Shell& shell, std::ostream& out)
         }
         emit(out, { { "event", "screen" }, { "screen", screenId(after.screen) } });
         if (newPad) reportPin(shell, out, after);
+        if (newPassword) reportNhiPassword(shell, out, after);
         switch (after.screen) {
         case Screen::SUBMITTED:
             emit(out,
@@ -255,6 +278,17 @@ void reportEvents(Shell& shell, std::ostream& out)
                 { { "event", "warning" }, { "screen", "pin_last_attempt" },
                     { "key", "pin_last_attempt.body" }, { "triesLeft", after.pinTriesLeft },
                     { "message", c.text(after.language, "pin_last_attempt.body") } });
+            break;
+        case Screen::NHI_LAST_ATTEMPT:
+            emit(out,
+                { { "event", "warning" }, { "screen", "nhi_last_attempt" },
+                    { "key", "nhi_last_attempt.body" }, { "triesLeft", after.nhiTriesLeft },
+                    { "message", c.text(after.language, "nhi_last_attempt.body") } });
+            break;
+        case Screen::NHI_LOCKED:
+            emit(out,
+                { { "event", "error" }, { "screen", "nhi_locked" }, { "key", "nhi_locked.body" },
+                    { "message", c.text(after.language, "nhi_locked.body") } });
             break;
         case Screen::CARD_BLOCKED:
             emit(out,
@@ -363,6 +397,45 @@ namespace
         }
     }
 
+    // The registration password, typed on the on-screen keyboard key by key (switching layers and
+    // shift as a person would), or with "via":"keys" as a physical keyboard would send it. Nothing
+    // is echoed; an error names no character.
+    void typePassword(Shell& shell, const std::string& text, const std::string& via)
+    {
+        if (shell.state().screen != Screen::NHI_PASSWORD)
+            throw ScriptError { std::string("no password field on screen ")
+                + screenId(shell.state().screen) };
+        if (via == "keys") {
+            for (const char c : text) {
+                if (c <= ' ' || c > '~')
+                    throw ScriptError { "password characters must be printable ASCII" };
+            }
+            ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
+            shell.frame();
+            shell.frame();
+            return;
+        }
+        if (via != "screen") throw ScriptError { "password: via must be screen or keys" };
+        std::string error;
+        const auto tap = [&](const std::string& id) {
+            if (!shell.tap(id, error))
+                throw ScriptError { std::string("no password key on screen ")
+                    + screenId(shell.state().screen) };
+        };
+        for (const char c : text) {
+            if (c <= ' ' || c > '~')
+                throw ScriptError { "password characters must be printable ASCII" };
+            const bool upper = c >= 'A' && c <= 'Z';
+            const bool onLetters = upper || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                || c == '@' || c == '.' || c == '-';
+            const bool lettersShown = shell.ui().passwordKeyboard != ui::KeyboardMode::SYMBOLS;
+            if (onLetters && !lettersShown) tap("kb.mode.english");
+            if (!onLetters && lettersShown) tap("kb.mode.symbols");
+            if (upper && !shell.ui().passwordShift) tap("kb.shift");
+            tap(std::string("kb.") + c);
+        }
+    }
+
     // Returns false on quit.
     bool runCommand(Shell& shell, const json& cmd, std::ostream& out,
         const std::filesystem::path& screenshotDir)
@@ -382,6 +455,8 @@ namespace
                     throw ScriptError { "no PIN pad key on screen "
                         + std::string(screenId(shell.state().screen)) };
             }
+        } else if (name == "password") {
+            typePassword(shell, need(cmd, "text"), cmd.value("via", std::string("screen")));
         } else if (name == "type") {
             if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError { error };
         } else if (name == "ime") {

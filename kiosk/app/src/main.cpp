@@ -155,7 +155,16 @@ int main(int argc, char** argv)
                 }
                 cards.loginAndSign(*l);
             }
-            if (std::holds_alternative<ForgetPin>(c)) cards.handoff().clear();
+            if (const auto* n = std::get_if<LoginWithNhiPassword>(&c)) {
+                // The registration password goes from the screen's locked buffer to the network
+                // worker's, and nowhere else.
+                network.passwordHandoff().put(shell.nhiPassword());
+                network.nhiLogin(n->cardNumber);
+            }
+            if (std::holds_alternative<ForgetPin>(c)) {
+                cards.handoff().clear();
+                network.passwordHandoff().clear();
+            }
             if (const auto* v = std::get_if<VerifyCardLogin>(&c))
                 network.verifyCardLogin(v->challengeId, v->certificateDer, v->signature);
             if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);

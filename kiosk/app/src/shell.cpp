@@ -85,6 +85,7 @@ struct Shell::Impl {
     State state;
     ui::UiContext ui;
     cardio::Pin pinPad; // the PIN pad's digits: locked, wiped; see ui::UiContext::pinPad
+    cardio::NhiPassword nhiPassword; // the registration password typed; see ui::UiContext
     std::unique_ptr<ui::FontLoader> fonts;
     std::unique_ptr<EventQueue> queue;
     CommandSink sink;
@@ -111,7 +112,10 @@ struct Shell::Impl {
 
     void runCommand(const Command& c)
     {
-        if (std::holds_alternative<ForgetPin>(c)) pinPad.wipe(); // and the sink clears the handoff
+        if (std::holds_alternative<ForgetPin>(c)) {
+            pinPad.wipe(); // and the sink clears the handoffs
+            nhiPassword.wipe();
+        }
         if (const auto* t = std::get_if<StartTimer>(&c)) {
             std::erase_if(timers, [&](const PendingTimer& p) { return p.event.timer == t->timer; });
             timers.push_back({ Clock::now() + t->after, TimerExpired { t->timer, t->generation } });
@@ -198,6 +202,7 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
     d.ui.fonts = d.fonts->addTo(*io.Fonts);
     d.ui.catalogue = &d.catalogue;
     d.ui.pinPad = &d.pinPad;
+    d.ui.nhiPassword = &d.nhiPassword;
 
     if (!options.headless) d.platformBackend = ImGui_ImplSDL2_InitForSDLRenderer(d.window);
     d.rendererBackend = ImGui_ImplSDLRenderer_Init(d.renderer);
@@ -245,6 +250,10 @@ const State& Shell::state() const noexcept
 cardio::Pin& Shell::pinPad() noexcept
 {
     return impl_->pinPad;
+}
+cardio::NhiPassword& Shell::nhiPassword() noexcept
+{
+    return impl_->nhiPassword;
 }
 ui::UiContext& Shell::ui() noexcept
 {
@@ -350,6 +359,7 @@ void Shell::dispatch(Event event)
     if (before.screen != d.state.screen)
         std::clog << "kiosk: screen " << screenId(d.state.screen) << '\n';
     ui::preparePinPad(d.ui, d.state);
+    ui::prepareNhiPassword(d.ui, d.state);
     if (d.observer) d.observer(before, d.state, event);
     for (const auto& c : result.commands)
         d.runCommand(c);
@@ -449,8 +459,10 @@ void Shell::frame()
                   << " ms, font atlas " << io.Fonts->TexWidth << "x" << io.Fonts->TexHeight << ", "
                   << d.fonts->bodyGlyphCount() << " body glyphs\n";
     }
-    if (d.platformBackend && io.WantTextInput != d.textInputOn) {
-        d.textInputOn = io.WantTextInput;
+    // The registration password screen takes a physical keyboard's characters too (no IME).
+    const bool wantText = io.WantTextInput || d.state.screen == Screen::NHI_PASSWORD;
+    if (d.platformBackend && wantText != d.textInputOn) {
+        d.textInputOn = wantText;
         if (d.textInputOn) {
             SDL_StartTextInput();
         } else {

@@ -296,9 +296,9 @@ struct CardWorker::Impl {
                 return;
             }
             cardio::HealthCardData data = cardio::readHealthCard(card);
-            // Only the name goes on: the ID number, birth date and card number stay here and die
-            // here.
-            queue.post(HealthCardRead { reader, data.name });
+            // The name and the card number (for central's registration-password check) go on: the
+            // ID number and birth date stay here and die here.
+            queue.post(HealthCardRead { reader, data.name, data.cardNumber });
             std::fill(data.idNumber.begin(), data.idNumber.end(), '\0');
             std::fill(data.cardNumber.begin(), data.cardNumber.end(), '\0');
             std::fill(data.name.begin(), data.name.end(), '\0');
@@ -377,6 +377,7 @@ struct NetworkWorker::Impl {
     std::unique_ptr<network::CentralAuth> auth; // the login service; network thread only
     std::unique_ptr<network::CaseStatusClient> caseStatus; // 案件進度查詢; network thread only
     std::optional<network::Challenge> challenge; // the one challenge in flight
+    cardio::NhiPasswordHandoff passwordHandoff;
     std::optional<network::ForwarderConfig>
         forwarderConfig; // set when the kiosk has a network part
 
@@ -514,6 +515,63 @@ struct NetworkWorker::Impl {
         queue.post(std::move(answered));
     }
 
+    // The health card's registration password, checked by central (contract s7-auth). One call,
+    // the password wiped right after it; never logged, never retried.
+    void nhiLogin(const std::string& cardNumber)
+    {
+        cardio::NhiPassword password; // this thread's copy, wiped whatever happens
+        if (!passwordHandoff.take(password)) {
+            std::clog << "network: health-card login cancelled before the call\n";
+            return; // the session ended (ForgetPin): nobody waits for an answer
+        }
+        if (!auth) {
+            password.wipe();
+            std::clog << "network: no login service: no central configured\n";
+            queue.post(NhiLoginAnswered { "unavailable" });
+            return;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        network::NhiLoginAnswer answer;
+        try {
+            answer = auth->nhiLogin(cardNumber,
+                std::string_view(reinterpret_cast<const char*>(password.data()), password.size()));
+        } catch (const std::exception& e) {
+            answer.status = network::AuthStatus::UNAVAILABLE;
+            answer.unavailable.reason = e.what();
+        }
+        password.wipe();
+        NhiLoginAnswered out;
+        switch (answer.status) {
+        case network::AuthStatus::OK:
+            out = { "ok", 0, answer.name, answer.agency, answer.assertion };
+            break;
+        case network::AuthStatus::REFUSED:
+            switch (answer.refusal) {
+            case network::NhiRefusal::WRONG_PASSWORD:
+                out = { "wrong_password", answer.triesLeft };
+                break;
+            case network::NhiRefusal::LOCKED:
+                out = { "locked" };
+                break;
+            case network::NhiRefusal::NOT_REGISTERED:
+                out = { "not_registered" };
+                break;
+            case network::NhiRefusal::MALFORMED_PASSWORD:
+                out = { "malformed_password" };
+                break;
+            }
+            break;
+        case network::AuthStatus::UNAVAILABLE:
+            std::clog << "network: health-card login unavailable: " << answer.unavailable.reason
+                      << '\n';
+            out = { "unavailable" };
+            break;
+        }
+        std::clog << "network: health-card login " << out.result << " ("
+                  << static_cast<int>(msSince(start)) << " ms)\n";
+        queue.post(std::move(out));
+    }
+
     void run()
     {
         Job job;
@@ -521,6 +579,7 @@ struct NetworkWorker::Impl {
             job();
             job = nullptr;
         }
+        passwordHandoff.clear();
     }
 };
 
@@ -567,6 +626,16 @@ void NetworkWorker::queryCaseStatus(QueryCaseStatus query)
 void NetworkWorker::requestChallenge()
 {
     impl_->jobs.push([impl = impl_.get()] { impl->requestChallenge(); });
+}
+
+void NetworkWorker::nhiLogin(std::string cardNumber)
+{
+    impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber)] { impl->nhiLogin(n); });
+}
+
+cardio::NhiPasswordHandoff& NetworkWorker::passwordHandoff() noexcept
+{
+    return impl_->passwordHandoff;
 }
 
 void NetworkWorker::verifyCardLogin(

@@ -69,6 +69,13 @@ public:
     void requestChallenge(); // -> LoginChallengeReady | LoginChallengeFailed
     void verifyCardLogin(std::string challengeId, std::string certificateDer,
         std::string signature); // -> CardLoginAccepted | CardLoginRefused
+    // Takes the registration password from passwordHandoff() (put there by the UI thread just
+    // before), asks central once (CentralAuth::nhiLogin) and wipes it -> NhiLoginAnswered. No
+    // password in the handoff (the session ended first): nothing is sent.
+    void nhiLogin(std::string cardNumber);
+    // The one slot from the password screen to this worker. put() on the UI thread, clear() on
+    // ForgetPin.
+    cardio::NhiPasswordHandoff& passwordHandoff() noexcept;
     void store(nlohmann::json
             filing); // -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred
     // POST /v1/cases/status -> CaseQueryAnswered (UNAVAILABLE without a network part).

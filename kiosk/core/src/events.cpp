@@ -11,11 +11,11 @@ const char* eventName(const Event& event) noexcept
         "SetLanguage", "GoHome", "RetryCard", "ContinueWithCard", "EditField", "ReviewForm",
         "EditAgain", "ConfirmFiling", "PinPadTouched", "ConfirmPin", "AcknowledgeLastAttempt",
         "RetrySubmit", "ConfirmAnonymous", "AskEndSession", "ContinueSession", "Touched",
-        "SetDisplay", "CardInserted", "CardRemoved", "HealthCardRead", "CardReadFailed",
-        "CitizenCardReady", "PinRejected", "CitizenCardSigned", "CardService", "FilingStored",
-        "FilingStoreFailed", "FilingAccepted", "FilingDeferred", "LoginChallengeReady",
-        "LoginChallengeFailed", "CardLoginAccepted", "CardLoginRefused", "CaseQueryAnswered",
-        "TimerExpired" };
+        "ConfirmNhiPassword", "SetDisplay", "CardInserted", "CardRemoved", "HealthCardRead",
+        "CardReadFailed", "CitizenCardReady", "PinRejected", "CitizenCardSigned", "CardService",
+        "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred",
+        "LoginChallengeReady", "LoginChallengeFailed", "CardLoginAccepted", "CardLoginRefused",
+        "NhiLoginAnswered", "CaseQueryAnswered", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
     return NAMES[event.index()];
 }

@@ -53,6 +53,12 @@ const char* screenId(Screen screen) noexcept
         return "case_querying";
     case Screen::CASE_STATUS:
         return "case_status";
+    case Screen::NHI_PASSWORD:
+        return "nhi_password";
+    case Screen::NHI_LAST_ATTEMPT:
+        return "nhi_last_attempt";
+    case Screen::NHI_LOCKED:
+        return "nhi_locked";
     }
     return "unknown";
 }

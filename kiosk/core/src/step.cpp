@@ -53,6 +53,11 @@ namespace
         s.citizenTokenSerial.clear();
         s.citizenInsertion = 0;
         s.loginRefusalKey.clear();
+        scrub(s.healthCardNumber);
+        s.nhiTriesLeft = 0;
+        s.nhiLastAttemptAcknowledged = false;
+        s.nhiMessageKey.clear();
+        s.nhiAssertion = nullptr;
         s.filingId.clear();
         scrub(s.caseNumber);
         scrub(s.verificationCode);
@@ -248,6 +253,17 @@ namespace
             s.loginStep = LoginStep::NONE;
             s.screen = Screen::CARD_BLOCKED;
         }
+        // Ask for the registration password, or first warn that this try can lock it at central.
+        void askForNhiPassword()
+        {
+            s.loginStep = LoginStep::NONE;
+            if (s.nhiTriesLeft == 1 && !s.nhiLastAttemptAcknowledged) {
+                s.screen = Screen::NHI_LAST_ATTEMPT;
+                return;
+            }
+            ++s.nhiPasswordGeneration;
+            s.screen = Screen::NHI_PASSWORD;
+        }
         bool citizenCardEvent(const std::string& reader) const
         {
             return s.filer == Filer::CITIZEN_CERT && reader == s.sessionReader;
@@ -283,8 +299,66 @@ namespace
             out.push_back(
                 StartTimer { TimerId::CHALLENGE_WAIT, s.challengeWait, ++s.challengeGeneration });
         }
+        void operator()(const ConfirmNhiPassword& e)
+        {
+            if (s.screen != Screen::NHI_PASSWORD || s.filer != Filer::HEALTH_CARD) return;
+            if (e.characters < NHI_PASSWORD_MIN || e.characters > NHI_PASSWORD_MAX) {
+                s.nhiMessageKey = "nhi_password.length";
+                return;
+            }
+            // Never the try that can lock the registration without the warning read first.
+            if (s.nhiTriesLeft == 1 && !s.nhiLastAttemptAcknowledged) {
+                s.screen = Screen::NHI_LAST_ATTEMPT;
+                return;
+            }
+            s.nhiMessageKey.clear();
+            s.loginStep = LoginStep::CENTRAL;
+            s.screen = Screen::CARD_LOGIN;
+            out.push_back(LoginWithNhiPassword { s.healthCardNumber });
+        }
+        void operator()(const NhiLoginAnswered& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.filer != Filer::HEALTH_CARD
+                || s.loginStep != LoginStep::CENTRAL)
+                return;
+            s.loginStep = LoginStep::NONE;
+            if (e.result == "ok") {
+                scrub(s.healthCardNumber);
+                s.cardHolderName = e.name;
+                s.agency = e.agency;
+                s.nhiAssertion = e.assertion;
+                s.nhiMessageKey.clear();
+                s.screen = Screen::CARD_READ;
+                return;
+            }
+            if (e.result == "wrong_password" && e.triesLeft > 0) {
+                // Back to the password with the tries left; never a retry on the person's behalf.
+                s.nhiTriesLeft = e.triesLeft;
+                s.nhiLastAttemptAcknowledged = false;
+                s.nhiMessageKey = "nhi_password.wrong";
+                return askForNhiPassword();
+            }
+            if (e.result == "malformed_password") {
+                // Said by the kiosk itself, nothing went to central: no try counted.
+                s.nhiMessageKey = "nhi_password.malformed";
+                return askForNhiPassword();
+            }
+            if (e.result == "locked" || e.result == "wrong_password") {
+                s.nhiTriesLeft = 0;
+                s.screen = Screen::NHI_LOCKED;
+                return;
+            }
+            s.loginRefusalKey = e.result == "not_registered" ? "login_refused.nhi_not_registered"
+                : e.result == "unavailable"                  ? "login_refused.nhi_unavailable"
+                                                             : "login_refused.failed";
+            s.screen = Screen::LOGIN_REFUSED;
+        }
         void operator()(const AcknowledgeLastAttempt&)
         {
+            if (s.screen == Screen::NHI_LAST_ATTEMPT) {
+                s.nhiLastAttemptAcknowledged = true;
+                return askForNhiPassword();
+            }
             if (s.screen != Screen::PIN_LAST_ATTEMPT) return;
             s.lastAttemptAcknowledged = true;
             askForPin();
@@ -534,6 +608,11 @@ namespace
                 if (s.cardErrorKey == "card_error.failed") s.cardErrorKey = "card_error.removed";
                 s.sessionReader.clear();
                 break;
+            case Screen::NHI_PASSWORD:
+            case Screen::NHI_LAST_ATTEMPT:
+            case Screen::NHI_LOCKED:
+            case Screen::CARD_LOGIN:
+            case Screen::LOGIN_REFUSED:
             case Screen::CARD_READ:
             case Screen::FORM:
             case Screen::REVIEW:
@@ -638,11 +717,18 @@ namespace
             s.loginRefusalKey = loginRefusalKey(e.result);
             s.screen = Screen::LOGIN_REFUSED;
         }
+        // The card identifies; the registration password, checked by central, authenticates.
         void operator()(const HealthCardRead& e)
         {
-            if (s.screen != Screen::READING_CARD || e.reader != s.sessionReader) return;
+            if (s.screen != Screen::READING_CARD || e.reader != s.sessionReader
+                || s.filer != Filer::HEALTH_CARD)
+                return;
             s.cardHolderName = e.name;
-            s.screen = Screen::CARD_READ;
+            s.healthCardNumber = e.cardNumber;
+            s.nhiTriesLeft = 0;
+            s.nhiLastAttemptAcknowledged = false;
+            s.nhiMessageKey.clear();
+            askForNhiPassword();
         }
         void operator()(const CardReadFailed& e)
         {
@@ -692,6 +778,7 @@ namespace
             s.issues.clear();
             scrub(s.cardHolderName);
             scrub(s.agency);
+            s.nhiAssertion = nullptr;
             for (const auto& a : s.earlyAnswers) {
                 if (a.filingId == e.filingId) return (*this)(a);
             }
@@ -797,8 +884,10 @@ StepResult step(State state, const Event& event)
         || state.screen == Screen::CARD_LOGIN || state.screen == Screen::CASE_QUERYING;
     // Left the PIN pad without a card call (home, card pulled, timed out): the app wipes the pad
     // and anything waiting in the PIN handoff.
-    const auto holdsPin
-        = [](Screen screen) { return screen == Screen::PIN_ENTRY || screen == Screen::CARD_LOGIN; };
+    const auto holdsPin = [](Screen screen) {
+        return screen == Screen::PIN_ENTRY || screen == Screen::CARD_LOGIN
+            || screen == Screen::NHI_PASSWORD;
+    };
     if (holdsPin(before) && !holdsPin(state.screen))
         commands.emplace_back(std::in_place_type<ForgetPin>);
     const bool homeChanged
@@ -824,8 +913,11 @@ nlohmann::json buildFiling(const State& state, const std::string& createdAt)
     const nlohmann::json answers = answersJson(state.form->fields, state.answers, "");
     nlohmann::json filer = "anonymous";
     if (state.filer == Filer::HEALTH_CARD) {
-        // Only the name from the card: the ID number and birth date never leave the card worker.
-        filer = { { "method", "health_card" }, { "name", state.cardHolderName } };
+        // Identified by central from the card number and registration password; its signed
+        // identity assertion goes along as received, for central to check. The ID number and
+        // birth date never leave the card worker.
+        filer = { { "method", "health_card" }, { "name", state.cardHolderName },
+            { "agency", state.agency }, { "assertion", state.nhiAssertion } };
     } else if (state.filer == Filer::CITIZEN_CERT) {
         // Identified by central from the card's certificate (contract s7-auth).
         filer = { { "method", "citizen_certificate" }, { "name", state.cardHolderName },

@@ -6,7 +6,8 @@ namespace shensu::kiosk::ui
 
 void drawCardLogin(Frame& f)
 {
-    title(f, f.tr("card_login.title"));
+    title(
+        f, f.tr(f.state.filer == Filer::HEALTH_CARD ? "card_login.nhi_title" : "card_login.title"));
     if (f.state.readerPinPad && f.state.loginStep == LoginStep::CARD) {
         // The module is waiting for the reader's keypad now.
         notice(f.trf("card_login.reader_body",

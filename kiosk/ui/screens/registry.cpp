@@ -48,6 +48,12 @@ ScreenFunction screenFunction(Screen screen) noexcept
         return drawCaseQuerying;
     case Screen::CASE_STATUS:
         return drawCaseStatus;
+    case Screen::NHI_PASSWORD:
+        return drawNhiPassword;
+    case Screen::NHI_LAST_ATTEMPT:
+        return drawNhiLastAttempt;
+    case Screen::NHI_LOCKED:
+        return drawNhiLocked;
     }
     return drawHome;
 }

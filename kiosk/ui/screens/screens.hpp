@@ -60,6 +60,9 @@ void beginFooter();
 // The on-screen keyboard (ui/src/keyboard.cpp): drawn by the form while ui.keyboard.target is set.
 float keyboardHeight();
 void drawKeyboard(Frame& f);
+// The same keyboard's letters (with shift) and an ASCII-symbols layer, typing into the registration
+// password's locked buffer instead of a field; no Zhuyin. Returns true when a key was pressed.
+bool drawPasswordKeyboard(Frame& f, cardio::NhiPassword& password);
 
 // The screens, one file each; registry.cpp maps Screen -> function.
 void drawHome(Frame& f);
@@ -86,6 +89,9 @@ void drawCaseStatus(Frame& f);
 // calendar ("case_status.date"), and the status in central's wording or its translation.
 std::string caseDate(const Frame& f, const std::string& text);
 std::string caseStatusText(const Frame& f);
+void drawNhiPassword(Frame& f);
+void drawNhiLastAttempt(Frame& f);
+void drawNhiLocked(Frame& f);
 
 using ScreenFunction = void (*)(Frame&);
 ScreenFunction screenFunction(Screen screen) noexcept;

@@ -225,7 +225,68 @@ namespace
         }
     }
 
+    // The registration password's symbols: all of printable ASCII's punctuation, 32 keys.
+    constexpr std::array<const char*, 4> PASSWORD_SYMBOL_ROWS
+        = { "1234567890", "!@#$%^&*()", "-_=+[]{}\\|`", ";:'\",.<>/?~" };
+
 } // namespace
+
+bool drawPasswordKeyboard(Frame& f, cardio::NhiPassword& password)
+{
+    bool pressed = false;
+    const auto put = [&](char c) {
+        if (password.size() < NHI_PASSWORD_MAX) password.push(c);
+        pressed = true;
+    };
+    ImGui::PushStyleVar(ImGuiStyleVar_ItemSpacing, ImVec2(KEY_GAP, KEY_GAP));
+    ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(4, 4));
+    const float w = keyWidth(11);
+    const bool letters = f.ui.passwordKeyboard != KeyboardMode::SYMBOLS;
+    for (std::size_t r = 0; r < 4; ++r) {
+        bool first = true;
+        if (letters && r == 3) {
+            if (key(f, "kb.shift", "Shift", w, f.ui.passwordShift)) {
+                f.ui.passwordShift = !f.ui.passwordShift;
+                pressed = true;
+            }
+            first = false;
+        }
+        for (const char* k = letters ? ENGLISH_ROWS[r] : PASSWORD_SYMBOL_ROWS[r]; *k != '\0'; ++k) {
+            if (!first) sameLine();
+            first = false;
+            char c = *k;
+            if (letters && f.ui.passwordShift && c >= 'a' && c <= 'z')
+                c = static_cast<char>(c - 'a' + 'A');
+            const std::string text(1, c);
+            if (key(f, "kb." + text, text, w)) {
+                put(c);
+                f.ui.passwordShift = false;
+            }
+        }
+    }
+    const float wide = w * 2 + KEY_GAP;
+    if (key(f, "kb.mode.english", f.tr("keyboard.mode_english"), wide, letters)) {
+        f.ui.passwordKeyboard = KeyboardMode::ENGLISH;
+        pressed = true;
+    }
+    sameLine();
+    if (key(f, "kb.mode.symbols", f.tr("keyboard.mode_symbols"), wide, !letters)) {
+        f.ui.passwordKeyboard = KeyboardMode::SYMBOLS;
+        pressed = true;
+    }
+    sameLine();
+    if (key(f, "kb.clear", f.tr("nhi_password.clear"), wide)) {
+        password.wipe();
+        pressed = true;
+    }
+    sameLine();
+    if (key(f, "kb.backspace", f.tr("keyboard.backspace"), ImGui::GetContentRegionAvail().x)) {
+        password.pop();
+        pressed = true;
+    }
+    ImGui::PopStyleVar(2);
+    return pressed;
+}
 
 float keyboardHeight()
 {

@@ -58,6 +58,10 @@ public:
     // The PIN pad's locked buffer (UI thread only): the app moves it into the card worker's
     // PinHandoff on LoginWithCitizenCard and the shell wipes it on ForgetPin.
     cardio::Pin& pinPad() noexcept;
+    // The health card's registration password as typed (UI thread only): the app moves it into the
+    // network worker's handoff on LoginWithNhiPassword; the shell wipes it on ForgetPin and for
+    // each new password screen.
+    cardio::NhiPassword& nhiPassword() noexcept;
     const Catalogue& catalogue() const noexcept;
 
     void dispatch(Event event); // step the core, run its commands, tell the observer

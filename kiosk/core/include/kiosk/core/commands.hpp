@@ -36,8 +36,15 @@ struct LoginWithCitizenCard {
     std::string tokenSerial {};
     std::uint64_t insertion = 0;
 };
-// App: wipe the PIN pad and the PIN handoff (the PIN screen was left without a card call).
+// App: wipe the PIN pad and the PIN handoff (the PIN screen was left without a card call), and
+// likewise the health card's registration password and its handoff.
 struct ForgetPin {
+};
+// App then network worker: the app moves the typed registration password into the one-slot
+// password handoff, the network worker takes it, calls central once (network::CentralAuth::
+// nhiLogin) and wipes it -> NhiLoginAnswered.
+struct LoginWithNhiPassword {
+    std::string cardNumber;
 };
 // Network worker: central checks the card's proof -> CardLoginAccepted | CardLoginRefused.
 struct VerifyCardLogin {
@@ -65,7 +72,8 @@ struct StartTimer {
     std::uint64_t generation = 0;
 };
 
-using Command = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge,
-    LoginWithCitizenCard, ForgetPin, VerifyCardLogin, StoreFiling, QueryCaseStatus, StartTimer>;
+using Command
+    = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge, LoginWithCitizenCard,
+        ForgetPin, LoginWithNhiPassword, VerifyCardLogin, StoreFiling, QueryCaseStatus, StartTimer>;
 
 } // namespace shensu::kiosk

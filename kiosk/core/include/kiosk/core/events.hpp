@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
 
@@ -74,7 +75,13 @@ struct ConfirmPin {
     std::size_t digits = 0; // how many digits were entered, never which
 };
 struct AcknowledgeLastAttempt {
-}; // pin_last_attempt -> pin_entry: the person read that this try can block the card
+}; // pin_last_attempt -> pin_entry (nhi_last_attempt -> nhi_password): the person read that this
+   // try can block the card (lock its registration password at central)
+// Health-card registration password. Like the PIN, the characters never travel in an event: the
+// screen keeps them in the app's locked buffer (cardio::NhiPassword); the core learns the count.
+struct ConfirmNhiPassword {
+    std::size_t characters = 0; // how many were typed, never which
+};
 struct RetrySubmit {
 }; // submit_error -> review
 // Session safety and display (issue 4).
@@ -103,6 +110,7 @@ struct CardRemoved {
 struct HealthCardRead {
     std::string reader;
     std::string name;
+    std::string cardNumber {}; // for central's registration-password check; never shown or logged
 };
 struct CardReadFailed {
     cardio::CardErrorCode code = cardio::CardErrorCode::INTERNAL;
@@ -200,6 +208,16 @@ struct CaseQueryAnswered {
     int retryAfterSeconds = 0; // RATE_LIMITED
 };
 
+// Central's answer to the registration password (network::NhiLoginAnswer).
+struct NhiLoginAnswered {
+    // "ok", "wrong_password", "locked", "not_registered", "malformed_password", "unavailable"
+    std::string result;
+    int triesLeft = 0; // wrong_password
+    std::string name {}; // ok
+    std::string agency {}; // ok
+    nlohmann::json assertion {}; // ok: central's signed identity assertion, as received
+};
+
 // --- from the app's timers
 struct TimerExpired {
     TimerId timer = TimerId::SUBMIT_WAIT;
@@ -210,10 +228,10 @@ using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAno
     ChooseCaseQuery, SelectQueryField, QueryKey, SubmitQuery, SetLanguage, GoHome, RetryCard,
     ContinueWithCard, EditField, ReviewForm, EditAgain, ConfirmFiling, PinPadTouched, ConfirmPin,
     AcknowledgeLastAttempt, RetrySubmit, ConfirmAnonymous, AskEndSession, ContinueSession, Touched,
-    SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CitizenCardReady,
-    PinRejected, CitizenCardSigned, CardService, FilingStored, FilingStoreFailed, FilingAccepted,
-    FilingDeferred, LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted, CardLoginRefused,
-    CaseQueryAnswered, TimerExpired>;
+    ConfirmNhiPassword, SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed,
+    CitizenCardReady, PinRejected, CitizenCardSigned, CardService, FilingStored, FilingStoreFailed,
+    FilingAccepted, FilingDeferred, LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted,
+    CardLoginRefused, NhiLoginAnswered, CaseQueryAnswered, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -38,12 +39,16 @@ enum class Screen {
     CASE_QUERY, // 案件進度查詢: case number and verification code on keypads
     CASE_QUERYING, // asking central
     CASE_STATUS, // the case's status and dates
+    NHI_PASSWORD, // the health card's registration password (健保卡註冊密碼), checked by central
+    NHI_LAST_ATTEMPT, // one more wrong password locks the card's registration at central
+    NHI_LOCKED, // locked at central: how to reset the registration password (not on the kiosk)
 };
 inline constexpr Screen ALL_SCREENS[] = { Screen::HOME, Screen::INSERT_CARD, Screen::READING_CARD,
     Screen::CARD_READ, Screen::CARD_ERROR, Screen::FORM, Screen::REVIEW, Screen::SUBMITTING,
     Screen::SUBMITTED, Screen::QUEUED, Screen::SUBMIT_ERROR, Screen::ANONYMOUS_INFO,
     Screen::PIN_ENTRY, Screen::PIN_LAST_ATTEMPT, Screen::CARD_LOGIN, Screen::CARD_BLOCKED,
-    Screen::LOGIN_REFUSED, Screen::CASE_QUERY, Screen::CASE_QUERYING, Screen::CASE_STATUS };
+    Screen::LOGIN_REFUSED, Screen::CASE_QUERY, Screen::CASE_QUERYING, Screen::CASE_STATUS,
+    Screen::NHI_PASSWORD, Screen::NHI_LAST_ATTEMPT, Screen::NHI_LOCKED };
 
 const char* screenId(Screen screen) noexcept; // "home", "insert_card", ... (automation ids)
 bool parseScreenId(const std::string& id, Screen& out) noexcept;
@@ -63,6 +68,10 @@ inline constexpr int READER_PIN_TIMEOUT_SECONDS = 30;
 inline constexpr std::size_t CASE_NUMBER_MIN_DIGITS = 11;
 inline constexpr std::size_t CASE_NUMBER_MAX_DIGITS = 15;
 inline constexpr std::size_t CASE_NUMBER_DATE_DIGITS = 7;
+// A health card's registration password: 6-12 printable ASCII characters, no space (central's
+// rule, network::validNhiPassword).
+inline constexpr std::size_t NHI_PASSWORD_MIN = 6;
+inline constexpr std::size_t NHI_PASSWORD_MAX = 12;
 
 struct State {
     std::shared_ptr<const Form> form;
@@ -132,6 +141,15 @@ struct State {
     int queryRetryMinutes = 0; // case_query.rate_limited's {minutes}
     CaseStatusView queryStatus;
     std::uint64_t queryGeneration = 0; // the QueryCaseStatus whose answer is awaited
+    // Health-card login. Never the password: only what central said about the tries.
+    std::string healthCardNumber; // to ask central with; wiped once the login is done
+    int nhiTriesLeft = 0; // 0 = not known yet (central tells after a wrong password)
+    bool nhiLastAttemptAcknowledged = false;
+    std::string nhiMessageKey; // "nhi_password.wrong", "nhi_password.length" under the field
+    std::uint64_t nhiPasswordGeneration = 0; // a new password screen: the UI clears its buffer
+    // Central's signed identity assertion from the login, as received: the filing's
+    // filer.assertion.
+    nlohmann::json nhiAssertion;
 
     // The filing in flight.
     std::string filingId;

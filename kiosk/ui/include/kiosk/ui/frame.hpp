@@ -55,6 +55,11 @@ struct UiContext {
     cardio::Pin* pinPad = nullptr;
     std::array<char, 10> pinLayout { '1', '2', '3', '4', '5', '6', '7', '8', '9', '0' };
     std::uint64_t pinLayoutGeneration = ~std::uint64_t { 0 }; // State::pinEntryGeneration drawn
+    // The health card's registration password as typed: the app's locked buffer, like pinPad.
+    cardio::NhiPassword* nhiPassword = nullptr;
+    std::uint64_t nhiPasswordGeneration = ~std::uint64_t { 0 }; // State::nhiPasswordGeneration
+    KeyboardMode passwordKeyboard = KeyboardMode::ENGLISH; // letters or symbols; never Zhuyin
+    bool passwordShift = false;
 };
 
 // Forgets everything the UI keeps of a session: ImGui's text-edit buffers (overwritten), the field
@@ -67,6 +72,10 @@ std::vector<Event> drawFrame(const State& state, UiContext& ui);
 // A new PIN screen (State::pinEntryGeneration changed): a fresh, maybe shuffled, key order and an
 // empty pad. The shell calls it after each step; the screen again before drawing.
 void preparePinPad(UiContext& ui, const State& state);
+
+// A new registration-password screen (State::nhiPasswordGeneration changed): an empty buffer and
+// the letters layer. The shell calls it after each step; the screen again before drawing.
+void prepareNhiPassword(UiContext& ui, const State& state);
 
 // The kiosk's look: light, large paddings, touch-sized targets.
 void applyTheme();
