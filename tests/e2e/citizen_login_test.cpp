@@ -339,3 +339,43 @@ TEST_CASE("the citizen card pulled right after the PIN is confirmed ends the ses
     CHECK(spendingVerifies() <= 1);
     k.checkNothingHolds({ RIGHT_PIN });
 }
+
+TEST_CASE("with two citizen cards in two readers the kiosk asks to leave only one in and sends no "
+          "PIN, and with one taken out it logs in with the other")
+{
+    TempDir dir;
+    RunningCentral central(citizenPki(), dir.path() / "central.sqlite", "central-server", 0,
+        "central-receipt", centralAuthArgs(citizenPki()));
+    KioskSession kiosk(
+        writeKioskConfig({ citizenPki(), dir.path(), central.url(), central.resolve() }));
+    kiosk.waitForScreen("home");
+    kiosk.send({ { "cmd", "card" }, { "action", "insert" }, { "kind", "citizen" }, { "slot", 0 } });
+    kiosk.send({ { "cmd", "card" }, { "action", "insert" }, { "kind", "citizen" }, { "slot", 1 } });
+    for (int seen = 0; seen < 2; ++seen) {
+        kiosk.waitFor([](const json& e) {
+            return e.value("event", "") == "card" && e.value("type", "") == "inserted";
+        });
+    }
+    kiosk.send(tap("home.citizen_cert"));
+    const auto error = kiosk.waitFor([](const json& e) {
+        return e.value("event", "") == "error" && e.value("screen", "") == "card_error";
+    });
+    CHECK(error["key"] == "card_error.several_cards");
+    CHECK_THAT(error["message"].get<std::string>(), Catch::Contains("只留下"));
+    CHECK(pinVerifies() == 0);
+
+    // The card in the first reader is taken out: the kiosk goes on with the one left, by itself.
+    kiosk.send({ { "cmd", "card" }, { "action", "remove" }, { "slot", 0 } });
+    const auto ready = kiosk.waitFor([](const json& e) {
+        return e.value("event", "") == "card" && e.value("type", "") == "citizen_ready";
+    });
+    CHECK(ready["reader"] == "Virtual PCD 00 01");
+    kiosk.waitForScreen("pin_entry");
+    CHECK(pinVerifies() == 0);
+    kiosk.send(pin(RIGHT_PIN));
+    kiosk.send(tap("pin.confirm"));
+    const auto login = kiosk.waitFor([](const json& e) { return e.value("event", "") == "login"; });
+    CHECK(login["result"] == "ok");
+    CHECK(spendingVerifies() == 1);
+    CHECK(kiosk.quit() == 0);
+}

@@ -203,13 +203,31 @@ namespace
                 s.screen = Screen::CARD_ERROR;
                 return;
             }
-            const CardKind wanted
-                = filer == Filer::CITIZEN_CERT ? CardKind::CITIZEN_CARD : CardKind::HEALTH_CARD;
+            const CardKind wanted = wantedKind();
+            // Two cards of one kind: whichever the kiosk took, it could be someone else's card left
+            // behind (and a PIN typed for one's own card would spend its tries). Ask for one.
+            if (cardsOf(wanted) > 1) return severalCards();
             for (const auto& [reader, kind] : s.cards) {
                 if (kind != wanted) continue;
                 return filer == Filer::CITIZEN_CERT ? startCitizen(reader) : startReading(reader);
             }
             s.screen = Screen::INSERT_CARD;
+        }
+        CardKind wantedKind() const
+        {
+            return s.filer == Filer::CITIZEN_CERT ? CardKind::CITIZEN_CARD : CardKind::HEALTH_CARD;
+        }
+        std::size_t cardsOf(CardKind wanted) const
+        {
+            return static_cast<std::size_t>(std::count_if(s.cards.begin(), s.cards.end(),
+                [wanted](const auto& card) { return card.second == wanted; }));
+        }
+        void severalCards()
+        {
+            s.sessionReader.clear();
+            s.loginStep = LoginStep::NONE;
+            s.cardErrorKey = "card_error.several_cards";
+            s.screen = Screen::CARD_ERROR;
         }
         void beginHealthCard() { beginCardLogin(Filer::HEALTH_CARD); }
         void beginCitizen() { beginCardLogin(Filer::CITIZEN_CERT); }
@@ -412,6 +430,13 @@ namespace
         void operator()(const CardInserted& e)
         {
             s.cards[e.reader] = e.kind;
+            // Another card of the kind being logged in with, before any PIN went to the card: which
+            // one is meant is no longer clear (the PIN would only ever go to the card read).
+            const bool beforeAnyPin = s.screen == Screen::READING_CARD
+                || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT;
+            if (beforeAnyPin && s.filer != Filer::NONE && s.filer != Filer::ANONYMOUS
+                && e.kind == wantedKind() && e.reader != s.sessionReader)
+                return severalCards();
             if (s.screen != Screen::INSERT_CARD) return;
             if (s.filer == Filer::CITIZEN_CERT) {
                 if (e.kind == CardKind::CITIZEN_CARD) return startCitizen(e.reader);
@@ -427,6 +452,11 @@ namespace
         void operator()(const CardRemoved& e)
         {
             s.cards.erase(e.reader);
+            // Asked to leave only one card in, and now there is one: go on with it.
+            if (s.screen == Screen::CARD_ERROR && s.cardErrorKey == "card_error.several_cards") {
+                if (cardsOf(wantedKind()) <= 1) beginCardLogin(s.filer);
+                return;
+            }
             if (citizenCardEvent(e.reader)) return citizenCardRemoved();
             if (s.filer != Filer::HEALTH_CARD || e.reader != s.sessionReader) return;
             switch (s.screen) {
