@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 
@@ -99,7 +100,10 @@ struct CitizenKiosk {
     // Nothing the kiosk wrote holds these digits: its events, its log, its state and outbox files.
     void checkNothingHolds(const std::vector<std::string>& secrets)
     {
-        REQUIRE(kiosk->quit() == 0);
+        const int status = kiosk->quit();
+        INFO("kiosk stderr:\n" << readFile(kiosk->stderrPath()));
+        INFO("last event: " << (kiosk->events().empty() ? "" : kiosk->events().back().dump()));
+        REQUIRE(status == 0);
         std::string everything;
         for (auto e : kiosk->events()) {
             e.erase("ms"); // a timing's decimals are not the kiosk writing a PIN
@@ -378,4 +382,105 @@ TEST_CASE("with two citizen cards in two readers the kiosk asks to leave only on
     CHECK(login["result"] == "ok");
     CHECK(spendingVerifies() == 1);
     CHECK(kiosk.quit() == 0);
+}
+
+// Issue 3 point 8: faults through the real parts. Each ends on a clear screen, wipes the session,
+// does not crash (the kiosk quits 0), and the card sees no PIN the person did not confirm.
+
+namespace
+{
+// After a fault: a fresh start asks for a card again, as in a new session (nothing kept).
+void checkFreshStart(KioskSession& kiosk)
+{
+    kiosk.send(tap("home.citizen_cert"));
+    kiosk.waitForScreen("insert_card");
+    kiosk.send(tap("insert_card.cancel"));
+    kiosk.waitForScreen("home");
+}
+} // namespace
+
+TEST_CASE("fault: the citizen card pulled out during VERIFY ends and wipes the session, and the "
+          "confirmed PIN is the only one it ever got")
+{
+    CitizenKiosk k("citizen-pulled-verify");
+    k.waitForPad();
+    k.kiosk->send(pin(RIGHT_PIN));
+    k.kiosk->send(tap("pin.confirm"));
+    k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "notice"
+            && e.value("key", "") == "home.citizen_card_removed";
+    });
+    k.kiosk->waitForScreen("home");
+    CHECK(pinVerifies() == 1); // the one confirmed, never sent again
+    checkFreshStart(*k.kiosk);
+    CHECK(pinVerifies() == 1);
+    k.checkNothingHolds({ RIGHT_PIN });
+}
+
+TEST_CASE("fault: the citizen card pulled out while it signs ends and wipes the session, with no "
+          "second PIN and no login")
+{
+    CitizenKiosk k("citizen-pulled-sign");
+    k.waitForPad();
+    k.kiosk->send(pin(RIGHT_PIN));
+    k.kiosk->send(tap("pin.confirm"));
+    k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "notice"
+            && e.value("key", "") == "home.citizen_card_removed";
+    });
+    k.kiosk->waitForScreen("home");
+    CHECK(pinVerifies() == 1);
+    CHECK(spendingVerifies() == 1);
+    for (const auto& e : k.kiosk->events()) {
+        CHECK(e.value("event", "") != "login");
+        CHECK(!(e.value("event", "") == "card" && e.value("type", "") == "signed"));
+    }
+    checkFreshStart(*k.kiosk);
+    CHECK(pinVerifies() == 1);
+    k.checkNothingHolds({ RIGHT_PIN });
+}
+
+TEST_CASE(
+    "fault: the readers gone (pcscd stopped) with digits typed on the PIN pad: a card-service "
+    "error, the digits forgotten, no PIN to any card")
+{
+    CitizenKiosk k("citizen");
+    k.waitForPad();
+    k.kiosk->send(pin("907162"));
+    // Commands run in order: the screenshot's event says all six digits are on the pad.
+    k.kiosk->send({ { "cmd", "screenshot" }, { "path", (k.dir.path() / "typed.png").string() } });
+    k.kiosk->waitFor([](const json& e) { return e.value("event", "") == "screenshot"; });
+    std::ifstream pidFile("/run/pcscd/pcscd.pid");
+    long pcscd = 0;
+    pidFile >> pcscd;
+    REQUIRE(pcscd > 0);
+    REQUIRE(kill(static_cast<pid_t>(pcscd), SIGTERM) == 0);
+    const auto error = k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "error" && e.value("screen", "") == "card_error";
+    });
+    CHECK(error["key"] == "card_error.no_service");
+    // It stays (the card's removal that follows is not "card pulled"); the pad is gone.
+    k.kiosk->send({ { "cmd", "screenshot" }, { "path", (k.dir.path() / "error.png").string() } });
+    k.kiosk->waitFor([](const json& e) { return e.value("event", "") == "screenshot"; });
+    k.kiosk->send(tap("card_error.home"));
+    k.kiosk->waitForScreen("home");
+    CHECK(pinVerifies() == 0);
+    k.checkNothingHolds({ "907162" });
+}
+
+TEST_CASE("fault: a citizen card with a corrupt certificate is a card error before any PIN is "
+          "asked")
+{
+    CitizenKiosk k("citizen-corrupt");
+    const auto error = k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "error" && e.value("screen", "") == "card_error";
+    });
+    CHECK(error["key"] == "card_error.no_certificate");
+    CHECK(pinVerifies() == 0);
+    for (const auto& e : k.kiosk->events())
+        CHECK(e.value("event", "") != "pin");
+    k.kiosk->send(tap("card_error.home"));
+    k.kiosk->waitForScreen("home");
+    CHECK(pinVerifies() == 0);
+    CHECK(k.kiosk->quit() == 0);
 }

@@ -456,3 +456,18 @@ TEST_CASE("both of two citizen cards taken out: the kiosk asks for a card")
     CHECK(k.state.screen == Screen::HOME);
     CHECK(k.state.noticeKey == "home.citizen_card_removed");
 }
+
+TEST_CASE("the readers gone on the PIN pad: the card-service error stays (the card's removal that "
+          "follows is not 'card pulled'), the pad's digits are forgotten")
+{
+    Kiosk k = atPinPad();
+    k.send(CardService { false, CardErrorCode::SERVICE_UNAVAILABLE });
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    const std::string key = k.state.cardErrorKey;
+    CHECK(k.sent<ForgetPin>().size() == 1);
+    k.send(CardRemoved { READER });
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == key);
+    k.send(ConfirmPin { 6 });
+    CHECK(k.sent<RequestLoginChallenge>().empty());
+}

@@ -79,6 +79,10 @@ namespace
             return "PIN_EXPIRED";
         case C::MODULE_UNAVAILABLE:
             return "MODULE_UNAVAILABLE";
+        case C::NO_CERTIFICATE:
+            return "NO_CERTIFICATE";
+        case C::PIN_PAD_TIMEOUT:
+            return "PIN_PAD_TIMEOUT";
         case C::INTERNAL:
             return "INTERNAL";
         }

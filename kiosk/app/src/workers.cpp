@@ -158,6 +158,12 @@ struct CardWorker::Impl {
             cardio::Pkcs11Module module(modulePath());
             const auto slot = module.slotForReader(reader, oneCardIn());
             const cardio::TokenInfo info = module.tokenInfo(slot);
+            {
+                cardio::TokenSession publicSession(module, slot); // no login: public objects
+                if (!publicSession.hasReadableCertificate())
+                    throw cardio::CardError(
+                        cardio::CardErrorCode::NO_CERTIFICATE, "no certificate that parses");
+            }
             const auto tries = cardio::pinTries(info.pin, failureCounter().failures(info.serial));
             std::clog << "card: citizen card ready, " << tries.left << " tries left ("
                       << static_cast<int>(msSince(start)) << " ms)\n";

@@ -101,6 +101,8 @@ namespace
             return "card_error.no_service";
         case CardErrorCode::MODULE_UNAVAILABLE:
             return "card_error.no_module";
+        case CardErrorCode::NO_CERTIFICATE:
+            return "card_error.no_certificate";
         case CardErrorCode::PIN_LOCKED:
             return "card_blocked.body";
         case CardErrorCode::PIN_EXPIRED:
@@ -111,6 +113,7 @@ namespace
         case CardErrorCode::CARD_RESET:
         case CardErrorCode::COMMUNICATION_FAILED:
         case CardErrorCode::CANCELLED:
+        case CardErrorCode::PIN_PAD_TIMEOUT:
         case CardErrorCode::INTERNAL:
             return "card_error.failed";
         }
@@ -614,6 +617,9 @@ namespace
                 || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT
                 || (s.screen == Screen::CARD_LOGIN && s.loginStep != LoginStep::CENTRAL)) {
                 s.loginStep = LoginStep::NONE;
+                // The reader went with the service: its card's removal, reported next, is not
+                // "the card was pulled" (that message would hide this one).
+                s.sessionReader.clear();
                 s.cardErrorKey = cardErrorKey(e.code);
                 s.screen = Screen::CARD_ERROR;
             }
