@@ -484,3 +484,69 @@ TEST_CASE("fault: a citizen card with a corrupt certificate is a card error befo
     CHECK(pinVerifies() == 0);
     CHECK(k.kiosk->quit() == 0);
 }
+
+// Issue 3 point 7: a PIN-pad reader, through the real kiosk, pcscd and central, with a MOCK
+// PKCS#11 module (tests/e2e/fake_pinpad_pkcs11.cpp) in place of OpenSC: the virtual reader cannot
+// offer a keypad, so no real module would report a protected authentication path here.
+TEST_CASE(
+    "a PIN-pad reader (mock module): the screen says to type the PIN on the reader within its "
+    "timeout, and timeout, cancel and wrong length each have their own message and count no "
+    "try, a wrong PIN does")
+{
+    const char* mock = std::getenv("SHENSU_FAKE_P11_MODULE");
+    REQUIRE(mock != nullptr);
+    TempDir dir;
+    const auto script = dir.path() / "reader-does";
+    const auto log = dir.path() / "module.log";
+    REQUIRE(setenv("SHENSU_FAKE_P11_READER", "Virtual PCD 00 00", 1) == 0);
+    REQUIRE(setenv("SHENSU_FAKE_P11_CERT", (citizenPki() / "citizen.pem").c_str(), 1) == 0);
+    REQUIRE(setenv("SHENSU_FAKE_P11_SCRIPT", script.c_str(), 1) == 0);
+    REQUIRE(setenv("SHENSU_FAKE_P11_LOG", log.c_str(), 1) == 0);
+    RunningCentral central(citizenPki(), dir.path() / "central.sqlite", "central-server", 0,
+        "central-receipt", centralAuthArgs(citizenPki()));
+    KioskSession kiosk(
+        writeKioskConfig({ citizenPki(), dir.path(), central.url(), central.resolve() },
+            { { "pkcs11Module", mock }, { "readerPinTimeoutSeconds", 2 },
+                { "stateDir", (dir.path() / "state").string() } }));
+    kiosk.waitForScreen("home");
+    kiosk.send(card("insert", "citizen"));
+    kiosk.waitFor([](const json& e) {
+        return e.value("event", "") == "card" && e.value("type", "") == "inserted";
+    });
+    kiosk.send(tap("home.citizen_cert"));
+    const auto pad = kiosk.waitFor([](const json& e) { return e.value("event", "") == "pin"; });
+    CHECK(pad["onReader"] == true);
+    CHECK(pad["timeoutSeconds"] == 2);
+    CHECK_THAT(pad["body"].get<std::string>(), Catch::Contains("2 秒內於讀卡機上輸入"));
+    CHECK(pad["triesLeft"] == 3);
+
+    const auto readerDoes = [&](const std::string& what) {
+        writeFile(script, what + "\n");
+        kiosk.send(tap("pin.confirm")); // 開始
+        return kiosk.waitFor([](const json& e) { return e.value("event", "") == "pin"; });
+    };
+    const auto noTryCounted = [&](const json& again) {
+        CHECK(again["triesLeft"] == 3);
+        const auto counts = dir.path() / "state" / "pin-failures";
+        CHECK((!std::filesystem::exists(counts) || readFile(counts).empty()));
+    };
+    auto again = readerDoes("wait 2300"); // nobody typed: the module answers after the wait
+    CHECK(again["key"] == "pin.reader_timeout");
+    noTryCounted(again);
+    again = readerDoes("cancel");
+    CHECK(again["key"] == "pin.reader_cancelled");
+    noTryCounted(again);
+    again = readerDoes("length");
+    CHECK(again["key"] == "pin.reader_length");
+    noTryCounted(again);
+    again = readerDoes("incorrect");
+    CHECK(again["key"] == "pin.wrong");
+    CHECK(again["triesLeft"] == 2); // the kiosk's own count: the mock's token sets no flags
+    CHECK(readFile(dir.path() / "state" / "pin-failures").substr(64, 3) == " 1 ");
+
+    // Every login went to the reader's keypad: the kiosk never handed the module a PIN, and the
+    // card itself got no VERIFY from the kiosk (the mock never talks to it).
+    CHECK(readFile(log) == "login pin=none\nlogin pin=none\nlogin pin=none\nlogin pin=none\n");
+    CHECK(pinVerifies() == 0);
+    CHECK(kiosk.quit() == 0);
+}

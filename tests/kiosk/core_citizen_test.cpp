@@ -471,3 +471,29 @@ TEST_CASE("the readers gone on the PIN pad: the card-service error stays (the ca
     k.send(ConfirmPin { 6 });
     CHECK(k.sent<RequestLoginChallenge>().empty());
 }
+
+TEST_CASE("a PIN-pad reader's timeout, cancel and wrong length are three different messages on the "
+          "start screen, with the tries left unchanged")
+{
+    Kiosk k;
+    k.send(CardInserted { READER, CardKind::CITIZEN_CARD });
+    k.send(ChooseCitizenCertificate {});
+    k.send(CitizenCardReady { READER, 3, false, true });
+    const auto fail = [&k](CardErrorCode code) {
+        k.send(ConfirmPin { 0 });
+        k.send(LoginChallengeReady { "c", "bm9uY2U=" });
+        k.send(CardReadFailed { code });
+        CHECK(k.state.screen == Screen::PIN_ENTRY);
+        CHECK(k.state.pinTriesLeft == 3);
+        return k.state.pinMessageKey;
+    };
+    CHECK(fail(CardErrorCode::PIN_PAD_TIMEOUT) == "pin.reader_timeout");
+    CHECK(fail(CardErrorCode::CANCELLED) == "pin.reader_cancelled");
+    CHECK(fail(CardErrorCode::PIN_LEN_RANGE) == "pin.reader_length");
+    // A wrong PIN typed on the keypad is a spent try like any other.
+    k.send(ConfirmPin { 0 });
+    k.send(LoginChallengeReady { "c", "bm9uY2U=" });
+    k.send(PinRejected { READER, 2, false });
+    CHECK(k.state.pinMessageKey == "pin.wrong");
+    CHECK(k.state.pinTriesLeft == 2);
+}

@@ -216,6 +216,7 @@ struct CardWorker::Impl {
                 return;
             }
             cardio::TokenSession session(module, slot);
+            const auto loginStart = std::chrono::steady_clock::now();
             try {
                 if (onReaderPinPad) {
                     session.loginOnReaderPinPad();
@@ -223,6 +224,17 @@ struct CardWorker::Impl {
                     session.login(pin);
                 }
             } catch (const cardio::CardError& e) {
+                if (onReaderPinPad && e.code() == cardio::CardErrorCode::CANCELLED) {
+                    // Cancel or timeout on the keypad: nothing verified, nothing counted. PKCS#11
+                    // answers both alike; one that lasted the reader's whole wait is its timeout.
+                    const bool timedOut
+                        = std::chrono::steady_clock::now() - loginStart >= citizen.readerPinTimeout;
+                    std::clog << "card: PIN entry on the reader "
+                              << (timedOut ? "timed out" : "cancelled") << '\n';
+                    queue.post(CardReadFailed { timedOut ? cardio::CardErrorCode::PIN_PAD_TIMEOUT
+                                                         : cardio::CardErrorCode::CANCELLED });
+                    return;
+                }
                 if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
                     recordFailure(info.serial);
                     const auto tries = cardio::pinTries(

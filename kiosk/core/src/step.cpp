@@ -589,8 +589,8 @@ namespace
             if (s.screen != Screen::READING_CARD && !loggingIn) return;
             if (e.code == CardErrorCode::PIN_LOCKED) return showBlocked();
             if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
-                // The card takes no PIN of that length; no try was spent.
-                s.pinMessageKey = "pin.length";
+                // The card (or the reader's keypad) takes no PIN of that length; no try was spent.
+                s.pinMessageKey = s.readerPinPad ? "pin.reader_length" : "pin.length";
                 return askForPin();
             }
             if (loggingIn && e.code == CardErrorCode::PIN_INVALID) {
@@ -599,8 +599,13 @@ namespace
                 return askForPin();
             }
             if (loggingIn && s.readerPinPad && e.code == CardErrorCode::CANCELLED) {
-                // Cancelled or timed out on the reader's keypad: nothing was verified.
+                // Cancelled on the reader's keypad: nothing was verified, no try counted.
                 s.pinMessageKey = "pin.reader_cancelled";
+                return askForPin();
+            }
+            if (loggingIn && s.readerPinPad && e.code == CardErrorCode::PIN_PAD_TIMEOUT) {
+                // Nobody typed in time on the reader: nothing was verified, no try counted.
+                s.pinMessageKey = "pin.reader_timeout";
                 return askForPin();
             }
             s.loginStep = LoginStep::NONE;
