@@ -414,6 +414,10 @@ TEST_CASE("two citizen cards in two readers: the kiosk asks to leave only one in
     CHECK(k.state.screen == Screen::CARD_ERROR);
     CHECK(k.state.cardErrorKey == "card_error.several_cards");
     CHECK(k.sent<ReadCitizenCard>().empty());
+    // 重試 with both still in asks the same, rather than for a card.
+    k.send(RetryCard {});
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == "card_error.several_cards");
     k.send(CardRemoved { READER });
     CHECK(k.state.screen == Screen::READING_CARD);
     REQUIRE(k.sent<ReadCitizenCard>().size() == 1);

@@ -362,7 +362,9 @@ namespace
             } else {
                 beginHealthCard();
             }
-            if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable)
+            // (Still two cards: the question stays, it goes on by itself once one is out.)
+            if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable
+                && s.cardErrorKey != "card_error.several_cards")
                 s.screen = Screen::INSERT_CARD;
         }
         void operator()(const ContinueWithCard&)
