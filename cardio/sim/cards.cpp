@@ -138,6 +138,25 @@ namespace
     {
         std::optional<Bytes> basicData() override { return std::nullopt; }
     };
+    // The citizen card pulled out in the middle of a command that carries data: it acts on it (a
+    // VERIFY compares the PIN and may spend a try) but leaves the reader before it answers.
+    class PulledCitizenCard : public CitizenCard
+    {
+    public:
+        explicit PulledCitizenCard(std::uint8_t ins)
+            : CitizenCard(3)
+            , ins_(ins)
+        { }
+        std::optional<Bytes> answer(const Bytes& command) override
+        {
+            auto response = CitizenCard::answer(command);
+            if (command.size() > 5 && command[1] == ins_) return std::nullopt;
+            return response;
+        }
+
+    private:
+        std::uint8_t ins_;
+    };
 } // namespace
 
 std::unique_ptr<SimCard> makeCard(std::string_view kind)
@@ -149,6 +168,8 @@ std::unique_ptr<SimCard> makeCard(std::string_view kind)
     if (kind == "citizen") return std::make_unique<CitizenCard>(3);
     if (kind == "citizen-1try") return std::make_unique<CitizenCard>(1);
     if (kind == "citizen-blocked") return std::make_unique<CitizenCard>(0);
+    if (kind == "citizen-pulled-verify") return std::make_unique<PulledCitizenCard>(0x20);
+    if (kind == "citizen-pulled-sign") return std::make_unique<PulledCitizenCard>(0x87);
     if (kind == "citizen-corrupt") return std::make_unique<CitizenCard>(3, "citizen", true);
     // Cards central refuses at login, each with its own key and certificate from the test PKI
     // (scripts/make-test-pki; what central answers for each: central/README.md).

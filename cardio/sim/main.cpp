@@ -21,17 +21,17 @@ constexpr std::size_t SLOT_COUNT
 
 int usage()
 {
-    std::cerr
-        << "usage: shensu-cardsim --vpcd-port PORT --control SOCKPATH --log LOGPATH [--card "
-           "KIND[@SLOT]]...\n"
-           "                      [--citizen-pki DIR]   (DIR/citizen.{key,pem}; else made at "
-           "run time)\n"
-           "       shensu-cardsim --wait-ready --control SOCKPATH [--timeout-ms MS]\n"
-           "kinds: health, unknown, health-garbled, health-pulled, citizen, citizen-1try, "
-           "citizen-blocked,\n"
-           "       citizen-corrupt, and with --citizen-pki: citizen-expired, citizen-revoked,\n"
-           "       citizen-unknown-person, citizen-departed, citizen-mismatch, "
-           "citizen-encipher\n";
+    std::cerr << "usage: shensu-cardsim --vpcd-port PORT --control SOCKPATH --log LOGPATH [--card "
+                 "KIND[@SLOT]]...\n"
+                 "                      [--citizen-pki DIR]   (DIR/citizen.{key,pem}; else made at "
+                 "run time)\n"
+                 "       shensu-cardsim --wait-ready --control SOCKPATH [--timeout-ms MS]\n"
+                 "kinds: health, unknown, health-garbled, health-pulled, citizen, citizen-1try, "
+                 "citizen-blocked,\n"
+                 "       citizen-corrupt, citizen-pulled-verify, citizen-pulled-sign, and with "
+                 "--citizen-pki: citizen-expired, citizen-revoked,\n"
+                 "       citizen-unknown-person, citizen-departed, citizen-mismatch, "
+                 "citizen-encipher\n";
     return 2;
 }
 } // namespace

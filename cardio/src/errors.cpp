@@ -39,6 +39,10 @@ const char* toString(CardErrorCode code) noexcept
         return "PIN_EXPIRED";
     case CardErrorCode::MODULE_UNAVAILABLE:
         return "MODULE_UNAVAILABLE";
+    case CardErrorCode::NO_CERTIFICATE:
+        return "NO_CERTIFICATE";
+    case CardErrorCode::PIN_PAD_TIMEOUT:
+        return "PIN_PAD_TIMEOUT";
     case CardErrorCode::INTERNAL:
         return "INTERNAL";
     }

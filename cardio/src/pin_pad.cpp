@@ -4,6 +4,8 @@
 
 #include "cardio/errors.hpp"
 
+#include <stdexcept>
+
 namespace shensu::cardio
 {
 
@@ -59,6 +61,25 @@ Bytes pinVerifyStructure(const PinPadVerify& v)
         s.push_back(static_cast<std::uint8_t>((length >> shift) & 0xFF));
     s.insert(s.end(), v.apdu.begin(), v.apdu.end());
     return s;
+}
+
+CardErrorCode errorCodeOf(PinPadOutcome outcome)
+{
+    switch (outcome) {
+    case PinPadOutcome::TIMEOUT:
+        return CardErrorCode::PIN_PAD_TIMEOUT;
+    case PinPadOutcome::CANCELLED:
+        return CardErrorCode::CANCELLED;
+    case PinPadOutcome::WRONG_LENGTH:
+        return CardErrorCode::PIN_LEN_RANGE;
+    case PinPadOutcome::WRONG_PIN:
+        return CardErrorCode::PIN_INCORRECT;
+    case PinPadOutcome::BLOCKED:
+        return CardErrorCode::PIN_LOCKED;
+    case PinPadOutcome::VERIFIED:
+        break;
+    }
+    throw std::invalid_argument("a verified PIN is not an error");
 }
 
 PinPadResult pinPadResult(std::uint16_t sw)

@@ -19,6 +19,7 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <openssl/x509.h>
 #include <p11-kit/pkcs11.h>
 #include <unistd.h>
 
@@ -306,6 +307,24 @@ void TokenSession::findSigningKey()
     certificate_ = attribute(f, session_, chosen->second, CKA_VALUE);
     if (certificate_.empty())
         throw CardError(CardErrorCode::UNEXPECTED_RESPONSE, "empty certificate");
+}
+
+bool TokenSession::hasReadableCertificate()
+{
+    auto* f = module_.impl_->f;
+    CK_OBJECT_CLASS certClass = CKO_CERTIFICATE;
+    CK_CERTIFICATE_TYPE x509 = CKC_X_509;
+    CK_ATTRIBUTE certTemplate[] = { { CKA_CLASS, &certClass, sizeof certClass },
+        { CKA_CERTIFICATE_TYPE, &x509, sizeof x509 } };
+    for (const auto c : findObjects(f, session_, certTemplate, 2)) {
+        const Bytes der = attribute(f, session_, c, CKA_VALUE);
+        const unsigned char* p = der.data();
+        X509* parsed = d2i_X509(nullptr, &p, static_cast<long>(der.size()));
+        const bool whole = parsed != nullptr && p == der.data() + der.size();
+        X509_free(parsed);
+        if (whole) return true;
+    }
+    return false;
 }
 
 Bytes TokenSession::signingCertificate()

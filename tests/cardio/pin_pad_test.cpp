@@ -95,3 +95,15 @@ TEST_CASE("the keypad's answers: verified, wrong with tries left, blocked, timeo
     // What went to the reader: the structure only — the kiosk never had a digit to send.
     CHECK(reader.sent.back().second == pinVerifyStructure(PinPadVerify {}));
 }
+
+TEST_CASE("the keypad's timeout, cancel and wrong length are three errors of their own, none a "
+          "wrong PIN, and the same codes the PKCS#11 path reports",
+    "[pin-pad]")
+{
+    CHECK(errorCodeOf(pinPadResult(0x6400).outcome) == CardErrorCode::PIN_PAD_TIMEOUT);
+    CHECK(errorCodeOf(pinPadResult(0x6401).outcome) == CardErrorCode::CANCELLED);
+    CHECK(errorCodeOf(pinPadResult(0x6403).outcome) == CardErrorCode::PIN_LEN_RANGE);
+    CHECK(errorCodeOf(pinPadResult(0x63C2).outcome) == CardErrorCode::PIN_INCORRECT);
+    CHECK(errorCodeOf(pinPadResult(0x6983).outcome) == CardErrorCode::PIN_LOCKED);
+    CHECK_THROWS_AS(errorCodeOf(PinPadOutcome::VERIFIED), std::invalid_argument);
+}

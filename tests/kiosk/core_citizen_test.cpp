@@ -402,3 +402,102 @@ TEST_CASE("a PIN-pad reader: no digits on screen, start asks the card worker to 
     k.send(PinRejected { READER, 1, false });
     CHECK(k.state.screen == Screen::PIN_LAST_ATTEMPT);
 }
+
+TEST_CASE("two citizen cards in two readers: the kiosk asks to leave only one in, reads neither, "
+          "and goes on with the one left")
+{
+    Kiosk k;
+    const std::string other = "Virtual PCD 00 01";
+    k.send(CardInserted { READER, CardKind::CITIZEN_CARD });
+    k.send(CardInserted { other, CardKind::CITIZEN_CARD });
+    k.send(ChooseCitizenCertificate {});
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == "card_error.several_cards");
+    CHECK(k.sent<ReadCitizenCard>().empty());
+    // 重試 with both still in asks the same, rather than for a card.
+    k.send(RetryCard {});
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == "card_error.several_cards");
+    k.send(CardRemoved { READER });
+    CHECK(k.state.screen == Screen::READING_CARD);
+    REQUIRE(k.sent<ReadCitizenCard>().size() == 1);
+    CHECK(k.sent<ReadCitizenCard>()[0].reader == other);
+}
+
+TEST_CASE("a second citizen card inserted on the PIN pad: the pad closes, its digits are "
+          "forgotten, and no login starts until one card is left")
+{
+    Kiosk k = atPinPad();
+    REQUIRE(k.state.screen == Screen::PIN_ENTRY);
+    k.send(CardInserted { "Virtual PCD 00 01", CardKind::CITIZEN_CARD });
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == "card_error.several_cards");
+    CHECK(k.sent<ForgetPin>().size() == 1);
+    k.send(ConfirmPin { 6 });
+    CHECK(k.sent<RequestLoginChallenge>().empty());
+    k.send(CardRemoved { "Virtual PCD 00 01" });
+    CHECK(k.state.screen == Screen::READING_CARD);
+    CHECK(k.sent<ReadCitizenCard>().back().reader == READER);
+}
+
+TEST_CASE("a health card next to the citizen card is not a second citizen card")
+{
+    Kiosk k = atPinPad();
+    k.send(CardInserted { "Virtual PCD 00 01", CardKind::HEALTH_CARD });
+    CHECK(k.state.screen == Screen::PIN_ENTRY);
+}
+
+TEST_CASE("both of two citizen cards taken out: the kiosk asks for a card")
+{
+    Kiosk k;
+    k.send(CardInserted { READER, CardKind::CITIZEN_CARD });
+    k.send(CardInserted { "Virtual PCD 00 01", CardKind::CITIZEN_CARD });
+    k.send(ChooseCitizenCertificate {});
+    REQUIRE(k.state.cardErrorKey == "card_error.several_cards");
+    k.send(CardRemoved { READER });
+    // (the first removal already went on with the other card; now that one goes too)
+    k.send(CardRemoved { "Virtual PCD 00 01" });
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.noticeKey == "home.citizen_card_removed");
+}
+
+TEST_CASE("the readers gone on the PIN pad: the card-service error stays (the card's removal that "
+          "follows is not 'card pulled'), the pad's digits are forgotten")
+{
+    Kiosk k = atPinPad();
+    k.send(CardService { false, CardErrorCode::SERVICE_UNAVAILABLE });
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    const std::string key = k.state.cardErrorKey;
+    CHECK(k.sent<ForgetPin>().size() == 1);
+    k.send(CardRemoved { READER });
+    CHECK(k.state.screen == Screen::CARD_ERROR);
+    CHECK(k.state.cardErrorKey == key);
+    k.send(ConfirmPin { 6 });
+    CHECK(k.sent<RequestLoginChallenge>().empty());
+}
+
+TEST_CASE("a PIN-pad reader's timeout, cancel and wrong length are three different messages on the "
+          "start screen, with the tries left unchanged")
+{
+    Kiosk k;
+    k.send(CardInserted { READER, CardKind::CITIZEN_CARD });
+    k.send(ChooseCitizenCertificate {});
+    k.send(CitizenCardReady { READER, 3, false, true });
+    const auto fail = [&k](CardErrorCode code) {
+        k.send(ConfirmPin { 0 });
+        k.send(LoginChallengeReady { "c", "bm9uY2U=" });
+        k.send(CardReadFailed { code });
+        CHECK(k.state.screen == Screen::PIN_ENTRY);
+        CHECK(k.state.pinTriesLeft == 3);
+        return k.state.pinMessageKey;
+    };
+    CHECK(fail(CardErrorCode::PIN_PAD_TIMEOUT) == "pin.reader_timeout");
+    CHECK(fail(CardErrorCode::CANCELLED) == "pin.reader_cancelled");
+    CHECK(fail(CardErrorCode::PIN_LEN_RANGE) == "pin.reader_length");
+    // A wrong PIN typed on the keypad is a spent try like any other.
+    k.send(ConfirmPin { 0 });
+    k.send(LoginChallengeReady { "c", "bm9uY2U=" });
+    k.send(PinRejected { READER, 2, false });
+    CHECK(k.state.pinMessageKey == "pin.wrong");
+    CHECK(k.state.pinTriesLeft == 2);
+}

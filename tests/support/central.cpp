@@ -65,6 +65,8 @@ int RunningCentral::stop()
         process_->signal(SIGKILL);
         status = process_->wait(std::chrono::seconds(5));
     }
+    while (const auto line = process_->readLine(std::chrono::milliseconds(100)))
+        output_ += *line + "\n";
     process_.reset();
     status_ = status.value_or(-1);
     return status_;

@@ -40,6 +40,9 @@ public:
         return "central.shensu.test:" + std::to_string(port_) + ":127.0.0.1";
     }
     const std::filesystem::path& logPath() const noexcept { return log_; }
+    // Everything central printed on stdout after its "listening on" line, complete once stop()
+    // has returned (for scans of all central wrote).
+    const std::string& output() const noexcept { return output_; }
 
     // Stops it now: SIGTERM, and SIGKILL if it is still running 5 s later, so that a central
     // ignoring SIGTERM fails the test instead of hanging it. Returns its exit status (128+signal
@@ -49,6 +52,7 @@ public:
 private:
     std::filesystem::path log_;
     std::unique_ptr<Process> process_;
+    std::string output_;
     int port_ = 0;
     int status_ = -1;
 };

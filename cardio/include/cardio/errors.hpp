@@ -26,6 +26,8 @@ enum class CardErrorCode {
     PIN_INVALID, // the PIN has characters the card does not take; not a wrong PIN, no try counted
     PIN_EXPIRED, // the PIN is right but expired: it must be changed elsewhere, not at the kiosk
     MODULE_UNAVAILABLE, // the PKCS#11 module is missing, unloadable or broken (configuration)
+    NO_CERTIFICATE, // the token shows no certificate that parses (corrupt): found before any PIN
+    PIN_PAD_TIMEOUT, // nobody typed the PIN on the reader's keypad in time; no try was spent
     INTERNAL, // a programming or environment error
 };
 

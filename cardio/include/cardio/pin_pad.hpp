@@ -6,6 +6,7 @@
 #pragma once
 
 #include "cardio/bytes.hpp"
+#include "cardio/errors.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -70,6 +71,11 @@ struct PinPadResult {
 // for anything else.
 PinPadResult pinPadResult(std::uint16_t statusWord);
 
+// The CardErrorCode of a keypad verify that did not succeed, as the PKCS#11 path reports the same
+// cases: TIMEOUT -> PIN_PAD_TIMEOUT, CANCELLED -> CANCELLED, WRONG_LENGTH -> PIN_LEN_RANGE (none of
+// the three spent a try), WRONG_PIN -> PIN_INCORRECT, BLOCKED -> PIN_LOCKED. VERIFIED is not an
+// error: std::invalid_argument.
+CardErrorCode errorCodeOf(PinPadOutcome outcome);
 // Sends the verify to the reader (`code` from readPinPadFeatures) and reads the outcome. Blocks
 // while the person types (up to the timeout). The kiosk sees no digit.
 PinPadResult verifyPinOnReader(ReaderControl& reader, std::uint32_t code, const PinPadVerify& v);

@@ -87,6 +87,10 @@ public:
     // The X.509 certificate (DER) that goes with the signing key (after login; CKA_ID "SIGN" first,
     // as on HiCOS, else the first key with CKA_SIGN that has a certificate).
     Bytes signingCertificate();
+    // Before any login: whether the token shows an X.509 certificate that parses (certificates
+    // are public objects on PIV and HiCOS). A card without one cannot log in, so it is refused
+    // before a PIN is asked (a corrupt certificate must not cost a try).
+    bool hasReadableCertificate();
     // RSA PKCS#1 v1.5 over SHA-256 of `message` (CKM_SHA256_RSA_PKCS) with that key.
     Bytes sign(std::string_view message);
 

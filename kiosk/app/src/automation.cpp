@@ -83,6 +83,10 @@ namespace
             return "PIN_EXPIRED";
         case C::MODULE_UNAVAILABLE:
             return "MODULE_UNAVAILABLE";
+        case C::NO_CERTIFICATE:
+            return "NO_CERTIFICATE";
+        case C::PIN_PAD_TIMEOUT:
+            return "PIN_PAD_TIMEOUT";
         case C::INTERNAL:
             return "INTERNAL";
         }
@@ -139,6 +143,13 @@ namespace
     {
         json j { { "event", "pin" }, { "triesLeft", state.pinTriesLeft },
             { "layout", std::string(shell.ui().pinLayout.begin(), shell.ui().pinLayout.end()) } };
+        if (state.readerPinPad) {
+            // A PIN-pad reader: the screen says to type on the reader, and for how long.
+            j["onReader"] = true;
+            j["timeoutSeconds"] = state.readerPinTimeoutSeconds;
+            j["body"] = shell.catalogue().format(state.language, "pin.reader_body",
+                { { "seconds", std::to_string(state.readerPinTimeoutSeconds) } });
+        }
         if (!state.pinMessageKey.empty()) {
             j["key"] = state.pinMessageKey;
             j["message"] = shell.catalogue().text(state.language, state.pinMessageKey);

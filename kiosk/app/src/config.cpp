@@ -40,6 +40,10 @@ KioskConfig loadConfig(const std::filesystem::path& file)
         c.centralUrl = j.value("centralUrl", "");
         c.pkcs11Module = path("pkcs11Module");
         c.pinPadShuffle = j.value("pinPadShuffle", false);
+        c.readerPinTimeout
+            = std::chrono::seconds(j.value("readerPinTimeoutSeconds", c.readerPinTimeout.count()));
+        if (c.readerPinTimeout.count() < 1 || c.readerPinTimeout.count() > 255)
+            throw std::runtime_error("readerPinTimeoutSeconds must be 1-255");
         c.stateDir = path("stateDir");
         if (c.stateDir.empty() && !c.outboxPath.empty()) c.stateDir = c.outboxPath.parent_path();
         c.sessionIdle = std::chrono::seconds(j.value("sessionIdleSeconds", c.sessionIdle.count()));

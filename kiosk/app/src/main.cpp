@@ -129,6 +129,7 @@ int main(int argc, char** argv)
         initial.sessionWarning = config.sessionWarning;
         initial.noticeShown = config.noticeShown;
         initial.pinPadShuffle = config.pinPadShuffle;
+        initial.readerPinTimeoutSeconds = static_cast<int>(config.readerPinTimeout.count());
         Shell shell(options->display, std::move(catalogue), std::move(initial));
         stopSignals.onStop([&shell] {
             SDL_Event quit {};
@@ -140,7 +141,8 @@ int main(int argc, char** argv)
             StopSignals& signals;
             ~ForgetShell() { signals.onStop(nullptr); }
         } forgetShell { stopSignals };
-        CardWorker cards(shell.queue(), { config.pkcs11Module, config.stateDir });
+        CardWorker cards(
+            shell.queue(), { config.pkcs11Module, config.stateDir, config.readerPinTimeout });
         NetworkWorker network(shell.queue(), config);
         shell.setCommandSink([&](const Command& c) {
             if (const auto* r = std::get_if<ReadHealthCard>(&c)) cards.read(r->reader);

@@ -160,6 +160,12 @@ struct CardWorker::Impl {
             cardio::Pkcs11Module module(modulePath());
             const auto slot = module.slotForReader(reader, oneCardIn());
             const cardio::TokenInfo info = module.tokenInfo(slot);
+            {
+                cardio::TokenSession publicSession(module, slot); // no login: public objects
+                if (!publicSession.hasReadableCertificate())
+                    throw cardio::CardError(
+                        cardio::CardErrorCode::NO_CERTIFICATE, "no certificate that parses");
+            }
             const auto tries = cardio::pinTries(info.pin, failureCounter().failures(info.serial));
             std::clog << "card: citizen card ready, " << tries.left << " tries left ("
                       << static_cast<int>(msSince(start)) << " ms)\n";
@@ -212,6 +218,7 @@ struct CardWorker::Impl {
                 return;
             }
             cardio::TokenSession session(module, slot);
+            const auto loginStart = std::chrono::steady_clock::now();
             try {
                 if (onReaderPinPad) {
                     session.loginOnReaderPinPad();
@@ -219,6 +226,17 @@ struct CardWorker::Impl {
                     session.login(pin);
                 }
             } catch (const cardio::CardError& e) {
+                if (onReaderPinPad && e.code() == cardio::CardErrorCode::CANCELLED) {
+                    // Cancel or timeout on the keypad: nothing verified, nothing counted. PKCS#11
+                    // answers both alike; one that lasted the reader's whole wait is its timeout.
+                    const bool timedOut
+                        = std::chrono::steady_clock::now() - loginStart >= citizen.readerPinTimeout;
+                    std::clog << "card: PIN entry on the reader "
+                              << (timedOut ? "timed out" : "cancelled") << '\n';
+                    queue.post(CardReadFailed { timedOut ? cardio::CardErrorCode::PIN_PAD_TIMEOUT
+                                                         : cardio::CardErrorCode::CANCELLED });
+                    return;
+                }
                 if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
                     recordFailure(info.serial);
                     const auto tries = cardio::pinTries(

@@ -8,6 +8,7 @@
 
 #include <cardio/pin.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -25,6 +26,10 @@ namespace shensu::kiosk::app
 struct CitizenCardSettings {
     std::filesystem::path pkcs11Module;
     std::filesystem::path stateDir;
+    // How long the PIN-pad reader waits for the keys (config readerPinTimeoutSeconds). PKCS#11 has
+    // no answer of its own for a keypad timeout (OpenSC answers CKR_FUNCTION_CANCELED for both): a
+    // cancelled keypad login that lasted this long is taken as the timeout.
+    std::chrono::seconds readerPinTimeout { 30 };
 };
 
 // Owns the reader monitor and talks to cards on its own thread (PC/SC and every PKCS#11 call);

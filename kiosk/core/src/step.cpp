@@ -117,6 +117,8 @@ namespace
             return "card_error.no_service";
         case CardErrorCode::MODULE_UNAVAILABLE:
             return "card_error.no_module";
+        case CardErrorCode::NO_CERTIFICATE:
+            return "card_error.no_certificate";
         case CardErrorCode::PIN_LOCKED:
             return "card_blocked.body";
         case CardErrorCode::PIN_EXPIRED:
@@ -127,6 +129,7 @@ namespace
         case CardErrorCode::CARD_RESET:
         case CardErrorCode::COMMUNICATION_FAILED:
         case CardErrorCode::CANCELLED:
+        case CardErrorCode::PIN_PAD_TIMEOUT:
         case CardErrorCode::INTERNAL:
             return "card_error.failed";
         }
@@ -219,13 +222,31 @@ namespace
                 s.screen = Screen::CARD_ERROR;
                 return;
             }
-            const CardKind wanted
-                = filer == Filer::CITIZEN_CERT ? CardKind::CITIZEN_CARD : CardKind::HEALTH_CARD;
+            const CardKind wanted = wantedKind();
+            // Two cards of one kind: whichever the kiosk took, it could be someone else's card left
+            // behind (and a PIN typed for one's own card would spend its tries). Ask for one.
+            if (cardsOf(wanted) > 1) return severalCards();
             for (const auto& [reader, kind] : s.cards) {
                 if (kind != wanted) continue;
                 return filer == Filer::CITIZEN_CERT ? startCitizen(reader) : startReading(reader);
             }
             s.screen = Screen::INSERT_CARD;
+        }
+        CardKind wantedKind() const
+        {
+            return s.filer == Filer::CITIZEN_CERT ? CardKind::CITIZEN_CARD : CardKind::HEALTH_CARD;
+        }
+        std::size_t cardsOf(CardKind wanted) const
+        {
+            return static_cast<std::size_t>(std::count_if(s.cards.begin(), s.cards.end(),
+                [wanted](const auto& card) { return card.second == wanted; }));
+        }
+        void severalCards()
+        {
+            s.sessionReader.clear();
+            s.loginStep = LoginStep::NONE;
+            s.cardErrorKey = "card_error.several_cards";
+            s.screen = Screen::CARD_ERROR;
         }
         void beginHealthCard() { beginCardLogin(Filer::HEALTH_CARD); }
         void beginCitizen() { beginCardLogin(Filer::CITIZEN_CERT); }
@@ -509,7 +530,9 @@ namespace
             } else {
                 beginHealthCard();
             }
-            if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable)
+            // (Still two cards: the question stays, it goes on by itself once one is out.)
+            if (s.screen == Screen::CARD_ERROR && s.cardServiceAvailable
+                && s.cardErrorKey != "card_error.several_cards")
                 s.screen = Screen::INSERT_CARD;
         }
         void operator()(const ContinueWithCard&)
@@ -580,6 +603,13 @@ namespace
         void operator()(const CardInserted& e)
         {
             s.cards[e.reader] = e.kind;
+            // Another card of the kind being logged in with, before any PIN went to the card: which
+            // one is meant is no longer clear (the PIN would only ever go to the card read).
+            const bool beforeAnyPin = s.screen == Screen::READING_CARD
+                || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT;
+            if (beforeAnyPin && s.filer != Filer::NONE && s.filer != Filer::ANONYMOUS
+                && e.kind == wantedKind() && e.reader != s.sessionReader)
+                return severalCards();
             if (s.screen != Screen::INSERT_CARD) return;
             if (s.filer == Filer::CITIZEN_CERT) {
                 if (e.kind == CardKind::CITIZEN_CARD) return startCitizen(e.reader);
@@ -595,6 +625,11 @@ namespace
         void operator()(const CardRemoved& e)
         {
             s.cards.erase(e.reader);
+            // Asked to leave only one card in, and now there is one: go on with it.
+            if (s.screen == Screen::CARD_ERROR && s.cardErrorKey == "card_error.several_cards") {
+                if (cardsOf(wantedKind()) <= 1) beginCardLogin(s.filer);
+                return;
+            }
             if (citizenCardEvent(e.reader)) return citizenCardRemoved();
             if (s.filer != Filer::HEALTH_CARD || e.reader != s.sessionReader) return;
             switch (s.screen) {
@@ -736,8 +771,8 @@ namespace
             if (s.screen != Screen::READING_CARD && !loggingIn) return;
             if (e.code == CardErrorCode::PIN_LOCKED) return showBlocked();
             if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
-                // The card takes no PIN of that length; no try was spent.
-                s.pinMessageKey = "pin.length";
+                // The card (or the reader's keypad) takes no PIN of that length; no try was spent.
+                s.pinMessageKey = s.readerPinPad ? "pin.reader_length" : "pin.length";
                 return askForPin();
             }
             if (loggingIn && e.code == CardErrorCode::PIN_INVALID) {
@@ -746,8 +781,13 @@ namespace
                 return askForPin();
             }
             if (loggingIn && s.readerPinPad && e.code == CardErrorCode::CANCELLED) {
-                // Cancelled or timed out on the reader's keypad: nothing was verified.
+                // Cancelled on the reader's keypad: nothing was verified, no try counted.
                 s.pinMessageKey = "pin.reader_cancelled";
+                return askForPin();
+            }
+            if (loggingIn && s.readerPinPad && e.code == CardErrorCode::PIN_PAD_TIMEOUT) {
+                // Nobody typed in time on the reader: nothing was verified, no try counted.
+                s.pinMessageKey = "pin.reader_timeout";
                 return askForPin();
             }
             s.loginStep = LoginStep::NONE;
@@ -764,6 +804,9 @@ namespace
                 || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT
                 || (s.screen == Screen::CARD_LOGIN && s.loginStep != LoginStep::CENTRAL)) {
                 s.loginStep = LoginStep::NONE;
+                // The reader went with the service: its card's removal, reported next, is not
+                // "the card was pulled" (that message would hide this one).
+                s.sessionReader.clear();
                 s.cardErrorKey = cardErrorKey(e.code);
                 s.screen = Screen::CARD_ERROR;
             }

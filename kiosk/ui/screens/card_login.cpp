@@ -11,7 +11,7 @@ void drawCardLogin(Frame& f)
     if (f.state.readerPinPad && f.state.loginStep == LoginStep::CARD) {
         // The module is waiting for the reader's keypad now.
         notice(f.trf("card_login.reader_body",
-            { { "seconds", std::to_string(READER_PIN_TIMEOUT_SECONDS) } }));
+            { { "seconds", std::to_string(f.state.readerPinTimeoutSeconds) } }));
     }
     paragraph(f.tr("card_login.body"));
 }

@@ -29,7 +29,7 @@ namespace
     {
         title(f, f.tr("pin.reader_title"));
         paragraph(f.trf(
-            "pin.reader_body", { { "seconds", std::to_string(READER_PIN_TIMEOUT_SECONDS) } }));
+            "pin.reader_body", { { "seconds", std::to_string(f.state.readerPinTimeoutSeconds) } }));
         if (!f.state.pinMessageKey.empty()) errorText(f.tr(f.state.pinMessageKey));
         notice(f.trf("pin.tries_left", { { "n", std::to_string(f.state.pinTriesLeft) } }));
         beginFooter();

@@ -34,6 +34,9 @@ struct KioskConfig {
     // tests); production images name Chunghwa Telecom's HiCOS module here.
     std::filesystem::path pkcs11Module;
     bool pinPadShuffle = false; // the PIN pad's digits in a new random order on every PIN screen
+    // How long a PIN-pad reader waits for the keys: set it to what the reader (or the module's
+    // configuration) uses. Shown on screen; a keypad login cancelled after this long is a timeout.
+    std::chrono::seconds readerPinTimeout { 30 };
     // Durable kiosk state (the per-card PIN failure count). Empty: next to the outbox, if any.
     std::filesystem::path stateDir;
 

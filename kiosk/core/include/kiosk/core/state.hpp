@@ -92,6 +92,8 @@ struct State {
     Language defaultLanguage = Language::ZH_TW; // a session's language choice ends with it
     bool pinPadShuffle
         = false; // config pinPadShuffle: the PIN pad's digits in a new order each time
+    // config readerPinTimeoutSeconds: how long a PIN-pad reader waits for the keys (on screen).
+    int readerPinTimeoutSeconds = READER_PIN_TIMEOUT_SECONDS;
 
     Language language = Language::ZH_TW;
     Screen screen = Screen::HOME;
