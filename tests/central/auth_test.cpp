@@ -778,7 +778,7 @@ TEST_CASE("the failure table keys cards by a keyed hash: no card number can be r
 
 TEST_CASE("health card: a password the kiosk can tell is malformed is refused as such without a "
           "call, and a password with quotes and backslashes goes through intact",
-    "[auth][storage]")
+    "[auth]")
 {
     AuthCentral c;
     registerNhiCard(c.registry, "000012340002", R"(Ab"\12)", "王引號", "測試區公所");

@@ -70,7 +70,7 @@ std::string taipeiDatePlus(const std::string& utc, int days, int months = 0)
 
 TEST_CASE("a verification code is 15 random digits and a Luhn check digit and central's "
           "database never holds it in the clear",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db");
@@ -96,7 +96,7 @@ TEST_CASE("a verification code is 15 random digits and a Luhn check digit and ce
 
 TEST_CASE("the same Idempotency-Key arriving while the first request is still being processed "
           "gets 409 and central registers one case",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     // Central holds each new submission 3 s before registering it: the second post nearly always
@@ -138,7 +138,7 @@ TEST_CASE("the same Idempotency-Key arriving while the first request is still be
 
 TEST_CASE("a filer follows the case through the responsible-agency workflow with the case number "
           "and verification code, and a wrong code learns nothing",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db");
@@ -299,7 +299,7 @@ TEST_CASE("central refuses to start on a workflow file it cannot use", "[central
 
 TEST_CASE("after the encryption key is rotated, a replay still gets the receipt first signed, "
           "sealed again under the new key",
-    "[central]")
+    "[central][storage]")
 {
     // An answer lost on the way (cut mid-answer) and a key rotation before the kiosk's retry
     // must not leave the row undeliverable (500 forever, the filer without a code).
@@ -343,7 +343,7 @@ TEST_CASE("after the encryption key is rotated, a replay still gets the receipt 
 
 TEST_CASE("two centrals sharing one PostgreSQL database register a filing posted to both at once "
           "as one case, and number concurrent filings without gaps or repeats",
-    "[central][fleet]")
+    "[central][fleet][storage]")
 {
     if (!testingPostgres()) {
         SUCCEED("a fleet shares a PostgreSQL database (SHENSU_TEST_DB=postgres); SQLite serves one "

@@ -27,7 +27,7 @@ public:
     // The cluster of this process (started on the first call). Throws PostgresUnavailable, or
     // std::runtime_error if it does not start.
     static PostgresCluster& shared();
-    ~PostgresCluster(); // fast shutdown
+    ~PostgresCluster(); // immediate shutdown
     PostgresCluster(const PostgresCluster&) = delete;
     PostgresCluster& operator=(const PostgresCluster&) = delete;
 
