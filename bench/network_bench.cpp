@@ -340,7 +340,7 @@ int main(int argc, char** argv)
             fmt("p50 %.1f ms, p99 %.1f ms", percentile(r.total.latencies, 0.5),
                 percentile(r.total.latencies, 0.99)),
             "p99 <= 50 ms");
-        row((std::string("central CPU per filing (its process), ") + storage).c_str(),
+        row((std::string("central process CPU per filing, ") + storage).c_str(),
             fmt("%.2f ms", r.centralCpuMs), "-");
     };
     loadRows("SQLite", onSqlite);

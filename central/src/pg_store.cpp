@@ -39,6 +39,32 @@ namespace
         pqxx::nontransaction tx(connection);
         tx.exec0("SET synchronous_commit = on");
     }
+
+    // The statements of a filing, prepared once per connection (parsed and planned once).
+    void prepareFiling(pqxx::connection& connection)
+    {
+        connection.prepare("find_submission",
+            "SELECT c.envelope_sha256, r.signer, r.sealed_body FROM cases c"
+            " LEFT JOIN receipts r USING (idempotency_key) WHERE c.idempotency_key = $1");
+        connection.prepare("store_answer",
+            "INSERT INTO receipts (idempotency_key, signer, sealed_body) VALUES ($1, $2, $3)"
+            " ON CONFLICT (idempotency_key) DO UPDATE"
+            " SET signer = excluded.signer, sealed_body = excluded.sealed_body");
+        connection.prepare("next_case_number",
+            "INSERT INTO case_sequence (day, last) VALUES ($1, 1)"
+            " ON CONFLICT (day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last");
+        // The case, its first event and its sealed answer in one round trip.
+        connection.prepare("register_case",
+            "WITH c AS (INSERT INTO cases (case_number, verification_hash, idempotency_key,"
+            " envelope_sha256, envelope, kiosk_id, received_at, status, status_at,"
+            " initial_report_due, result_report_due)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $7, $8, $9) RETURNING case_number),"
+            " e AS (INSERT INTO case_events (case_number, status, at)"
+            " SELECT case_number, 'received', $7 FROM c)"
+            " INSERT INTO receipts (idempotency_key, signer, sealed_body) VALUES ($3, $10, $11)");
+        connection.prepare(
+            "verification_hash", "SELECT verification_hash FROM cases WHERE case_number = $1");
+    }
 } // namespace
 
 void ensurePgSchema(pqxx::connection& connection, bool create)
@@ -105,6 +131,8 @@ PgCaseStore::PgCaseStore(const std::string& uri, ReceiptSigning signing, bool cr
     connected(writer_);
     connected(reader_);
     ensurePgSchema(writer_, create);
+    prepareFiling(writer_);
+    prepareFiling(reader_);
 }
 
 PgCaseStore::~PgCaseStore()
@@ -116,22 +144,14 @@ std::string PgCaseStore::storeAnswer(pqxx::transaction_base& tx, const Submissio
 {
     std::string body = signing_.sign(receipt);
     const Bytes sealed = sealAtRest(signing_.atRestKey, body, receipt.idempotencyKey);
-    tx.exec_params0(
-        "INSERT INTO receipts (idempotency_key, signer, sealed_body) VALUES ($1, $2, $3)"
-        " ON CONFLICT (idempotency_key) DO UPDATE"
-        " SET signer = excluded.signer, sealed_body = excluded.sealed_body",
-        receipt.idempotencyKey, signing_.signerId, blobOf(sealed));
+    tx.exec_prepared0("store_answer", receipt.idempotencyKey, signing_.signerId, blobOf(sealed));
     return body;
 }
 
 PgCaseStore::Lookup PgCaseStore::findIn(pqxx::transaction_base& tx,
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
-    const auto rows
-        = tx.exec_params("SELECT c.envelope_sha256, r.signer, r.sealed_body FROM cases c"
-                         " LEFT JOIN receipts r USING (idempotency_key)"
-                         " WHERE c.idempotency_key = $1",
-            idempotencyKey);
+    const auto rows = tx.exec_prepared("find_submission", idempotencyKey);
     if (rows.empty()) return {};
     const auto row = rows[0];
     if (row[0].as<std::string>() != envelopeSha256) return { Replay::OTHER_BODY, {} };
@@ -217,11 +237,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
         return existing;
 
     const std::string day = rocDate(c.receivedAt);
-    const auto seq
-        = tx.exec_params1("INSERT INTO case_sequence (day, last) VALUES ($1, 1)"
-                          " ON CONFLICT (day) DO UPDATE SET last = case_sequence.last + 1"
-                          " RETURNING last",
-            day);
+    const auto seq = tx.exec_prepared1("next_case_number", day);
     char number[32];
     std::snprintf(number, sizeof number, "%s-%04lld", day.c_str(), seq[0].as<long long>());
 
@@ -230,24 +246,20 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
         c.envelopeSha256, c.idempotencyKey, c.kioskId,
         rules.addPeriod(receivedDate, rules.initialReport),
         rules.addPeriod(receivedDate, rules.resultReport) };
-    tx.exec_params0("INSERT INTO cases (case_number, verification_hash, idempotency_key,"
-                    " envelope_sha256, envelope, kiosk_id, received_at, status, status_at,"
-                    " initial_report_due, result_report_due)"
-                    " VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $7, $8, $9)",
-        created.caseNumber, c.verificationHash, c.idempotencyKey, c.envelopeSha256,
-        blobOf(c.envelope), c.kioskId, created.receivedAt, created.initialReportDue,
-        created.resultReportDue);
-    tx.exec_params0("INSERT INTO case_events (case_number, status, at) VALUES ($1, 'received', $2)",
-        created.caseNumber, created.receivedAt);
-    return { Replay::NONE, storeAnswer(tx, created) };
+    // Signed before the insert: the answer goes in with the case, in one statement.
+    std::string body = signing_.sign(created);
+    const Bytes sealed = sealAtRest(signing_.atRestKey, body, c.idempotencyKey);
+    tx.exec_prepared0("register_case", created.caseNumber, c.verificationHash, c.idempotencyKey,
+        c.envelopeSha256, blobOf(c.envelope), c.kioskId, created.receivedAt,
+        created.initialReportDue, created.resultReportDue, signing_.signerId, blobOf(sealed));
+    return { Replay::NONE, std::move(body) };
 }
 
 std::optional<std::string> PgCaseStore::verificationHash(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
     pqxx::read_transaction tx(reader_);
-    const auto rows
-        = tx.exec_params("SELECT verification_hash FROM cases WHERE case_number = $1", caseNumber);
+    const auto rows = tx.exec_prepared("verification_hash", caseNumber);
     if (rows.empty()) return std::nullopt;
     return rows[0][0].as<std::string>();
 }
