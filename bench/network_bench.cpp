@@ -111,23 +111,20 @@ network::ForwarderConfig forwarderConfig(const fs::path& pki, const fs::path& ou
     return c;
 }
 
-// utime + stime of a process, in seconds.
-double cpuSeconds(pid_t pid)
+// utime + stime of a process, in seconds; with children: plus those of its children it has
+// waited for (PostgreSQL's backends, once they have exited).
+double cpuSeconds(pid_t pid, bool withChildren = false)
 {
     std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
     std::string text;
     std::getline(stat, text);
     std::istringstream fields(text.substr(text.rfind(')') + 2));
     std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; fields >> field; ++i) {
-        if (i == 14) utime = std::stol(field);
-        if (i == 15) {
-            stime = std::stol(field);
-            break;
-        }
+    long ticks = 0;
+    for (int i = 3; fields >> field && i <= (withChildren ? 17 : 15); ++i) {
+        if (i >= 14) ticks += std::stol(field);
     }
-    return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+    return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 size_t discard(char*, size_t size, size_t count, void*)
@@ -279,15 +276,17 @@ int main(int argc, char** argv)
     // with PostgreSQL (a throwaway cluster from Debian's package, fsync on, on the same cores).
     struct LoadResult {
         Loader total;
-        double rate = 0, centralCpuMs = 0;
+        double rate = 0, centralCpuMs = 0, serverCpuMs = 0;
     };
-    auto loadCentral = [&](const std::string& db) {
+    // server: PostgreSQL's postmaster, or 0 (SQLite runs inside central).
+    auto loadCentral = [&](const std::string& db, pid_t server) {
         LoadResult result;
         auto& total = result.total;
         auto c = startCentral(pki, db, 0, tmp / "load.log");
         std::vector<Loader> loaders(static_cast<std::size_t>(clients));
         std::vector<std::thread> threads;
         const double cpuBefore = cpuSeconds(c.process->pid());
+        const double serverBefore = server ? cpuSeconds(server, true) : 0;
         const auto start = SteadyClock::now();
         const auto until = start + std::chrono::seconds(seconds);
         for (auto& l : loaders)
@@ -305,13 +304,20 @@ int main(int argc, char** argv)
             = (cpuSeconds(c.process->pid()) - cpuBefore) * 1000.0 / std::max(1, total.created);
         c.process->signal(SIGTERM);
         c.process->wait(std::chrono::seconds(10));
+        if (server) {
+            // central's backends exit with its connections; the postmaster reaps them.
+            std::this_thread::sleep_for(std::chrono::milliseconds(500));
+            result.serverCpuMs
+                = (cpuSeconds(server, true) - serverBefore) * 1000.0 / std::max(1, total.created);
+        }
         return result;
     };
-    const LoadResult onSqlite = loadCentral((tmp / "load.db").string());
+    const LoadResult onSqlite = loadCentral((tmp / "load.db").string(), 0);
     std::optional<LoadResult> onPostgres;
     std::string postgresMissing;
     try {
-        onPostgres = loadCentral(PostgresCluster::shared().createDatabase("bench_load"));
+        auto& cluster = PostgresCluster::shared();
+        onPostgres = loadCentral(cluster.createDatabase("bench_load"), cluster.serverPid());
     } catch (const PostgresUnavailable& e) {
         postgresMissing = e.what();
     }
@@ -342,6 +348,9 @@ int main(int argc, char** argv)
             "p99 <= 50 ms");
         row((std::string("central process CPU per filing, ") + storage).c_str(),
             fmt("%.2f ms", r.centralCpuMs), "-");
+        if (r.serverCpuMs > 0)
+            row((std::string("database server CPU per filing, ") + storage).c_str(),
+                fmt("%.2f ms", r.serverCpuMs), "-");
     };
     loadRows("SQLite", onSqlite);
     if (onPostgres)

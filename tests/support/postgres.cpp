@@ -155,6 +155,11 @@ const fs::path& PostgresCluster::logPath() const noexcept
     return impl_->log;
 }
 
+int PostgresCluster::serverPid() const noexcept
+{
+    return impl_->server ? impl_->server->pid() : -1;
+}
+
 std::string PostgresCluster::query(const std::string& name, const std::string& sql)
 {
     const auto r = run({ (pgBin() / "psql").string(), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",

@@ -39,6 +39,8 @@ public:
     // pg_dump of database name (plain SQL, data included).
     std::string dump(const std::string& name);
     const std::filesystem::path& logPath() const noexcept;
+    // The postmaster (its CPU time with its reaped children is the cluster's: bench_network).
+    int serverPid() const noexcept;
 
 private:
     PostgresCluster();
