@@ -2,8 +2,9 @@
 // and bench_network against its PostgreSQL storage: one cluster per process, started on first use
 // (a data directory copied from a template made once per build tree by initdb), listening only on
 // a unix socket in a private temp dir, fsync on; stopped when the process exits (and, through
-// PR_SET_PDEATHSIG, when the process dies). As root, postgres runs as the `postgres` user (it
-// refuses root).
+// PR_SET_PDEATHSIG, when the thread that first used it ends: first use it from the test's or the
+// program's main thread). As root, postgres runs as the `postgres` user (it refuses root).
+// SHENSU_PG_BIN overrides the binaries' directory (default /usr/lib/postgresql/15/bin).
 #pragma once
 
 #include <filesystem>
