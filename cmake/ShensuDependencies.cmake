@@ -8,6 +8,8 @@ find_package(Catch2 2 REQUIRED)
 pkg_check_modules(PCSC REQUIRED IMPORTED_TARGET libpcsclite)
 pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
+# central's storage for a fleet (central/src/pg_store.cpp); bookworm ships libpqxx 6.4
+pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 pkg_check_modules(FMT REQUIRED IMPORTED_TARGET fmt)
 # pkcs11.h only (the kiosk dlopens the card's own module; it never links p11-kit).

@@ -435,11 +435,13 @@ nlohmann::json NhiRegistry::makeEntry(
 
 // --- the service ---------------------------------------------------------------------------------
 
-AuthService::AuthService(const AuthOptions& options, const std::filesystem::path& db)
+AuthService::AuthService(const AuthOptions& options, const std::string& db)
     : challenges_(options.challengeLifetime)
     , verifier_(options.moicaCa, options.moicaCrl, options.personnel)
     , registry_(options.nhiRegistry)
-    , counter_(db, db.string() + ".nhi-key")
+    , counter_(openNhiCounter(db,
+          options.nhiKey.empty() && !isPostgresUri(db) ? std::filesystem::path(db + ".nhi-key")
+                                                       : options.nhiKey))
     , maxFailures_(options.nhiMaxFailures)
     , assertionLifetime_(options.assertionLifetime)
 {
@@ -461,18 +463,18 @@ NhiResult AuthService::nhi(
 {
     const NhiEntry* entry = registry_.find(cardNumber);
     if (!entry) return { NhiResult::Kind::NOT_REGISTERED, 0, {}, nullptr };
-    const auto attempt = counter_.begin(cardNumber, maxFailures_);
+    const auto attempt = counter_->begin(cardNumber, maxFailures_);
     if (!attempt) return { NhiResult::Kind::LOCKED, 0, {}, nullptr };
     bool matches = false;
     try {
         matches = NhiRegistry::matches(*entry, password);
     } catch (...) {
         // The password was never checked (scrypt failed): this attempt does not count.
-        counter_.cancel(cardNumber);
+        counter_->cancel(cardNumber);
         throw;
     }
     if (matches) {
-        counter_.succeeded(cardNumber);
+        counter_->succeeded(cardNumber);
         NhiResult ok { NhiResult::Kind::OK, 0, entry->identity, nullptr };
         if (assertions_) {
             const auto now = std::chrono::system_clock::now();

@@ -31,6 +31,9 @@ struct AuthOptions {
     std::filesystem::path nhiRegistry; // health-card registration passwords (JSON, README.md)
     int nhiMaxFailures = 3; // consecutive wrong passwords that lock a card
     std::chrono::seconds challengeLifetime { 120 };
+    // The health-card counters' key file (auth_store.hpp); empty: the SQLite database's name +
+    // ".nhi-key". Required with a PostgreSQL database (--nhi-key).
+    std::filesystem::path nhiKey;
     // Signs the identity assertion of a health-card login (central's receipt certificate and key);
     // empty: no assertion is issued.
     std::filesystem::path assertionCert, assertionKey;
@@ -189,7 +192,7 @@ using network::validNhiPassword; // 6–12 printable ASCII, no space
 class AuthService
 {
 public:
-    AuthService(const AuthOptions& options, const std::filesystem::path& db);
+    AuthService(const AuthOptions& options, const std::string& db);
     ChallengeBook::Issued challenge(const std::string& kioskId)
     {
         return challenges_.issue(kioskId);
@@ -203,7 +206,7 @@ private:
     ChallengeBook challenges_;
     CardVerifier verifier_;
     NhiRegistry registry_;
-    NhiCounter counter_;
+    std::unique_ptr<NhiCounterStorage> counter_;
     int maxFailures_;
     std::optional<network::AssertionSigner> assertions_;
     std::chrono::minutes assertionLifetime_;

@@ -24,43 +24,42 @@ namespace
         throw std::runtime_error(what + " " + file.string() + ": " + std::strerror(errno));
     }
 
-    // Reads the secret, or nullopt if the file does not exist.
-    std::optional<network::Bytes> readSecret(const std::filesystem::path& file)
-    {
-        const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-            if (errno == ENOENT) return std::nullopt;
-            fail("cannot open the NHI counter key", file);
-        }
-        network::Bytes secret(SECRET_BYTES + 1);
-        const ssize_t got = ::read(fd, secret.data(), secret.size());
-        ::close(fd);
-        if (got != static_cast<ssize_t>(SECRET_BYTES))
-            throw std::runtime_error("the NHI counter key " + file.string() + " is not "
-                + std::to_string(SECRET_BYTES) + " bytes");
-        secret.resize(SECRET_BYTES);
-        return secret;
-    }
-
-    // A new random secret, written owner-only and synced before central uses it.
-    network::Bytes createSecret(const std::filesystem::path& file)
-    {
-        auto secret = network::openssl::randomBytes(SECRET_BYTES);
-        const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0) fail("cannot create the NHI counter key", file);
-        const bool written
-            = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size())
-            && ::fsync(fd) == 0;
-        ::close(fd);
-        if (!written) fail("cannot write the NHI counter key", file);
-        const auto dir = file.has_parent_path() ? file.parent_path() : ".";
-        if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
-            ::fsync(dfd);
-            ::close(dfd);
-        }
-        return secret;
-    }
 } // namespace
+
+std::optional<network::Bytes> readNhiSecret(const std::filesystem::path& file)
+{
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT) return std::nullopt;
+        fail("cannot open the NHI counter key", file);
+    }
+    network::Bytes secret(SECRET_BYTES + 1);
+    const ssize_t got = ::read(fd, secret.data(), secret.size());
+    ::close(fd);
+    if (got != static_cast<ssize_t>(SECRET_BYTES))
+        throw std::runtime_error("the NHI counter key " + file.string() + " is not "
+            + std::to_string(SECRET_BYTES) + " bytes");
+    secret.resize(SECRET_BYTES);
+    return secret;
+}
+
+network::Bytes createNhiSecret(const std::filesystem::path& file)
+{
+    auto secret = network::openssl::randomBytes(SECRET_BYTES);
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) fail("cannot create the NHI counter key", file);
+    const bool written
+        = ::write(fd, secret.data(), secret.size()) == static_cast<ssize_t>(secret.size())
+        && ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) fail("cannot write the NHI counter key", file);
+    const auto dir = file.has_parent_path() ? file.parent_path() : ".";
+    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return secret;
+}
 
 NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::path& keyFile)
     : db_(db)
@@ -71,7 +70,7 @@ NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::p
     db_.exec("CREATE TABLE IF NOT EXISTS nhi_failures ("
              " card TEXT PRIMARY KEY," // HMAC-SHA256 hex of the card number (keyFile)
              " failures INTEGER NOT NULL)");
-    if (auto secret = readSecret(keyFile)) {
+    if (auto secret = readNhiSecret(keyFile)) {
         secret_ = std::move(*secret);
         return;
     }
@@ -79,7 +78,7 @@ NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::p
     if (rows.step())
         throw std::runtime_error("the NHI counter key " + keyFile.string()
             + " is missing but the database holds failure counts: restore the key file");
-    secret_ = createSecret(keyFile);
+    secret_ = createNhiSecret(keyFile);
 }
 
 NhiCounter::~NhiCounter()
@@ -87,13 +86,13 @@ NhiCounter::~NhiCounter()
     OPENSSL_cleanse(secret_.data(), secret_.size());
 }
 
-std::string NhiCounter::cardKey(const std::string& cardNumber) const
+std::string nhiCardKey(const network::Bytes& secret, const std::string& cardNumber)
 {
     const std::string input = "shensu-nhi-card-v1:" + cardNumber;
     unsigned char mac[EVP_MAX_MD_SIZE];
     unsigned int size = 0;
     network::openssl::check(
-        HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+        HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size)
             != nullptr,
         "HMAC");
@@ -102,7 +101,7 @@ std::string NhiCounter::cardKey(const std::string& cardNumber) const
 
 std::optional<int> NhiCounter::begin(const std::string& cardNumber, int maxFailures)
 {
-    const std::string key = cardKey(cardNumber);
+    const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
     network::sqlite::Transaction transaction(db_);
     auto select = db_.prepare("SELECT failures FROM nhi_failures WHERE card = ?");
@@ -118,14 +117,14 @@ std::optional<int> NhiCounter::begin(const std::string& cardNumber, int maxFailu
 
 void NhiCounter::succeeded(const std::string& cardNumber)
 {
-    const std::string key = cardKey(cardNumber);
+    const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
     db_.prepare("DELETE FROM nhi_failures WHERE card = ?").bind(1, key).run();
 }
 
 void NhiCounter::cancel(const std::string& cardNumber)
 {
-    const std::string key = cardKey(cardNumber);
+    const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
     db_.prepare("UPDATE nhi_failures SET failures = failures - 1 WHERE card = ? AND failures > 0")
         .bind(1, key)

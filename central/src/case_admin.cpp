@@ -2,6 +2,7 @@
 #include "case_admin.hpp"
 
 #include "case_store.hpp"
+#include "storage.hpp"
 #include "workflow.hpp"
 
 #include <cstring>
@@ -52,12 +53,9 @@ int caseCommand(int argc, char** argv)
     if (!caseNumber || !flag("db") || flags.size() != allowed
         || (action != "show" && action != "advance" && action != "extend"))
         return usage();
-    if (!std::filesystem::exists(*flag("db"))) {
-        std::cerr << "shensu-central: no case database at " << *flag("db") << '\n';
-        return 1;
-    }
     try {
-        CaseStore store(*flag("db"));
+        const auto storage = openCaseStorage(*flag("db"), {}, false);
+        CaseStorage& store = *storage;
         const auto now = std::chrono::system_clock::now();
         std::optional<CaseView> view;
         if (action == "show") {

@@ -1,6 +1,8 @@
 // The case register: schema, case-number allocation, workflow moves, receipts kept sealed at rest.
 #include "case_store.hpp"
 
+#include "at_rest.hpp"
+
 #include <climits>
 #include <cstdio>
 #include <ctime>
@@ -17,89 +19,15 @@ using network::Bytes;
 namespace
 {
     constexpr int SCHEMA_VERSION = 3;
-    constexpr std::size_t NONCE_BYTES = 12;
-    constexpr std::size_t TAG_BYTES = 16;
-
-    using CipherCtxPtr = std::unique_ptr<EVP_CIPHER_CTX, ossl::Deleter<EVP_CIPHER_CTX_free>>;
-
-    std::span<const unsigned char> bytesOf(const std::string& s)
-    {
-        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
-    }
-
-    // AES-256-GCM: nonce || ciphertext || tag, the idempotency key as associated data (a row
-    // cannot be moved under another key).
-    Bytes sealAtRest(const Bytes& key, const std::string& plain, const std::string& aad)
-    {
-        ossl::clearErrors();
-        Bytes out = ossl::randomBytes(NONCE_BYTES);
-        CipherCtxPtr ctx(ossl::check(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
-        ossl::check(
-            EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), out.data()) == 1,
-            "EVP_EncryptInit_ex");
-        int len = 0;
-        ossl::check(EVP_EncryptUpdate(
-                        ctx.get(), nullptr, &len, bytesOf(aad).data(), static_cast<int>(aad.size()))
-                == 1,
-            "GCM aad");
-        out.resize(NONCE_BYTES + plain.size() + TAG_BYTES);
-        ossl::check(EVP_EncryptUpdate(ctx.get(), out.data() + NONCE_BYTES, &len,
-                        bytesOf(plain).data(), static_cast<int>(plain.size()))
-                == 1,
-            "GCM encrypt");
-        int tail = 0;
-        ossl::check(EVP_EncryptFinal_ex(ctx.get(), out.data() + NONCE_BYTES + len, &tail) == 1,
-            "GCM final");
-        ossl::check(EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, TAG_BYTES,
-                        out.data() + NONCE_BYTES + plain.size())
-                == 1,
-            "GCM tag");
-        return out;
-    }
-
-    std::string openAtRest(const Bytes& key, const Bytes& sealed, const std::string& aad)
-    {
-        ossl::clearErrors();
-        if (sealed.size() < NONCE_BYTES + TAG_BYTES)
-            throw network::OpenSslError("stored receipt too short");
-        const std::size_t size = sealed.size() - NONCE_BYTES - TAG_BYTES;
-        CipherCtxPtr ctx(ossl::check(EVP_CIPHER_CTX_new(), "EVP_CIPHER_CTX_new"));
-        ossl::check(
-            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, key.data(), sealed.data())
-                == 1,
-            "EVP_DecryptInit_ex");
-        int len = 0;
-        ossl::check(EVP_DecryptUpdate(
-                        ctx.get(), nullptr, &len, bytesOf(aad).data(), static_cast<int>(aad.size()))
-                == 1,
-            "GCM aad");
-        std::string plain(size, '\0');
-        ossl::check(EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(plain.data()),
-                        &len, sealed.data() + NONCE_BYTES, static_cast<int>(size))
-                == 1,
-            "GCM decrypt");
-        Bytes tag(sealed.end() - TAG_BYTES, sealed.end());
-        ossl::check(
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, TAG_BYTES, tag.data()) == 1,
-            "GCM tag");
-        int tail = 0;
-        ossl::check(EVP_DecryptFinal_ex(ctx.get(), nullptr, &tail) == 1,
-            "stored receipt does not decrypt (another central secret?)");
-        return plain;
-    }
 } // namespace
 
-namespace
+std::string receivedTaipeiDate(const std::string& utc)
 {
-    // The Taipei date of a stored "YYYY-MM-DDTHH:MM:SSZ".
-    std::string receivedTaipeiDate(const std::string& utc)
-    {
-        std::tm tm {};
-        if (!strptime(utc.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm))
-            throw CaseChangeError("bad stored time '" + utc + "'");
-        return taipeiDate(std::chrono::system_clock::from_time_t(timegm(&tm)));
-    }
-} // namespace
+    std::tm tm {};
+    if (!strptime(utc.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm))
+        throw CaseChangeError("bad stored time '" + utc + "'");
+    return taipeiDate(std::chrono::system_clock::from_time_t(timegm(&tm)));
+}
 
 CaseStore::CaseStore(const std::filesystem::path& file)
     : CaseStore(file, ReceiptSigning {})
@@ -163,9 +91,7 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
 
 CaseStore::~CaseStore()
 {
-    OPENSSL_cleanse(signing_.atRestKey.data(), signing_.atRestKey.size());
-    for (auto& key : signing_.olderAtRestKeys)
-        OPENSSL_cleanse(key.data(), key.size());
+    cleanseAtRestKeys(signing_);
 }
 
 std::string CaseStore::storeAnswer(const SubmissionReceipt& receipt)
@@ -198,29 +124,13 @@ CaseStore::Lookup CaseStore::findLocked(
     const Bytes sealed = stmt.columnBlob(2);
     const std::string signer = stmt.columnText(1);
     stmt.reset();
-    std::string body;
-    try {
-        body = openAtRest(signing_.atRestKey, sealed, idempotencyKey);
-    } catch (const network::OpenSslError&) {
-        // Sealed under an older key (encryption key rotated, or the v1 derivation): open it
-        // with that one and seal it again under the current key, so the old key can go later.
-        bool opened = false;
-        for (const auto& older : signing_.olderAtRestKeys) {
-            try {
-                body = openAtRest(older, sealed, idempotencyKey);
-                opened = true;
-                break;
-            } catch (const network::OpenSslError&) { }
-        }
-        if (!opened)
-            throw network::OpenSslError("the stored answer for a replayed submission opens under "
-                                        "no known key: start central with "
-                                        "--previous-encryption-key (central/README.md)");
+    std::optional<Bytes> resealed;
+    std::string body = openStoredAnswer(signing_, sealed, idempotencyKey, resealed);
+    if (resealed)
         db_.prepare("UPDATE receipts SET sealed_body = ? WHERE idempotency_key = ?")
-            .bind(1, sealAtRest(signing_.atRestKey, body, idempotencyKey))
+            .bind(1, *resealed)
             .bind(2, idempotencyKey)
             .run();
-    }
     if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
     // Signed under an older receipt certificate: sign the same receipt anew.
     const auto receipt = network::protocol::parseSubmissionReceipt(

@@ -24,18 +24,20 @@ int usage()
     std::cerr
         << "usage: shensu-central serve --listen HOST:PORT --cert F --key F --client-ca F\n"
            "                            --encryption-key F --encryption-cert F\n"
-           "                            --receipt-cert F --receipt-key F --db F\n"
+           "                            --receipt-cert F --receipt-key F --db DB\n"
            "                            [--workflow F] [--forms DIR] [--processing-delay-ms N]\n"
            "                            [--previous-encryption-key F]\n"
            "                            [--moica-ca F --moica-crl F --personnel F\n"
            "                             [--nhi-registry F] [--nhi-max-failures N]\n"
-           "                             [--challenge-seconds S]]\n"
-           "       shensu-central cases --db F\n"
-           "       shensu-central kiosks --db F\n"
-           "       shensu-central case show|advance|extend --db F CASE ...\n"
+           "                             [--challenge-seconds S] [--nhi-key F]]\n"
+           "       shensu-central cases --db DB\n"
+           "       shensu-central kiosks --db DB\n"
+           "       shensu-central case show|advance|extend --db DB CASE ...\n"
            "       shensu-central nhi-register --registry F --card-number N --name X "
            "--agency Y\n"
-           "                            (the password is read from stdin, one line)\n";
+           "                            (the password is read from stdin, one line)\n"
+           "DB: a SQLite file, or a PostgreSQL URI postgresql://… for a fleet of centrals\n"
+           "(then --nhi-key F names the health-card counters' key file, the same on each)\n";
     return 2;
 }
 
@@ -120,20 +122,13 @@ int main(int argc, char** argv)
     try {
         if (command == "kiosks") {
             if (need("db").empty() || flags.size() != 1) return usage();
-            if (!std::filesystem::exists(need("db"))) {
-                std::cerr << "shensu-central: no case database at " << need("db") << '\n';
-                return 1;
-            }
-            shensu::central::CaseStore(need("db")).listKiosks(std::cout);
+            shensu::central::openCaseStorage(need("db"), {}, false)->listKiosks(std::cout);
             return 0;
         }
         if (command == "cases") {
             if (need("db").empty() || flags.size() != 1) return usage();
-            if (!std::filesystem::exists(need("db"))) { // don't create an empty register by a typo
-                std::cerr << "shensu-central: no case database at " << need("db") << '\n';
-                return 1;
-            }
-            shensu::central::CaseStore(need("db")).listCases(std::cout);
+            // create false: don't create an empty register by a typo
+            shensu::central::openCaseStorage(need("db"), {}, false)->listCases(std::cout);
             return 0;
         }
         if (command == "nhi-register") return registerNhiCard(flags) ? 0 : usage();
@@ -164,6 +159,14 @@ int main(int argc, char** argv)
                         = std::chrono::seconds(std::stoi(need("challenge-seconds")));
                     if (auth.challengeLifetime.count() < 1) return usage();
                     ++known;
+                }
+                if (flags.contains("nhi-key")) {
+                    auth.nhiKey = need("nhi-key");
+                    ++known;
+                } else if (shensu::central::isPostgresUri(need("db"))) {
+                    std::cerr << "shensu-central: --nhi-key is required with a PostgreSQL "
+                                 "database\n";
+                    return usage();
                 }
                 o.auth = auth;
             }

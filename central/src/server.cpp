@@ -215,7 +215,8 @@ int serve(const ServeOptions& options)
     const network::ReceiptSigner signer(options.receiptCert, options.receiptKey);
     const WorkflowRules rules
         = options.workflow.empty() ? WorkflowRules {} : WorkflowRules::load(options.workflow);
-    CaseStore store(options.db, receiptSigning(options, signer));
+    const auto storage = openCaseStorage(options.db.string(), receiptSigning(options, signer));
+    CaseStorage& store = *storage;
     std::optional<FormRegistry> forms;
     if (options.forms.empty()) {
         std::cerr << "shensu-central: no --forms: filings' answers are not checked\n";
@@ -230,7 +231,7 @@ int serve(const ServeOptions& options)
     RateLimiter heartbeatsPerKiosk(RateLimit { 5, std::chrono::seconds(10) });
 
     std::unique_ptr<AuthService> auth;
-    if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db);
+    if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db.string());
 
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
@@ -265,8 +266,8 @@ int serve(const ServeOptions& options)
                 reinterpret_cast<const unsigned char*>(req.body.data()), req.body.size());
             const std::string digest = network::openssl::hex(network::openssl::sha256(body));
 
-            auto answer = [&](const CaseStore::Lookup& found) {
-                if (found.replay == CaseStore::Replay::OTHER_BODY)
+            auto answer = [&](const CaseStorage::Lookup& found) {
+                if (found.replay == CaseStorage::Replay::OTHER_BODY)
                     return sendError(
                         res, 422, "Idempotency-Key already used for another submission");
                 std::cerr << "shensu-central: replay of a submission from " << kioskId << '\n';
@@ -274,7 +275,7 @@ int serve(const ServeOptions& options)
                 res.set_content(found.answer, "application/json");
             };
             if (auto found = store.findSubmission(key, digest);
-                found.replay != CaseStore::Replay::NONE)
+                found.replay != CaseStorage::Replay::NONE)
                 return answer(found);
 
             // Decrypt and verify against the kiosk CA (the plaintext is not kept here); the kiosk
@@ -318,11 +319,11 @@ int serve(const ServeOptions& options)
 
             // The slow hash runs here, on this request's thread, outside the store's lock.
             const std::string code = newVerificationCode();
-            const CaseStore::NewCase newCase { key, digest, body, kioskId,
+            const CaseStorage::NewCase newCase { key, digest, body, kioskId,
                 std::chrono::system_clock::now(), code, hashVerificationCode(code) };
             proto::SubmissionReceipt created;
             auto registered = store.registerCase(newCase, rules, created);
-            if (registered.replay != CaseStore::Replay::NONE) return answer(registered);
+            if (registered.replay != CaseStorage::Replay::NONE) return answer(registered);
             std::cerr << "shensu-central: case " << created.caseNumber << " received from "
                       << kioskId << '\n';
             res.status = 201;

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 TEST_CASE("central answers a replayed Idempotency-Key with the byte-identical signed receipt and "
           "refuses it for another body",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db");

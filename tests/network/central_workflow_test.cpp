@@ -70,7 +70,7 @@ std::string taipeiDatePlus(const std::string& utc, int days, int months = 0)
 
 TEST_CASE("a verification code is 15 random digits and a Luhn check digit and central's "
           "database never holds it in the clear",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db");
@@ -86,19 +86,17 @@ TEST_CASE("a verification code is 15 random digits and a Luhn check digit and ce
     central.stop();
     for (const auto& code : codes) {
         INFO(code);
-        CHECK_FALSE(fileContains(tmp / "central.db", code));
-        CHECK_FALSE(fileContains(tmp / "central.db-wal", code));
+        CHECK_FALSE(centralDbContains(tmp / "central.db", code));
     }
-    const auto hashes
-        = run({ "sqlite3", (tmp / "central.db").string(), "SELECT verification_hash FROM cases" });
-    if (hashes.exitCode == 0) { // the sqlite3 CLI is optional here
+    const auto hashes = queryCentralDb(tmp / "central.db", "SELECT verification_hash FROM cases");
+    if (hashes.ok) { // the sqlite3 CLI is optional here
         CHECK(hashes.output.find("scrypt$512$8$1$") == 0);
     }
 }
 
 TEST_CASE("the same Idempotency-Key arriving while the first request is still being processed "
           "gets 409 and central registers one case",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     // Central holds each new submission 3 s before registering it: the second post nearly always
@@ -140,13 +138,13 @@ TEST_CASE("the same Idempotency-Key arriving while the first request is still be
 
 TEST_CASE("a filer follows the case through the responsible-agency workflow with the case number "
           "and verification code, and a wrong code learns nothing",
-    "[central]")
+    "[central][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db");
     writeFile(tmp / "f.der", sealFiling("workflow"));
     const auto receipt = submit(central, tmp / "f.der", "7e57ca5e-0000-4000-8000-000000000001");
-    const std::string db = (tmp / "central.db").string();
+    const std::string db = centralDb(tmp / "central.db");
 
     // Receipts carry the due dates: 3 calendar days and 1 month from the Taipei date of receipt.
     CHECK(receipt.initialReportDue == taipeiDatePlus(receipt.receivedAt, 3));
@@ -301,7 +299,7 @@ TEST_CASE("central refuses to start on a workflow file it cannot use", "[central
 
 TEST_CASE("after the encryption key is rotated, a replay still gets the receipt first signed, "
           "sealed again under the new key",
-    "[central]")
+    "[central][storage]")
 {
     // An answer lost on the way (cut mid-answer) and a key rotation before the kiosk's retry
     // must not leave the row undeliverable (500 forever, the filer without a code).
@@ -341,4 +339,71 @@ TEST_CASE("after the encryption key is rotated, a replay still gets the receipt 
         CHECK(replay.raw == first.raw);
     }
     CHECK(storedCases(tmp / "central.db").size() == 1);
+}
+
+TEST_CASE("two centrals sharing one PostgreSQL database register a filing posted to both at once "
+          "as one case, and number concurrent filings without gaps or repeats",
+    "[central][fleet][storage]")
+{
+    if (!testingPostgres()) {
+        SUCCEED("a fleet shares a PostgreSQL database (SHENSU_TEST_DB=postgres); SQLite serves one "
+                "central");
+        return;
+    }
+    TempDir tmp;
+    // The same db path is the same PostgreSQL database: two instances of a fleet. Each holds a new
+    // submission 1.5 s, so the two posts overlap in both centrals.
+    const std::vector<std::string> slow { "--processing-delay-ms", "1500" };
+    RunningCentral a(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", slow);
+    RunningCentral b(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", slow);
+    writeFile(tmp / "one.der", sealFiling("fleet"));
+    const std::string key = "Idempotency-Key: 5d1c2b3a-ffff-4bbb-8ccc-dddddddddddd";
+    auto racer = [&](const RunningCentral* central, const char* name) {
+        fs::copy_file(tmp / "one.der", tmp / name);
+        return post(*central, "/v1/submissions", tmp / name, { CMS, key });
+    };
+    auto first = std::async(std::launch::async, racer, &a, "a.der");
+    auto second = std::async(std::launch::async, racer, &b, "b.der");
+    const Http atA = first.get();
+    const Http atB = second.get();
+    std::vector<int> statuses { atA.status, atB.status };
+    std::sort(statuses.begin(), statuses.end());
+    // One registers it; the other, waiting for the first's commit, finds it and answers the same
+    // signed receipt as a replay.
+    REQUIRE(statuses == std::vector<int> { 200, 201 });
+    CHECK(atA.raw == atB.raw);
+    REQUIRE(storedCases(tmp / "central.db").size() == 1);
+
+    // Eight more filings, four to each central at once: eight distinct, consecutive numbers.
+    std::vector<std::future<Http>> filings;
+    std::vector<std::string> keys;
+    for (int i = 0; i < 8; ++i) {
+        writeFile(
+            tmp / ("f" + std::to_string(i) + ".der"), sealFiling("fleet " + std::to_string(i)));
+        keys.push_back(network::newUuid());
+    }
+    for (int i = 0; i < 8; ++i) {
+        const auto der = tmp / ("f" + std::to_string(i) + ".der");
+        filings.push_back(std::async(std::launch::async, [&, der, i] {
+            return post(i % 2 ? b : a, "/v1/submissions", der,
+                { CMS, "Idempotency-Key: " + keys[static_cast<std::size_t>(i)] });
+        }));
+    }
+    const network::ReceiptVerifier verifier(pkiDir() / "central-receipt.pem");
+    std::vector<std::string> numbers;
+    for (std::size_t i = 0; i < filings.size(); ++i) {
+        const Http answer = filings[i].get();
+        REQUIRE(answer.status == 201);
+        const auto der = tmp / ("f" + std::to_string(i) + ".der");
+        numbers.push_back(verifier.verify(answer.raw, bytesOf(readFile(der)), keys[i]).caseNumber);
+    }
+    std::sort(numbers.begin(), numbers.end());
+    const auto cases = storedCases(tmp / "central.db");
+    REQUIRE(cases.size() == 9);
+    const std::string day = cases[0]["caseNumber"].get<std::string>().substr(0, 7);
+    for (int i = 0; i < 8; ++i) {
+        char expected[16];
+        std::snprintf(expected, sizeof expected, "-%04d", i + 2);
+        CHECK(numbers[static_cast<std::size_t>(i)] == day + expected);
+    }
 }

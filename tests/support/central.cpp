@@ -1,6 +1,9 @@
 // A real shensu-central for tests (see central.hpp).
 #include "central.hpp"
 
+#include "postgres.hpp"
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <exception>
@@ -26,8 +29,13 @@ RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::file
         file(serverCert + ".key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
         file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
         "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
-        file(receiptSigner + ".key"), "--db", db.string() };
+        file(receiptSigner + ".key"), "--db", centralDb(db) };
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
+    // The counters' key file where the SQLite central keeps it, so tests can look at it.
+    if (testingPostgres()
+        && std::find(extraArgs.begin(), extraArgs.end(), "--moica-ca") != extraArgs.end()
+        && std::find(extraArgs.begin(), extraArgs.end(), "--nhi-key") == extraArgs.end())
+        argv.insert(argv.end(), { "--nhi-key", db.string() + ".nhi-key" });
     process_ = std::make_unique<Process>(argv, std::map<std::string, std::string> {}, log_);
     process_->closeStdin();
     const std::string prefix = "listening on 127.0.0.1:";
@@ -99,7 +107,7 @@ void registerNhiCard(const std::filesystem::path& registry, const std::string& c
 
 std::vector<nlohmann::json> storedCases(const std::filesystem::path& db)
 {
-    const auto r = run({ (binDir() / "shensu-central").string(), "cases", "--db", db.string() });
+    const auto r = run({ (binDir() / "shensu-central").string(), "cases", "--db", centralDb(db) });
     if (r.exitCode != 0) throw std::runtime_error("shensu-central cases failed: " + r.errors);
     std::vector<nlohmann::json> cases;
     std::istringstream lines(r.output);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "pki.hpp"
+#include "postgres.hpp"
 #include "process.hpp"
 
 #include <filesystem>
@@ -22,7 +23,9 @@ public:
     // ".central.log". receiptSigner is the file stem of the certificate and key central signs
     // receipts with: "central-receipt" (what kiosks pin), or another pair such as "rogue-server" to
     // play a central whose receipts must be refused.
-    // extraArgs go after the standard ones (e.g. {"--workflow", F}, centralAuthArgs()).
+    // extraArgs go after the standard ones (e.g. {"--workflow", F}, centralAuthArgs()). db is
+    // central's SQLite file, or under SHENSU_TEST_DB=postgres names a PostgreSQL database of the
+    // process's cluster (centralDb, postgres.hpp; with the login service, --nhi-key db.nhi-key).
     RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
         const std::string& serverCert = "central-server", int port = 0,
         const std::string& receiptSigner = "central-receipt",

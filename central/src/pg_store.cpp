@@ -1,0 +1,466 @@
+// Central's storage in PostgreSQL (see pg_store.hpp): schema, group commit, workflow moves,
+// heartbeats, health-card counters.
+#include "pg_store.hpp"
+
+#include "at_rest.hpp"
+#include "auth_store.hpp"
+#include "case_store.hpp"
+
+#include <cstdio>
+
+#include <openssl/crypto.h>
+
+namespace shensu::central
+{
+
+using network::Bytes;
+
+namespace
+{
+    constexpr int SCHEMA_VERSION = 1;
+    // pg_advisory_xact_lock keys (any constants of ours: "shensu" in ASCII, then a purpose).
+    constexpr long long SCHEMA_LOCK = 0x7368656e7375'01;
+    constexpr long long REGISTER_LOCK = 0x7368656e7375'02;
+
+    Bytes bytesOf(const pqxx::field& field)
+    {
+        const pqxx::binarystring blob(field);
+        return Bytes(blob.data(), blob.data() + blob.size());
+    }
+
+    pqxx::binarystring blobOf(std::span<const unsigned char> bytes)
+    {
+        return pqxx::binarystring(bytes.data(), bytes.size());
+    }
+
+    // Every commit waits for its WAL flush, whatever the server's default.
+    void connected(pqxx::connection& connection)
+    {
+        pqxx::nontransaction tx(connection);
+        tx.exec0("SET synchronous_commit = on");
+    }
+
+    // The statements of a filing, prepared once per connection (parsed and planned once).
+    void prepareFiling(pqxx::connection& connection)
+    {
+        connection.prepare("find_submission",
+            "SELECT c.envelope_sha256, r.signer, r.sealed_body FROM cases c"
+            " LEFT JOIN receipts r USING (idempotency_key) WHERE c.idempotency_key = $1");
+        connection.prepare("store_answer",
+            "INSERT INTO receipts (idempotency_key, signer, sealed_body) VALUES ($1, $2, $3)"
+            " ON CONFLICT (idempotency_key) DO UPDATE"
+            " SET signer = excluded.signer, sealed_body = excluded.sealed_body");
+        connection.prepare("next_case_number",
+            "INSERT INTO case_sequence (day, last) VALUES ($1, 1)"
+            " ON CONFLICT (day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last");
+        // The case, its first event and its sealed answer in one round trip.
+        connection.prepare("register_case",
+            "WITH c AS (INSERT INTO cases (case_number, verification_hash, idempotency_key,"
+            " envelope_sha256, envelope, kiosk_id, received_at, status, status_at,"
+            " initial_report_due, result_report_due)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, 'received', $7, $8, $9) RETURNING case_number),"
+            " e AS (INSERT INTO case_events (case_number, status, at)"
+            " SELECT case_number, 'received', $7 FROM c)"
+            " INSERT INTO receipts (idempotency_key, signer, sealed_body) VALUES ($3, $10, $11)");
+        connection.prepare(
+            "verification_hash", "SELECT verification_hash FROM cases WHERE case_number = $1");
+    }
+} // namespace
+
+void ensurePgSchema(pqxx::connection& connection, bool create)
+{
+    pqxx::work tx(connection);
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(SCHEMA_LOCK) + ")");
+    const auto exists = tx.exec1("SELECT to_regclass('shensu_schema') IS NOT NULL");
+    if (exists[0].as<bool>()) {
+        const auto found = tx.exec("SELECT version FROM shensu_schema WHERE part = 'central'");
+        const int version = found.empty() ? 0 : found[0][0].as<int>();
+        if (version != SCHEMA_VERSION)
+            throw std::runtime_error("the PostgreSQL database has central schema "
+                + std::to_string(version) + ", expected " + std::to_string(SCHEMA_VERSION)
+                + " (no migration: start a new one)");
+        return;
+    }
+    if (!create) throw std::runtime_error("no case register in this PostgreSQL database");
+    tx.exec0("CREATE TABLE shensu_schema (part TEXT PRIMARY KEY, version INTEGER NOT NULL)");
+    // As in SQLite (case_store.cpp); id keeps the order of arrival.
+    tx.exec0("CREATE TABLE cases ("
+             " id BIGSERIAL UNIQUE,"
+             " case_number TEXT PRIMARY KEY,"
+             " verification_hash TEXT NOT NULL," // scrypt$N$r$p$salt$hash (verification.hpp)
+             " idempotency_key TEXT NOT NULL UNIQUE,"
+             " envelope_sha256 TEXT NOT NULL,"
+             " envelope BYTEA NOT NULL,"
+             " kiosk_id TEXT NOT NULL,"
+             " received_at TEXT NOT NULL,"
+             " status TEXT NOT NULL,"
+             " status_at TEXT NOT NULL,"
+             " initial_report_due TEXT NOT NULL,"
+             " result_report_due TEXT NOT NULL,"
+             " result_extensions INTEGER NOT NULL DEFAULT 0)");
+    tx.exec0("CREATE TABLE case_sequence (day TEXT PRIMARY KEY, last BIGINT NOT NULL)");
+    tx.exec0("CREATE TABLE case_events ("
+             " id BIGSERIAL PRIMARY KEY,"
+             " case_number TEXT NOT NULL REFERENCES cases(case_number),"
+             " status TEXT NOT NULL,"
+             " at TEXT NOT NULL)");
+    tx.exec0("CREATE INDEX case_events_case ON case_events (case_number, id)");
+    tx.exec0("CREATE TABLE receipts ("
+             " idempotency_key TEXT PRIMARY KEY,"
+             " signer TEXT NOT NULL,"
+             " sealed_body BYTEA NOT NULL)");
+    tx.exec0("CREATE TABLE kiosk_heartbeats ("
+             " kiosk_id TEXT PRIMARY KEY,"
+             " received_at TEXT NOT NULL,"
+             " body TEXT NOT NULL)");
+    tx.exec0("CREATE TABLE nhi_failures ("
+             " card TEXT PRIMARY KEY," // HMAC-SHA256 hex of the card number (--nhi-key)
+             " failures INTEGER NOT NULL)");
+    tx.exec0("INSERT INTO shensu_schema (part, version) VALUES ('central', "
+        + std::to_string(SCHEMA_VERSION) + ")");
+    tx.commit();
+}
+
+// --- the case register ---------------------------------------------------------------------------
+
+PgCaseStore::PgCaseStore(const std::string& uri, ReceiptSigning signing, bool create)
+    : writer_(uri)
+    , reader_(uri)
+    , signing_(std::move(signing))
+{
+    connected(writer_);
+    connected(reader_);
+    ensurePgSchema(writer_, create);
+    prepareFiling(writer_);
+    prepareFiling(reader_);
+}
+
+PgCaseStore::~PgCaseStore()
+{
+    cleanseAtRestKeys(signing_);
+}
+
+std::string PgCaseStore::storeAnswer(pqxx::transaction_base& tx, const SubmissionReceipt& receipt)
+{
+    std::string body = signing_.sign(receipt);
+    const Bytes sealed = sealAtRest(signing_.atRestKey, body, receipt.idempotencyKey);
+    tx.exec_prepared0("store_answer", receipt.idempotencyKey, signing_.signerId, blobOf(sealed));
+    return body;
+}
+
+PgCaseStore::Lookup PgCaseStore::findIn(pqxx::transaction_base& tx,
+    const std::string& idempotencyKey, const std::string& envelopeSha256)
+{
+    const auto rows = tx.exec_prepared("find_submission", idempotencyKey);
+    if (rows.empty()) return {};
+    const auto row = rows[0];
+    if (row[0].as<std::string>() != envelopeSha256) return { Replay::OTHER_BODY, {} };
+    if (row[1].is_null())
+        throw std::runtime_error(
+            "a case exists for a replayed submission but its stored answer is missing");
+    const std::string signer = row[1].as<std::string>();
+    std::optional<Bytes> resealed;
+    std::string body = openStoredAnswer(signing_, bytesOf(row[2]), idempotencyKey, resealed);
+    if (resealed)
+        tx.exec_params0("UPDATE receipts SET sealed_body = $1 WHERE idempotency_key = $2",
+            blobOf(*resealed), idempotencyKey);
+    if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
+    const auto receipt = network::protocol::parseSubmissionReceipt(
+        network::protocol::parseSignedReceipt(body).receipt);
+    return { Replay::SAME_BODY, storeAnswer(tx, receipt) };
+}
+
+PgCaseStore::Lookup PgCaseStore::findSubmission(
+    const std::string& idempotencyKey, const std::string& envelopeSha256)
+{
+    std::lock_guard lock(readerMutex_);
+    pqxx::work tx(reader_);
+    auto found = findIn(tx, idempotencyKey, envelopeSha256);
+    tx.commit();
+    return found;
+}
+
+PgCaseStore::Lookup PgCaseStore::registerCase(
+    const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
+{
+    Registration mine { &c, &rules, {}, {}, nullptr, false };
+    std::unique_lock queue(queueMutex_);
+    queue_.push_back(&mine);
+    while (!mine.done) {
+        if (committing_) {
+            committed_.wait(queue);
+            continue;
+        }
+        committing_ = true;
+        std::vector<Registration*> batch;
+        batch.swap(queue_);
+        queue.unlock();
+        commitBatch(batch);
+        queue.lock();
+        committing_ = false;
+        for (auto* r : batch)
+            r->done = true;
+        committed_.notify_all();
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+    created = mine.created;
+    return mine.result;
+}
+
+void PgCaseStore::commitBatch(const std::vector<Registration*>& batch)
+{
+    std::lock_guard lock(writerMutex_);
+    try {
+        pqxx::work tx(writer_);
+        tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(REGISTER_LOCK) + ")");
+        for (auto* r : batch) {
+            try {
+                pqxx::subtransaction registration(tx, "registration");
+                r->result = registerIn(registration, *r->newCase, *r->rules, r->created);
+                registration.commit();
+            } catch (...) {
+                r->error = std::current_exception(); // its savepoint is rolled back
+            }
+        }
+        tx.commit();
+    } catch (...) {
+        for (auto* r : batch)
+            r->error = std::current_exception(); // nothing of the batch was committed
+    }
+}
+
+PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const NewCase& c,
+    const WorkflowRules& rules, SubmissionReceipt& created)
+{
+    if (auto existing = findIn(tx, c.idempotencyKey, c.envelopeSha256);
+        existing.replay != Replay::NONE)
+        return existing;
+
+    const std::string day = rocDate(c.receivedAt);
+    const auto seq = tx.exec_prepared1("next_case_number", day);
+    char number[32];
+    std::snprintf(number, sizeof number, "%s-%04lld", day.c_str(), seq[0].as<long long>());
+
+    const std::string receivedDate = taipeiDate(c.receivedAt);
+    created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
+        c.envelopeSha256, c.idempotencyKey, c.kioskId,
+        rules.addPeriod(receivedDate, rules.initialReport),
+        rules.addPeriod(receivedDate, rules.resultReport) };
+    // Signed before the insert: the answer goes in with the case, in one statement.
+    std::string body = signing_.sign(created);
+    const Bytes sealed = sealAtRest(signing_.atRestKey, body, c.idempotencyKey);
+    tx.exec_prepared0("register_case", created.caseNumber, c.verificationHash, c.idempotencyKey,
+        c.envelopeSha256, blobOf(c.envelope), c.kioskId, created.receivedAt,
+        created.initialReportDue, created.resultReportDue, signing_.signerId, blobOf(sealed));
+    return { Replay::NONE, std::move(body) };
+}
+
+std::optional<std::string> PgCaseStore::verificationHash(const std::string& caseNumber)
+{
+    std::lock_guard lock(readerMutex_);
+    pqxx::read_transaction tx(reader_);
+    const auto rows = tx.exec_prepared("verification_hash", caseNumber);
+    if (rows.empty()) return std::nullopt;
+    return rows[0][0].as<std::string>();
+}
+
+std::optional<CaseView> PgCaseStore::findIn(
+    pqxx::transaction_base& tx, const std::string& caseNumber)
+{
+    const auto rows
+        = tx.exec_params("SELECT status, status_at, received_at, kiosk_id, initial_report_due,"
+                         " result_report_due, result_extensions FROM cases WHERE case_number = $1",
+            caseNumber);
+    if (rows.empty()) return std::nullopt;
+    const auto row = rows[0];
+    CaseView view { caseNumber, row[0].as<std::string>(), row[1].as<std::string>(),
+        row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<std::string>(),
+        row[5].as<std::string>(), row[6].as<int>(), {} };
+    for (const auto& event : tx.exec_params(
+             "SELECT status, at FROM case_events WHERE case_number = $1 ORDER BY id", caseNumber))
+        view.history.push_back({ event[0].as<std::string>(), event[1].as<std::string>() });
+    return view;
+}
+
+std::optional<CaseView> PgCaseStore::find(const std::string& caseNumber)
+{
+    std::lock_guard lock(readerMutex_);
+    pqxx::read_transaction tx(reader_);
+    return findIn(tx, caseNumber);
+}
+
+CaseView PgCaseStore::advance(const std::string& caseNumber, const std::optional<std::string>& to,
+    std::chrono::system_clock::time_point now)
+{
+    std::lock_guard lock(writerMutex_);
+    pqxx::work tx(writer_);
+    // The row stays locked until commit: two administrators moving one case do not both win.
+    tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
+    const auto current = findIn(tx, caseNumber);
+    if (!current) throw CaseChangeError("no case " + caseNumber);
+    const auto index = caseStateIndex(current->status);
+    const auto& states = caseStates();
+    if (!index || *index + 1 >= states.size())
+        throw CaseChangeError(
+            "case " + caseNumber + " is " + current->status + ": nothing follows");
+    const std::string next(states[*index + 1].code);
+    if (to && *to != next)
+        throw CaseChangeError("case " + caseNumber + " is " + current->status
+            + "; the next state is " + next + ", not " + *to);
+    const std::string at = utcTimestamp(now);
+    tx.exec_params0("UPDATE cases SET status = $1, status_at = $2 WHERE case_number = $3", next, at,
+        caseNumber);
+    tx.exec_params0("INSERT INTO case_events (case_number, status, at) VALUES ($1, $2, $3)",
+        caseNumber, next, at);
+    auto view = *findIn(tx, caseNumber);
+    tx.commit();
+    return view;
+}
+
+CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules& rules,
+    std::chrono::system_clock::time_point now)
+{
+    std::lock_guard lock(writerMutex_);
+    pqxx::work tx(writer_);
+    tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
+    const auto current = findIn(tx, caseNumber);
+    if (!current) throw CaseChangeError("no case " + caseNumber);
+    if (*caseStateIndex(current->status) >= *caseStateIndex("result_reported"))
+        throw CaseChangeError("case " + caseNumber + " is " + current->status
+            + ": the result deadline no longer runs");
+    if (current->resultExtensions >= rules.maxResultExtensions)
+        throw CaseChangeError("case " + caseNumber + " has had its "
+            + std::to_string(rules.maxResultExtensions) + " extension(s) already");
+    tx.exec_params0("UPDATE cases SET result_report_due = $1,"
+                    " result_extensions = result_extensions + 1 WHERE case_number = $2",
+        rules.extendedResultDue(receivedTaipeiDate(current->receivedAt), current->resultReportDue),
+        caseNumber);
+    tx.exec_params0("INSERT INTO case_events (case_number, status, at) VALUES ($1, 'extended', $2)",
+        caseNumber, utcTimestamp(now));
+    auto view = *findIn(tx, caseNumber);
+    tx.commit();
+    return view;
+}
+
+void PgCaseStore::listCases(std::ostream& out)
+{
+    std::lock_guard lock(readerMutex_);
+    pqxx::read_transaction tx(reader_);
+    for (const auto& row : tx.exec("SELECT case_number, received_at, kiosk_id, idempotency_key,"
+                                   " status FROM cases ORDER BY id")) {
+        const nlohmann::json line { { "caseNumber", row[0].as<std::string>() },
+            { "receivedAt", row[1].as<std::string>() }, { "kioskId", row[2].as<std::string>() },
+            { "idempotencyKey", row[3].as<std::string>() },
+            { "status", row[4].as<std::string>() } };
+        out << line.dump() << '\n';
+    }
+}
+
+void PgCaseStore::recordHeartbeat(const std::string& kioskId,
+    const network::protocol::Heartbeat& heartbeat, std::chrono::system_clock::time_point now)
+{
+    std::lock_guard lock(writerMutex_);
+    pqxx::work tx(writer_);
+    tx.exec_params0("INSERT INTO kiosk_heartbeats (kiosk_id, received_at, body) VALUES ($1, $2, $3)"
+                    " ON CONFLICT (kiosk_id) DO UPDATE"
+                    " SET received_at = excluded.received_at, body = excluded.body",
+        kioskId, utcTimestamp(now), network::protocol::heartbeatBody(heartbeat));
+    tx.commit();
+}
+
+void PgCaseStore::listKiosks(std::ostream& out)
+{
+    std::lock_guard lock(readerMutex_);
+    pqxx::read_transaction tx(reader_);
+    for (const auto& row : tx.exec("SELECT kiosk_id, received_at, body FROM kiosk_heartbeats"
+                                   " ORDER BY kiosk_id COLLATE \"C\"")) {
+        auto line = nlohmann::json::parse(row[2].as<std::string>());
+        line["kioskId"] = row[0].as<std::string>();
+        line["receivedAt"] = row[1].as<std::string>();
+        out << line.dump() << '\n';
+    }
+}
+
+// --- health-card counters ------------------------------------------------------------------------
+
+PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& keyFile)
+    : connection_(uri)
+{
+    connected(connection_);
+    ensurePgSchema(connection_, true);
+    if (auto secret = readNhiSecret(keyFile)) {
+        secret_ = std::move(*secret);
+        return;
+    }
+    pqxx::read_transaction tx(connection_);
+    if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
+        throw std::runtime_error("the NHI counter key " + keyFile.string()
+            + " is missing but the database holds failure counts: restore the key file");
+    secret_ = createNhiSecret(keyFile);
+}
+
+PgNhiCounter::~PgNhiCounter()
+{
+    OPENSSL_cleanse(secret_.data(), secret_.size());
+}
+
+std::optional<int> PgNhiCounter::begin(const std::string& cardNumber, int maxFailures)
+{
+    const std::string key = nhiCardKey(secret_, cardNumber);
+    std::lock_guard lock(mutex_);
+    pqxx::work tx(connection_);
+    // One statement: the row is locked by the upsert, so attempts on two centrals count in turn.
+    const auto rows = tx.exec_params("INSERT INTO nhi_failures AS n (card, failures) VALUES ($1, 1)"
+                                     " ON CONFLICT (card) DO UPDATE SET failures = n.failures + 1"
+                                     " WHERE n.failures < $2 RETURNING failures",
+        key, maxFailures);
+    tx.commit();
+    if (rows.empty()) return std::nullopt;
+    const int count = rows[0][0].as<int>();
+    if (count > maxFailures) return std::nullopt; // a new row while maxFailures < 1
+    return count;
+}
+
+void PgNhiCounter::succeeded(const std::string& cardNumber)
+{
+    const std::string key = nhiCardKey(secret_, cardNumber);
+    std::lock_guard lock(mutex_);
+    pqxx::work tx(connection_);
+    tx.exec_params0("DELETE FROM nhi_failures WHERE card = $1", key);
+    tx.commit();
+}
+
+void PgNhiCounter::cancel(const std::string& cardNumber)
+{
+    const std::string key = nhiCardKey(secret_, cardNumber);
+    std::lock_guard lock(mutex_);
+    pqxx::work tx(connection_);
+    tx.exec_params0(
+        "UPDATE nhi_failures SET failures = failures - 1 WHERE card = $1 AND failures > 0", key);
+    tx.commit();
+}
+
+// --- choosing ------------------------------------------------------------------------------------
+
+bool isPostgresUri(const std::string& db)
+{
+    return db.starts_with("postgresql://") || db.starts_with("postgres://");
+}
+
+std::unique_ptr<CaseStorage> openCaseStorage(
+    const std::string& db, ReceiptSigning signing, bool create)
+{
+    if (isPostgresUri(db)) return std::make_unique<PgCaseStore>(db, std::move(signing), create);
+    if (!create && !std::filesystem::exists(db))
+        throw std::runtime_error("no case database at " + db);
+    return std::make_unique<CaseStore>(db, std::move(signing));
+}
+
+std::unique_ptr<NhiCounterStorage> openNhiCounter(
+    const std::string& db, const std::filesystem::path& keyFile)
+{
+    if (isPostgresUri(db)) return std::make_unique<PgNhiCounter>(db, keyFile);
+    return std::make_unique<NhiCounter>(db, keyFile);
+}
+
+} // namespace shensu::central
