@@ -4,6 +4,7 @@
 
 #include "workflow.hpp"
 
+#include <network/case_lease.hpp>
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
 #include <network/sqlite.hpp>
@@ -61,6 +62,27 @@ struct ReceiptSigning {
     std::vector<network::Bytes> olderAtRestKeys;
 };
 
+// A filing central will not register under the leased number it carries (another kiosk's lease,
+// a number used already, an expired lease, a number never leased): answered 422, nothing stored.
+class LeaseRefused : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// How central leases case numbers (central/README.md, "Case-number leases").
+struct LeasePolicy {
+    int blockSize = 20; // numbers per lease
+    std::chrono::hours lifetime { 72 }; // a kiosk takes numbers from a lease this long
+    // A number taken before expiry may still arrive this long after it (a kiosk offline for
+    // days); after that the filing is refused like an expired one.
+    std::chrono::hours deliveryGrace { 24 * 30 };
+    // A new block only while the kiosk holds fewer unused numbers in unexpired leases than this;
+    // otherwise the kiosk gets its newest lease again. So a kiosk never holds more than
+    // refillBelow - 1 + blockSize unused numbers.
+    int refillBelow = 10;
+};
+
 // Thread-safe: one connection behind a mutex (SQLite serialises writers anyway).
 class CaseStore
 {
@@ -89,6 +111,10 @@ public:
         std::chrono::system_clock::time_point receivedAt;
         std::string verificationCode; // goes into the receipt only
         std::string verificationHash; // hashVerificationCode(verificationCode)
+        // Set when the filing carries a leased number (and its code is the kiosk's): the case
+        // gets that number if the lease allows it, else registerCase throws LeaseRefused.
+        std::optional<network::LeasedNumber> leased {};
+        const LeasePolicy* leasePolicy = nullptr; // required with leased
     };
     // Registers the case, its due dates and its signed receipt durably before it returns. If the
     // key was stored meanwhile, answers as findSubmission would; else Replay::NONE with the answer
@@ -120,7 +146,29 @@ public:
     // "oldestOutboxAgeSeconds","readers":[{name,state}]}.
     void listKiosks(std::ostream& out);
 
+    // --- Case-number leases (case_lease_store.cpp; all of their SQL is there) ---
+    struct LeaseAnswer {
+        bool created = false; // a new block (else the kiosk's newest unexpired lease again)
+        std::string body; // the signed lease (network/case_lease.hpp wire form)
+    };
+    // A block of case numbers for kioskId, reserved durably (from the same daily sequence as
+    // central's own numbers, so no number is ever issued twice) and signed with sign; or the
+    // kiosk's newest unexpired lease when it still holds policy.refillBelow unused numbers.
+    LeaseAnswer leaseCaseNumbers(const std::string& kioskId, const LeasePolicy& policy,
+        std::chrono::system_clock::time_point now,
+        const std::function<std::string(const network::CaseLease&)>& sign);
+    // One JSON line per lease: {"leaseId","kioskId","issuedAt","expiresAt","numbers","used"}.
+    void listLeases(std::ostream& out);
+
 private:
+    void createLeaseTables(); // in the open transaction
+    bool leaseTablesExist();
+    // Throws LeaseRefused unless c.leased may be used by c.kioskId now; with the lock held, in
+    // the registration's savepoint.
+    void checkLeasedLocked(const NewCase& c);
+    // Reserves count numbers of the day's sequence; returns the first.
+    std::string nextCaseNumberLocked(const std::string& day, int count);
+
     struct Registration {
         const NewCase* newCase;
         const WorkflowRules* rules;
@@ -146,6 +194,8 @@ private:
 
 // "YYYMMDD" of the ROC calendar for the Taipei (UTC+8, no DST) date of t.
 std::string rocDate(std::chrono::system_clock::time_point t);
+// "YYYMMDD-NNNN": a day's case number (at least 4 digits of sequence).
+std::string caseNumber(const std::string& day, std::int64_t sequence);
 // "2026-11-23T10:51:00Z"
 std::string utcTimestamp(std::chrono::system_clock::time_point t);
 // The JSON form of a case (admin `case show`, tests).
