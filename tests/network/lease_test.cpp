@@ -338,3 +338,30 @@ TEST_CASE("offline the forwarder seals a leased number and its own code while ce
         CHECK(status.body["status"] == "received");
     }
 }
+
+TEST_CASE(
+    "a stored lease that does not verify is dropped when the forwarder starts and none of its "
+    "numbers is used",
+    "[lease]")
+{
+    TempDir tmp;
+    auto config = forwarderConfig(tmp / "outbox.db", unusedPort());
+    config.caseLeases = true;
+    const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
+    {
+        // A lease written into the outbox by hand (signed by another key): not central's.
+        network::Outbox outbox(tmp / "outbox.db");
+        network::CaseLease forged { "forged-lease", "KIOSK-TEST-01", { "1151123-0001" },
+            network::leaseTime(std::chrono::system_clock::now()), network::leaseTime(later) };
+        const network::LeaseSigner rogue(
+            pkiDir() / "rogue-server.pem", pkiDir() / "rogue-server.key");
+        outbox.addLease(rogue.sign(forged), forged.leaseId, forged.numbers, later);
+        REQUIRE(outbox.unusedLeasedNumbers(std::chrono::system_clock::now()) == 1);
+    }
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results));
+    CHECK(forwarder.leasedNumbersLeft() == 0);
+    const auto stored = forwarder.storeFiling(syntheticFiling("no lease"));
+    CHECK(stored.caseNumber.empty());
+    CHECK(stored.verificationCode.empty());
+}
