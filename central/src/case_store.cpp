@@ -50,8 +50,16 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
                 + " (no migration: start a new one)",
             1);
     // An up-to-date register is only read here: `cases` and `case` must not contend for the write
-    // lock with a busy central.
-    if (found == SCHEMA_VERSION) return;
+    // lock with a busy central. The lease tables came later, without a schema bump (they are
+    // only added): a register from before them gets them on its next open.
+    if (found == SCHEMA_VERSION) {
+        if (!leaseTablesExist()) {
+            network::sqlite::Transaction tx(db_);
+            createLeaseTables();
+            tx.commit();
+        }
+        return;
+    }
     network::sqlite::Transaction tx(db_);
     db_.exec("CREATE TABLE IF NOT EXISTS cases ("
              " case_number TEXT PRIMARY KEY,"
@@ -85,6 +93,7 @@ CaseStore::CaseStore(const std::filesystem::path& file, ReceiptSigning signing)
              " kiosk_id TEXT PRIMARY KEY,"
              " received_at TEXT NOT NULL,"
              " body TEXT NOT NULL)");
+    createLeaseTables();
     db_.exec("PRAGMA user_version = " + std::to_string(SCHEMA_VERSION));
     tx.commit();
 }
@@ -203,23 +212,19 @@ CaseStore::Lookup CaseStore::registerLocked(
         existing.replay != Replay::NONE)
         return existing;
 
-    const std::string day = rocDate(c.receivedAt);
-    db_.prepare("INSERT INTO case_sequence (day, last) VALUES (?, 1)"
-                " ON CONFLICT(day) DO UPDATE SET last = last + 1")
-        .bind(1, day)
-        .run();
-    auto seq = db_.prepare("SELECT last FROM case_sequence WHERE day = ?");
-    seq.bind(1, day).step();
-    char number[32];
-    std::snprintf(
-        number, sizeof number, "%s-%04lld", day.c_str(), static_cast<long long>(seq.columnInt(0)));
+    std::string number;
+    if (c.leased) {
+        checkLeasedLocked(c);
+        number = c.leased->caseNumber;
+    } else {
+        number = nextCaseNumberLocked(rocDate(c.receivedAt), 1);
+    }
 
     const std::string receivedDate = taipeiDate(c.receivedAt);
     created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
         c.envelopeSha256, c.idempotencyKey, c.kioskId,
         rules.addPeriod(receivedDate, rules.initialReport),
         rules.addPeriod(receivedDate, rules.resultReport) };
-
     db_.prepare("INSERT INTO cases (case_number, verification_hash, idempotency_key,"
                 " envelope_sha256, envelope, kiosk_id, received_at, status, status_at,"
                 " initial_report_due, result_report_due)"
@@ -240,6 +245,27 @@ CaseStore::Lookup CaseStore::registerLocked(
         .bind(2, created.receivedAt)
         .run();
     return { Replay::NONE, storeAnswer(created) };
+}
+
+std::string CaseStore::nextCaseNumberLocked(const std::string& day, int count)
+{
+    // The first of count numbers reserved from the day's sequence (count > 1: a lease).
+    db_.prepare("INSERT INTO case_sequence (day, last) VALUES (?, ?)"
+                " ON CONFLICT(day) DO UPDATE SET last = last + excluded.last")
+        .bind(1, day)
+        .bind(2, static_cast<std::int64_t>(count))
+        .run();
+    auto seq = db_.prepare("SELECT last FROM case_sequence WHERE day = ?");
+    seq.bind(1, day).step();
+    return caseNumber(day, seq.columnInt(0) - count + 1);
+}
+
+std::string caseNumber(const std::string& day, std::int64_t sequence)
+{
+    char number[32];
+    std::snprintf(
+        number, sizeof number, "%s-%04lld", day.c_str(), static_cast<long long>(sequence));
+    return number;
 }
 
 std::optional<std::string> CaseStore::verificationHash(const std::string& caseNumber)

@@ -5,6 +5,7 @@
 
 #include "storage.hpp"
 
+#include <network/case_lease.hpp>
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
 #include <network/sqlite.hpp>
@@ -71,7 +72,25 @@ public:
     // "oldestOutboxAgeSeconds","readers":[{name,state}]}.
     void listKiosks(std::ostream& out) override;
 
+    // --- Case-number leases (case_lease_store.cpp; all of their SQL is there) ---
+    // A block of case numbers for kioskId, reserved durably (from the same daily sequence as
+    // central's own numbers, so no number is ever issued twice) and signed with sign; or the
+    // kiosk's newest unexpired lease when it still holds policy.refillBelow unused numbers.
+    LeaseAnswer leaseCaseNumbers(const std::string& kioskId, const LeasePolicy& policy,
+        std::chrono::system_clock::time_point now,
+        const std::function<std::string(const network::CaseLease&)>& sign) override;
+    // One JSON line per lease: {"leaseId","kioskId","issuedAt","expiresAt","numbers","used"}.
+    void listLeases(std::ostream& out) override;
+
 private:
+    void createLeaseTables(); // in the open transaction
+    bool leaseTablesExist();
+    // Throws LeaseRefused unless c.leased may be used by c.kioskId now; with the lock held, in
+    // the registration's savepoint.
+    void checkLeasedLocked(const NewCase& c);
+    // Reserves count numbers of the day's sequence; returns the first.
+    std::string nextCaseNumberLocked(const std::string& day, int count);
+
     struct Registration {
         const NewCase* newCase;
         const WorkflowRules* rules;
@@ -97,6 +116,8 @@ private:
 
 // "YYYMMDD" of the ROC calendar for the Taipei (UTC+8, no DST) date of t.
 std::string rocDate(std::chrono::system_clock::time_point t);
+// "YYYMMDD-NNNN": a day's case number (at least 4 digits of sequence).
+std::string caseNumber(const std::string& day, std::int64_t sequence);
 // "2026-11-23T10:51:00Z"
 std::string utcTimestamp(std::chrono::system_clock::time_point t);
 // The JSON form of a case (admin `case show`, tests).

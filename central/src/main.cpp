@@ -27,11 +27,14 @@ int usage()
            "                            --receipt-cert F --receipt-key F --db DB\n"
            "                            [--workflow F] [--forms DIR] [--processing-delay-ms N]\n"
            "                            [--previous-encryption-key F]\n"
+           "                            [--lease-block N] [--lease-hours H]\n"
+           "                            [--lease-refill-below N]\n"
            "                            [--moica-ca F --moica-crl F --personnel F\n"
            "                             [--nhi-registry F] [--nhi-max-failures N]\n"
            "                             [--challenge-seconds S] [--nhi-key F]]\n"
            "       shensu-central cases --db DB\n"
            "       shensu-central kiosks --db DB\n"
+           "       shensu-central leases --db DB\n"
            "       shensu-central case show|advance|extend --db DB CASE ...\n"
            "       shensu-central nhi-register --registry F --card-number N --name X "
            "--agency Y\n"
@@ -125,6 +128,15 @@ int main(int argc, char** argv)
             shensu::central::openCaseStorage(need("db"), {}, false)->listKiosks(std::cout);
             return 0;
         }
+        if (command == "leases") {
+            if (need("db").empty() || flags.size() != 1) return usage();
+            if (!std::filesystem::exists(need("db"))) {
+                std::cerr << "shensu-central: no case database at " << need("db") << '\n';
+                return 1;
+            }
+            shensu::central::CaseStore(need("db")).listLeases(std::cout);
+            return 0;
+        }
         if (command == "cases") {
             if (need("db").empty() || flags.size() != 1) return usage();
             // create false: don't create an empty register by a typo
@@ -138,7 +150,9 @@ int main(int argc, char** argv)
             const auto colon = listen.rfind(':');
             if (colon == std::string::npos) return usage();
             std::size_t known = 9 + flags.count("workflow") + flags.count("forms")
-                + flags.count("processing-delay-ms") + flags.count("previous-encryption-key");
+                + flags.count("processing-delay-ms") + flags.count("previous-encryption-key")
+                + flags.count("lease-block") + flags.count("lease-hours")
+                + flags.count("lease-refill-below");
             if (flags.contains("moica-ca")) {
                 shensu::central::AuthOptions auth;
                 auth.moicaCa = need("moica-ca");
@@ -186,6 +200,14 @@ int main(int argc, char** argv)
             o.previousEncryptionKey = need("previous-encryption-key");
             if (flags.count("processing-delay-ms"))
                 o.processingDelayMs = std::stoi(need("processing-delay-ms"));
+            if (flags.count("lease-block")) o.lease.blockSize = std::stoi(need("lease-block"));
+            if (flags.count("lease-hours"))
+                o.lease.lifetime = std::chrono::hours(std::stoi(need("lease-hours")));
+            if (flags.count("lease-refill-below"))
+                o.lease.refillBelow = std::stoi(need("lease-refill-below"));
+            if (o.lease.blockSize < 1 || o.lease.blockSize > 1000 || o.lease.lifetime.count() < 1
+                || o.lease.refillBelow < 0)
+                return usage();
             if (o.port < 0 || o.port > 65535 || o.cert.empty() || o.key.empty()
                 || o.clientCa.empty() || o.encryptionKey.empty() || o.encryptionCert.empty()
                 || o.receiptCert.empty() || o.receiptKey.empty() || o.db.empty())

@@ -183,6 +183,8 @@ PgCaseStore::Lookup PgCaseStore::findSubmission(
 PgCaseStore::Lookup PgCaseStore::registerCase(
     const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
 {
+    if (c.leased)
+        throw LeaseRefused("case-number leases are not available with PostgreSQL storage");
     Registration mine { &c, &rules, {}, {}, nullptr, false };
     std::unique_lock queue(queueMutex_);
     queue_.push_back(&mine);
@@ -367,6 +369,15 @@ void PgCaseStore::recordHeartbeat(const std::string& kioskId,
         kioskId, utcTimestamp(now), network::protocol::heartbeatBody(heartbeat));
     tx.commit();
 }
+
+PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string&, const LeasePolicy&,
+    std::chrono::system_clock::time_point,
+    const std::function<std::string(const network::CaseLease&)>&)
+{
+    throw LeaseUnavailable("case-number leases are not available with PostgreSQL storage");
+}
+
+void PgCaseStore::listLeases(std::ostream&) { }
 
 void PgCaseStore::listKiosks(std::ostream& out)
 {

@@ -50,6 +50,13 @@ public:
     void recordHeartbeat(const std::string& kioskId, const network::protocol::Heartbeat& heartbeat,
         std::chrono::system_clock::time_point now) override;
     void listKiosks(std::ostream& out) override;
+    // Not ported to PostgreSQL yet: leaseCaseNumbers throws LeaseUnavailable (central answers
+    // 503, so a kiosk keeps working without leases), and a filing carrying a leased number is
+    // refused (LeaseRefused, 422) rather than given another number.
+    LeaseAnswer leaseCaseNumbers(const std::string& kioskId, const LeasePolicy& policy,
+        std::chrono::system_clock::time_point now,
+        const std::function<std::string(const network::CaseLease&)>& sign) override;
+    void listLeases(std::ostream& out) override;
 
 private:
     struct Registration {

@@ -9,6 +9,7 @@
 #include "verification.hpp"
 #include "workflow.hpp"
 
+#include <network/case_lease.hpp>
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
 #include <network/receipt.hpp>
@@ -213,6 +214,7 @@ int serve(const ServeOptions& options)
 
     network::EnvelopeOpener opener(options.encryptionCert, options.encryptionKey, options.clientCa);
     const network::ReceiptSigner signer(options.receiptCert, options.receiptKey);
+    const network::LeaseSigner leaseSigner(options.receiptCert, options.receiptKey);
     const WorkflowRules rules
         = options.workflow.empty() ? WorkflowRules {} : WorkflowRules::load(options.workflow);
     const auto storage = openCaseStorage(options.db.string(), receiptSigning(options, signer));
@@ -229,6 +231,8 @@ int serve(const ServeOptions& options)
     // Each heartbeat is a FULL-sync write under the store's lock: a kiosk sends one a minute;
     // allow a burst of 5, then one per 10 s.
     RateLimiter heartbeatsPerKiosk(RateLimit { 5, std::chrono::seconds(10) });
+    // A kiosk asks for a lease when it runs low: a burst of 5, then one a minute.
+    RateLimiter leasesPerKiosk(RateLimit { 5, std::chrono::seconds(60) });
 
     std::unique_ptr<AuthService> auth;
     if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db.string());
@@ -317,12 +321,33 @@ int serve(const ServeOptions& options)
             if (options.processingDelayMs > 0)
                 std::this_thread::sleep_for(std::chrono::milliseconds(options.processingDelayMs));
 
+            // A filing sealed offline carries a leased case number and the kiosk's own
+            // verification code (network/case_lease.hpp); the store checks the lease.
+            std::optional<network::LeasedNumber> leased;
+            try {
+                leased = network::leasedNumberOf(proto::parseFiling(opened.content));
+            } catch (const std::exception&) { // LeaseError, ProtocolError
+                std::cerr << "shensu-central: refused an envelope from " << kioskId
+                          << " (malformed leased number)\n";
+                return sendError(res, 422, "the filing's leased case number is malformed");
+            }
+
             // The slow hash runs here, on this request's thread, outside the store's lock.
-            const std::string code = newVerificationCode();
+            const std::string code = leased ? leased->verificationCode : newVerificationCode();
             const CaseStorage::NewCase newCase { key, digest, body, kioskId,
-                std::chrono::system_clock::now(), code, hashVerificationCode(code) };
+                std::chrono::system_clock::now(), code, hashVerificationCode(code), leased,
+                &options.lease };
             proto::SubmissionReceipt created;
-            auto registered = store.registerCase(newCase, rules, created);
+            CaseStorage::Lookup registered;
+            try {
+                registered = store.registerCase(newCase, rules, created);
+            } catch (const LeaseRefused& e) {
+                std::cerr << "shensu-central: refused a leased number from " << kioskId << " ("
+                          << e.what() << ")\n";
+                return sendJson(res, 422,
+                    { { "error", "the filing's leased case number cannot be used" },
+                        { "reason", e.what() } });
+            }
             if (registered.replay != CaseStorage::Replay::NONE) return answer(registered);
             std::cerr << "shensu-central: case " << created.caseNumber << " received from "
                       << kioskId << '\n';
@@ -391,6 +416,28 @@ int serve(const ServeOptions& options)
             const auto now = std::chrono::system_clock::now();
             store.recordHeartbeat(kioskId, heartbeat, now);
             sendJson(res, 200, { { "receivedAt", utcTimestamp(now) } });
+        });
+
+    server.Post(std::string(proto::CASE_LEASE_PATH),
+        [&](const httplib::Request& req, httplib::Response& res) {
+            const std::string kioskId = clientKioskId(req);
+            if (kioskId.empty()) return sendError(res, 403, "client certificate required");
+            std::chrono::milliseconds retryAfter { 0 };
+            if (!leasesPerKiosk.take(kioskId, RateLimiter::Clock::now(), retryAfter))
+                return tooMany(res, retryAfter);
+            CaseStorage::LeaseAnswer answer;
+            try {
+                answer = store.leaseCaseNumbers(kioskId, options.lease,
+                    std::chrono::system_clock::now(),
+                    [&](const network::CaseLease& lease) { return leaseSigner.sign(lease); });
+            } catch (const LeaseUnavailable& e) {
+                return sendError(res, 503, e.what());
+            }
+            if (answer.created)
+                std::cerr << "shensu-central: leased " << options.lease.blockSize
+                          << " case numbers to " << kioskId << '\n';
+            res.status = answer.created ? 201 : 200;
+            res.set_content(answer.body, "application/json");
         });
 
     if (auth) addAuthRoutes(server, *auth);

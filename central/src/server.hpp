@@ -2,6 +2,7 @@
 #pragma once
 
 #include "auth.hpp"
+#include "case_store.hpp"
 
 #include <filesystem>
 #include <optional>
@@ -27,6 +28,7 @@ struct ServeOptions {
     // Fault drills and tests: hold every new submission this long before registering it (a slow
     // central; a window for concurrent duplicates).
     int processingDelayMs = 0;
+    LeasePolicy lease; // POST /v1/case-numbers/lease
     std::optional<AuthOptions> auth; // set: the /v1/auth/* login service runs too
 };
 

@@ -12,6 +12,7 @@
 
 #include "workflow.hpp"
 
+#include <network/case_lease.hpp>
 #include <network/openssl.hpp>
 #include <network/protocol.hpp>
 
@@ -68,6 +69,34 @@ struct ReceiptSigning {
 };
 
 // The case register. Implementations are thread-safe.
+// A filing central will not register under the leased number it carries (another kiosk's lease,
+// a number used already, an expired lease, a number never leased): answered 422, nothing stored.
+class LeaseRefused : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The storage cannot lease case numbers (answered 503: the kiosk carries on without a lease).
+class LeaseUnavailable : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// How central leases case numbers (central/README.md, "Case-number leases").
+struct LeasePolicy {
+    int blockSize = 20; // numbers per lease
+    std::chrono::hours lifetime { 72 }; // a kiosk takes numbers from a lease this long
+    // A number taken before expiry may still arrive this long after it (a kiosk offline for
+    // days); after that the filing is refused like an expired one.
+    std::chrono::hours deliveryGrace { 24 * 30 };
+    // A new block only while the kiosk holds fewer unused numbers in unexpired leases than this;
+    // otherwise the kiosk gets its newest lease again. So a kiosk never holds more than
+    // refillBelow - 1 + blockSize unused numbers.
+    int refillBelow = 10;
+};
+
 class CaseStorage
 {
 public:
@@ -92,6 +121,10 @@ public:
         std::chrono::system_clock::time_point receivedAt;
         std::string verificationCode; // goes into the receipt only
         std::string verificationHash; // hashVerificationCode(verificationCode)
+        // Set when the filing carries a leased number (and its code is the kiosk's): the case
+        // gets that number if the lease allows it, else registerCase throws LeaseRefused.
+        std::optional<network::LeasedNumber> leased {};
+        const LeasePolicy* leasePolicy = nullptr; // required with leased
     };
     // Registers the case, its due dates and its signed receipt durably (committed) before it
     // returns. If the key was stored meanwhile (by this central or another one sharing the
@@ -129,6 +162,21 @@ public:
     // One JSON line per kiosk: {"kioskId","receivedAt","version","outboxDepth",
     // "oldestOutboxAgeSeconds","readers":[{name,state}]}.
     virtual void listKiosks(std::ostream& out) = 0;
+
+    // --- Case-number leases (SQLite: case_lease_store.cpp) ---
+    struct LeaseAnswer {
+        bool created = false; // a new block (else the kiosk's newest unexpired lease again)
+        std::string body; // the signed lease (network/case_lease.hpp wire form)
+    };
+    // A block of case numbers for kioskId, reserved durably (from the same daily sequence as
+    // central's own numbers, so no number is ever issued twice) and signed with sign; or the
+    // kiosk's newest unexpired lease when it still holds policy.refillBelow unused numbers.
+    virtual LeaseAnswer leaseCaseNumbers(const std::string& kioskId, const LeasePolicy& policy,
+        std::chrono::system_clock::time_point now,
+        const std::function<std::string(const network::CaseLease&)>& sign)
+        = 0;
+    // One JSON line per lease: {"leaseId","kioskId","issuedAt","expiresAt","numbers","used"}.
+    virtual void listLeases(std::ostream& out) = 0;
 };
 
 // The health-card failure counters. Thread-safe. Cards are keyed by HMAC-SHA256 of their number

@@ -2,6 +2,7 @@
 // central.
 #include "transport.hpp"
 
+#include <network/case_lease.hpp>
 #include <network/forwarder.hpp>
 #include <network/outbox.hpp>
 #include <network/protocol.hpp>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -67,14 +69,20 @@ struct Forwarder::Impl {
         , onResult(std::move(callback))
         , sealer(config.clientCert, config.clientKey, config.encryptionCert)
         , receipts(config.receiptCert)
+        , leaseVerifier(config.receiptCert)
+        , deviceKioskId(openssl::commonName(openssl::readCertificate(config.clientCert).get()))
         , outboxLock(config.outboxPath)
         , outbox(config.outboxPath)
         , jitter(std::random_device {}())
     {
         outbox.makeAllDue(Clock::now()); // what an earlier run left is retried at once
+        if (config.caseLeases) loadLeases();
     }
 
-    void run(curl::MultiHandle& multi);
+    void run(curl::MultiHandle& multi, bool leases);
+    void loadLeases();
+    bool leaseWanted(); // with mutex held
+    void fetchLease(CentralTransport& transport);
     bool sendOne(CentralTransport& transport);
     void finished(const std::string& id); // with mutex held
     std::chrono::milliseconds retryDelay(std::int64_t attemptsSoFar);
@@ -83,6 +91,9 @@ struct Forwarder::Impl {
     std::function<void(const ForwardResult&)> onResult;
     Sealer sealer;
     ReceiptVerifier receipts;
+    LeaseVerifier leaseVerifier;
+    std::string deviceKioskId; // the CN central sees on our TLS connection
+    Clock::time_point nextLeaseAttempt {}; // guarded by mutex
 
     mutable std::mutex mutex; // guards outbox, generation, inFlight, removedSinceScrub, jitter
     std::condition_variable wakeUp;
@@ -145,6 +156,13 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         return false;
     }
 
+    // A filing sealed with a leased number must come back with that very number: the filer was
+    // shown it. Anything else is kept and retried like a refused receipt.
+    if (posted.outcome == PostOutcome::ACCEPTED && !entry->caseNumber.empty()
+        && posted.receipt->caseNumber != entry->caseNumber)
+        posted = { PostOutcome::RECEIPT_REFUSED, std::nullopt,
+            "the receipt names another case number than the leased one sealed in the filing" };
+
     ForwardResult result;
     if (posted.outcome == PostOutcome::ACCEPTED) {
         // Only a receipt that verified (transport.cpp) lets the filing go.
@@ -193,7 +211,69 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
     return true;
 }
 
-void Forwarder::Impl::run(curl::MultiHandle& multi)
+// Every stored lease is verified again against the pinned receipt certificate and this kiosk's
+// identity (a lease file edited, or the receipt certificate rotated): what fails is forgotten.
+// Leases expired a day ago go, with their numbers, unless a waiting filing still carries one.
+void Forwarder::Impl::loadLeases()
+{
+    for (const auto& stored : outbox.leases()) {
+        try {
+            const auto lease = leaseVerifier.verify(stored.signedBody, deviceKioskId);
+            if (lease.leaseId != stored.leaseId) throw LeaseError("lease id differs");
+            if (parseLeaseTime(lease.expiresAt) + std::chrono::hours(24) < Clock::now())
+                throw LeaseError("expired");
+        } catch (const std::exception& e) {
+            std::fprintf(
+                stderr, "shensu-network: forwarder: case-number lease dropped: %s\n", e.what());
+            outbox.dropLease(stored.leaseId);
+        }
+    }
+}
+
+bool Forwarder::Impl::leaseWanted()
+{
+    if (!config.caseLeases) return false;
+    try {
+        // Numbers of a lease about to expire do not count: ask in time.
+        return outbox.unusedLeasedNumbers(Clock::now() + std::chrono::minutes(10))
+            < static_cast<std::size_t>(std::max(1, config.leaseLowWater));
+    } catch (const std::exception&) {
+        return false; // a broken disk: the filings' own retries report it
+    }
+}
+
+// Asks central for a block of case numbers; keeps it if it verifies and is new. Any failure only
+// delays the next try (filings go without a leased number meanwhile).
+void Forwarder::Impl::fetchLease(CentralTransport& transport)
+{
+    {
+        std::lock_guard lock(mutex);
+        if (Clock::now() < nextLeaseAttempt || !leaseWanted()) return;
+        nextLeaseAttempt = Clock::now() + config.leaseRetryDelay;
+    }
+    const PostResult posted = transport.postLease();
+    if (posted.outcome == PostOutcome::CANCELLED) return;
+    if (posted.outcome != PostOutcome::ACCEPTED) {
+        std::fprintf(
+            stderr, "shensu-network: forwarder: no case-number lease: %s\n", posted.reason.c_str());
+        return;
+    }
+    try {
+        const auto lease = leaseVerifier.verify(posted.body, deviceKioskId);
+        const auto expires = parseLeaseTime(lease.expiresAt);
+        if (expires <= Clock::now()) throw LeaseError("case-number lease: expired on arrival");
+        std::lock_guard lock(mutex);
+        outbox.addLease(posted.body, lease.leaseId, lease.numbers, expires);
+        // Still short (central gave the lease we hold): wait; else we may ask again at once.
+        if (!leaseWanted()) nextLeaseAttempt = {};
+        ++generation;
+    } catch (const std::exception& e) {
+        std::fprintf(
+            stderr, "shensu-network: forwarder: case-number lease refused: %s\n", e.what());
+    }
+}
+
+void Forwarder::Impl::run(curl::MultiHandle& multi, bool leases)
 {
     std::optional<CentralTransport> transport;
     while (!stopping) {
@@ -206,6 +286,7 @@ void Forwarder::Impl::run(curl::MultiHandle& multi)
         try {
             if (!transport) transport.emplace(config, receipts, multi, stopping);
             while (!stopping && sendOne(*transport)) { }
+            if (leases && !stopping) fetchLease(*transport);
         } catch (const std::exception& e) {
             failed = true;
             // Database or curl setup trouble: keep the filings, say so (no personal data), try
@@ -216,6 +297,8 @@ void Forwarder::Impl::run(curl::MultiHandle& multi)
 
         std::unique_lock lock(mutex);
         if (stopping || (!failed && generation != seen)) continue;
+        // (A lease is wanted: wake up for the next try.)
+        const bool leaseTimer = leases && !failed && leaseWanted();
         // (Plain variables rather than an optional: g++ 12 sees a false maybe-uninitialized.)
         bool timed = false;
         Clock::time_point next {};
@@ -232,6 +315,10 @@ void Forwarder::Impl::run(curl::MultiHandle& multi)
             next = Clock::now() + config.maxRetryDelay;
             timed = true;
             seen = generation;
+        }
+        if (leaseTimer && (!timed || nextLeaseAttempt < next)) {
+            next = nextLeaseAttempt;
+            timed = true;
         }
         auto ready = [&] { return stopping.load() || generation != seen; };
         if (timed)
@@ -253,8 +340,10 @@ Forwarder::Forwarder(ForwarderConfig config, std::function<void(const ForwardRes
     const int senders = std::clamp(impl_->config.parallelPosts, 1, 16);
     for (int i = 0; i < senders; ++i)
         impl_->multis.push_back(std::make_unique<curl::MultiHandle>());
-    for (auto& multi : impl_->multis)
-        impl_->workers.emplace_back([impl = impl_.get(), m = multi.get()] { impl->run(*m); });
+    for (std::size_t i = 0; i < impl_->multis.size(); ++i)
+        impl_->workers.emplace_back([impl = impl_.get(), m = impl_->multis[i].get(), i] {
+            impl->run(*m, i == 0 && impl->config.caseLeases); // one sender asks for leases
+        });
 }
 
 Forwarder::~Forwarder()
@@ -272,25 +361,73 @@ Forwarder::~Forwarder()
 
 std::string Forwarder::store(const nlohmann::json& filing)
 {
-    std::string id = newUuid();
-    Bytes envelope;
-    try {
-        envelope = impl_->sealer.seal(protocol::canonicalBytes(filing));
-    } catch (const std::exception& e) {
-        throw StoreError(std::string("cannot seal filing: ") + e.what());
+    return storeFiling(filing).filingId;
+}
+
+StoredFiling Forwarder::storeFiling(const nlohmann::json& filing)
+{
+    StoredFiling stored { newUuid(), {}, {} };
+    if (impl_->config.caseLeases) {
+        // The number is taken, sealed in and marked used under the lock, in one transaction with
+        // the row: two filings never take the same number, and a crash before the commit leaves
+        // the number free and no filing (the screen has not shown it).
+        std::lock_guard lock(impl_->mutex);
+        std::optional<Outbox::FreeNumber> free;
+        try {
+            free = impl_->outbox.nextLeasedNumber(Clock::now());
+        } catch (const std::exception& e) {
+            std::fprintf(
+                stderr, "shensu-network: forwarder: leased numbers unreadable: %s\n", e.what());
+        }
+        if (free) {
+            const auto now = Clock::now();
+            LeasedNumber taken { free->leaseId, free->caseNumber, newKioskVerificationCode(),
+                leaseTime(now) };
+            Bytes envelope;
+            try {
+                nlohmann::json withNumber = filing;
+                withNumber[FILING_LEASE_KEY] = toJson(taken);
+                auto canonical = protocol::canonicalBytes(withNumber);
+                envelope = impl_->sealer.seal(canonical);
+                OPENSSL_cleanse(canonical.data(), canonical.size());
+            } catch (const std::exception& e) {
+                throw StoreError(std::string("cannot seal filing: ") + e.what());
+            }
+            try {
+                impl_->outbox.addWithLeasedNumber(stored.filingId, envelope, now, taken.caseNumber);
+            } catch (const std::exception& e) {
+                throw StoreError(std::string("cannot store filing: ") + e.what());
+            }
+            ++impl_->generation;
+            stored.caseNumber = taken.caseNumber;
+            stored.verificationCode = taken.verificationCode;
+            OPENSSL_cleanse(taken.verificationCode.data(), taken.verificationCode.size());
+        }
     }
-    {
+    if (stored.caseNumber.empty()) {
+        Bytes envelope;
+        try {
+            envelope = impl_->sealer.seal(protocol::canonicalBytes(filing));
+        } catch (const std::exception& e) {
+            throw StoreError(std::string("cannot seal filing: ") + e.what());
+        }
         std::lock_guard lock(impl_->mutex);
         try {
-            impl_->outbox.add(
-                id, envelope, Clock::now()); // one autocommit INSERT: all of the row or nothing
+            impl_->outbox.add(stored.filingId, envelope,
+                Clock::now()); // one autocommit INSERT: all of the row or nothing
         } catch (const std::exception& e) {
             throw StoreError(std::string("cannot store filing: ") + e.what());
         }
         ++impl_->generation;
     }
     impl_->wakeUp.notify_all();
-    return id;
+    return stored;
+}
+
+std::size_t Forwarder::leasedNumbersLeft() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->outbox.unusedLeasedNumbers(Clock::now());
 }
 
 std::size_t Forwarder::pendingCount() const

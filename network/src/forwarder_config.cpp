@@ -40,6 +40,8 @@ ForwarderConfig loadForwarderConfig(const std::filesystem::path& file)
         c.connectTimeout = std::chrono::milliseconds(
             j.value("centralConnectTimeoutMs", c.connectTimeout.count()));
         c.parallelPosts = j.value("centralParallelPosts", c.parallelPosts);
+        c.caseLeases = j.value("caseLeases", c.caseLeases);
+        c.leaseLowWater = j.value("caseLeaseLowWater", c.leaseLowWater);
         if (c.outboxPath.empty() || c.centralUrl.empty())
             throw StoreError("config " + file.string() + " has no outboxPath or centralUrl");
         return c;

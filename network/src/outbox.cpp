@@ -31,6 +31,22 @@ Outbox::Outbox(const std::filesystem::path& file)
              " created_at INTEGER NOT NULL,"
              " attempts INTEGER NOT NULL DEFAULT 0,"
              " next_attempt_at INTEGER NOT NULL)");
+    // Added with case-number leases: an outbox from before gets the column on its next open.
+    bool hasCaseNumber = false;
+    auto columns = db_.prepare("PRAGMA table_info(outbox)");
+    while (columns.step())
+        hasCaseNumber = hasCaseNumber || columns.columnText(1) == "case_number";
+    columns.reset();
+    if (!hasCaseNumber) db_.exec("ALTER TABLE outbox ADD COLUMN case_number TEXT");
+    db_.exec("CREATE TABLE IF NOT EXISTS case_leases ("
+             " lease_id TEXT PRIMARY KEY,"
+             " signed_body TEXT NOT NULL,"
+             " expires_at INTEGER NOT NULL)"); // ms since the epoch
+    db_.exec("CREATE TABLE IF NOT EXISTS leased_numbers ("
+             " case_number TEXT PRIMARY KEY,"
+             " lease_id TEXT NOT NULL,"
+             " position INTEGER NOT NULL,"
+             " used INTEGER NOT NULL DEFAULT 0)");
 }
 
 void Outbox::add(
@@ -56,12 +72,13 @@ std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now, const std::set
     while (due.step()) {
         const std::string id = due.columnText(0);
         if (skip.contains(id)) continue;
-        auto stmt = db_.prepare(
-            "SELECT id, envelope, created_at, attempts, next_attempt_at FROM outbox WHERE id = ?");
+        auto stmt = db_.prepare("SELECT id, envelope, created_at, attempts, next_attempt_at,"
+                                " case_number FROM outbox WHERE id = ?");
         stmt.bind(1, id);
         if (!stmt.step()) return std::nullopt;
         return OutboxEntry { stmt.columnText(0), stmt.columnBlob(1), fromMs(stmt.columnInt(2)),
-            stmt.columnInt(3), fromMs(stmt.columnInt(4)) };
+            stmt.columnInt(3), fromMs(stmt.columnInt(4)),
+            stmt.columnIsNull(5) ? std::string() : stmt.columnText(5) };
     }
     return std::nullopt;
 }
@@ -146,6 +163,86 @@ std::vector<std::string> Outbox::ids()
     while (stmt.step())
         out.push_back(stmt.columnText(0));
     return out;
+}
+
+void Outbox::addLease(const std::string& signedBody, const std::string& leaseId,
+    const std::vector<std::string>& numbers, Clock::time_point expiresAt)
+{
+    db_.exec("PRAGMA synchronous=FULL");
+    sqlite::Transaction tx(db_);
+    db_.prepare("INSERT OR IGNORE INTO case_leases (lease_id, signed_body, expires_at)"
+                " VALUES (?, ?, ?)")
+        .bind(1, leaseId)
+        .bind(2, signedBody)
+        .bind(3, toMs(expiresAt))
+        .run();
+    std::int64_t position = 0;
+    for (const auto& number : numbers)
+        db_.prepare("INSERT OR IGNORE INTO leased_numbers (case_number, lease_id, position)"
+                    " VALUES (?, ?, ?)")
+            .bind(1, number)
+            .bind(2, leaseId)
+            .bind(3, position++)
+            .run();
+    tx.commit();
+}
+
+std::vector<Outbox::StoredLease> Outbox::leases()
+{
+    std::vector<StoredLease> out;
+    auto stmt = db_.prepare("SELECT lease_id, signed_body FROM case_leases ORDER BY rowid");
+    while (stmt.step())
+        out.push_back({ stmt.columnText(0), stmt.columnText(1) });
+    return out;
+}
+
+void Outbox::dropLease(const std::string& leaseId)
+{
+    sqlite::Transaction tx(db_);
+    db_.prepare("DELETE FROM leased_numbers WHERE lease_id = ? AND used = 0")
+        .bind(1, leaseId)
+        .run();
+    db_.prepare("DELETE FROM case_leases WHERE lease_id = ?").bind(1, leaseId).run();
+    tx.commit();
+}
+
+std::optional<Outbox::FreeNumber> Outbox::nextLeasedNumber(Clock::time_point until)
+{
+    auto stmt = db_.prepare("SELECT n.lease_id, n.case_number FROM leased_numbers n"
+                            " JOIN case_leases l USING (lease_id)"
+                            " WHERE n.used = 0 AND l.expires_at > ?"
+                            " ORDER BY l.expires_at, l.rowid, n.position LIMIT 1");
+    stmt.bind(1, toMs(until));
+    if (!stmt.step()) return std::nullopt;
+    return FreeNumber { stmt.columnText(0), stmt.columnText(1) };
+}
+
+std::size_t Outbox::unusedLeasedNumbers(Clock::time_point until)
+{
+    auto stmt = db_.prepare("SELECT count(*) FROM leased_numbers n JOIN case_leases l"
+                            " USING (lease_id) WHERE n.used = 0 AND l.expires_at > ?");
+    stmt.bind(1, toMs(until)).step();
+    return static_cast<std::size_t>(stmt.columnInt(0));
+}
+
+void Outbox::addWithLeasedNumber(const std::string& id, std::span<const unsigned char> envelope,
+    Clock::time_point now, const std::string& caseNumber)
+{
+    db_.exec("PRAGMA synchronous=FULL");
+    sqlite::Transaction tx(db_);
+    db_.prepare("UPDATE leased_numbers SET used = 1 WHERE case_number = ? AND used = 0")
+        .bind(1, caseNumber)
+        .run();
+    if (db_.changes() != 1) throw sqlite::SqliteError("the leased case number is not free", 1);
+    db_.prepare("INSERT INTO outbox (id, envelope, created_at, attempts, next_attempt_at,"
+                " case_number) VALUES (?, ?, ?, 0, ?, ?)")
+        .bind(1, id)
+        .bind(2, envelope)
+        .bind(3, toMs(now))
+        .bind(4, toMs(now))
+        .bind(5, caseNumber)
+        .run();
+    tx.commit();
 }
 
 std::string newUuid()

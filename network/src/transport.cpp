@@ -71,6 +71,7 @@ CentralTransport::CentralTransport(const ForwarderConfig& config, const ReceiptV
     , multi_(multi)
     , url_(config.centralUrl + std::string(protocol::SUBMISSIONS_PATH))
     , heartbeatUrl_(config.centralUrl + std::string(protocol::HEARTBEAT_PATH))
+    , leaseUrl_(config.centralUrl + std::string(protocol::CASE_LEASE_PATH))
     , cancel_(cancel)
 {
     configureCentralTls(easy_, config, resolve_);
@@ -142,6 +143,34 @@ PostResult CentralTransport::postHeartbeat(const protocol::Heartbeat& heartbeat)
             "curl " + std::to_string(done.code) + ": " + done.error };
     const std::string status = "HTTP " + std::to_string(done.httpStatus);
     if (done.httpStatus == 200) return { PostOutcome::ACCEPTED, std::nullopt, status };
+    if (done.httpStatus >= 400 && done.httpStatus < 500)
+        return { PostOutcome::REJECTED, std::nullopt, status };
+    return { PostOutcome::SERVER_ERROR, std::nullopt, status };
+}
+
+PostResult CentralTransport::postLease()
+{
+    static const std::string json = "{}";
+    curl::StringList headers;
+    headers.append("Content-Type: application/json");
+    headers.append("Expect:");
+    std::string body;
+    easy_.set(CURLOPT_URL, leaseUrl_.c_str());
+    easy_.set(CURLOPT_HTTPHEADER, headers.get());
+    easy_.set(CURLOPT_POSTFIELDS, static_cast<const void*>(json.data()));
+    easy_.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
+    easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(&body));
+    const curl::PerformResult done = multi_.perform(easy_, cancel_);
+    easy_.set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
+    easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
+    if (done.code != CURLE_OK)
+        return { classify(done.code), std::nullopt,
+            "curl " + std::to_string(done.code) + ": " + done.error };
+    const std::string status = "HTTP " + std::to_string(done.httpStatus);
+    if (done.httpStatus == 200 || done.httpStatus == 201)
+        return { PostOutcome::ACCEPTED, std::nullopt, status, std::chrono::seconds(0),
+            std::move(body) };
+    if (done.httpStatus == 429) return { PostOutcome::BUSY, std::nullopt, status };
     if (done.httpStatus >= 400 && done.httpStatus < 500)
         return { PostOutcome::REJECTED, std::nullopt, status };
     return { PostOutcome::SERVER_ERROR, std::nullopt, status };

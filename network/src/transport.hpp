@@ -33,6 +33,7 @@ struct PostResult {
     std::optional<protocol::SubmissionReceipt> receipt;
     std::string reason; // for the technician: curl code and text or HTTP status; never a body
     std::chrono::seconds retryAfter { 0 }; // BUSY: central's Retry-After (0: none)
+    std::string body {}; // postLease: the answer body on ACCEPTED (the signed lease, unverified)
 };
 
 // The TLS settings every call to central uses: TLS 1.3 only, the pinned central CA (never the
@@ -53,6 +54,9 @@ public:
         const std::string& idempotencyKey, std::span<const unsigned char> envelope);
     // ACCEPTED on 200 (no receipt), otherwise as for a submission.
     PostResult postHeartbeat(const protocol::Heartbeat& heartbeat);
+    // POST /v1/case-numbers/lease: ACCEPTED on 200/201 with the body (to be verified by the
+    // caller), otherwise as for a heartbeat.
+    PostResult postLease();
 
 private:
     const ReceiptVerifier& verifier_;
@@ -61,6 +65,7 @@ private:
     curl::StringList resolve_;
     std::string url_;
     std::string heartbeatUrl_;
+    std::string leaseUrl_;
     const std::atomic<bool>& cancel_;
 };
 

@@ -5,6 +5,7 @@
 #include "kiosk.hpp"
 
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include <sqlite3.h>
 
@@ -225,6 +226,88 @@ TEST_CASE("A garbled card answer says the card could not be understood, with no 
     const auto english = cardErrorShown(kiosk);
     CHECK(
         english["message"].get<std::string>().find("could not be understood") != std::string::npos);
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
+
+namespace
+{
+// Unused leased numbers in the kiosk's outbox database (what a technician would see).
+int leasedNumbersLeft(const std::filesystem::path& outbox)
+{
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(outbox.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(db);
+        return 0;
+    }
+    sqlite3_stmt* stmt = nullptr;
+    int left = 0;
+    if (sqlite3_prepare_v2(
+            db, "SELECT count(*) FROM leased_numbers WHERE used = 0", -1, &stmt, nullptr)
+            == SQLITE_OK
+        && sqlite3_step(stmt) == SQLITE_ROW)
+        left = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return left;
+}
+} // namespace
+
+TEST_CASE("Offline with a case-number lease the queued screen shows the final case number and "
+          "code and central later registers the filing under that number")
+{
+    TempDir dir;
+    makeTestPki(dir.path() / "pki");
+    const int port = unusedPort();
+    const std::string url = "https://central.shensu.test:" + std::to_string(port);
+    const std::string resolve = "central.shensu.test:" + std::to_string(port) + ":127.0.0.1";
+    KioskSession kiosk(writeKioskConfig({ dir.path() / "pki", dir.path(), url, resolve },
+        { { "retryFirstDelayMs", 200 }, { "retryMaxDelayMs", 1000 }, { "caseLeases", true } }));
+    {
+        // Central is up long enough for the kiosk to lease a block of numbers, then goes down.
+        RunningCentral central(
+            dir.path() / "pki", dir.path() / "central.sqlite", "central-server", port);
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (leasedNumbersLeft(dir.path() / "outbox.sqlite") == 0
+            && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        REQUIRE(leasedNumbersLeft(dir.path() / "outbox.sqlite") > 0);
+    }
+
+    fileWithHealthCard(kiosk);
+    const auto queued = kiosk.waitFor([](const json& e) { return isEvent(e, "queued"); });
+    REQUIRE(queued.contains("caseNumber"));
+    const std::string caseNumber = queued["caseNumber"];
+    const std::string code = queued["verificationCode"];
+    CHECK(caseNumber.size() == 12);
+    CHECK(code.size() == 16);
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 1);
+    CHECK(storedCases(dir.path() / "central.sqlite").empty());
+
+    RunningCentral central(
+        dir.path() / "pki", dir.path() / "central.sqlite", "central-server", port);
+    const auto delivered = kiosk.waitFor(
+        [](const json& e) { return isEvent(e, "delivered"); }, std::chrono::seconds(30));
+    CHECK(delivered["caseNumber"] == caseNumber);
+    CHECK(delivered["verificationCode"] == code);
+    const auto cases = storedCases(dir.path() / "central.sqlite");
+    REQUIRE(cases.size() == 1);
+    CHECK(cases[0]["caseNumber"] == caseNumber);
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 0);
+
+    // The code the kiosk made opens the case's status at central.
+    const auto pki = dir.path() / "pki";
+    writeFile(dir.path() / "status.json",
+        json { { "caseNumber", caseNumber }, { "verificationCode", code } }.dump());
+    const auto status = run({ "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
+        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--cert",
+        (pki / "kiosk-device.pem").string(), "--key", (pki / "kiosk-device.key").string(), "-H",
+        "Content-Type: application/json", "--data-binary",
+        "@" + (dir.path() / "status.json").string(), central.url() + "/v1/cases/status" });
+    REQUIRE(status.exitCode == 0);
+    const auto answer = json::parse(status.output, nullptr, false);
+    CHECK(answer.value("caseNumber", "") == caseNumber);
+    CHECK(answer.value("status", "") == "received");
     kiosk.send(card("remove"));
     CHECK(kiosk.quit() == 0);
 }

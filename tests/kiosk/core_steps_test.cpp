@@ -278,6 +278,23 @@ TEST_CASE("a deferred filing shows the queued screen with the short filing id")
     CHECK(shortFilingId(k.state.filingId) == "0f1e2d3c");
 }
 
+TEST_CASE("a filing sealed with a leased case number shows that number and its code on the queued "
+          "screen and central's receipt later keeps them")
+{
+    auto k = submittedAnonymously();
+    k.send(FilingStored { "id-5", "1131211-0005", "7992739871300005" });
+    k.send(FilingDeferred { "id-5", "connection refused" });
+    CHECK(k.state.screen == Screen::QUEUED);
+    CHECK(k.state.caseNumber == "1131211-0005");
+    CHECK(k.state.verificationCode == "7992739871300005");
+    k.send(FilingAccepted { "id-5", "1131211-0005", "7992739871300005" });
+    CHECK(k.state.screen == Screen::SUBMITTED);
+    CHECK(k.state.caseNumber == "1131211-0005");
+    k.send(GoHome {});
+    CHECK(k.state.caseNumber.empty());
+    CHECK(k.state.verificationCode.empty());
+}
+
 TEST_CASE(
     "when central stays silent the submit timer moves to the queued screen; a stale timer does not")
 {

@@ -175,6 +175,19 @@ void allScreens(const Variant& v)
     golden(k, "queued", v);
     k.shell.dispatch(GoHome {});
 
+    // Sealed offline with a case number leased from central: final, shown with its code.
+    choose(k, v);
+    k.shell.dispatch(ChooseAnonymous {});
+    k.shell.dispatch(ConfirmAnonymous {});
+    fillForm(k);
+    k.shell.dispatch(ReviewForm {});
+    k.shell.dispatch(ConfirmFiling {});
+    k.shell.dispatch(FilingStored {
+        "7a8b9c0d-0000-4000-8000-000000000003", "1131123-0043", "5920384716253841" });
+    k.shell.dispatch(FilingDeferred { "7a8b9c0d-0000-4000-8000-000000000003", "test" });
+    golden(k, "queued_leased", v);
+    k.shell.dispatch(GoHome {});
+
     choose(k, v);
     k.shell.dispatch(ChooseAnonymous {});
     k.shell.dispatch(ConfirmAnonymous {});

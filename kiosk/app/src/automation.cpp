@@ -245,10 +245,14 @@ void reportEvents(Shell& shell, std::ostream& out)
                     { "caseNumber", after.caseNumber },
                     { "verificationCode", after.verificationCode } });
             break;
-        case Screen::QUEUED:
-            emit(out,
-                { { "event", "queued" }, { "filingId", after.filingId },
-                    { "shortId", shortFilingId(after.filingId) } });
+        case Screen::QUEUED: {
+            nlohmann::json queued { { "event", "queued" }, { "filingId", after.filingId },
+                { "shortId", shortFilingId(after.filingId) } };
+            if (!after.caseNumber.empty()) { // sealed with a leased case number
+                queued["caseNumber"] = after.caseNumber;
+                queued["verificationCode"] = after.verificationCode;
+            }
+            emit(out, queued);
             break;
         case Screen::CASE_STATUS: {
             // What the status screen shows, as shown (the dates in the session's language).

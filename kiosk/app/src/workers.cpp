@@ -427,9 +427,12 @@ struct NetworkWorker::Impl {
         openForwarder();
         if (forwarder) {
             try {
-                const std::string id = forwarder->store(filing);
-                std::clog << "network: filing stored\n";
-                queue.post(FilingStored { id });
+                auto stored = forwarder->storeFiling(filing);
+                std::clog << (stored.caseNumber.empty()
+                        ? "network: filing stored\n"
+                        : "network: filing stored with a leased case number\n");
+                queue.post(FilingStored { std::move(stored.filingId), std::move(stored.caseNumber),
+                    std::move(stored.verificationCode) });
             } catch (const std::exception& e) {
                 std::clog << "network: store failed: " << e.what() << '\n';
                 queue.post(FilingStoreFailed { e.what() });

@@ -816,6 +816,10 @@ namespace
         {
             if (s.screen != Screen::SUBMITTING || !s.filingId.empty()) return;
             s.filingId = e.filingId;
+            // A leased number is final already: "queued" shows it (central's receipt will carry
+            // the same, network/forwarder.cpp checks).
+            s.caseNumber = e.caseNumber;
+            s.verificationCode = e.verificationCode;
             // Sealed and on disk: the plaintext answers have no reason to stay in memory.
             scrubAnswers(s);
             s.issues.clear();

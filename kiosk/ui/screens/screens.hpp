@@ -5,6 +5,7 @@
 #include "kiosk/ui/frame.hpp"
 #include "kiosk/ui/theme.hpp"
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -75,6 +76,9 @@ void drawReview(Frame& f);
 void drawSubmitting(Frame& f);
 void drawSubmitted(Frame& f);
 void drawQueued(Frame& f);
+// The case number, its verification code (grouped by 4), the keep-them notice, paragraphs (i18n
+// keys) and a QR code of both: the body of "submitted", and of "queued" for a leased number.
+void drawCaseReceipt(Frame& f, std::initializer_list<const char*> paragraphs);
 void drawSubmitError(Frame& f);
 void drawAnonymousInfo(Frame& f);
 void drawPinEntry(Frame& f);

@@ -59,9 +59,8 @@ namespace
 
 } // namespace
 
-void drawSubmitted(Frame& f)
+void drawCaseReceipt(Frame& f, std::initializer_list<const char*> paragraphs)
 {
-    title(f, f.tr("submitted.title"));
     const float qrSide = 300.0f;
     const ImVec2 qrAt(ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x - qrSide,
         ImGui::GetCursorScreenPos().y);
@@ -74,7 +73,8 @@ void drawSubmitted(Frame& f)
     receiptLine(f, f.tr("submitted.case_number"), f.state.caseNumber);
     receiptLine(f, f.tr("submitted.verification_code"), grouped(f.state.verificationCode));
     notice(f.tr("submitted.keep"));
-    paragraph(f.tr("submitted.body"));
+    for (const char* key : paragraphs)
+        paragraph(f.tr(key));
     if (f.state.filer == Filer::HEALTH_CARD) notice(f.tr("submitted.take_card"));
     ImGui::EndChild();
     ImGui::PopStyleColor();
@@ -88,6 +88,12 @@ void drawSubmitted(Frame& f)
     ImGui::TextUnformatted(f.tr("submitted.qr_caption").c_str());
     ImGui::PopTextWrapPos();
     ImGui::PopStyleColor();
+}
+
+void drawSubmitted(Frame& f)
+{
+    title(f, f.tr("submitted.title"));
+    drawCaseReceipt(f, { "submitted.body" });
     beginFooter();
     const float width = 300;
     ImGui::SetCursorPosX(ImGui::GetWindowWidth() - ImGui::GetStyle().WindowPadding.x - width);

@@ -50,6 +50,15 @@ struct ForwarderConfig {
     // the order they were stored; more drains a backlog faster (central commits concurrent
     // filings together).
     int parallelPosts = 1;
+    // Case-number leases (ARCHITECTURE §5.7, network/README.md): when on, the first sender keeps
+    // a signed block of case numbers from central (POST /v1/case-numbers/lease, verified against
+    // receiptCert, kept in the outbox database), asks for more when fewer than leaseLowWater
+    // unused ones are left, and storeFiling() seals the next number and a verification code made
+    // here into each filing, so the filer leaves with a final case number even offline.
+    bool caseLeases = false;
+    int leaseLowWater = 5;
+    // After a lease request that failed (or brought nothing new), the next one waits this long.
+    std::chrono::milliseconds leaseRetryDelay { 60000 };
 };
 
 // What central answered for one filing.
@@ -60,6 +69,14 @@ struct FilingAccepted {
     std::string initialReportDue; // "YYYY-MM-DD" (Taipei), from the signed receipt
     std::string resultReportDue;
 };
+// What storeFiling() made durable: the id, and when the filing took a leased number, that number
+// and the verification code sealed with it (final: central's receipt will carry the same).
+struct StoredFiling {
+    std::string filingId;
+    std::string caseNumber; // "" when no leased number was free
+    std::string verificationCode; // "" likewise
+};
+
 // Not delivered yet; it stays in the outbox and is retried. reason is for the technician, never
 // personal data. A refused receipt ("receipt refused: ...") is retried like an outage (a replay
 // brings central's stored receipt again); no dead-letter yet.
@@ -117,6 +134,13 @@ public:
     // sender and returns its id (a UUID, also the Idempotency-Key). Throws StoreError. Safe from
     // any thread.
     std::string store(const nlohmann::json& filing);
+    // store(), and with config.caseLeases and a free leased number: the number and a new
+    // verification code go into the filing (key "lease", network/case_lease.hpp) before it is
+    // sealed, and the number is marked used in the same durable transaction as the row, so it
+    // is never shown twice, even across a crash. Throws StoreError.
+    StoredFiling storeFiling(const nlohmann::json& filing);
+    // Unused case numbers in unexpired leases.
+    std::size_t leasedNumbersLeft() const;
 
     // Filings still waiting for central's answer.
     std::size_t pendingCount() const;

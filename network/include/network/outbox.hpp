@@ -23,6 +23,7 @@ struct OutboxEntry {
     Clock::time_point createdAt;
     std::int64_t attempts = 0;
     Clock::time_point nextAttemptAt;
+    std::string caseNumber; // the leased case number sealed in it, "" if none
 };
 
 // Not thread-safe: one owner, or guard it.
@@ -54,6 +55,35 @@ public:
     std::optional<Clock::time_point> oldestCreatedAt();
     // The ids of all rows, oldest first.
     std::vector<std::string> ids();
+
+    // --- Case-number leases (network/case_lease.hpp), kept in the same database so that taking a
+    // number and storing the filing that carries it are one transaction.
+    // Keeps a verified lease (its signed body, to verify again on load) and its numbers; a lease
+    // or number already kept is left as it is (a used number stays used). One durable transaction.
+    void addLease(const std::string& signedBody, const std::string& leaseId,
+        const std::vector<std::string>& numbers, Clock::time_point expiresAt);
+    struct StoredLease {
+        std::string leaseId;
+        std::string signedBody;
+    };
+    std::vector<StoredLease> leases();
+    // Forgets a lease that no longer verifies, and its unused numbers (used ones stay: they are
+    // never taken again).
+    void dropLease(const std::string& leaseId);
+    struct FreeNumber {
+        std::string leaseId;
+        std::string caseNumber;
+    };
+    // The next number to take: unused, from the unexpired lease (expiring after `until`) that
+    // expires first, in the lease's order.
+    std::optional<FreeNumber> nextLeasedNumber(Clock::time_point until);
+    // Unused numbers in leases that expire after `until`.
+    std::size_t unusedLeasedNumbers(Clock::time_point until);
+    // add() for a filing that carries caseNumber: marks the number used and inserts the row in one
+    // durable transaction. Throws sqlite::SqliteError (nothing written) if the number is not an
+    // unused leased one.
+    void addWithLeasedNumber(const std::string& id, std::span<const unsigned char> envelope,
+        Clock::time_point now, const std::string& caseNumber);
 
 private:
     sqlite::Database db_;

@@ -25,6 +25,8 @@ namespace protocol
     inline constexpr std::string_view SUBMISSIONS_PATH = "/v1/submissions";
     inline constexpr std::string_view CASE_STATUS_PATH = "/v1/cases/status";
     inline constexpr std::string_view HEARTBEAT_PATH = "/v1/heartbeat";
+    // A signed block of case numbers for this kiosk (network/case_lease.hpp).
+    inline constexpr std::string_view CASE_LEASE_PATH = "/v1/case-numbers/lease";
     inline constexpr std::string_view AUTH_CHALLENGE_PATH = "/v1/auth/challenge";
     inline constexpr std::string_view AUTH_CARD_PATH = "/v1/auth/card";
     inline constexpr std::string_view AUTH_NHI_PATH = "/v1/auth/nhi";

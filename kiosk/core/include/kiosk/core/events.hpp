@@ -149,6 +149,10 @@ struct CardService {
 // --- from the network worker
 struct FilingStored {
     std::string filingId;
+    // Set when the filing was sealed with a case number leased from central (network/
+    // case_lease.hpp): final, shown on the queued screen with its code. Empty otherwise.
+    std::string caseNumber {};
+    std::string verificationCode {};
 };
 struct FilingStoreFailed {
     std::string reason; // for the technician's log; never shown, never personal data

@@ -1,0 +1,367 @@
+// Case-number leases (ARCHITECTURE §5.7): central's POST /v1/case-numbers/lease against a real
+// mutual-TLS central, the refusals of a hostile or confused kiosk's leased numbers, and the kiosk's
+// Forwarder taking a leased number while central is down.
+#include "support.hpp"
+
+#include <network/case_lease.hpp>
+#include <network/outbox.hpp>
+#include <network/protocol.hpp>
+#include <network/receipt.hpp>
+#include <network/seal.hpp>
+
+#include <catch2/catch.hpp>
+#include <set>
+#include <thread>
+
+using namespace shensu;
+using namespace shensu::testing;
+namespace fs = std::filesystem;
+
+namespace
+{
+const char* const KIOSK_1 = "kiosk-device"; // CN KIOSK-TEST-01
+const char* const KIOSK_2 = "kiosk-device-2"; // CN KIOSK-TEST-02
+
+// POSTs bodyFile as the kiosk whose certificate and key are pki/<kiosk>.{pem,key}.
+Http postAs(const RunningCentral& central, const std::string& kiosk, const std::string& path,
+    const fs::path& bodyFile, const std::vector<std::string>& headers)
+{
+    const auto& pki = pkiDir();
+    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
+        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
+        "@" + bodyFile.string(), "-w", "\n%{http_code}", "--cert",
+        (pki / (kiosk + ".pem")).string(), "--key", (pki / (kiosk + ".key")).string() };
+    for (const auto& h : headers)
+        argv.insert(argv.end(), { "-H", h });
+    argv.push_back(central.url() + path);
+    const auto r = run(argv);
+    Http http { r.exitCode, 0, nullptr, {}, {} };
+    const auto cut = r.output.rfind('\n');
+    if (r.exitCode == 0 && cut != std::string::npos) {
+        http.status = std::stoi(r.output.substr(cut + 1));
+        http.raw = r.output.substr(0, cut);
+        http.body = nlohmann::json::parse(http.raw, nullptr, false);
+    }
+    return http;
+}
+
+Http askLease(const RunningCentral& central, const std::string& kiosk, const TempDir& tmp)
+{
+    writeFile(tmp / "lease-request.json", "{}");
+    return postAs(central, kiosk, "/v1/case-numbers/lease", tmp / "lease-request.json",
+        { "Content-Type: application/json" });
+}
+
+network::CaseLease verifiedLease(const Http& answer, const std::string& kioskId)
+{
+    const network::LeaseVerifier verifier(pkiDir() / "central-receipt.pem");
+    return verifier.verify(answer.raw, kioskId);
+}
+
+// A filing carrying `taken`, sealed (signed) by `kiosk` to central.
+std::string sealLeased(
+    const std::string& kiosk, const network::LeasedNumber& taken, const std::string& marker)
+{
+    const auto& pki = pkiDir();
+    const network::Sealer sealer(
+        pki / (kiosk + ".pem"), pki / (kiosk + ".key"), pki / "central-encryption.pem");
+    auto filing = syntheticFiling(marker);
+    filing[network::FILING_LEASE_KEY] = network::toJson(taken);
+    const auto sealed = sealer.seal(network::protocol::canonicalBytes(filing));
+    return std::string(sealed.begin(), sealed.end());
+}
+
+Http submit(const RunningCentral& central, const std::string& kiosk, const fs::path& file,
+    const std::string& envelope, const std::string& key)
+{
+    writeFile(file, envelope);
+    return postAs(central, kiosk, "/v1/submissions", file, { CMS, "Idempotency-Key: " + key });
+}
+
+std::string now()
+{
+    return network::leaseTime(std::chrono::system_clock::now());
+}
+} // namespace
+
+TEST_CASE("central leases signed blocks of case numbers that verify with the pinned receipt "
+          "certificate: bounded per kiosk and durable across a restart with no number issued twice",
+    "[lease]")
+{
+    TempDir tmp;
+    std::set<std::string> seen;
+    std::string firstBody;
+    network::CaseLease first, second;
+    {
+        RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+            { "--lease-block", "8", "--lease-refill-below", "4" });
+        const auto answer = askLease(central, KIOSK_1, tmp);
+        REQUIRE(answer.status == 201);
+        first = verifiedLease(answer, "KIOSK-TEST-01");
+        CHECK(first.numbers.size() == 8);
+        for (const auto& n : first.numbers) {
+            CHECK(matchesShape(n, "9999999-9999"));
+            CHECK(seen.insert(n).second);
+        }
+        CHECK(network::parseLeaseTime(first.expiresAt) > network::parseLeaseTime(first.issuedAt));
+        firstBody = answer.raw;
+
+        // Issued to kiosk 1: it does not verify as kiosk 2's.
+        CHECK_THROWS_AS(verifiedLease(answer, "KIOSK-TEST-02"), network::LeaseError);
+        // Tampered: does not verify.
+        auto tampered = answer.body;
+        auto text = tampered["lease"].template get<std::string>();
+        text[text.find("-0") + 4] = text[text.find("-0") + 4] == '9' ? '8' : '9';
+        tampered["lease"] = text;
+        Http forged = answer;
+        forged.raw = tampered.dump();
+        CHECK_THROWS_AS(verifiedLease(forged, "KIOSK-TEST-01"), network::LeaseError);
+
+        // Asking again with 8 unused (>= 4): the same lease, not another block.
+        const auto again = askLease(central, KIOSK_1, tmp);
+        CHECK(again.status == 200);
+        CHECK(again.raw == firstBody);
+
+        // Another kiosk: its own block, no number in common.
+        const auto other = askLease(central, KIOSK_2, tmp);
+        REQUIRE(other.status == 201);
+        second = verifiedLease(other, "KIOSK-TEST-02");
+        for (const auto& n : second.numbers)
+            CHECK(seen.insert(n).second);
+
+        // Central's own numbers come from the same sequence: a plain filing gets none of them.
+        writeFile(tmp / "plain.der", sealFiling("plain"));
+        const auto plain = postAs(central, KIOSK_1, "/v1/submissions", tmp / "plain.der",
+            { CMS, "Idempotency-Key: 6a1d0c55-0000-4000-8000-000000000001" });
+        REQUIRE(plain.status == 201);
+        const auto receipt = network::protocol::parseSubmissionReceipt(
+            network::protocol::parseSignedReceipt(plain.raw).receipt);
+        CHECK(seen.insert(receipt.caseNumber).second);
+        CHECK(central.stop() == 0);
+    }
+    // A restart keeps the leases: the same answer again, and a new block shares nothing.
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+        { "--lease-block", "8", "--lease-refill-below", "9" });
+    const auto kept = askLease(central, KIOSK_2, tmp);
+    REQUIRE(kept.status == 201); // 8 unused < 9: a second block
+    for (const auto& n : verifiedLease(kept, "KIOSK-TEST-02").numbers)
+        CHECK(seen.insert(n).second);
+    const auto listed = run({ (binDir() / "shensu-central").string(), "leases", "--db",
+        (tmp / "central.db").string() });
+    REQUIRE(listed.exitCode == 0);
+    CHECK(listed.output.find(first.leaseId) != std::string::npos);
+    CHECK(listed.output.find(second.leaseId) != std::string::npos);
+}
+
+TEST_CASE("central registers a filing under its leased number and the kiosk's code and refuses "
+          "with 422 and nothing stored another kiosk's number or a used one or an expired lease "
+          "or a number never leased",
+    "[lease]")
+{
+    TempDir tmp;
+    RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+        { "--lease-block", "4" });
+    const auto lease1 = verifiedLease(askLease(central, KIOSK_1, tmp), "KIOSK-TEST-01");
+    const auto lease2 = verifiedLease(askLease(central, KIOSK_2, tmp), "KIOSK-TEST-02");
+    const std::string code = network::newKioskVerificationCode();
+    REQUIRE(network::protocol::isWellFormedVerificationCode(code));
+
+    const auto refused = [&](const std::string& kiosk, const network::LeasedNumber& taken,
+                             const std::string& key) {
+        const auto before = storedCases(tmp / "central.db").size();
+        const auto answer
+            = submit(central, kiosk, tmp / "refused.der", sealLeased(kiosk, taken, "refused"), key);
+        CHECK(answer.status == 422);
+        CHECK(storedCases(tmp / "central.db").size() == before);
+        return answer;
+    };
+
+    SECTION("a number of another kiosk's lease")
+    {
+        const auto answer = refused(KIOSK_1, { lease2.leaseId, lease2.numbers[0], code, now() },
+            "6a1d0c55-0000-4000-8000-000000000010");
+        CHECK(answer.body["reason"] == "the case number is leased to another kiosk");
+        // Kiosk 2 can still use it afterwards.
+        const auto ok = submit(central, KIOSK_2, tmp / "ok.der",
+            sealLeased(KIOSK_2, { lease2.leaseId, lease2.numbers[0], code, now() }, "ok"),
+            "6a1d0c55-0000-4000-8000-000000000011");
+        CHECK(ok.status == 201);
+    }
+    SECTION("a number never leased, and a lease id that does not match")
+    {
+        refused(KIOSK_1, { lease1.leaseId, "1000101-9999", code, now() },
+            "6a1d0c55-0000-4000-8000-000000000020");
+        refused(KIOSK_1, { lease2.leaseId, lease1.numbers[0], code, now() },
+            "6a1d0c55-0000-4000-8000-000000000021");
+    }
+    SECTION("a number taken after its lease expired, or long before it was issued")
+    {
+        const auto expires = network::parseLeaseTime(lease1.expiresAt);
+        const auto late = refused(KIOSK_1,
+            { lease1.leaseId, lease1.numbers[0], code,
+                network::leaseTime(expires + std::chrono::minutes(1)) },
+            "6a1d0c55-0000-4000-8000-000000000030");
+        CHECK(late.body["reason"] == "the number was taken after its lease expired");
+        refused(KIOSK_1,
+            { lease1.leaseId, lease1.numbers[0], code,
+                network::leaseTime(
+                    network::parseLeaseTime(lease1.issuedAt) - std::chrono::hours(1)) },
+            "6a1d0c55-0000-4000-8000-000000000031");
+    }
+    SECTION("a malformed verification code")
+    {
+        std::string bad = code;
+        bad.back() = bad.back() == '0' ? '1' : '0';
+        refused(KIOSK_1, { lease1.leaseId, lease1.numbers[0], bad, now() },
+            "6a1d0c55-0000-4000-8000-000000000040");
+    }
+    SECTION("the number is used once: the receipt carries it and the kiosk's code; a second "
+            "filing with it is refused, a replay of the first gets the same receipt")
+    {
+        const network::LeasedNumber taken { lease1.leaseId, lease1.numbers[2], code, now() };
+        const std::string envelope = sealLeased(KIOSK_1, taken, "first");
+        const std::string key = "6a1d0c55-0000-4000-8000-000000000050";
+        const auto first = submit(central, KIOSK_1, tmp / "first.der", envelope, key);
+        REQUIRE(first.status == 201);
+        const network::ReceiptVerifier verifier(pkiDir() / "central-receipt.pem");
+        const auto receipt = verifier.verify(first.raw,
+            std::span(reinterpret_cast<const unsigned char*>(envelope.data()), envelope.size()),
+            key);
+        CHECK(receipt.caseNumber == lease1.numbers[2]);
+        CHECK(receipt.verificationCode == code);
+        const auto replay = submit(central, KIOSK_1, tmp / "first.der", envelope, key);
+        CHECK(replay.status == 200);
+        CHECK(replay.raw == first.raw);
+
+        const auto reused = refused(KIOSK_1,
+            { lease1.leaseId, lease1.numbers[2], network::newKioskVerificationCode(), now() },
+            "6a1d0c55-0000-4000-8000-000000000051");
+        CHECK(reused.body["reason"] == "the case number is used already");
+
+        // The kiosk's code opens the case's status; central keeps only its hash.
+        const auto status = queryStatus(central, tmp / "status.json", receipt.caseNumber, code);
+        CHECK(status.status == 200);
+        CHECK(status.body["caseNumber"] == receipt.caseNumber);
+        network::sqlite::Database db(tmp / "central.db");
+        auto stmt = db.prepare("SELECT verification_hash FROM cases WHERE case_number = ?");
+        stmt.bind(1, receipt.caseNumber);
+        REQUIRE(stmt.step());
+        CHECK(stmt.columnText(0).rfind("scrypt$", 0) == 0);
+        CHECK(stmt.columnText(0).find(code) == std::string::npos);
+    }
+}
+
+TEST_CASE("the kiosk's outbox takes each leased number once and in one transaction with the filing",
+    "[lease]")
+{
+    TempDir tmp;
+    network::Outbox outbox(tmp / "outbox.db");
+    const auto now = std::chrono::system_clock::now();
+    outbox.addLease(
+        "{}", "lease-a", { "1151123-0001", "1151123-0002" }, now + std::chrono::hours(1));
+    outbox.addLease("{}", "lease-old", { "1151122-0001" }, now - std::chrono::minutes(1));
+    CHECK(outbox.unusedLeasedNumbers(now) == 2);
+    const auto next = outbox.nextLeasedNumber(now);
+    REQUIRE(next);
+    CHECK(next->caseNumber == "1151123-0001");
+    const std::vector<unsigned char> envelope { 1, 2, 3 };
+    outbox.addWithLeasedNumber("f1", envelope, now, next->caseNumber);
+    // The same number again: nothing written.
+    CHECK_THROWS(outbox.addWithLeasedNumber("f2", envelope, now, next->caseNumber));
+    CHECK(outbox.count() == 1);
+    // The expired lease's number is never offered.
+    CHECK_THROWS(outbox.addWithLeasedNumber("f3", envelope, now, "1151199-0001"));
+    // Adding the same lease again (central sent it again) does not free the used number.
+    outbox.addLease(
+        "{}", "lease-a", { "1151123-0001", "1151123-0002" }, now + std::chrono::hours(1));
+    CHECK(outbox.nextLeasedNumber(now)->caseNumber == "1151123-0002");
+    CHECK(outbox.nextDue(now)->caseNumber == "1151123-0001");
+    outbox.dropLease("lease-a");
+    CHECK(!outbox.nextLeasedNumber(now));
+}
+
+TEST_CASE("offline the forwarder seals a leased number and its own code while central is down "
+          "and central's receipt later carries that number and the code opens the case",
+    "[lease]")
+{
+    TempDir tmp;
+    const int port = unusedPort();
+    auto config = forwarderConfig(tmp / "outbox.db", port);
+    config.caseLeases = true;
+    config.leaseLowWater = 3;
+    ResultLog results;
+    network::LeasedNumber taken;
+    network::StoredFiling stored;
+    {
+        auto central
+            = std::make_unique<RunningCentral>(pkiDir(), tmp / "central.db", "central-server", port,
+                "central-receipt", std::vector<std::string> { "--lease-block", "4" });
+        network::Forwarder forwarder(config, std::ref(results));
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (forwarder.leasedNumbersLeft() == 0 && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        REQUIRE(forwarder.leasedNumbersLeft() == 4);
+        CHECK(central->stop() == 0);
+        central.reset();
+
+        stored = forwarder.storeFiling(syntheticFiling("offline"));
+        CHECK(matchesShape(stored.caseNumber, "9999999-9999"));
+        CHECK(network::protocol::isWellFormedVerificationCode(stored.verificationCode));
+        CHECK(forwarder.leasedNumbersLeft() == 3);
+        const auto deferred = results.waitFor(1, std::chrono::seconds(10));
+        REQUIRE(deferred);
+        CHECK(std::holds_alternative<network::FilingDeferred>(*deferred));
+    } // the kiosk restarts too: the number stays taken
+    {
+        network::Forwarder forwarder(config, std::ref(results));
+        CHECK(forwarder.leasedNumbersLeft() == 3);
+        const auto second = forwarder.storeFiling(syntheticFiling("offline 2"));
+        CHECK(second.caseNumber != stored.caseNumber);
+        CHECK(!second.caseNumber.empty());
+
+        RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port,
+            "central-receipt", { "--lease-block", "4" });
+        std::optional<network::FilingAccepted> accepted;
+        for (std::size_t n = 2; n < 40 && !accepted; ++n) {
+            const auto r = results.waitFor(n, std::chrono::seconds(10));
+            REQUIRE(r);
+            if (const auto* a = std::get_if<network::FilingAccepted>(&*r);
+                a && a->filingId == stored.filingId)
+                accepted = *a;
+        }
+        REQUIRE(accepted);
+        CHECK(accepted->caseNumber == stored.caseNumber);
+        CHECK(accepted->verificationCode == stored.verificationCode);
+        const auto status
+            = queryStatus(central, tmp / "status.json", stored.caseNumber, stored.verificationCode);
+        CHECK(status.status == 200);
+        CHECK(status.body["status"] == "received");
+    }
+}
+
+TEST_CASE(
+    "a stored lease that does not verify is dropped when the forwarder starts and none of its "
+    "numbers is used",
+    "[lease]")
+{
+    TempDir tmp;
+    auto config = forwarderConfig(tmp / "outbox.db", unusedPort());
+    config.caseLeases = true;
+    const auto later = std::chrono::system_clock::now() + std::chrono::hours(1);
+    {
+        // A lease written into the outbox by hand (signed by another key): not central's.
+        network::Outbox outbox(tmp / "outbox.db");
+        network::CaseLease forged { "forged-lease", "KIOSK-TEST-01", { "1151123-0001" },
+            network::leaseTime(std::chrono::system_clock::now()), network::leaseTime(later) };
+        const network::LeaseSigner rogue(
+            pkiDir() / "rogue-server.pem", pkiDir() / "rogue-server.key");
+        outbox.addLease(rogue.sign(forged), forged.leaseId, forged.numbers, later);
+        REQUIRE(outbox.unusedLeasedNumbers(std::chrono::system_clock::now()) == 1);
+    }
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results));
+    CHECK(forwarder.leasedNumbersLeft() == 0);
+    const auto stored = forwarder.storeFiling(syntheticFiling("no lease"));
+    CHECK(stored.caseNumber.empty());
+    CHECK(stored.verificationCode.empty());
+}
