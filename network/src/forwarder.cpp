@@ -270,13 +270,20 @@ Forwarder::~Forwarder()
         worker.join();
 }
 
-std::string Forwarder::store(const nlohmann::json& filing)
+std::string Forwarder::store(const nlohmann::json& filing, const CardSigner& cardSigner)
 {
     std::string id = newUuid();
     Bytes envelope;
+    Bytes canonical;
     try {
-        envelope = impl_->sealer.seal(protocol::canonicalBytes(filing));
+        canonical = protocol::canonicalBytes(filing);
     } catch (const std::exception& e) {
+        throw StoreError(std::string("cannot seal filing: ") + e.what());
+    }
+    try {
+        // What the card signer throws (wrong PIN, card pulled...) passes through as it is.
+        envelope = impl_->sealer.seal(canonical, cardSigner);
+    } catch (const SealError& e) {
         throw StoreError(std::string("cannot seal filing: ") + e.what());
     }
     {

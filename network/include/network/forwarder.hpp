@@ -3,6 +3,7 @@
 #pragma once
 
 #include <network/protocol.hpp>
+#include <network/seal.hpp> // CardSigner
 
 #include <chrono>
 #include <filesystem>
@@ -115,8 +116,10 @@ public:
 
     // Seals the filing (encrypted to central before it touches disk), stores it durably, wakes the
     // sender and returns its id (a UUID, also the Idempotency-Key). Throws StoreError. Safe from
-    // any thread.
-    std::string store(const nlohmann::json& filing);
+    // any thread. With a card signer (an identified filing) the SignedData carries the card's
+    // SignerInfo beside the device key's (seal.hpp); whatever the signer throws passes through
+    // unchanged and nothing is stored.
+    std::string store(const nlohmann::json& filing, const CardSigner& cardSigner = {});
 
     // Filings still waiting for central's answer.
     std::size_t pendingCount() const;
