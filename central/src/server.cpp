@@ -4,6 +4,7 @@
 
 #include "auth_http.hpp"
 #include "case_store.hpp"
+#include "filer_check.hpp"
 #include "rate_limit.hpp"
 #include "verification.hpp"
 #include "workflow.hpp"
@@ -223,6 +224,7 @@ int serve(const ServeOptions& options)
 
     std::unique_ptr<AuthService> auth;
     if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db);
+    const FilerCheck filers(auth.get(), options.receiptCert);
 
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
@@ -286,6 +288,12 @@ int serve(const ServeOptions& options)
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (signed by another kiosk)\n";
                 return sendError(res, 422, "envelope is not signed by this kiosk");
+            }
+            // The filer block against the card's SignerInfo / the identity assertion.
+            if (const auto verdict = filers.check(opened, kioskId); verdict.status != 0) {
+                std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
+                          << verdict.reason << ")\n";
+                return sendError(res, verdict.status, verdict.reason.c_str());
             }
             if (options.processingDelayMs > 0)
                 std::this_thread::sleep_for(std::chrono::milliseconds(options.processingDelayMs));

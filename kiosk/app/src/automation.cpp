@@ -128,7 +128,8 @@ namespace
 {
     void reportPin(Shell& shell, std::ostream& out, const State& state)
     {
-        json j { { "event", "pin" }, { "triesLeft", state.pinTriesLeft },
+        json j { { "event", "pin" }, { "purpose", state.signingFiling ? "sign" : "login" },
+            { "triesLeft", state.pinTriesLeft },
             { "layout", std::string(shell.ui().pinLayout.begin(), shell.ui().pinLayout.end()) } };
         if (!state.pinMessageKey.empty()) {
             j["key"] = state.pinMessageKey;

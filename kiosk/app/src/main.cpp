@@ -149,6 +149,15 @@ int main(int argc, char** argv)
             if (const auto* v = std::get_if<VerifyCardLogin>(&c))
                 network.verifyCardLogin(v->challengeId, v->certificateDer, v->signature);
             if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);
+            if (const auto* s = std::get_if<SignAndStoreFiling>(&c)) {
+                if (s->onReaderPinPad) {
+                    shell.pinPad().wipe();
+                } else {
+                    cards.handoff().put(shell.pinPad());
+                }
+                network.storeSigned(
+                    s->filing, cards.filingSigner(*s), [&cards] { cards.handoff().clear(); });
+            }
         });
 
         if (options->script) {
