@@ -273,9 +273,8 @@ std::vector<std::string> outboxEnvelopes(const std::filesystem::path& outbox)
 }
 } // namespace
 
-TEST_CASE("a citizen-certificate filing is signed by the card with the PIN entered again: what "
-          "the kiosk stored opens with openssl cms and carries the card's and the kiosk's "
-          "signatures")
+TEST_CASE("the citizen card signs the filing with the PIN entered again, and openssl cms finds "
+          "the card and the kiosk as signers of what the kiosk stored")
 {
     CitizenKiosk k("citizen");
     loginAndFill(k);
@@ -290,35 +289,36 @@ TEST_CASE("a citizen-certificate filing is signed by the card with the PIN enter
     CHECK(spendingVerifies() == 2); // one card call for the signature
 
     const auto envelopes = outboxEnvelopes(k.dir.path() / "outbox.sqlite");
+    // Opened outside the kiosk's folder (checkNothingHolds reads all of that): the card's
+    // certificate holds the digits 123456 in its serialNumber.
+    TempDir out;
     REQUIRE(envelopes.size() == 1);
     const auto& pki = citizenPki();
-    writeFile(k.dir.path() / "sealed.der", envelopes[0]);
+    writeFile(out / "sealed.der", envelopes[0]);
     const auto decrypted = run({ "openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in",
-        (k.dir.path() / "sealed.der").string(), "-recip", (pki / "central-encryption.pem").string(),
+        (out / "sealed.der").string(), "-recip", (pki / "central-encryption.pem").string(),
         "-inkey", (pki / "central-encryption.key").string(), "-out",
-        (k.dir.path() / "signed.der").string() });
+        (out / "signed.der").string() });
     REQUIRE(decrypted.exitCode == 0);
     // Both anchors; -purpose any: the test MOICA certificate's EKU is clientAuth only.
-    writeFile(
-        k.dir.path() / "cas.pem", readFile(pki / "kiosk-ca.pem") + readFile(pki / "moica-ca.pem"));
+    writeFile(out / "cas.pem", readFile(pki / "kiosk-ca.pem") + readFile(pki / "moica-ca.pem"));
     const auto verified = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
-        (k.dir.path() / "signed.der").string(), "-CAfile", (k.dir.path() / "cas.pem").string(),
-        "-purpose", "any", "-signer", (k.dir.path() / "signers.pem").string(), "-out",
-        (k.dir.path() / "filing.json").string() });
+        (out / "signed.der").string(), "-CAfile", (out / "cas.pem").string(), "-purpose", "any",
+        "-signer", (out / "signers.pem").string(), "-out", (out / "filing.json").string() });
     INFO(verified.output << verified.errors);
     REQUIRE(verified.exitCode == 0);
-    const auto filing = json::parse(readFile(k.dir.path() / "filing.json"));
+    const auto filing = json::parse(readFile(out / "filing.json"));
     CHECK(filing["filer"]["method"] == "citizen_certificate");
     CHECK(filing["filer"]["name"] == "林測試");
     const auto subjects = run({ "sh", "-c",
-        "openssl crl2pkcs7 -nocrl -certfile '" + (k.dir.path() / "signers.pem").string()
+        "openssl crl2pkcs7 -nocrl -certfile '" + (out / "signers.pem").string()
             + "' | openssl pkcs7 -print_certs -noout" });
     CHECK(subjects.output.find("CN = KIOSK-TEST-01") != std::string::npos);
     CHECK(subjects.output.find("serialNumber = 0000000112345678") != std::string::npos);
     // The kiosk CA alone does not vouch for the card's signature.
     const auto kioskOnly = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
-        (k.dir.path() / "signed.der").string(), "-CAfile", (pki / "kiosk-ca.pem").string(),
-        "-purpose", "any", "-out", "/dev/null" });
+        (out / "signed.der").string(), "-CAfile", (pki / "kiosk-ca.pem").string(), "-purpose",
+        "any", "-out", "/dev/null" });
     CHECK(kioskOnly.exitCode != 0);
     k.kiosk->send(card("remove", "citizen"));
     k.checkNothingHolds({ RIGHT_PIN });

@@ -462,7 +462,7 @@ TEST_CASE("a citizen-certificate filing asks for the PIN again and is stored onl
     CHECK(k.state.screen == Screen::SUBMITTED);
 }
 
-TEST_CASE("signing: a wrong PIN goes back to the pad with the tries left, the last try is warned "
+TEST_CASE("signing, a wrong PIN goes back to the pad with the tries left, the last try is warned "
           "of, a blocked card ends on card_blocked; nothing is stored")
 {
     Kiosk k = atSignPad(2);
@@ -481,13 +481,13 @@ TEST_CASE("signing: a wrong PIN goes back to the pad with the tries left, the la
     CHECK(k.sent<StoreFiling>().empty());
 }
 
-TEST_CASE("signing: a card that last had one try left is warned of before the pad")
+TEST_CASE("signing, a card that last had one try left is warned of before the pad")
 {
     Kiosk k = atSignPad(1);
     CHECK(k.state.screen == Screen::PIN_LAST_ATTEMPT);
 }
 
-TEST_CASE("signing: another card than the login's ends the session before any PIN")
+TEST_CASE("signing, another card than the login's ends the session before any PIN")
 {
     Kiosk k = atReview();
     k.send(ConfirmFiling { "2026-11-23T10:00:00Z" });
@@ -498,7 +498,7 @@ TEST_CASE("signing: another card than the login's ends the session before any PI
     CHECK(k.sent<SignAndStoreFiling>().empty());
 }
 
-TEST_CASE("signing: the card pulled on the pad or during the card call ends the session, nothing "
+TEST_CASE("signing, the card pulled on the pad or during the card call ends the session, nothing "
           "stored")
 {
     SECTION("on the pad")
