@@ -343,10 +343,28 @@ CardResult CardVerifier::verify(std::span<const unsigned char> certificateDer,
         reinterpret_cast<const unsigned char*>(message.data()), message.size());
     ossl::clearErrors();
     if (verified != 1) return { CardRefusal::BAD_SIGNATURE, {}, {} };
+    return directory(certificate.get());
+}
 
+CardResult CardVerifier::identify(std::span<const unsigned char> certificateDer) const
+{
+    const unsigned char* p = certificateDer.data();
+    ossl::X509Ptr certificate(d2i_X509(nullptr, &p, static_cast<long>(certificateDer.size())));
+    if (!certificate || p != certificateDer.data() + certificateDer.size()) {
+        ossl::clearErrors();
+        return { CardRefusal::CERTIFICATE_INVALID, {}, {} };
+    }
+    if (auto checked = checkCertificate(certificate.get());
+        checked.refusal || !checked.unavailable.empty())
+        return { checked.refusal, {}, std::move(checked.unavailable) };
+    return directory(certificate.get());
+}
+
+CardResult CardVerifier::directory(const X509* certificate) const
+{
     // The directory, as eCPA checks it (seed 003): the account this certificate is bound to must
     // exist, be active, and MOICA must name that account's ID as the certificate's holder.
-    const std::string serial = subjectSerial(certificate.get());
+    const std::string serial = subjectSerial(certificate);
     const auto* person = serial.empty() ? nullptr : personnel_.boundTo(serial);
     if (!person) return { CardRefusal::NOT_IN_PERSONNEL, {}, {} };
     if (person->departed) return { CardRefusal::DEPARTED, {}, {} };

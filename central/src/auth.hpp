@@ -137,8 +137,12 @@ public:
         const std::filesystem::path& personnel);
     CardResult verify(std::span<const unsigned char> certificateDer,
         std::span<const unsigned char> signature, std::string_view message) const;
+    // The same checks of the certificate and the directory, for a signature that was checked
+    // elsewhere (a filing's card SignerInfo, verified when the envelope was opened).
+    CardResult identify(std::span<const unsigned char> certificateDer) const;
 
 private:
+    CardResult directory(const X509* certificate) const;
     struct Checked {
         std::optional<CardRefusal> refusal;
         std::string unavailable;
@@ -201,6 +205,11 @@ public:
         std::span<const unsigned char> certificateDer, std::span<const unsigned char> signature);
     NhiResult nhi(
         const std::string& kioskId, const std::string& cardNumber, std::string_view password);
+    // Who signed a filing with this card certificate (CardVerifier::identify).
+    CardResult filingSigner(std::span<const unsigned char> certificateDer) const
+    {
+        return verifier_.identify(certificateDer);
+    }
 
 private:
     ChallengeBook challenges_;

@@ -4,6 +4,7 @@
 
 #include "auth_http.hpp"
 #include "case_store.hpp"
+#include "filer_check.hpp"
 #include "filing_check.hpp"
 #include "rate_limit.hpp"
 #include "verification.hpp"
@@ -236,6 +237,7 @@ int serve(const ServeOptions& options)
 
     std::unique_ptr<AuthService> auth;
     if (options.auth) auth = std::make_unique<AuthService>(*options.auth, options.db.string());
+    const FilerCheck filers(auth.get(), options.receiptCert);
 
     httplib::SSLServer server([&](SSL_CTX& ctx) { return setupTls(ctx, options); });
     if (!server.is_valid()) {
@@ -300,6 +302,12 @@ int serve(const ServeOptions& options)
                           << " (signed by another kiosk)\n";
                 return sendError(res, 422, "envelope is not signed by this kiosk");
             }
+            // The filer block against the card's SignerInfo / the identity assertion.
+            if (const auto verdict = filers.check(opened, kioskId); verdict.status != 0) {
+                std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
+                          << verdict.reason << ")\n";
+                return sendError(res, verdict.status, verdict.reason.c_str());
+            }
             // The kiosk's validator on the answers, against the same form file: a kiosk (or
             // anything holding a kiosk's key) cannot register answers the form does not allow.
             // The answer names fields, never values.
@@ -310,8 +318,8 @@ int serve(const ServeOptions& options)
                 } catch (const network::ProtocolError&) {
                     verdict = { false, "not a filing", {} };
                 }
-                OPENSSL_cleanse(opened.content.data(), opened.content.size());
                 if (!verdict.ok) {
+                    OPENSSL_cleanse(opened.content.data(), opened.content.size());
                     std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
                               << verdict.error << ", " << verdict.fields.size() << " fields)\n";
                     return sendJson(
@@ -329,8 +337,11 @@ int serve(const ServeOptions& options)
             } catch (const std::exception&) { // LeaseError, ProtocolError
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (malformed leased number)\n";
+                OPENSSL_cleanse(opened.content.data(), opened.content.size());
                 return sendError(res, 422, "the filing's leased case number is malformed");
             }
+            // Nothing below reads the plaintext: it stays sealed in the stored envelope.
+            OPENSSL_cleanse(opened.content.data(), opened.content.size());
 
             // The slow hash runs here, on this request's thread, outside the store's lock.
             const std::string code = leased ? leased->verificationCode : newVerificationCode();

@@ -359,13 +359,34 @@ Forwarder::~Forwarder()
         worker.join();
 }
 
-std::string Forwarder::store(const nlohmann::json& filing)
+std::string Forwarder::store(const nlohmann::json& filing, const CardSigner& cardSigner)
 {
-    return storeFiling(filing).filingId;
+    return storeFiling(filing, cardSigner).filingId;
 }
 
-StoredFiling Forwarder::storeFiling(const nlohmann::json& filing)
+StoredFiling Forwarder::storeFiling(const nlohmann::json& filing, const CardSigner& cardSigner)
 {
+    // What the card signer throws (wrong PIN, card pulled...) passes through as it is; only the
+    // sealer's own failures become StoreError.
+    const auto seal = [&](const nlohmann::json& content) {
+        Bytes canonical;
+        try {
+            canonical = protocol::canonicalBytes(content);
+        } catch (const std::exception& e) {
+            throw StoreError(std::string("cannot seal filing: ") + e.what());
+        }
+        try {
+            auto envelope = impl_->sealer.seal(canonical, cardSigner);
+            OPENSSL_cleanse(canonical.data(), canonical.size());
+            return envelope;
+        } catch (const SealError& e) {
+            OPENSSL_cleanse(canonical.data(), canonical.size());
+            throw StoreError(std::string("cannot seal filing: ") + e.what());
+        } catch (...) {
+            OPENSSL_cleanse(canonical.data(), canonical.size());
+            throw;
+        }
+    };
     StoredFiling stored { newUuid(), {}, {} };
     if (impl_->config.caseLeases) {
         // The number is taken, sealed in and marked used under the lock, in one transaction with
@@ -383,16 +404,9 @@ StoredFiling Forwarder::storeFiling(const nlohmann::json& filing)
             const auto now = Clock::now();
             LeasedNumber taken { free->leaseId, free->caseNumber, newKioskVerificationCode(),
                 leaseTime(now) };
-            Bytes envelope;
-            try {
-                nlohmann::json withNumber = filing;
-                withNumber[FILING_LEASE_KEY] = toJson(taken);
-                auto canonical = protocol::canonicalBytes(withNumber);
-                envelope = impl_->sealer.seal(canonical);
-                OPENSSL_cleanse(canonical.data(), canonical.size());
-            } catch (const std::exception& e) {
-                throw StoreError(std::string("cannot seal filing: ") + e.what());
-            }
+            nlohmann::json withNumber = filing;
+            withNumber[FILING_LEASE_KEY] = toJson(taken);
+            const Bytes envelope = seal(withNumber);
             try {
                 impl_->outbox.addWithLeasedNumber(stored.filingId, envelope, now, taken.caseNumber);
             } catch (const std::exception& e) {
@@ -405,12 +419,7 @@ StoredFiling Forwarder::storeFiling(const nlohmann::json& filing)
         }
     }
     if (stored.caseNumber.empty()) {
-        Bytes envelope;
-        try {
-            envelope = impl_->sealer.seal(protocol::canonicalBytes(filing));
-        } catch (const std::exception& e) {
-            throw StoreError(std::string("cannot seal filing: ") + e.what());
-        }
+        const Bytes envelope = seal(filing);
         std::lock_guard lock(impl_->mutex);
         try {
             impl_->outbox.add(stored.filingId, envelope,

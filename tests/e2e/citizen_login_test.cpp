@@ -10,6 +10,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <sqlite3.h>
+
 using namespace shensu::testing;
 using nlohmann::json;
 
@@ -225,9 +227,129 @@ TEST_CASE("the right PIN after a wrong one logs in: central checks the card's si
     k.kiosk->send(tap("form.submit"));
     k.kiosk->waitForScreen("review");
     k.kiosk->send(tap("review.confirm"));
+    // The PIN again, to sign the filing (it was not kept after the login).
+    const auto signPad = k.waitForPad();
+    CHECK(signPad["purpose"] == "sign");
+    k.kiosk->send(pin(RIGHT_PIN));
+    k.kiosk->send(tap("pin.confirm"));
     k.kiosk->waitFor([](const json& e) { return e.value("event", "") == "submitted"; });
+    CHECK(spendingVerifies() == 3);
     CHECK(storedCases(k.dir.path() / "central.sqlite").size() == 1);
     k.kiosk->send(card("remove", "citizen"));
+    k.checkNothingHolds({ RIGHT_PIN, WRONG_PIN });
+}
+
+namespace
+{
+// Logged in with the right PIN, the form filled, on the review screen.
+void loginAndFill(CitizenKiosk& k)
+{
+    k.waitForPad();
+    k.enter(RIGHT_PIN);
+    k.kiosk->waitForScreen("card_read");
+    k.kiosk->send(tap("card_read.continue"));
+    k.kiosk->waitForScreen("form");
+    k.kiosk->send({ { "cmd", "type" }, { "id", "form.title" }, { "text", "科員" } });
+    k.kiosk->send(tap("form.identity.0"));
+    k.kiosk->send({ { "cmd", "type" }, { "id", "form.phone" }, { "text", "02-23979298" } });
+    k.kiosk->send({ { "cmd", "type" }, { "id", "form.facts" }, { "text", "測試用的申訴內容。" } });
+    k.kiosk->send(tap("form.submit"));
+    k.kiosk->waitForScreen("review");
+}
+
+// The envelopes in the kiosk's outbox, read straight from SQLite.
+std::vector<std::string> outboxEnvelopes(const std::filesystem::path& outbox)
+{
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open_v2(outbox.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    REQUIRE(sqlite3_prepare_v2(
+                db, "SELECT envelope FROM outbox ORDER BY created_at", -1, &stmt, nullptr)
+        == SQLITE_OK);
+    std::vector<std::string> envelopes;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
+        envelopes.emplace_back(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return envelopes;
+}
+} // namespace
+
+TEST_CASE("the citizen card signs the filing with the PIN entered again, and openssl cms finds "
+          "the card and the kiosk as signers of what the kiosk stored")
+{
+    CitizenKiosk k("citizen");
+    loginAndFill(k);
+    k.central->stop(); // the filing stays in the outbox
+    k.kiosk->send(tap("review.confirm"));
+    const auto pad = k.waitForPad();
+    CHECK(pad["purpose"] == "sign");
+    CHECK(spendingVerifies() == 1);
+    k.kiosk->send(pin(RIGHT_PIN));
+    k.kiosk->send(tap("pin.confirm"));
+    k.kiosk->waitForScreen("queued");
+    CHECK(spendingVerifies() == 2); // one card call for the signature
+
+    const auto envelopes = outboxEnvelopes(k.dir.path() / "outbox.sqlite");
+    // Opened outside the kiosk's folder (checkNothingHolds reads all of that): the card's
+    // certificate holds the digits 123456 in its serialNumber.
+    TempDir out;
+    REQUIRE(envelopes.size() == 1);
+    const auto& pki = citizenPki();
+    writeFile(out / "sealed.der", envelopes[0]);
+    const auto decrypted = run({ "openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in",
+        (out / "sealed.der").string(), "-recip", (pki / "central-encryption.pem").string(),
+        "-inkey", (pki / "central-encryption.key").string(), "-out",
+        (out / "signed.der").string() });
+    REQUIRE(decrypted.exitCode == 0);
+    // Both anchors; -purpose any: the test MOICA certificate's EKU is clientAuth only.
+    writeFile(out / "cas.pem", readFile(pki / "kiosk-ca.pem") + readFile(pki / "moica-ca.pem"));
+    const auto verified = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+        (out / "signed.der").string(), "-CAfile", (out / "cas.pem").string(), "-purpose", "any",
+        "-signer", (out / "signers.pem").string(), "-out", (out / "filing.json").string() });
+    INFO(verified.output << verified.errors);
+    REQUIRE(verified.exitCode == 0);
+    const auto filing = json::parse(readFile(out / "filing.json"));
+    CHECK(filing["filer"]["method"] == "citizen_certificate");
+    CHECK(filing["filer"]["name"] == "林測試");
+    const auto subjects = run({ "sh", "-c",
+        "openssl crl2pkcs7 -nocrl -certfile '" + (out / "signers.pem").string()
+            + "' | openssl pkcs7 -print_certs -noout" });
+    CHECK(subjects.output.find("CN = KIOSK-TEST-01") != std::string::npos);
+    CHECK(subjects.output.find("serialNumber = 0000000112345678") != std::string::npos);
+    // The kiosk CA alone does not vouch for the card's signature.
+    const auto kioskOnly = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+        (out / "signed.der").string(), "-CAfile", (pki / "kiosk-ca.pem").string(), "-purpose",
+        "any", "-out", "/dev/null" });
+    CHECK(kioskOnly.exitCode != 0);
+    k.kiosk->send(card("remove", "citizen"));
+    k.checkNothingHolds({ RIGHT_PIN });
+}
+
+TEST_CASE("a wrong PIN at signing goes back to the pad with the tries left and stores nothing, and "
+          "the card pulled at the sign pad ends the session with nothing stored")
+{
+    CitizenKiosk k("citizen");
+    loginAndFill(k);
+    k.kiosk->send(tap("review.confirm"));
+    k.waitForPad();
+    k.kiosk->send(pin(WRONG_PIN));
+    k.kiosk->send(tap("pin.confirm"));
+    const auto again = k.waitForPad();
+    CHECK(again["purpose"] == "sign");
+    CHECK(again["key"] == "pin.wrong");
+    CHECK(again["triesLeft"] == 2);
+    CHECK(spendingVerifies() == 2);
+    CHECK(outboxEnvelopes(k.dir.path() / "outbox.sqlite").empty());
+    k.kiosk->send(card("remove", "citizen"));
+    k.kiosk->waitFor([](const json& e) {
+        return e.value("event", "") == "notice"
+            && e.value("key", "") == "home.citizen_card_removed";
+    });
+    CHECK(outboxEnvelopes(k.dir.path() / "outbox.sqlite").empty());
+    CHECK(storedCases(k.dir.path() / "central.sqlite").empty());
     k.checkNothingHolds({ RIGHT_PIN, WRONG_PIN });
 }
 

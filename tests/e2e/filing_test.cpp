@@ -4,7 +4,9 @@
 #include "central.hpp"
 #include "kiosk.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <thread>
 
 #include <sqlite3.h>
@@ -84,11 +86,12 @@ void fileWithHealthCard(KioskSession& kiosk)
     kiosk.send(tap("review.confirm"));
 }
 
-// Home → 不登入直接申訴 → what an anonymous filing is → the form → review. For the tests where
-// central cannot be reached: a health-card login needs central (its registration password).
-void fileAnonymously(KioskSession& kiosk)
+// Home → 匿名檢舉 → what an anonymous filing is → the form → review → 確認送出. Central takes a
+// health-card filing only with its identity assertion from a health-card login (issue 5), so the
+// forwarding tests here file anonymously.
+void fileAnonymously(KioskSession& kiosk, bool waitForHome = true)
 {
-    kiosk.waitForScreen("home");
+    if (waitForHome) kiosk.waitForScreen("home");
     kiosk.send(tap("home.anonymous"));
     kiosk.waitForScreen("anonymous_info");
     kiosk.send(tap("anonymous_info.continue"));
@@ -101,9 +104,20 @@ void fileAnonymously(KioskSession& kiosk)
     kiosk.send(tap("review.confirm"));
 }
 
+// Lines in the simulator's APDU log: every command any card received.
+std::size_t apdusLogged()
+{
+    const char* log = std::getenv("SHENSU_CARDSIM_LOG");
+    REQUIRE(log != nullptr);
+    if (!std::filesystem::exists(log)) return 0;
+    const std::string text = readFile(log);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
 } // namespace
 
-TEST_CASE("A health-card filing reaches central and the kiosk shows the case number central stored")
+TEST_CASE("A health-card filing without central's identity assertion is kept by the kiosk and "
+          "refused by central")
 {
     TempDir dir;
     makeTestPki(dir.path() / "pki");
@@ -113,6 +127,27 @@ TEST_CASE("A health-card filing reaches central and the kiosk shows the case num
         writeKioskConfig({ dir.path() / "pki", dir.path(), central.url(), central.resolve() }));
 
     fileWithHealthCard(kiosk);
+    kiosk.waitFor([](const json& e) { return isEvent(e, "queued"); }, std::chrono::seconds(30));
+    CHECK(storedCases(dir.path() / "central.sqlite").empty());
+    CHECK(outboxRows(dir.path() / "outbox.sqlite") == 1);
+    CHECK(readFile(central.logPath()).find("health_card filing without an identity assertion")
+        != std::string::npos);
+    kiosk.send(card("remove"));
+    CHECK(kiosk.quit() == 0);
+}
+
+TEST_CASE("An anonymous filing reaches central, the kiosk shows the case number central stored, "
+          "and the citizen card in the reader received no APDU at all")
+{
+    TempDir dir;
+    makeTestPki(dir.path() / "pki");
+    RunningCentral central(dir.path() / "pki", dir.path() / "central.sqlite");
+    KioskSession kiosk(
+        writeKioskConfig({ dir.path() / "pki", dir.path(), central.url(), central.resolve() }));
+    kiosk.waitForScreen("home");
+    kiosk.send(card("insert", "citizen"));
+    kiosk.waitFor([](const json& e) { return isEvent(e, "card"); });
+    fileAnonymously(kiosk, false);
     const auto submitted = kiosk.waitFor([](const json& e) { return isEvent(e, "submitted"); });
 
     const auto cases = storedCases(dir.path() / "central.sqlite");
@@ -120,6 +155,7 @@ TEST_CASE("A health-card filing reaches central and the kiosk shows the case num
     CHECK(cases[0]["caseNumber"] == submitted["caseNumber"]);
     CHECK(submitted["verificationCode"].get<std::string>().size() == 16);
     CHECK(outboxRows(dir.path() / "outbox.sqlite") == 0);
+    CHECK(apdusLogged() == 0);
     kiosk.send(card("remove"));
     CHECK(kiosk.quit() == 0);
 }

@@ -501,3 +501,136 @@ TEST_CASE("a PIN-pad reader's timeout, cancel and wrong length are three differe
     CHECK(k.state.pinMessageKey == "pin.wrong");
     CHECK(k.state.pinTriesLeft == 2);
 }
+
+// --- signing the filing at 確認送出 (issue 5) ---------------------------------------------------
+
+namespace
+{
+// Logged in with the citizen card, the form filled, the review screen showing.
+Kiosk atReview()
+{
+    Kiosk k = atPinPad();
+    confirmAndGetChallenge(k);
+    k.send(CitizenCardSigned { READER, "DER", "SIG" });
+    k.send(CardLoginAccepted { "林測試", "測試市政府人事處" });
+    k.send(ContinueWithCard {});
+    k.fillValidIdentifiedForm();
+    k.send(ReviewForm {});
+    REQUIRE(k.state.screen == Screen::REVIEW);
+    return k;
+}
+// 確認送出 → the same card read again → the PIN pad with the "sign" wording.
+Kiosk atSignPad(int triesLeft = 3)
+{
+    Kiosk k = atReview();
+    const auto readsBefore = k.sent<ReadCitizenCard>().size();
+    k.send(ConfirmFiling { "2026-11-23T10:00:00Z" });
+    REQUIRE(k.state.screen == Screen::READING_CARD);
+    REQUIRE(k.sent<ReadCitizenCard>().size() == readsBefore + 1);
+    k.send(CitizenCardReady { READER, triesLeft, false, false, "SERIAL-A", 7 });
+    return k;
+}
+} // namespace
+
+TEST_CASE("a citizen-certificate filing asks for the PIN again and is stored only through one "
+          "card signature")
+{
+    Kiosk k = atSignPad();
+    CHECK(k.state.screen == Screen::PIN_ENTRY);
+    CHECK(k.state.signingFiling);
+    CHECK(k.sent<StoreFiling>().empty());
+    CHECK(k.sent<SignAndStoreFiling>().empty());
+    const auto commands = k.send(ConfirmPin { 6 });
+    CHECK(k.state.screen == Screen::SUBMITTING);
+    CHECK(k.sent<RequestLoginChallenge>().size() == 1); // only the login's
+    REQUIRE(k.sent<SignAndStoreFiling>().size() == 1);
+    const auto sign = k.sent<SignAndStoreFiling>()[0];
+    CHECK(sign.reader == READER);
+    CHECK(sign.tokenSerial == "SERIAL-A");
+    CHECK(sign.insertion == 7);
+    CHECK(sign.filing["filer"]["method"] == "citizen_certificate");
+    CHECK(sign.filing["createdAt"] == "2026-11-23T10:00:00Z");
+    CHECK(k.sent<StoreFiling>().empty());
+    // The PIN stays in the handoff for the card call: no ForgetPin yet.
+    CHECK(std::none_of(commands.begin(), commands.end(),
+        [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
+    const auto stored = k.send(FilingStored { "f-1" });
+    CHECK(std::any_of(stored.begin(), stored.end(),
+        [](const Command& c) { return std::holds_alternative<ForgetPin>(c); }));
+    k.send(FilingAccepted { "f-1", "A-1", "1234567890123452" });
+    CHECK(k.state.screen == Screen::SUBMITTED);
+}
+
+TEST_CASE("signing, a wrong PIN goes back to the pad with the tries left, the last try is warned "
+          "of, a blocked card ends on card_blocked; nothing is stored")
+{
+    Kiosk k = atSignPad(2);
+    k.send(ConfirmPin { 6 });
+    k.send(PinRejected { READER, 1, false });
+    CHECK(k.state.screen == Screen::PIN_LAST_ATTEMPT);
+    CHECK(k.state.pinTriesLeft == 1);
+    k.send(AcknowledgeLastAttempt {});
+    CHECK(k.state.screen == Screen::PIN_ENTRY);
+    CHECK(k.state.signingFiling);
+    CHECK(k.state.pinMessageKey == "pin.wrong");
+    k.send(ConfirmPin { 6 });
+    CHECK(k.sent<SignAndStoreFiling>().size() == 2);
+    k.send(PinRejected { READER, 0, true });
+    CHECK(k.state.screen == Screen::CARD_BLOCKED);
+    CHECK(k.sent<StoreFiling>().empty());
+}
+
+TEST_CASE("signing, a card that last had one try left is warned of before the pad")
+{
+    Kiosk k = atSignPad(1);
+    CHECK(k.state.screen == Screen::PIN_LAST_ATTEMPT);
+}
+
+TEST_CASE("signing, another card than the login's ends the session before any PIN")
+{
+    Kiosk k = atReview();
+    k.send(ConfirmFiling { "2026-11-23T10:00:00Z" });
+    k.send(CitizenCardReady { READER, 3, false, false, "SERIAL-B", 7 });
+    CHECK(k.state.screen == Screen::HOME);
+    CHECK(k.state.noticeKey == "home.sign_other_card");
+    CHECK(k.state.answers.empty());
+    CHECK(k.sent<SignAndStoreFiling>().empty());
+}
+
+TEST_CASE("signing, the card pulled on the pad or during the card call ends the session, nothing "
+          "stored")
+{
+    SECTION("on the pad")
+    {
+        Kiosk k = atSignPad();
+        k.send(CardRemoved { READER });
+        CHECK(k.state.screen == Screen::HOME);
+        CHECK(k.state.answers.empty());
+        CHECK(k.sent<SignAndStoreFiling>().empty());
+    }
+    SECTION("during the card call: the card worker's answer decides")
+    {
+        Kiosk k = atSignPad();
+        k.send(ConfirmPin { 6 });
+        k.send(CardRemoved { READER });
+        CHECK(k.state.screen == Screen::SUBMITTING);
+        k.send(CardReadFailed { CardErrorCode::CARD_REMOVED });
+        CHECK(k.state.screen == Screen::HOME);
+        CHECK(k.state.noticeKey == "home.citizen_card_removed");
+        CHECK(k.state.answers.empty());
+        CHECK(k.state.filer == Filer::NONE);
+    }
+}
+
+TEST_CASE("an anonymous filing is stored without any card call")
+{
+    Kiosk k;
+    k.send(ChooseAnonymous {});
+    k.send(ConfirmAnonymous {});
+    k.fillValidAnonymousForm();
+    k.send(ReviewForm {});
+    k.send(ConfirmFiling { "2026-11-23T10:00:00Z" });
+    CHECK(k.sent<StoreFiling>().size() == 1);
+    CHECK(k.sent<SignAndStoreFiling>().empty());
+    CHECK(k.sent<ReadCitizenCard>().empty());
+}

@@ -88,6 +88,89 @@ TEST_CASE("central opens a sealed filing and names the kiosk that signed it", "[
     CHECK(opened.signerCommonNames == std::vector<std::string> { "KIOSK-TEST-01" });
 }
 
+TEST_CASE("a filing sealed with a card signer carries two SignerInfos that openssl cms verifies "
+          "against the MOICA CA and the kiosk CA",
+    "[seal]")
+{
+    TempDir tmp;
+    const auto& pki = pkiDir();
+    const auto canonical = network::protocol::canonicalBytes(syntheticFiling());
+    int calls = 0;
+    const auto sealed = kioskSealer().seal(
+        canonical, softwareCardSigner(pki / "citizen.pem", pki / "citizen.key", &calls));
+    CHECK(calls == 1);
+    writeFile(tmp / "sealed.der", asString(sealed));
+    const auto decrypted = run({ "openssl", "cms", "-decrypt", "-binary", "-inform", "DER", "-in",
+        (tmp / "sealed.der").string(), "-recip", (pki / "central-encryption.pem").string(),
+        "-inkey", (pki / "central-encryption.key").string(), "-out",
+        (tmp / "signed.der").string() });
+    REQUIRE(decrypted.exitCode == 0);
+
+    // Both anchors in one CA file; -purpose any: the test MOICA certificate's EKU is clientAuth
+    // only (as login needs), which the CLI's default S/MIME purpose would refuse.
+    writeFile(tmp / "cas.pem", readFile(pki / "kiosk-ca.pem") + readFile(pki / "moica-ca.pem"));
+    const auto verified = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in",
+        (tmp / "signed.der").string(), "-CAfile", (tmp / "cas.pem").string(), "-purpose", "any",
+        "-signer", (tmp / "signers.pem").string(), "-out", (tmp / "filing.json").string() });
+    INFO(verified.output << verified.errors);
+    REQUIRE(verified.exitCode == 0);
+    CHECK(readFile(tmp / "filing.json") == asString(canonical));
+    const auto signers = readFile(tmp / "signers.pem");
+    const auto subjects = run({ "sh", "-c",
+        "openssl crl2pkcs7 -nocrl -certfile '" + (tmp / "signers.pem").string()
+            + "' | openssl pkcs7 -print_certs -noout" });
+    INFO(subjects.output);
+    CHECK(subjects.output.find("CN = KIOSK-TEST-01") != std::string::npos);
+    CHECK(subjects.output.find("serialNumber = 0000000112345678") != std::string::npos);
+
+    SECTION("the kiosk CA alone does not vouch for the card's signer")
+    {
+        const auto kioskOnly = run({ "openssl", "cms", "-verify", "-binary", "-inform", "DER",
+            "-in", (tmp / "signed.der").string(), "-CAfile", (pki / "kiosk-ca.pem").string(),
+            "-purpose", "any", "-out", "/dev/null" });
+        CHECK(kioskOnly.exitCode != 0);
+    }
+    SECTION("central's opener names the kiosk and hands over the card's certificate")
+    {
+        const auto opened = centralOpener().open(sealed);
+        CHECK(opened.content == canonical);
+        CHECK(opened.signerCommonNames == std::vector<std::string> { "KIOSK-TEST-01" });
+        REQUIRE(opened.otherSignerCertificates.size() == 1);
+        const auto* p = opened.otherSignerCertificates[0].data();
+        network::openssl::X509Ptr card(
+            d2i_X509(nullptr, &p, static_cast<long>(opened.otherSignerCertificates[0].size())));
+        REQUIRE(card);
+        CHECK(
+            network::openssl::subjectAttribute(card.get(), NID_serialNumber) == "0000000112345678");
+    }
+}
+
+TEST_CASE("a card signer that fails or signs with another key leaves no envelope", "[seal]")
+{
+    const auto& pki = pkiDir();
+    const auto canonical = network::protocol::canonicalBytes(syntheticFiling());
+    SECTION("what the card throws passes through unchanged")
+    {
+        const network::CardSigner pulled
+            = [](std::span<const unsigned char>) -> network::CardSignature {
+            throw std::logic_error("card removed");
+        };
+        CHECK_THROWS_WITH(kioskSealer().seal(canonical, pulled), "card removed");
+    }
+    SECTION("a signature by another key than the certificate's")
+    {
+        const auto other = softwareCardSigner(pki / "citizen-mismatch.pem", pki / "citizen.key");
+        CHECK_THROWS_AS(kioskSealer().seal(canonical, other), network::SealError);
+    }
+    SECTION("an empty certificate")
+    {
+        const network::CardSigner empty = [](std::span<const unsigned char>) {
+            return network::CardSignature { network::Bytes(256, 1), {} };
+        };
+        CHECK_THROWS_AS(kioskSealer().seal(canonical, empty), network::SealError);
+    }
+}
+
 TEST_CASE(
     "central refuses envelopes that are tampered with or signed outside the kiosk CA", "[seal]")
 {

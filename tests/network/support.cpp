@@ -126,6 +126,33 @@ std::string sealFiling(const std::string& marker)
     return std::string(sealed.begin(), sealed.end());
 }
 
+std::string sealFiling(const nlohmann::json& filing, const network::CardSigner& cardSigner)
+{
+    const auto& pki = pkiDir();
+    const network::Sealer sealer(
+        pki / "kiosk-device.pem", pki / "kiosk-device.key", pki / "central-encryption.pem");
+    const auto sealed = sealer.seal(network::protocol::canonicalBytes(filing), cardSigner);
+    return std::string(sealed.begin(), sealed.end());
+}
+
+network::CardSigner softwareCardSigner(
+    const std::filesystem::path& certificatePem, const std::filesystem::path& keyPem, int* calls)
+{
+    namespace ossl = network::openssl;
+    std::shared_ptr<X509> certificate(ossl::readCertificate(certificatePem).release(), X509_free);
+    std::shared_ptr<EVP_PKEY> key(ossl::readPrivateKey(keyPem).release(), EVP_PKEY_free);
+    return [certificate, key, calls](std::span<const unsigned char> toBeSigned) {
+        if (calls) ++*calls;
+        network::CardSignature out;
+        out.signature = ossl::signSha256(key.get(), toBeSigned);
+        unsigned char* der = nullptr;
+        const int len = i2d_X509(certificate.get(), &der);
+        out.certificate.assign(der, der + len);
+        OPENSSL_free(der);
+        return out;
+    };
+}
+
 std::vector<ArrivedFiling> arrivedFilings(const std::filesystem::path& centralDb)
 {
     const auto& pki = pkiDir();

@@ -67,6 +67,15 @@ Http queryStatus(const RunningCentral& central, const std::filesystem::path& bod
     const std::string& caseNumber, const std::string& verificationCode);
 // The DER envelope of syntheticFiling(marker), sealed as kiosk-device to central-encryption.
 std::string sealFiling(const std::string& marker);
+// The DER envelope of filing sealed as kiosk-device to central-encryption, with a card signer
+// when one is given.
+std::string sealFiling(const nlohmann::json& filing, const network::CardSigner& cardSigner);
+
+// A card signer with a software key (a test stand-in for the citizen card's PKCS#11 C_Sign: the
+// same RSA PKCS#1 v1.5 SHA-256 signature, certificate and key from make-test-pki, e.g.
+// citizen.pem / citizen.key). Counts its calls in *calls when given.
+network::CardSigner softwareCardSigner(const std::filesystem::path& certificatePem,
+    const std::filesystem::path& keyPem, int* calls = nullptr);
 inline constexpr const char* CMS = "Content-Type: application/cms";
 
 // The filings central holds, opened with its encryption key as central would (what really

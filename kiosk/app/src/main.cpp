@@ -171,6 +171,15 @@ int main(int argc, char** argv)
                 network.verifyCardLogin(v->challengeId, v->certificateDer, v->signature);
             if (const auto* s = std::get_if<StoreFiling>(&c)) network.store(s->filing);
             if (const auto* q = std::get_if<QueryCaseStatus>(&c)) network.queryCaseStatus(*q);
+            if (const auto* s = std::get_if<SignAndStoreFiling>(&c)) {
+                if (s->onReaderPinPad) {
+                    shell.pinPad().wipe();
+                } else {
+                    cards.handoff().put(shell.pinPad());
+                }
+                network.storeSigned(
+                    s->filing, cards.filingSigner(*s), [&cards] { cards.handoff().clear(); });
+            }
         });
 
         if (options->script) {

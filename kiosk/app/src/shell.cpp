@@ -123,7 +123,8 @@ struct Shell::Impl {
             sink(c);
         } else {
             // No worker wired (tests without one): a store can never succeed, so say so.
-            if (std::holds_alternative<StoreFiling>(c))
+            if (std::holds_alternative<StoreFiling>(c)
+                || std::holds_alternative<SignAndStoreFiling>(c))
                 queue->post(FilingStoreFailed { "no network worker" });
             if (const auto* q = std::get_if<QueryCaseStatus>(&c))
                 queue->post(CaseQueryAnswered { q->queryId, CaseQueryResult::UNAVAILABLE, {}, 0 });

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -273,6 +274,73 @@ struct CardWorker::Impl {
         }
     }
 
+    // One card call for a filing's signature (issue 5): the same card as the login, C_Login with
+    // the PIN from the handoff (wiped by the call), C_Sign of the SignerInfo's attributes,
+    // C_Logout. Sets done's value, or posts what happened and sets CardSignAborted.
+    void signFiling(const SignAndStoreFiling& request, const network::Bytes& toBeSigned,
+        std::promise<network::CardSignature>& done)
+    {
+        const std::string& reader = request.reader;
+        auto abort = [&](const Event& event, const char* why) {
+            handoff.clear();
+            std::clog << "card: filing not signed, " << why << '\n';
+            queue.post(event);
+            done.set_exception(std::make_exception_ptr(CardSignAborted(why)));
+        };
+        if (insertionOf(reader) != request.insertion)
+            return abort(CardReadFailed { cardio::CardErrorCode::CARD_REMOVED },
+                "the card in the reader is not the login's");
+        try {
+            const auto start = std::chrono::steady_clock::now();
+            cardio::Pkcs11Module module(modulePath());
+            const auto slot = module.slotForReader(reader, oneCardIn());
+            const cardio::TokenInfo info = module.tokenInfo(slot);
+            if (info.serial != request.tokenSerial || insertionOf(reader) != request.insertion)
+                return abort(CardReadFailed { cardio::CardErrorCode::CARD_REMOVED },
+                    "the card in the reader is not the login's");
+            if (cardio::pinTries(info.pin, failureCounter().failures(info.serial)).blocked)
+                return abort(PinRejected { reader, 0, true }, "card blocked");
+            cardio::Pin pin;
+            if (!request.onReaderPinPad && !handoff.take(pin))
+                return abort(CardReadFailed { cardio::CardErrorCode::CANCELLED },
+                    "cancelled before the card call");
+            cardio::TokenSession session(module, slot);
+            try {
+                if (request.onReaderPinPad) {
+                    session.loginOnReaderPinPad();
+                } else {
+                    session.login(pin);
+                }
+            } catch (const cardio::CardError& e) {
+                if (e.code() == cardio::CardErrorCode::PIN_INCORRECT) {
+                    recordFailure(info.serial);
+                    const auto tries = cardio::pinTries(
+                        module.tokenInfo(slot).pin, failureCounter().failures(info.serial));
+                    return abort(PinRejected { reader, tries.left, tries.blocked }, "PIN rejected");
+                }
+                if (e.code() == cardio::CardErrorCode::PIN_LOCKED) {
+                    recordFailure(info.serial);
+                    return abort(PinRejected { reader, 0, true }, "PIN rejected, card blocked");
+                }
+                throw;
+            }
+            recordSuccess(info.serial);
+            network::CardSignature signature;
+            const cardio::Bytes certificate = session.signingCertificate();
+            const cardio::Bytes signed_ = session.sign(std::string_view(
+                reinterpret_cast<const char*>(toBeSigned.data()), toBeSigned.size()));
+            session.logout();
+            signature.certificate.assign(certificate.begin(), certificate.end());
+            signature.signature.assign(signed_.begin(), signed_.end());
+            std::clog << "card: filing signed (" << static_cast<int>(msSince(start)) << " ms)\n";
+            done.set_value(std::move(signature));
+        } catch (const cardio::CardError& e) {
+            abort(CardReadFailed { e.code() }, cardio::toString(e.code()));
+        } catch (const std::exception&) {
+            abort(CardReadFailed { cardio::CardErrorCode::INTERNAL }, "internal error");
+        }
+    }
+
     void onReaderEvent(const cardio::ReaderEvent& event)
     {
         if (const auto* a = std::get_if<cardio::ReaderAdded>(&event)) {
@@ -385,6 +453,20 @@ cardio::PinHandoff& CardWorker::handoff() noexcept
     return impl_->handoff;
 }
 
+network::CardSigner CardWorker::filingSigner(const SignAndStoreFiling& request)
+{
+    SignAndStoreFiling job = request;
+    job.filing = nullptr; // the card worker needs none of the filing's text
+    return [impl = impl_.get(), job](std::span<const unsigned char> toBeSigned) {
+        auto done = std::make_shared<std::promise<network::CardSignature>>();
+        auto result = done->get_future();
+        network::Bytes bytes(toBeSigned.begin(), toBeSigned.end());
+        impl->jobs.push([impl, job, bytes, done] { impl->signFiling(job, bytes, *done); });
+        // A stopped card worker drops its jobs: the promise breaks and this throws.
+        return result.get();
+    };
+}
+
 // ---------------------------------------------------------------- network worker
 
 struct NetworkWorker::Impl {
@@ -442,6 +524,31 @@ struct NetworkWorker::Impl {
         }
         std::clog << "network: store failed: no network part in the configuration\n";
         queue.post(FilingStoreFailed { "no network configured" });
+        filing = nullptr;
+    }
+
+    void storeSigned(nlohmann::json& filing, const network::CardSigner& signer,
+        const std::function<void()>& forgetPin)
+    {
+        openForwarder();
+        if (!forwarder) {
+            forgetPin();
+            std::clog << "network: store failed: no network part in the configuration\n";
+            queue.post(FilingStoreFailed { "no network configured" });
+            filing = nullptr;
+            return;
+        }
+        try {
+            const std::string id = forwarder->store(filing, signer);
+            std::clog << "network: signed filing stored\n";
+            queue.post(FilingStored { id });
+        } catch (const CardSignAborted&) {
+            // Nothing sealed or stored; the card worker posted what the card said.
+        } catch (const std::exception& e) {
+            std::clog << "network: store failed: " << e.what() << '\n';
+            queue.post(FilingStoreFailed { e.what() });
+        }
+        forgetPin();
         filing = nullptr;
     }
 
@@ -642,6 +749,15 @@ void NetworkWorker::queryCaseStatus(QueryCaseStatus query)
 {
     impl_->jobs.push(
         [impl = impl_.get(), q = std::move(query)]() mutable { impl->queryCaseStatus(q); });
+}
+
+void NetworkWorker::storeSigned(
+    nlohmann::json filing, network::CardSigner signer, std::function<void()> forgetPin)
+{
+    impl_->jobs.push([impl = impl_.get(), f = std::move(filing), signer = std::move(signer),
+                         forgetPin = std::move(forgetPin)]() mutable {
+        impl->storeSigned(f, signer, forgetPin);
+    });
 }
 
 void NetworkWorker::requestChallenge()

@@ -7,6 +7,7 @@
 #include "kiosk/core/commands.hpp"
 
 #include <cardio/pin.hpp>
+#include <network/seal.hpp> // CardSigner
 
 #include <chrono>
 #include <condition_variable>
@@ -16,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -53,10 +55,23 @@ public:
     void loginAndSign(const LoginWithCitizenCard& login);
     // The one slot from the PIN pad to this worker. put() on the UI thread, clear() on ForgetPin.
     cardio::PinHandoff& handoff() noexcept;
+    // A card signer for network::Forwarder::store (issue 5), called on the network worker's thread:
+    // each call runs one job on this thread and waits for it. The job checks the card is the
+    // login's (token serial, insert count), takes the PIN from handoff(), C_Login + C_Sign of the
+    // bytes + C_Logout. A wrong PIN, a blocked, pulled or other card: the job posts PinRejected /
+    // CardReadFailed itself and the signer throws CardSignAborted (nothing is sealed or stored).
+    network::CardSigner filingSigner(const SignAndStoreFiling& request);
 
 private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
+};
+
+// What a filingSigner() throws when the card did not sign; the card worker already posted why.
+class CardSignAborted : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // Owns the forwarder (when the config has a network part); store() runs on its thread, never the
@@ -85,6 +100,11 @@ public:
             filing); // -> FilingStored | FilingStoreFailed, later FilingAccepted | FilingDeferred
     // POST /v1/cases/status -> CaseQueryAnswered (UNAVAILABLE without a network part).
     void queryCaseStatus(QueryCaseStatus query);
+    // Seals with the card's signature beside the device key's, then stores (-> FilingStored |
+    // FilingStoreFailed; nothing when the card did not sign: CardSignAborted). forgetPin runs
+    // after the attempt, whatever happened (the PIN handoff emptied).
+    void storeSigned(
+        nlohmann::json filing, network::CardSigner signer, std::function<void()> forgetPin);
 
 private:
     struct Impl;

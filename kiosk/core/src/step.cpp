@@ -58,6 +58,8 @@ namespace
         s.nhiLastAttemptAcknowledged = false;
         s.nhiMessageKey.clear();
         s.nhiAssertion = nullptr;
+        s.signingFiling = false;
+        s.signCreatedAt.clear();
         s.filingId.clear();
         scrub(s.caseNumber);
         scrub(s.verificationCode);
@@ -285,6 +287,13 @@ namespace
             ++s.nhiPasswordGeneration;
             s.screen = Screen::NHI_PASSWORD;
         }
+        // The card is being used: a login's C_Login + C_Sign, or a filing's signature.
+        bool cardCallPending() const
+        {
+            return s.loginStep == LoginStep::CARD
+                && (s.screen == Screen::CARD_LOGIN
+                    || (s.screen == Screen::SUBMITTING && s.signingFiling && s.filingId.empty()));
+        }
         bool citizenCardEvent(const std::string& reader) const
         {
             return s.filer == Filer::CITIZEN_CERT && reader == s.sessionReader;
@@ -314,6 +323,17 @@ namespace
                 return;
             }
             s.pinMessageKey.clear();
+            if (s.signingFiling) {
+                // One card call signs the filing; sealed and stored only after it.
+                s.loginStep = LoginStep::CARD;
+                s.filingId.clear();
+                s.earlyAnswers.clear();
+                s.earlyDeferrals.clear();
+                s.screen = Screen::SUBMITTING;
+                out.push_back(SignAndStoreFiling { buildFiling(s, s.signCreatedAt), s.sessionReader,
+                    s.readerPinPad, s.citizenTokenSerial, s.citizenInsertion });
+                return;
+            }
             s.loginStep = LoginStep::CHALLENGE;
             s.screen = Screen::CARD_LOGIN;
             out.emplace_back(std::in_place_type<RequestLoginChallenge>);
@@ -589,6 +609,18 @@ namespace
                 s.screen = Screen::FORM;
                 return;
             }
+            if (s.filer == Filer::CITIZEN_CERT) {
+                // The PIN is not kept after login: the same card is read again (tries, token
+                // serial), then the PIN asked again to sign this filing.
+                s.signingFiling = true;
+                s.signCreatedAt = e.createdAt;
+                s.pinMessageKey.clear();
+                s.lastAttemptAcknowledged = false;
+                s.loginStep = LoginStep::NONE;
+                s.screen = Screen::READING_CARD;
+                out.push_back(ReadCitizenCard { s.sessionReader });
+                return;
+            }
             s.filingId.clear();
             s.earlyAnswers.clear();
             s.earlyDeferrals.clear();
@@ -666,6 +698,11 @@ namespace
         // The citizen card is the session at every step: without it, it ends and is wiped.
         void citizenCardRemoved()
         {
+            if (cardCallPending() && s.signingFiling) {
+                // The card call decides: signed before the pull (FilingStored) or not
+                // (CardReadFailed: the session ends, nothing stored).
+                return;
+            }
             switch (s.screen) {
             case Screen::SUBMITTING:
             case Screen::SUBMITTED:
@@ -685,6 +722,9 @@ namespace
         void operator()(const CitizenCardReady& e)
         {
             if (s.screen != Screen::READING_CARD || !citizenCardEvent(e.reader)) return;
+            if (s.signingFiling
+                && (e.tokenSerial != s.citizenTokenSerial || e.insertion != s.citizenInsertion))
+                return endSession(s, "home.sign_other_card"); // not the card that logged in
             if (e.blocked) return showBlocked();
             s.pinTriesLeft = e.triesLeft;
             s.readerPinPad = e.readerPinPad;
@@ -696,9 +736,7 @@ namespace
         }
         void operator()(const PinRejected& e)
         {
-            if (s.screen != Screen::CARD_LOGIN || s.loginStep != LoginStep::CARD
-                || !citizenCardEvent(e.reader))
-                return;
+            if (!cardCallPending() || !citizenCardEvent(e.reader)) return;
             if (e.blocked || e.triesLeft <= 0) return showBlocked();
             // Back to the pad with the tries left; never a retry on the person's behalf.
             s.pinTriesLeft = e.triesLeft;
@@ -767,8 +805,13 @@ namespace
         }
         void operator()(const CardReadFailed& e)
         {
-            const bool loggingIn = s.screen == Screen::CARD_LOGIN && s.loginStep == LoginStep::CARD;
+            const bool loggingIn = cardCallPending();
             if (s.screen != Screen::READING_CARD && !loggingIn) return;
+            if (s.signingFiling && loggingIn
+                && (e.code == CardErrorCode::CARD_REMOVED || e.code == CardErrorCode::NO_CARD
+                    || e.code == CardErrorCode::CARD_RESET))
+                // Pulled or swapped before the signature: nothing sealed, nothing stored.
+                return endSession(s, "home.citizen_card_removed");
             if (e.code == CardErrorCode::PIN_LOCKED) return showBlocked();
             if (loggingIn && e.code == CardErrorCode::PIN_LEN_RANGE) {
                 // The card (or the reader's keypad) takes no PIN of that length; no try was spent.
@@ -791,6 +834,11 @@ namespace
                 return askForPin();
             }
             s.loginStep = LoginStep::NONE;
+            if (s.signingFiling && loggingIn) {
+                // The card could not sign: nothing was stored; 再試一次 goes back to the review.
+                s.screen = Screen::SUBMIT_ERROR;
+                return;
+            }
             s.cardErrorKey = cardErrorKey(e.code);
             s.screen = Screen::CARD_ERROR;
         }
@@ -820,6 +868,7 @@ namespace
             // the same, network/forwarder.cpp checks).
             s.caseNumber = e.caseNumber;
             s.verificationCode = e.verificationCode;
+            s.loginStep = LoginStep::NONE;
             // Sealed and on disk: the plaintext answers have no reason to stay in memory.
             scrubAnswers(s);
             s.issues.clear();
@@ -838,8 +887,10 @@ namespace
         }
         void operator()(const FilingStoreFailed&)
         {
-            if (s.screen == Screen::SUBMITTING && s.filingId.empty())
+            if (s.screen == Screen::SUBMITTING && s.filingId.empty()) {
+                s.loginStep = LoginStep::NONE;
                 s.screen = Screen::SUBMIT_ERROR;
+            }
         }
         void operator()(const FilingAccepted& e)
         {
@@ -922,6 +973,10 @@ StepResult step(State state, const Event& event)
 {
     std::vector<Command> commands;
     const Screen before = state.screen;
+    const bool heldPin = state.screen == Screen::PIN_ENTRY || state.screen == Screen::CARD_LOGIN
+        || state.screen == Screen::NHI_PASSWORD
+        || (state.screen == Screen::SUBMITTING && state.signingFiling
+            && state.loginStep == LoginStep::CARD);
     const std::string noticeBefore = state.noticeKey;
     std::visit(Transition { state, commands }, event);
     // Every touch, and every new screen (a receipt, an error), restarts the session's idle clock
@@ -931,12 +986,13 @@ StepResult step(State state, const Event& event)
         || state.screen == Screen::CARD_LOGIN || state.screen == Screen::CASE_QUERYING;
     // Left the PIN pad without a card call (home, card pulled, timed out): the app wipes the pad
     // and anything waiting in the PIN handoff.
-    const auto holdsPin = [](Screen screen) {
-        return screen == Screen::PIN_ENTRY || screen == Screen::CARD_LOGIN
-            || screen == Screen::NHI_PASSWORD;
+    const auto holdsPin = [](const State& st) {
+        return st.screen == Screen::PIN_ENTRY || st.screen == Screen::CARD_LOGIN
+            || st.screen == Screen::NHI_PASSWORD
+            || (st.screen == Screen::SUBMITTING && st.signingFiling
+                && st.loginStep == LoginStep::CARD);
     };
-    if (holdsPin(before) && !holdsPin(state.screen))
-        commands.emplace_back(std::in_place_type<ForgetPin>);
+    if (heldPin && !holdsPin(state)) commands.emplace_back(std::in_place_type<ForgetPin>);
     const bool homeChanged
         = state.largeText || state.highContrast || state.language != state.defaultLanguage;
     const bool touched = isPersonAction(event) || state.screen != before;

@@ -27,7 +27,8 @@ namespace
     // A PIN-pad reader: the person types on the reader after tapping start; no digit on screen.
     void drawReaderPinPad(Frame& f)
     {
-        title(f, f.tr("pin.reader_title"));
+        // Signing a filing after login (issue 5): the same pad, its own wording.
+        title(f, f.tr(f.state.signingFiling ? "pin.sign_title" : "pin.reader_title"));
         paragraph(f.trf(
             "pin.reader_body", { { "seconds", std::to_string(f.state.readerPinTimeoutSeconds) } }));
         if (!f.state.pinMessageKey.empty()) errorText(f.tr(f.state.pinMessageKey));
@@ -47,7 +48,7 @@ void drawPinEntry(Frame& f)
     preparePinPad(f.ui, f.state);
     const std::size_t entered = f.ui.pinPad != nullptr ? f.ui.pinPad->size() : 0;
 
-    title(f, f.tr("pin.title"));
+    title(f, f.tr(f.state.signingFiling ? "pin.sign_title" : "pin.title"));
     paragraph(f.tr("pin.body"));
     if (!f.state.pinMessageKey.empty()) errorText(f.tr(f.state.pinMessageKey));
     notice(f.trf("pin.tries_left", { { "n", std::to_string(f.state.pinTriesLeft) } }));
@@ -100,7 +101,8 @@ void drawPinEntry(Frame& f)
     beginFooter();
     if (button(f, "pin.cancel", f.tr("common.cancel"), { 240, TOUCH_HEIGHT })) f.emit(GoHome {});
     ImGui::SameLine();
-    if (primaryButton(f, "pin.confirm", f.tr("pin.confirm"), { -1, TOUCH_HEIGHT }))
+    if (primaryButton(f, "pin.confirm",
+            f.tr(f.state.signingFiling ? "pin.sign_confirm" : "pin.confirm"), { -1, TOUCH_HEIGHT }))
         f.emit(ConfirmPin { entered });
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <network/protocol.hpp>
+#include <network/seal.hpp> // CardSigner
 
 #include <chrono>
 #include <filesystem>
@@ -132,13 +133,15 @@ public:
 
     // Seals the filing (encrypted to central before it touches disk), stores it durably, wakes the
     // sender and returns its id (a UUID, also the Idempotency-Key). Throws StoreError. Safe from
-    // any thread.
-    std::string store(const nlohmann::json& filing);
+    // any thread. With a card signer (an identified filing) the SignedData carries the card's
+    // SignerInfo beside the device key's (seal.hpp); whatever the signer throws passes through
+    // unchanged and nothing is stored.
+    std::string store(const nlohmann::json& filing, const CardSigner& cardSigner = {});
     // store(), and with config.caseLeases and a free leased number: the number and a new
     // verification code go into the filing (key "lease", network/case_lease.hpp) before it is
     // sealed, and the number is marked used in the same durable transaction as the row, so it
     // is never shown twice, even across a crash. Throws StoreError.
-    StoredFiling storeFiling(const nlohmann::json& filing);
+    StoredFiling storeFiling(const nlohmann::json& filing, const CardSigner& cardSigner = {});
     // Unused case numbers in unexpired leases.
     std::size_t leasedNumbersLeft() const;
 

@@ -64,6 +64,20 @@ struct QueryCaseStatus {
     std::string caseNumber;
     std::string verificationCode;
 };
+
+// A citizen-certificate filing, after its PIN was entered again (issue 5): the app moves the PIN
+// to the card worker's handoff; the network worker seals the filing with a card signer, for which
+// the card worker checks that the card is the login's (token serial, insert count), then C_Login +
+// C_Sign over the card SignerInfo's attributes + C_Logout (the PIN wiped); only then is the
+// filing stored -> FilingStored | FilingStoreFailed, or (nothing sealed, nothing stored)
+// PinRejected | CardReadFailed.
+struct SignAndStoreFiling {
+    nlohmann::json filing;
+    std::string reader;
+    bool onReaderPinPad = false;
+    std::string tokenSerial {};
+    std::uint64_t insertion = 0;
+};
 // App: post TimerExpired{timer, generation} after the delay; a new StartTimer for the same timer
 // replaces it.
 struct StartTimer {
@@ -72,8 +86,8 @@ struct StartTimer {
     std::uint64_t generation = 0;
 };
 
-using Command
-    = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge, LoginWithCitizenCard,
-        ForgetPin, LoginWithNhiPassword, VerifyCardLogin, StoreFiling, QueryCaseStatus, StartTimer>;
+using Command = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge,
+    LoginWithCitizenCard, ForgetPin, LoginWithNhiPassword, VerifyCardLogin, StoreFiling,
+    SignAndStoreFiling, QueryCaseStatus, StartTimer>;
 
 } // namespace shensu::kiosk

@@ -134,6 +134,12 @@ struct State {
     std::string citizenTokenSerial;
     std::uint64_t citizenInsertion = 0;
     std::string loginRefusalKey; // login_refused.<result>
+    // 確認送出 of a citizen-certificate filing: the PIN is asked again (pin_entry /
+    // pin_last_attempt, "sign" wording), then submitting shows while the card signs and the filing
+    // is sealed. loginStep is CARD until the card's outcome (FilingStored, PinRejected,
+    // CardReadFailed) is known.
+    bool signingFiling = false;
+    std::string signCreatedAt; // the ConfirmFiling's time, for the filing built after the PIN
 
     // The case query (案件進度查詢): typed digits, central's answer. Wiped with the session.
     std::string queryCaseNumber; // digits only
