@@ -255,6 +255,7 @@ void reportEvents(Shell& shell, std::ostream& out)
             }
             emit(out, queued);
             break;
+        }
         case Screen::CASE_STATUS: {
             // What the status screen shows, as shown (the dates in the session's language).
             const CaseStatusView& v = after.queryStatus;
@@ -321,330 +322,325 @@ void reportEvents(Shell& shell, std::ostream& out)
         default:
             break;
         }
-        });
+    });
 }
 
 bool cardSimulatorRequest(const std::string& line, std::string& reply, std::string& error)
 {
-        const char* path = std::getenv("SHENSU_CARDSIM_CTL");
-        if (path == nullptr || *path == '\0') {
-            error = "SHENSU_CARDSIM_CTL is not set (run under scripts/with-virtual-reader)";
-            return false;
-        }
-        sockaddr_un addr {};
-        addr.sun_family = AF_UNIX;
-        if (std::strlen(path) >= sizeof addr.sun_path) {
-            error = "SHENSU_CARDSIM_CTL path too long";
-            return false;
-        }
-        std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
-        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0) {
-            error = std::string("socket: ") + std::strerror(errno);
-            return false;
-        }
-        bool ok = false;
-        if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-            error = std::string("connect to card simulator: ") + std::strerror(errno);
+    const char* path = std::getenv("SHENSU_CARDSIM_CTL");
+    if (path == nullptr || *path == '\0') {
+        error = "SHENSU_CARDSIM_CTL is not set (run under scripts/with-virtual-reader)";
+        return false;
+    }
+    sockaddr_un addr {};
+    addr.sun_family = AF_UNIX;
+    if (std::strlen(path) >= sizeof addr.sun_path) {
+        error = "SHENSU_CARDSIM_CTL path too long";
+        return false;
+    }
+    std::strncpy(addr.sun_path, path, sizeof addr.sun_path - 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        error = std::string("socket: ") + std::strerror(errno);
+        return false;
+    }
+    bool ok = false;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+        error = std::string("connect to card simulator: ") + std::strerror(errno);
+    } else {
+        const std::string request = line + "\n";
+        if (::write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+            error = "write to card simulator failed";
         } else {
-            const std::string request = line + "\n";
-            if (::write(fd, request.data(), request.size())
-                != static_cast<ssize_t>(request.size())) {
-                error = "write to card simulator failed";
-            } else {
-                reply.clear();
-                char c = 0;
-                while (::read(fd, &c, 1) == 1 && c != '\n')
-                    reply += c;
-                ok = true;
-            }
+            reply.clear();
+            char c = 0;
+            while (::read(fd, &c, 1) == 1 && c != '\n')
+                reply += c;
+            ok = true;
         }
-        ::close(fd);
-        return ok;
+    }
+    ::close(fd);
+    return ok;
 }
 
 namespace
 {
-        struct ScriptError {
-            std::string message;
-        };
+    struct ScriptError {
+        std::string message;
+    };
 
-        std::string need(const json& cmd, const char* key)
-        {
-            if (!cmd.contains(key) || !cmd.at(key).is_string())
-                throw ScriptError { std::string("missing string \"") + key + "\"" };
-            return cmd.at(key).get<std::string>();
-        }
+    std::string need(const json& cmd, const char* key)
+    {
+        if (!cmd.contains(key) || !cmd.at(key).is_string())
+            throw ScriptError { std::string("missing string \"") + key + "\"" };
+        return cmd.at(key).get<std::string>();
+    }
 
-        void waitForScreen(Shell & shell, const std::string& id, std::chrono::milliseconds timeout)
-        {
-            Screen wanted {};
-            if (!parseScreenId(id, wanted)) throw ScriptError { "unknown screen \"" + id + "\"" };
-            const auto deadline = std::chrono::steady_clock::now() + timeout;
-            shell.pump();
-            while (shell.state().screen != wanted) {
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0) {
-                    throw ScriptError { "timed out after " + std::to_string(timeout.count())
-                        + " ms waiting for screen " + id + " (on " + screenId(shell.state().screen)
-                        + ")" };
-                }
-                if (shell.waitForActivity(left)) shell.frame();
+    void waitForScreen(Shell& shell, const std::string& id, std::chrono::milliseconds timeout)
+    {
+        Screen wanted {};
+        if (!parseScreenId(id, wanted)) throw ScriptError { "unknown screen \"" + id + "\"" };
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        shell.pump();
+        while (shell.state().screen != wanted) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                throw ScriptError { "timed out after " + std::to_string(timeout.count())
+                    + " ms waiting for screen " + id + " (on " + screenId(shell.state().screen)
+                    + ")" };
             }
-            shell.frame();
+            if (shell.waitForActivity(left)) shell.frame();
         }
+        shell.frame();
+    }
 
-        // Waits until the card worker reports a card in some reader ("present") or none at all
-        // ("absent").
-        void waitForCard(
-            Shell & shell, const std::string& wanted, std::chrono::milliseconds timeout)
-        {
-            if (wanted != "present" && wanted != "absent")
-                throw ScriptError { "card must be present or absent" };
-            const auto deadline = std::chrono::steady_clock::now() + timeout;
-            shell.pump();
-            while (shell.state().cards.empty() == (wanted == "present")) {
-                const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0)
-                    throw ScriptError { "timed out after " + std::to_string(timeout.count())
-                        + " ms waiting for a card to be " + wanted };
-                if (shell.waitForActivity(left)) shell.frame();
-            }
+    // Waits until the card worker reports a card in some reader ("present") or none at all
+    // ("absent").
+    void waitForCard(Shell& shell, const std::string& wanted, std::chrono::milliseconds timeout)
+    {
+        if (wanted != "present" && wanted != "absent")
+            throw ScriptError { "card must be present or absent" };
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        shell.pump();
+        while (shell.state().cards.empty() == (wanted == "present")) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                throw ScriptError { "timed out after " + std::to_string(timeout.count())
+                    + " ms waiting for a card to be " + wanted };
+            if (shell.waitForActivity(left)) shell.frame();
         }
+    }
 
-        // The registration password, typed on the on-screen keyboard key by key (switching layers
-        // and shift as a person would), or with "via":"keys" as a physical keyboard would send it.
-        // Nothing is echoed; an error names no character.
-        void typePassword(Shell & shell, const std::string& text, const std::string& via)
-        {
-            if (shell.state().screen != Screen::NHI_PASSWORD)
-                throw ScriptError { std::string("no password field on screen ")
-                    + screenId(shell.state().screen) };
-            if (via == "keys") {
-                for (const char c : text) {
-                    if (c <= ' ' || c > '~')
-                        throw ScriptError { "password characters must be printable ASCII" };
-                }
-                ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
-                shell.frame();
-                shell.frame();
-                return;
-            }
-            if (via != "screen") throw ScriptError { "password: via must be screen or keys" };
-            std::string error;
-            const auto tap = [&](const std::string& id) {
-                if (!shell.tap(id, error))
-                    throw ScriptError { std::string("no password key on screen ")
-                        + screenId(shell.state().screen) };
-            };
+    // The registration password, typed on the on-screen keyboard key by key (switching layers
+    // and shift as a person would), or with "via":"keys" as a physical keyboard would send it.
+    // Nothing is echoed; an error names no character.
+    void typePassword(Shell& shell, const std::string& text, const std::string& via)
+    {
+        if (shell.state().screen != Screen::NHI_PASSWORD)
+            throw ScriptError { std::string("no password field on screen ")
+                + screenId(shell.state().screen) };
+        if (via == "keys") {
             for (const char c : text) {
                 if (c <= ' ' || c > '~')
                     throw ScriptError { "password characters must be printable ASCII" };
-                const bool upper = c >= 'A' && c <= 'Z';
-                const bool onLetters = upper || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '@' || c == '.' || c == '-';
-                const bool lettersShown = shell.ui().passwordKeyboard != ui::KeyboardMode::SYMBOLS;
-                if (onLetters && !lettersShown) tap("kb.mode.english");
-                if (!onLetters && lettersShown) tap("kb.mode.symbols");
-                if (upper && !shell.ui().passwordShift) tap("kb.shift");
-                tap(std::string("kb.") + c);
             }
+            ImGui::GetIO().AddInputCharactersUTF8(text.c_str());
+            shell.frame();
+            shell.frame();
+            return;
         }
+        if (via != "screen") throw ScriptError { "password: via must be screen or keys" };
+        std::string error;
+        const auto tap = [&](const std::string& id) {
+            if (!shell.tap(id, error))
+                throw ScriptError { std::string("no password key on screen ")
+                    + screenId(shell.state().screen) };
+        };
+        for (const char c : text) {
+            if (c <= ' ' || c > '~')
+                throw ScriptError { "password characters must be printable ASCII" };
+            const bool upper = c >= 'A' && c <= 'Z';
+            const bool onLetters = upper || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                || c == '@' || c == '.' || c == '-';
+            const bool lettersShown = shell.ui().passwordKeyboard != ui::KeyboardMode::SYMBOLS;
+            if (onLetters && !lettersShown) tap("kb.mode.english");
+            if (!onLetters && lettersShown) tap("kb.mode.symbols");
+            if (upper && !shell.ui().passwordShift) tap("kb.shift");
+            tap(std::string("kb.") + c);
+        }
+    }
 
-        // Returns false on quit.
-        bool runCommand(Shell & shell, const json& cmd, std::ostream& out,
-            const std::filesystem::path& screenshotDir)
-        {
-            const std::string name = need(cmd, "cmd");
-            std::string error;
-            shell.pump(); // whatever the workers said so far happens before this command
-            if (name == "tap") {
-                if (!shell.tap(need(cmd, "id"), error)) throw ScriptError { error };
-            } else if (name == "pin") {
-                // Taps the PIN pad's keys by digit, wherever the shuffle put them.
-                const std::string digits = need(cmd, "digits");
-                for (const char d : digits) {
-                    if (d < '0' || d > '9') throw ScriptError { "pin digits must be 0-9" };
-                    // The error names no digit: a script's PIN stays out of the kiosk's output.
-                    if (!shell.tap(std::string("pin.digit.") + d, error))
-                        throw ScriptError { "no PIN pad key on screen "
-                            + std::string(screenId(shell.state().screen)) };
-                }
-            } else if (name == "password") {
-                typePassword(shell, need(cmd, "text"), cmd.value("via", std::string("screen")));
-            } else if (name == "type") {
-                if (!shell.type(need(cmd, "id"), need(cmd, "text"), error))
-                    throw ScriptError { error };
-            } else if (name == "ime") {
-                // A physical keyboard's system IME, as SDL reports it:
-                // {"cmd":"ime","compose":"ㄊㄞˊ"} (SDL_TEXTEDITING, drawn at the caret; "cursor" in
-                // characters), {"cmd":"ime", "commit":"臺"} (SDL_TEXTINPUT into the field being
-                // edited).
-                SDL_Event e {};
-                if (cmd.contains("compose")) {
-                    const std::string text = need(cmd, "compose");
-                    if (text.size() >= sizeof e.edit.text)
-                        throw ScriptError { "ime: a composition holds at most 31 bytes" };
-                    e.type = SDL_TEXTEDITING;
-                    std::copy(text.begin(), text.end(), e.edit.text);
-                    e.edit.start = cmd.value("cursor", static_cast<int>(codePoints(text)));
-                } else if (cmd.contains("commit")) {
-                    const std::string text = need(cmd, "commit");
-                    if (text.size() >= sizeof e.text.text)
-                        throw ScriptError { "ime: a commit holds at most 31 bytes" };
-                    e.type = SDL_TEXTINPUT;
-                    std::copy(text.begin(), text.end(), e.text.text);
-                } else {
-                    throw ScriptError { "ime needs \"compose\" or \"commit\"" };
-                }
-                shell.handleEvent(e);
-                shell.frame();
-                shell.frame();
-            } else if (name == "wait" && cmd.contains("card")) {
-                waitForCard(shell, need(cmd, "card"),
-                    std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
-            } else if (name == "wait") {
-                waitForScreen(shell, need(cmd, "screen"),
-                    std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
-            } else if (name == "card") {
-                const std::string action = need(cmd, "action");
-                const int slot = cmd.value("slot", 0);
-                std::string line;
-                if (action == "insert") {
-                    line = "insert " + cmd.value("kind", std::string("health")) + " "
-                        + std::to_string(slot);
-                } else if (action == "remove") {
-                    line = "remove " + std::to_string(slot);
-                } else {
-                    throw ScriptError { "card action must be insert or remove" };
-                }
-                std::string reply;
-                if (!cardSimulatorRequest(line, reply, error)) throw ScriptError { error };
-                if (reply != "ok") throw ScriptError { "card simulator answered: " + reply };
-            } else if (name == "screenshot") {
-                std::filesystem::path path = need(cmd, "path");
-                if (path.is_relative() && !screenshotDir.empty()) path = screenshotDir / path;
-                if (!shell.screenshot(path, error)) throw ScriptError { error };
-                emit(out, { { "event", "screenshot" }, { "path", path.string() } });
-            } else if (name == "language") {
-                Language language {};
-                if (!parseLanguage(need(cmd, "value"), language))
-                    throw ScriptError { "language must be zh-TW or en" };
-                shell.dispatch(SetLanguage { language });
-                shell.frame();
-            } else if (name == "display") {
-                // Like the home screen's buttons:
-                // {"cmd":"display","text":"large","contrast":"high"}.
-                const std::string text
-                    = cmd.value("text", shell.state().largeText ? "large" : "normal");
-                const std::string contrast
-                    = cmd.value("contrast", shell.state().highContrast ? "high" : "normal");
-                if ((text != "large" && text != "normal")
-                    || (contrast != "high" && contrast != "normal"))
-                    throw ScriptError {
-                        "display: text must be large|normal, contrast high|normal"
-                    };
-                shell.dispatch(SetDisplay { text == "large", contrast == "high" });
-                shell.frame();
-            } else if (name == "quit") {
-                return false;
-            } else {
-                throw ScriptError { "unknown command \"" + name + "\"" };
+    // Returns false on quit.
+    bool runCommand(Shell& shell, const json& cmd, std::ostream& out,
+        const std::filesystem::path& screenshotDir)
+    {
+        const std::string name = need(cmd, "cmd");
+        std::string error;
+        shell.pump(); // whatever the workers said so far happens before this command
+        if (name == "tap") {
+            if (!shell.tap(need(cmd, "id"), error)) throw ScriptError { error };
+        } else if (name == "pin") {
+            // Taps the PIN pad's keys by digit, wherever the shuffle put them.
+            const std::string digits = need(cmd, "digits");
+            for (const char d : digits) {
+                if (d < '0' || d > '9') throw ScriptError { "pin digits must be 0-9" };
+                // The error names no digit: a script's PIN stays out of the kiosk's output.
+                if (!shell.tap(std::string("pin.digit.") + d, error))
+                    throw ScriptError { "no PIN pad key on screen "
+                        + std::string(screenId(shell.state().screen)) };
             }
-            return true;
+        } else if (name == "password") {
+            typePassword(shell, need(cmd, "text"), cmd.value("via", std::string("screen")));
+        } else if (name == "type") {
+            if (!shell.type(need(cmd, "id"), need(cmd, "text"), error)) throw ScriptError { error };
+        } else if (name == "ime") {
+            // A physical keyboard's system IME, as SDL reports it:
+            // {"cmd":"ime","compose":"ㄊㄞˊ"} (SDL_TEXTEDITING, drawn at the caret; "cursor" in
+            // characters), {"cmd":"ime", "commit":"臺"} (SDL_TEXTINPUT into the field being
+            // edited).
+            SDL_Event e {};
+            if (cmd.contains("compose")) {
+                const std::string text = need(cmd, "compose");
+                if (text.size() >= sizeof e.edit.text)
+                    throw ScriptError { "ime: a composition holds at most 31 bytes" };
+                e.type = SDL_TEXTEDITING;
+                std::copy(text.begin(), text.end(), e.edit.text);
+                e.edit.start = cmd.value("cursor", static_cast<int>(codePoints(text)));
+            } else if (cmd.contains("commit")) {
+                const std::string text = need(cmd, "commit");
+                if (text.size() >= sizeof e.text.text)
+                    throw ScriptError { "ime: a commit holds at most 31 bytes" };
+                e.type = SDL_TEXTINPUT;
+                std::copy(text.begin(), text.end(), e.text.text);
+            } else {
+                throw ScriptError { "ime needs \"compose\" or \"commit\"" };
+            }
+            shell.handleEvent(e);
+            shell.frame();
+            shell.frame();
+        } else if (name == "wait" && cmd.contains("card")) {
+            waitForCard(shell, need(cmd, "card"),
+                std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
+        } else if (name == "wait") {
+            waitForScreen(shell, need(cmd, "screen"),
+                std::chrono::milliseconds(cmd.value("timeout_ms", 10000)));
+        } else if (name == "card") {
+            const std::string action = need(cmd, "action");
+            const int slot = cmd.value("slot", 0);
+            std::string line;
+            if (action == "insert") {
+                line = "insert " + cmd.value("kind", std::string("health")) + " "
+                    + std::to_string(slot);
+            } else if (action == "remove") {
+                line = "remove " + std::to_string(slot);
+            } else {
+                throw ScriptError { "card action must be insert or remove" };
+            }
+            std::string reply;
+            if (!cardSimulatorRequest(line, reply, error)) throw ScriptError { error };
+            if (reply != "ok") throw ScriptError { "card simulator answered: " + reply };
+        } else if (name == "screenshot") {
+            std::filesystem::path path = need(cmd, "path");
+            if (path.is_relative() && !screenshotDir.empty()) path = screenshotDir / path;
+            if (!shell.screenshot(path, error)) throw ScriptError { error };
+            emit(out, { { "event", "screenshot" }, { "path", path.string() } });
+        } else if (name == "language") {
+            Language language {};
+            if (!parseLanguage(need(cmd, "value"), language))
+                throw ScriptError { "language must be zh-TW or en" };
+            shell.dispatch(SetLanguage { language });
+            shell.frame();
+        } else if (name == "display") {
+            // Like the home screen's buttons:
+            // {"cmd":"display","text":"large","contrast":"high"}.
+            const std::string text
+                = cmd.value("text", shell.state().largeText ? "large" : "normal");
+            const std::string contrast
+                = cmd.value("contrast", shell.state().highContrast ? "high" : "normal");
+            if ((text != "large" && text != "normal")
+                || (contrast != "high" && contrast != "normal"))
+                throw ScriptError { "display: text must be large|normal, contrast high|normal" };
+            shell.dispatch(SetDisplay { text == "large", contrast == "high" });
+            shell.frame();
+        } else if (name == "quit") {
+            return false;
+        } else {
+            throw ScriptError { "unknown command \"" + name + "\"" };
         }
+        return true;
+    }
 
 } // namespace
 
 namespace
 {
-        // Script lines from stdin arrive while the kiosk keeps working: a reader thread queues them
-        // and wakes the loop. It is detached, with its state shared, because a blocked read on
-        // stdin cannot be interrupted at quit.
-        struct LineFeed {
-            std::mutex mutex;
-            std::deque<std::string> lines;
-            bool ended = false;
-        };
+    // Script lines from stdin arrive while the kiosk keeps working: a reader thread queues them
+    // and wakes the loop. It is detached, with its state shared, because a blocked read on
+    // stdin cannot be interrupted at quit.
+    struct LineFeed {
+        std::mutex mutex;
+        std::deque<std::string> lines;
+        bool ended = false;
+    };
 
-        std::shared_ptr<LineFeed> readStdinInBackground(EventQueue & queue)
-        {
-            auto feed = std::make_shared<LineFeed>();
-            std::thread([feed, &queue] {
-                std::string line;
-                while (std::getline(std::cin, line)) {
-                    {
-                        std::lock_guard lock(feed->mutex);
-                        feed->lines.push_back(line);
-                    }
-                    queue.wake();
+    std::shared_ptr<LineFeed> readStdinInBackground(EventQueue& queue)
+    {
+        auto feed = std::make_shared<LineFeed>();
+        std::thread([feed, &queue] {
+            std::string line;
+            while (std::getline(std::cin, line)) {
+                {
+                    std::lock_guard lock(feed->mutex);
+                    feed->lines.push_back(line);
                 }
-                std::lock_guard lock(feed->mutex);
-                feed->ended = true;
                 queue.wake();
-            }).detach();
-            return feed;
-        }
+            }
+            std::lock_guard lock(feed->mutex);
+            feed->ended = true;
+            queue.wake();
+        }).detach();
+        return feed;
+    }
 
 } // namespace
 
 int runScript(Shell& shell, std::istream& script, std::ostream& out,
     const std::filesystem::path& screenshotDir)
 {
-        shell.frame();
-        emit(out, { { "event", "first_frame" }, { "ms", shell.firstFrameMs() } });
+    shell.frame();
+    emit(out, { { "event", "first_frame" }, { "ms", shell.firstFrameMs() } });
 
-        std::shared_ptr<LineFeed> feed;
-        if (&script == &std::cin) {
-            feed = readStdinInBackground(shell.queue());
-        } else {
-            feed = std::make_shared<LineFeed>();
-            for (std::string line; std::getline(script, line);)
-                feed->lines.push_back(line);
-            feed->ended = true;
-        }
+    std::shared_ptr<LineFeed> feed;
+    if (&script == &std::cin) {
+        feed = readStdinInBackground(shell.queue());
+    } else {
+        feed = std::make_shared<LineFeed>();
+        for (std::string line; std::getline(script, line);)
+            feed->lines.push_back(line);
+        feed->ended = true;
+    }
 
-        int number = 0;
-        for (;;) {
-            std::optional<std::string> line;
-            bool ended = false;
-            {
-                std::lock_guard lock(feed->mutex);
-                if (!feed->lines.empty()) {
-                    line = std::move(feed->lines.front());
-                    feed->lines.pop_front();
-                }
-                ended = feed->ended;
+    int number = 0;
+    for (;;) {
+        std::optional<std::string> line;
+        bool ended = false;
+        {
+            std::lock_guard lock(feed->mutex);
+            if (!feed->lines.empty()) {
+                line = std::move(feed->lines.front());
+                feed->lines.pop_front();
             }
-            if (!line) {
-                if (ended || shell.quitRequested()) return 0;
-                // Between commands the kiosk lives on: card and network events are shown as they
-                // come.
-                if (shell.waitForActivity(std::chrono::milliseconds(1000))) shell.frame();
-                continue;
-            }
-            ++number;
-            const auto start = line->find_first_not_of(" \t\r");
-            if (start == std::string::npos || (*line)[start] == '#') continue;
-            try {
-                const json cmd = json::parse(*line);
-                if (!runCommand(shell, cmd, out, screenshotDir)) return 0;
-            } catch (const ScriptError& e) {
-                emit(out,
-                    { { "event", "script_error" }, { "line", number }, { "message", e.message } });
-                return 1;
-            } catch (const json::exception& e) {
-                // Only the error's id: what() quotes the text it read ("last read: '...123456'"),
-                // which for a broken pin line is the PIN.
-                emit(out,
-                    { { "event", "script_error" }, { "line", number },
-                        { "message",
-                            "bad JSON (nlohmann::json error " + std::to_string(e.id) + ")" } });
-                return 1;
-            }
+            ended = feed->ended;
         }
+        if (!line) {
+            if (ended || shell.quitRequested()) return 0;
+            // Between commands the kiosk lives on: card and network events are shown as they
+            // come.
+            if (shell.waitForActivity(std::chrono::milliseconds(1000))) shell.frame();
+            continue;
+        }
+        ++number;
+        const auto start = line->find_first_not_of(" \t\r");
+        if (start == std::string::npos || (*line)[start] == '#') continue;
+        try {
+            const json cmd = json::parse(*line);
+            if (!runCommand(shell, cmd, out, screenshotDir)) return 0;
+        } catch (const ScriptError& e) {
+            emit(
+                out, { { "event", "script_error" }, { "line", number }, { "message", e.message } });
+            return 1;
+        } catch (const json::exception& e) {
+            // Only the error's id: what() quotes the text it read ("last read: '...123456'"),
+            // which for a broken pin line is the PIN.
+            emit(out,
+                { { "event", "script_error" }, { "line", number },
+                    { "message",
+                        "bad JSON (nlohmann::json error " + std::to_string(e.id) + ")" } });
+            return 1;
+        }
+    }
 }
 
 } // namespace shensu::kiosk::app
