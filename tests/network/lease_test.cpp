@@ -86,7 +86,7 @@ std::string now()
 
 TEST_CASE("central leases signed blocks of case numbers that verify with the pinned receipt "
           "certificate: bounded per kiosk and durable across a restart with no number issued twice",
-    "[lease]")
+    "[lease][storage]")
 {
     TempDir tmp;
     std::set<std::string> seen;
@@ -147,7 +147,7 @@ TEST_CASE("central leases signed blocks of case numbers that verify with the pin
     for (const auto& n : verifiedLease(kept, "KIOSK-TEST-02").numbers)
         CHECK(seen.insert(n).second);
     const auto listed = run({ (binDir() / "shensu-central").string(), "leases", "--db",
-        (tmp / "central.db").string() });
+        centralDb(tmp / "central.db") });
     REQUIRE(listed.exitCode == 0);
     CHECK(listed.output.find(first.leaseId) != std::string::npos);
     CHECK(listed.output.find(second.leaseId) != std::string::npos);
@@ -156,7 +156,7 @@ TEST_CASE("central leases signed blocks of case numbers that verify with the pin
 TEST_CASE("central registers a filing under its leased number and the kiosk's code and refuses "
           "with 422 and nothing stored another kiosk's number or a used one or an expired lease "
           "or a number never leased",
-    "[lease]")
+    "[lease][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
@@ -242,12 +242,23 @@ TEST_CASE("central registers a filing under its leased number and the kiosk's co
         const auto status = queryStatus(central, tmp / "status.json", receipt.caseNumber, code);
         CHECK(status.status == 200);
         CHECK(status.body["caseNumber"] == receipt.caseNumber);
-        network::sqlite::Database db(tmp / "central.db");
-        auto stmt = db.prepare("SELECT verification_hash FROM cases WHERE case_number = ?");
-        stmt.bind(1, receipt.caseNumber);
-        REQUIRE(stmt.step());
-        CHECK(stmt.columnText(0).rfind("scrypt$", 0) == 0);
-        CHECK(stmt.columnText(0).find(code) == std::string::npos);
+        CHECK_FALSE(centralDbContains(tmp / "central.db", code));
+        std::string hash;
+        if (testingPostgres()) {
+            const auto stored = queryCentralDb(tmp / "central.db",
+                "SELECT verification_hash FROM cases WHERE case_number = '" + receipt.caseNumber
+                    + "'");
+            REQUIRE(stored.ok);
+            hash = stored.output;
+        } else {
+            network::sqlite::Database db(tmp / "central.db");
+            auto stmt = db.prepare("SELECT verification_hash FROM cases WHERE case_number = ?");
+            stmt.bind(1, receipt.caseNumber);
+            REQUIRE(stmt.step());
+            hash = stmt.columnText(0);
+        }
+        CHECK(hash.rfind("scrypt$", 0) == 0);
+        CHECK(hash.find(code) == std::string::npos);
     }
 }
 
