@@ -10,6 +10,7 @@
 #include <network/seal.hpp>
 
 #include <catch2/catch.hpp>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -151,6 +152,32 @@ TEST_CASE("central leases signed blocks of case numbers that verify with the pin
     REQUIRE(listed.exitCode == 0);
     CHECK(listed.output.find(first.leaseId) != std::string::npos);
     CHECK(listed.output.find(second.leaseId) != std::string::npos);
+    if (!testingPostgres()) return;
+
+    // A fleet: kiosk 1 (8 unused < 9) asks two centrals sharing the database at once. The block
+    // is reserved under the lock the registrations take, so only one of them leases a new block;
+    // the other sees 16 unused and answers that lease again.
+    RunningCentral other(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
+        { "--lease-block", "8", "--lease-refill-below", "9" });
+    auto atCentral
+        = std::async(std::launch::async, [&] { return askLease(central, KIOSK_1, tmp); });
+    TempDir otherTmp; // its own request file
+    const auto atOther = askLease(other, KIOSK_1, otherTmp);
+    const auto atFirst = atCentral.get();
+    std::vector<int> statuses { atFirst.status, atOther.status };
+    std::sort(statuses.begin(), statuses.end());
+    CHECK(statuses == std::vector<int> { 200, 201 });
+    CHECK(atFirst.raw == atOther.raw);
+    for (const auto& n : verifiedLease(atOther, "KIOSK-TEST-01").numbers)
+        CHECK(seen.insert(n).second);
+
+    // Another schema version (a database of an older central) is refused, not used.
+    REQUIRE(queryCentralDb(tmp / "central.db", "UPDATE shensu_schema SET version = 1").ok);
+    const auto refused = run({ (binDir() / "shensu-central").string(), "leases", "--db",
+        centralDb(tmp / "central.db") });
+    CHECK(refused.exitCode != 0);
+    CHECK(refused.output.empty());
+    CHECK(refused.errors.find("schema 1, expected 2") != std::string::npos);
 }
 
 TEST_CASE("central registers a filing under its leased number and the kiosk's code and refuses "
