@@ -156,7 +156,8 @@ TEST_CASE("central leases signed blocks of case numbers that verify with the pin
 
     // A fleet: kiosk 1 (8 unused < 9) asks two centrals sharing the database at once. The block
     // is reserved under the lock the registrations take, so only one of them leases a new block;
-    // the other sees 16 unused and answers that lease again.
+    // the other sees 16 unused and answers that lease again. (The two requests rarely overlap
+    // inside the database: with the lock removed this still passed; it checks the outcome.)
     RunningCentral other(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
         { "--lease-block", "8", "--lease-refill-below", "9" });
     auto atCentral
