@@ -130,11 +130,7 @@ int main(int argc, char** argv)
         }
         if (command == "leases") {
             if (need("db").empty() || flags.size() != 1) return usage();
-            if (!std::filesystem::exists(need("db"))) {
-                std::cerr << "shensu-central: no case database at " << need("db") << '\n';
-                return 1;
-            }
-            shensu::central::CaseStore(need("db")).listLeases(std::cout);
+            shensu::central::openCaseStorage(need("db"), {}, false)->listLeases(std::cout);
             return 0;
         }
         if (command == "cases") {

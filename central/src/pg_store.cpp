@@ -1,10 +1,12 @@
 // Central's storage in PostgreSQL (see pg_store.hpp): schema, group commit, workflow moves,
-// heartbeats, health-card counters.
+// heartbeats, case-number leases, health-card counters.
 #include "pg_store.hpp"
 
 #include "at_rest.hpp"
 #include "auth_store.hpp"
 #include "case_store.hpp"
+
+#include <network/outbox.hpp>
 
 #include <cstdio>
 
@@ -17,10 +19,21 @@ using network::Bytes;
 
 namespace
 {
-    constexpr int SCHEMA_VERSION = 1;
+    // 2: case-number leases (case_leases, leased_numbers).
+    constexpr int SCHEMA_VERSION = 2;
     // pg_advisory_xact_lock keys (any constants of ours: "shensu" in ASCII, then a purpose).
     constexpr long long SCHEMA_LOCK = 0x7368656e7375'01;
     constexpr long long REGISTER_LOCK = 0x7368656e7375'02;
+
+    std::int64_t unixSeconds(std::chrono::system_clock::time_point t)
+    {
+        return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    }
+
+    std::chrono::system_clock::time_point fromUnixSeconds(std::int64_t seconds)
+    {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
+    }
 
     Bytes bytesOf(const pqxx::field& field)
     {
@@ -53,6 +66,10 @@ namespace
         connection.prepare("next_case_number",
             "INSERT INTO case_sequence (day, last) VALUES ($1, 1)"
             " ON CONFLICT (day) DO UPDATE SET last = case_sequence.last + 1 RETURNING last");
+        connection.prepare("leased_number",
+            "SELECT l.lease_id, l.kiosk_id, l.issued_at, l.expires_at,"
+            " EXISTS (SELECT 1 FROM cases c WHERE c.case_number = n.case_number)"
+            " FROM leased_numbers n JOIN case_leases l USING (lease_id) WHERE n.case_number = $1");
         // The case, its first event and its sealed answer in one round trip.
         connection.prepare("register_case",
             "WITH c AS (INSERT INTO cases (case_number, verification_hash, idempotency_key,"
@@ -116,6 +133,20 @@ void ensurePgSchema(pqxx::connection& connection, bool create)
     tx.exec0("CREATE TABLE nhi_failures ("
              " card TEXT PRIMARY KEY," // HMAC-SHA256 hex of the card number (--nhi-key)
              " failures INTEGER NOT NULL)");
+    // Case-number leases, as in SQLite (case_lease_store.cpp): one row per signed block, one per
+    // number; a number is used when a case has it. id keeps the order of issue.
+    tx.exec0("CREATE TABLE case_leases ("
+             " id BIGSERIAL UNIQUE,"
+             " lease_id TEXT PRIMARY KEY,"
+             " kiosk_id TEXT NOT NULL,"
+             " issued_at BIGINT NOT NULL," // Unix seconds
+             " expires_at BIGINT NOT NULL,"
+             " signed_body TEXT NOT NULL)"); // the signed lease as sent (no secret in it)
+    tx.exec0("CREATE INDEX case_leases_kiosk ON case_leases (kiosk_id, expires_at)");
+    tx.exec0("CREATE TABLE leased_numbers ("
+             " case_number TEXT PRIMARY KEY,"
+             " lease_id TEXT NOT NULL REFERENCES case_leases(lease_id))");
+    tx.exec0("CREATE INDEX leased_numbers_lease ON leased_numbers (lease_id)");
     tx.exec0("INSERT INTO shensu_schema (part, version) VALUES ('central', "
         + std::to_string(SCHEMA_VERSION) + ")");
     tx.commit();
@@ -183,8 +214,6 @@ PgCaseStore::Lookup PgCaseStore::findSubmission(
 PgCaseStore::Lookup PgCaseStore::registerCase(
     const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
 {
-    if (c.leased)
-        throw LeaseRefused("case-number leases are not available with PostgreSQL storage");
     Registration mine { &c, &rules, {}, {}, nullptr, false };
     std::unique_lock queue(queueMutex_);
     queue_.push_back(&mine);
@@ -238,10 +267,14 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
         existing.replay != Replay::NONE)
         return existing;
 
-    const std::string day = rocDate(c.receivedAt);
-    const auto seq = tx.exec_prepared1("next_case_number", day);
-    char number[32];
-    std::snprintf(number, sizeof number, "%s-%04lld", day.c_str(), seq[0].as<long long>());
+    std::string number;
+    if (c.leased) {
+        checkLeased(tx, c);
+        number = c.leased->caseNumber;
+    } else {
+        const std::string day = rocDate(c.receivedAt);
+        number = caseNumber(day, tx.exec_prepared1("next_case_number", day)[0].as<long long>());
+    }
 
     const std::string receivedDate = taipeiDate(c.receivedAt);
     created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
@@ -370,14 +403,111 @@ void PgCaseStore::recordHeartbeat(const std::string& kioskId,
     tx.commit();
 }
 
-PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string&, const LeasePolicy&,
-    std::chrono::system_clock::time_point,
-    const std::function<std::string(const network::CaseLease&)>&)
+// --- case-number leases (as case_lease_store.cpp does in SQLite) --------------------------------
+
+PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string& kioskId,
+    const LeasePolicy& policy, std::chrono::system_clock::time_point now,
+    const std::function<std::string(const network::CaseLease&)>& sign)
 {
-    throw LeaseUnavailable("case-number leases are not available with PostgreSQL storage");
+    std::lock_guard lock(writerMutex_);
+    pqxx::work tx(writer_);
+    // The registrations' lock: a lease and a registration (here or on another central) do not
+    // interleave, so the count of unused numbers is exact and two requests of one kiosk to two
+    // centrals cannot both get a new block past the refill rule.
+    tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(REGISTER_LOCK) + ")");
+    const auto nowSeconds = unixSeconds(now);
+    const auto unused = tx.exec_params1(
+        "SELECT count(*) FROM leased_numbers n JOIN case_leases l USING (lease_id)"
+        " WHERE l.kiosk_id = $1 AND l.expires_at > $2"
+        " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_number = n.case_number)",
+        kioskId, nowSeconds);
+    if (unused[0].as<long long>() >= policy.refillBelow) {
+        const auto newest = tx.exec_params("SELECT signed_body FROM case_leases"
+                                           " WHERE kiosk_id = $1 AND expires_at > $2"
+                                           " ORDER BY issued_at DESC, id DESC LIMIT 1",
+            kioskId, nowSeconds);
+        if (!newest.empty()) {
+            tx.commit();
+            return { false, newest[0][0].as<std::string>() };
+        }
+    }
+
+    const int count = std::max(1, policy.blockSize);
+    const std::string day = rocDate(now);
+    // The block from the day's sequence, as central's own numbers: never issued twice.
+    const auto last
+        = tx.exec_params1("INSERT INTO case_sequence (day, last) VALUES ($1, $2) ON CONFLICT (day)"
+                          " DO UPDATE SET last = case_sequence.last + excluded.last RETURNING last",
+                day, count)[0]
+              .as<long long>();
+    network::CaseLease lease { network::newUuid(), kioskId, {}, utcTimestamp(now),
+        utcTimestamp(now + policy.lifetime) };
+    for (long long sequence = last - count + 1; sequence <= last; ++sequence)
+        lease.numbers.push_back(caseNumber(day, sequence));
+    std::string body = sign(lease);
+    tx.exec_params0("INSERT INTO case_leases (lease_id, kiosk_id, issued_at, expires_at,"
+                    " signed_body) VALUES ($1, $2, $3, $4, $5)",
+        lease.leaseId, kioskId, nowSeconds, unixSeconds(network::parseLeaseTime(lease.expiresAt)),
+        body);
+    // All the numbers in one statement, as an array literal (each is digits and '-' only).
+    std::string numbers = "{";
+    for (const auto& number : lease.numbers)
+        numbers += (numbers.size() > 1 ? "," : "") + number;
+    numbers += '}';
+    tx.exec_params0("INSERT INTO leased_numbers (case_number, lease_id)"
+                    " SELECT unnest($1::text[]), $2",
+        numbers, lease.leaseId);
+    tx.commit(); // synchronous: the block is on disk before the kiosk sees it
+    return { true, std::move(body) };
 }
 
-void PgCaseStore::listLeases(std::ostream&) { }
+void PgCaseStore::checkLeased(pqxx::transaction_base& tx, const NewCase& c)
+{
+    const auto& taken = *c.leased;
+    const LeasePolicy policy = c.leasePolicy ? *c.leasePolicy : LeasePolicy {};
+    const auto rows = tx.exec_prepared("leased_number", taken.caseNumber);
+    if (rows.empty()) throw LeaseRefused("the case number was never leased");
+    const auto row = rows[0];
+    if (row[1].as<std::string>() != c.kioskId)
+        throw LeaseRefused("the case number is leased to another kiosk");
+    if (row[0].as<std::string>() != taken.leaseId)
+        throw LeaseRefused("the case number belongs to another lease");
+    const auto issued = fromUnixSeconds(row[2].as<std::int64_t>());
+    const auto expires = fromUnixSeconds(row[3].as<std::int64_t>());
+    if (row[4].as<bool>()) throw LeaseRefused("the case number is used already");
+    const auto takenAt = network::parseLeaseTime(taken.takenAt);
+    // The kiosk's clock may be a little off; a number "taken" well before its lease existed
+    // was not taken honestly.
+    if (takenAt < issued - network::LEASE_CLOCK_SKEW)
+        throw LeaseRefused("the number was taken before its lease was issued");
+    if (takenAt >= expires) throw LeaseRefused("the number was taken after its lease expired");
+    if (c.receivedAt >= expires + policy.deliveryGrace)
+        throw LeaseRefused("the lease expired too long ago");
+}
+
+void PgCaseStore::listLeases(std::ostream& out)
+{
+    std::lock_guard lock(readerMutex_);
+    pqxx::read_transaction tx(reader_);
+    for (const auto& row :
+        tx.exec("SELECT l.lease_id, l.kiosk_id, l.issued_at, l.expires_at,"
+                " (SELECT json_agg(n.case_number ORDER BY n.case_number COLLATE \"C\")"
+                "  FROM leased_numbers n WHERE n.lease_id = l.lease_id),"
+                " (SELECT count(*) FROM leased_numbers n JOIN cases c USING (case_number)"
+                "  WHERE n.lease_id = l.lease_id)"
+                " FROM case_leases l ORDER BY l.id")) {
+        const auto at = [&](int column) {
+            return utcTimestamp(fromUnixSeconds(row[column].as<std::int64_t>()));
+        };
+        const nlohmann::json line { { "leaseId", row[0].as<std::string>() },
+            { "kioskId", row[1].as<std::string>() }, { "issuedAt", at(2) }, { "expiresAt", at(3) },
+            { "numbers",
+                row[4].is_null() ? nlohmann::json::array()
+                                 : nlohmann::json::parse(row[4].as<std::string>()) },
+            { "used", row[5].as<long long>() } };
+        out << line.dump() << '\n';
+    }
+}
 
 void PgCaseStore::listKiosks(std::ostream& out)
 {

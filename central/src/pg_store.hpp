@@ -50,9 +50,9 @@ public:
     void recordHeartbeat(const std::string& kioskId, const network::protocol::Heartbeat& heartbeat,
         std::chrono::system_clock::time_point now) override;
     void listKiosks(std::ostream& out) override;
-    // Not ported to PostgreSQL yet: leaseCaseNumbers throws LeaseUnavailable (central answers
-    // 503, so a kiosk keeps working without leases), and a filing carrying a leased number is
-    // refused (LeaseRefused, 422) rather than given another number.
+    // Leases as in SQLite (case_lease_store.cpp): a new block is reserved under the
+    // registrations' advisory lock, from the same case_sequence, and committed before it is
+    // answered; a filing carrying a leased number is checked in its registration's savepoint.
     LeaseAnswer leaseCaseNumbers(const std::string& kioskId, const LeasePolicy& policy,
         std::chrono::system_clock::time_point now,
         const std::function<std::string(const network::CaseLease&)>& sign) override;
@@ -74,6 +74,8 @@ private:
         const std::string& envelopeSha256);
     std::optional<CaseView> findIn(pqxx::transaction_base& tx, const std::string& caseNumber);
     std::string storeAnswer(pqxx::transaction_base& tx, const SubmissionReceipt& receipt);
+    // Throws LeaseRefused unless c.leased may be registered (storage.hpp, NewCase::leased).
+    void checkLeased(pqxx::transaction_base& tx, const NewCase& c);
 
     std::mutex writerMutex_;
     pqxx::connection writer_;

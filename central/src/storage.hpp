@@ -163,7 +163,7 @@ public:
     // "oldestOutboxAgeSeconds","readers":[{name,state}]}.
     virtual void listKiosks(std::ostream& out) = 0;
 
-    // --- Case-number leases (SQLite: case_lease_store.cpp) ---
+    // --- Case-number leases (SQLite: case_lease_store.cpp; PostgreSQL: pg_store.cpp) ---
     struct LeaseAnswer {
         bool created = false; // a new block (else the kiosk's newest unexpired lease again)
         std::string body; // the signed lease (network/case_lease.hpp wire form)
