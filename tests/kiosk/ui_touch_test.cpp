@@ -5,6 +5,7 @@
 #include "ui_fixture.hpp"
 
 #include <cfloat>
+#include <cstdlib>
 #include <functional>
 
 #include <SDL.h>
@@ -22,13 +23,14 @@ constexpr const char* READER = "Virtual PCD 00 00";
 // One finger, in logical pixels (SDL gives fingers normalised to the window).
 struct Finger {
     Kiosk& k;
+    SDL_FingerID id = 7;
     void send(Uint32 type, ImVec2 at)
     {
         const ImGuiIO& io = ImGui::GetIO();
         SDL_Event e {};
         e.type = type;
         e.tfinger.touchId = 1;
-        e.tfinger.fingerId = 7;
+        e.tfinger.fingerId = id;
         e.tfinger.x = at.x / io.DisplaySize.x;
         e.tfinger.y = at.y / io.DisplaySize.y;
         e.tfinger.pressure = 1.0f;
@@ -286,6 +288,59 @@ TEST_CASE("after a finger presses and lifts on a key, the next frame shows the k
     CHECK(region(k.pixels(), 1280, key) == idle); // the next frame: not hovered, not pressed
 }
 
+TEST_CASE("two taps that come before the next frame both type their key")
+{
+    Kiosk k;
+    openForm(k);
+    k.tap("form.facts");
+    k.tap("kb.mode.english");
+    const auto q = k.widget("kb.q");
+    const auto w = k.widget("kb.w");
+    const ImVec2 atQ(q.centerX(), q.centerY());
+    const ImVec2 atW(w.centerX(), w.centerY());
+    Finger one { k, 7 };
+    Finger two { k, 8 };
+    SECTION("one finger taps twice between frames")
+    {
+        one.send(SDL_FINGERDOWN, atQ);
+        one.send(SDL_FINGERUP, atQ);
+        one.send(SDL_FINGERDOWN, atW);
+        one.send(SDL_FINGERUP, atW);
+    }
+    SECTION("a second finger lands before the first lifts")
+    {
+        one.send(SDL_FINGERDOWN, atQ);
+        two.send(SDL_FINGERDOWN, atW); // the first finger lets go here
+        one.send(SDL_FINGERUP, atQ); // it no longer drives the pointer
+        two.send(SDL_FINGERUP, atW);
+    }
+    for (int i = 0; i < 6; ++i)
+        k.shell.frame();
+    CHECK(k.shell.state().answers.at("facts") == "qw");
+    // and afterwards nothing stays pressed or hovered
+    k.shell.frame();
+    CHECK_FALSE(ImGui::IsAnyItemHovered());
+    CHECK_FALSE(ImGui::IsAnyItemActive());
+}
+
+TEST_CASE("a quick flick on a choice (moved and lifted within one frame) does not choose it")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.ui().scrollTo = "form.identity.0";
+    k.shell.frame();
+    k.shell.frame();
+    const auto chip = k.widget("form.identity.0");
+    REQUIRE(chip.visible);
+    Finger finger { k };
+    finger.down(ImVec2(chip.centerX(), chip.centerY()));
+    finger.send(SDL_FINGERMOTION, ImVec2(chip.centerX(), chip.centerY() - 20.0f));
+    finger.send(SDL_FINGERUP, ImVec2(chip.centerX(), chip.centerY() - 20.0f));
+    for (int i = 0; i < 4; ++i)
+        k.shell.frame();
+    CHECK(k.shell.state().answers.count("identity") == 0);
+}
+
 TEST_CASE("the kiosk shows no mouse cursor, also after ImGui's frames")
 {
     // A real SDL window (the dummy video driver under ctest), with ImGui's SDL backend, which
@@ -303,6 +358,68 @@ TEST_CASE("every touch target on every screen is at least 44 x 44 px at 1280 x 8
     Kiosk k;
     REQUIRE(k.shell.scale() == 1.0f);
     CHECK(checkTargets(k) > 300);
+}
+
+namespace
+{
+
+// How many display pixels in a line have the colour `colour` through (x, y), going in (dx, dy)
+// both ways from there: a drawn shape's real extent.
+int runThrough(const std::vector<std::uint8_t>& rgba, int width, int height, int x, int y, int dx,
+    int dy, ImU32 colour)
+{
+    const auto at = [&](int px, int py) {
+        if (px < 0 || py < 0 || px >= width || py >= height) return false;
+        const auto i = (static_cast<std::size_t>(py) * static_cast<std::size_t>(width)
+                           + static_cast<std::size_t>(px))
+            * 4;
+        for (int c = 0; c < 3; ++c) {
+            const int want = static_cast<int>((colour >> (8 * c)) & 0xFF); // ImU32 is ABGR
+            if (std::abs(static_cast<int>(rgba[i + static_cast<std::size_t>(c)]) - want) > 2)
+                return false;
+        }
+        return true;
+    };
+    if (!at(x, y)) return 0;
+    int n = 1;
+    for (int i = 1; at(x + dx * i, y + dy * i); ++i)
+        ++n;
+    for (int i = 1; at(x - dx * i, y - dy * i); ++i)
+        ++n;
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("at scale 1.5 a button is drawn 1.5 times bigger where it is tapped: its pixels measure "
+          "at least 66 px")
+{
+    Kiosk dense(
+        {}, DisplayOptions { .headless = true, .width = 1920, .height = 1200, .scale = 1.5f });
+    std::vector<std::uint8_t> rgba;
+    int w = 0;
+    int h = 0;
+    std::string error;
+    REQUIRE(dense.shell.capture(rgba, w, h, error));
+    REQUIRE(w == 1920);
+    REQUIRE(h == 1200);
+    // The language toggle: 180 x 64 logical px, filled with the button colour (nothing hovered).
+    const auto toggle = dense.widget("common.language");
+    REQUIRE(toggle.height() == Approx(64.0f));
+    const ImU32 fill = ImGui::GetColorU32(ImGuiCol_Button);
+    // A column through its padding (no text) and a row above its label, in display pixels.
+    const int column = static_cast<int>((toggle.x0 + 12.0f) * 1.5f);
+    const int row = static_cast<int>((toggle.y0 + 10.0f) * 1.5f);
+    const int tall
+        = runThrough(rgba, w, h, column, static_cast<int>(toggle.centerY() * 1.5f), 0, 1, fill);
+    const int wide
+        = runThrough(rgba, w, h, static_cast<int>(toggle.centerX() * 1.5f), row, 1, 0, fill);
+    INFO("toggle drawn " << wide << " x " << tall << " display px");
+    CHECK(tall >= 66);
+    // The 1 px frame border (1.5 px here, antialiased) takes up to 3 px on each side.
+    CHECK(tall >= static_cast<int>(64.0f * 1.5f) - 6);
+    CHECK(wide >= static_cast<int>(180.0f * 1.5f) - 6);
+    CHECK(wide <= static_cast<int>(180.0f * 1.5f) + 2);
 }
 
 TEST_CASE("on a denser display (1920 x 1200, scale 1.5) every target is at least 66 x 66 px")
