@@ -10,6 +10,7 @@
 
 #include <SDL.h>
 #include <imgui.h>
+#include <imgui_internal.h> // the form's scrolling child window and its scrollbar
 
 using namespace shensu::kiosk;
 using namespace shensu::kiosk::app;
@@ -67,6 +68,18 @@ void openForm(Kiosk& k)
     k.tap("home.anonymous");
     k.tap("anonymous_info.continue");
     REQUIRE(k.screen() == Screen::FORM);
+}
+
+// The form's scrolling area (a child window "fields" of the kiosk's window), as last drawn.
+ImGuiWindow* formFields()
+{
+    ImGuiWindow* found = nullptr;
+    for (ImGuiWindow* w : ImGui::GetCurrentContext()->Windows) {
+        if (std::string(w->Name).find("/fields_") != std::string::npos
+            && (found == nullptr || w->LastFrameActive > found->LastFrameActive))
+            found = w;
+    }
+    return found;
 }
 
 // Pixels of a rectangle (logical coordinates) in a frame of the given width, times `scale`.
@@ -341,6 +354,65 @@ TEST_CASE("a quick flick on a choice (moved and lifted within one frame) does no
     CHECK(k.shell.state().answers.count("identity") == 0);
 }
 
+TEST_CASE("a finger that wobbles 10 px while tapping a text field opens the keyboard for it")
+{
+    Kiosk k;
+    openForm(k);
+    const auto field = k.widget("form.agency");
+    Finger finger { k };
+    finger.down(ImVec2(field.centerX(), field.centerY()));
+    finger.move(ImVec2(field.centerX() + 10.0f, field.centerY()));
+    finger.up(ImVec2(field.centerX() + 10.0f, field.centerY()));
+    k.shell.frame();
+    k.shell.frame();
+    CHECK(k.shell.ui().keyboard.target == "agency");
+    CHECK(ImGui::GetIO().WantTextInput);
+}
+
+TEST_CASE("the scrollbar's thumb dragged down scrolls the form down all the way it is dragged")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.frame(); // the form's second frame: its content measured, its scrollbar drawn
+    ImGuiWindow* fields = formFields();
+    REQUIRE(fields != nullptr);
+    REQUIRE(fields->ScrollMax.y > 200.0f);
+    REQUIRE(fields->Scroll.y == 0.0f);
+    const ImRect bar = ImGui::GetWindowScrollbarRect(fields, ImGuiAxis_Y);
+    const ImVec2 thumb(bar.GetCenter().x, bar.Min.y + 20.0f); // the thumb is at the top
+    Finger finger { k };
+    finger.down(thumb);
+    float last = fields->Scroll.y;
+    for (int i = 1; i <= 10; ++i) {
+        finger.move(ImVec2(thumb.x, thumb.y + 10.0f * static_cast<float>(i)));
+        INFO("after " << 10 * i << " px");
+        CHECK(fields->Scroll.y >= last); // never back up
+        last = fields->Scroll.y;
+    }
+    finger.up(ImVec2(thumb.x, thumb.y + 100.0f));
+    k.shell.frame();
+    CHECK(fields->Scroll.y > 100.0f); // the thumb moved 100 px over a longer content
+}
+
+TEST_CASE("a finger dragged on the facts field's wrapped view scrolls the form and edits nothing")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.ui().scrollTo = "form.facts";
+    k.shell.frame();
+    k.shell.frame();
+    ImGuiWindow* fields = formFields();
+    REQUIRE(fields != nullptr);
+    REQUIRE(fields->Scroll.y > 100.0f);
+    const auto facts = k.widget("form.facts");
+    REQUIRE(facts.visible);
+    Finger finger { k };
+    finger.drag(ImVec2(facts.centerX(), facts.centerY()), 10.0f, 10); // down: back towards the top
+    CHECK(k.widget("form.facts").y0 > facts.y0 + 60.0f);
+    CHECK(k.shell.ui().editing.empty());
+    CHECK(k.shell.ui().keyboard.target.empty());
+}
+
 TEST_CASE("the kiosk shows no mouse cursor, also after ImGui's frames")
 {
     // A real SDL window (the dummy video driver under ctest), with ImGui's SDL backend, which
@@ -358,6 +430,29 @@ TEST_CASE("every touch target on every screen is at least 44 x 44 px at 1280 x 8
     Kiosk k;
     REQUIRE(k.shell.scale() == 1.0f);
     CHECK(checkTargets(k) > 300);
+}
+
+// The one exception, measured: a scrollbar is an indicator that can also be dragged. Nobody needs
+// it: a finger dragged anywhere on the content scrolls it (tests above), so its 28 px width is
+// above WCAG 2.5.8's 24 px minimum but under the kiosk's 44; widening it would take 16 px from
+// every field and line of the form.
+TEST_CASE("the form's scrollbar is at least 24 px wide with a thumb at least 40 px tall, and a "
+          "drag on the content scrolls the same way")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.frame(); // the form's second frame: its content measured, its scrollbar drawn
+    ImGuiWindow* fields = formFields();
+    REQUIRE(fields != nullptr);
+    REQUIRE(fields->ScrollMax.y > 0.0f);
+    const ImRect bar = ImGui::GetWindowScrollbarRect(fields, ImGuiAxis_Y);
+    CHECK(bar.GetWidth() >= 24.0f);
+    CHECK(ImGui::GetStyle().ScrollbarSize >= 24.0f);
+    CHECK(ImGui::GetStyle().GrabMinSize >= 40.0f);
+    const auto agency = k.widget("form.agency");
+    Finger finger { k };
+    finger.drag(ImVec2(agency.centerX(), agency.centerY()), -20.0f, 10);
+    CHECK(fields->Scroll.y > 100.0f);
 }
 
 namespace
