@@ -228,11 +228,11 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
     // SDL_Renderer backend would scale only the clip rectangles by DisplayFramebufferScale) and
     // the fonts are baked that much bigger, so a 44 px target is 44 * scale pixels.
     io.FontGlobalScale = 1.0f / d.scale;
+    if (SDL_RenderSetScale(d.renderer, d.scale, d.scale) != 0)
+        throw std::runtime_error(std::string("SDL_RenderSetScale: ") + SDL_GetError());
     if (options.headless) {
         io.DisplaySize = ImVec2(static_cast<float>(options.width) / d.scale,
             static_cast<float>(options.height) / d.scale);
-    if (SDL_RenderSetScale(d.renderer, d.scale, d.scale) != 0)
-        throw std::runtime_error(std::string("SDL_RenderSetScale: ") + SDL_GetError());
         io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f); // SDL scales (above)
         io.MouseDoubleClickTime = 0.0f; // scripted taps on one field must never select a word
         io.KeyMap[ImGuiKey_End] = SDL_SCANCODE_END;
@@ -480,10 +480,10 @@ void Shell::frame()
             d.touch.active = false;
         }
     }
+    if (d.touch.active && !d.touch.down) d.touch.releaseDrawn = true;
     ImGui::NewFrame();
     auto events = ui::drawFrame(d.state, d.ui);
     ImGui::Render();
-    if (d.touch.active && !d.touch.down) d.touch.releaseDrawn = true;
     SDL_SetRenderDrawColor(d.renderer, 247, 247, 242, 255);
     SDL_RenderClear(d.renderer);
     ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
@@ -711,6 +711,9 @@ int Shell::run()
             gotEvent = SDL_PollEvent(&e) != 0;
         }
         if (pump()) framesToDraw = 3;
+        // Every queued finger step gets its own frame, and the release one more to lift away.
+        if (!d.touch.queue.empty() || (d.touch.active && !d.touch.down))
+            framesToDraw = std::max(framesToDraw, 1);
         if (framesToDraw > 0) {
             const Screen before = d.state.screen;
             frame();
@@ -722,6 +725,3 @@ int Shell::run()
 }
 
 } // namespace shensu::kiosk::app
-        // Every queued finger step gets its own frame, and the release one more to lift away.
-        if (!d.touch.queue.empty() || (d.touch.active && !d.touch.down))
-            framesToDraw = std::max(framesToDraw, 1);
