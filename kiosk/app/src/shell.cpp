@@ -148,6 +148,9 @@ struct Shell::Impl {
     bool touchOwnsPointer = false; // the last pointer was a finger: no hover after it lifts
     ui::WidgetRect textInputRect; // the caret rectangle given to SDL_SetTextInputRect
     double lastAtlasRebuildMs = 0;
+    AtlasAdditions atlasTotal; // since start (tests)
+    AtlasAdditions atlasSession; // logged once when the session ends, as counts only
+    double atlasSessionSlowestMs = 0;
     bool quitRequested = false;
     Clock::time_point started = Clock::now();
     double firstFrameMs = 0;
@@ -482,6 +485,10 @@ void Shell::frame()
     }
     if (d.touch.active && !d.touch.down) d.touch.releaseDrawn = true;
     ImGui::NewFrame();
+    // ImGui 1.86's NewFrame puts the IME position at (1, 1) ("top-left by default"); only a text
+    // field drawn with its caret this frame sets it. FLT_MAX means no caret: no composition is
+    // drawn, and the IME window is not moved to the corner, while no field shows one.
+    ImGui::GetCurrentContext()->PlatformImePos = ImVec2(FLT_MAX, FLT_MAX);
     auto events = ui::drawFrame(d.state, d.ui);
     ImGui::Render();
     SDL_SetRenderDrawColor(d.renderer, 247, 247, 242, 255);
@@ -558,6 +565,16 @@ void Shell::coverNewCharacters()
         std::clog << "kiosk: font atlas rebuilt for " << (d.state.largeText ? "large" : "normal")
                   << " text" << (sessionOver ? ", base characters only" : "") << '\n';
     }
+    if (sessionOver) {
+        // Counts only: which characters, or when one was added, would tell a rare name.
+        std::clog << "kiosk: font atlas: the session added characters "
+                  << d.atlasSession.inPlace + d.atlasSession.rebuilt << " times ("
+                  << d.atlasSession.inPlace << " in place, " << d.atlasSession.rebuilt
+                  << " by a rebuild, slowest " << static_cast<int>(d.atlasSessionSlowestMs)
+                  << " ms)\n";
+        d.atlasSession = {};
+        d.atlasSessionSlowestMs = 0;
+    }
     std::vector<std::string> typed { d.state.cardHolderName, d.ui.ime.text };
     for (const auto& [id, value] : d.state.answers)
         typed.push_back(value);
@@ -580,9 +597,19 @@ void Shell::coverNewCharacters()
         malloc_trim(0);
     }
     d.lastAtlasRebuildMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::clog << "kiosk: font atlas: new characters "
-              << (added == ui::FontLoader::Added::IN_PLACE ? "added in place" : "rebuilt") << " in "
-              << static_cast<int>(d.lastAtlasRebuildMs) << " ms\n";
+    d.atlasSessionSlowestMs = std::max(d.atlasSessionSlowestMs, d.lastAtlasRebuildMs);
+    for (AtlasAdditions* count : { &d.atlasTotal, &d.atlasSession }) {
+        if (added == ui::FontLoader::Added::IN_PLACE) {
+            ++count->inPlace;
+        } else {
+            ++count->rebuilt;
+        }
+    }
+}
+
+AtlasAdditions Shell::atlasAdditions() const noexcept
+{
+    return impl_->atlasTotal;
 }
 
 bool Shell::tap(const std::string& widgetId, std::string& error)
