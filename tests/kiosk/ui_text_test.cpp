@@ -116,6 +116,9 @@ TEST_CASE("a character added into the texture's free space looks exactly as afte
     openForm(k);
     k.type("form.agency", std::string("林") + RARE + "測");
     REQUIRE(inAtlas(k, RARE_CODE));
+    // It went into the texture's free space: the path this test is about.
+    REQUIRE(k.shell.atlasAdditions().inPlace == 1);
+    REQUIRE(k.shell.atlasAdditions().rebuilt == 0);
     const auto field = k.widget("form.agency");
     const auto inPlace = region(k.pixels(), field);
     // Large text and back: the atlas is rebuilt twice, the second time at normal size with the
@@ -126,6 +129,36 @@ TEST_CASE("a character added into the texture's free space looks exactly as afte
     k.shell.frame();
     REQUIRE(inAtlas(k, RARE_CODE));
     CHECK(region(k.pixels(), field) == inPlace);
+}
+
+TEST_CASE("a character the font itself lacks adds nothing to the atlas (and counts as nothing)")
+{
+    Kiosk k;
+    openForm(k);
+    k.type("form.agency", "ሀ"); // U+1200, Ethiopic: not in Noto Sans CJK TC
+    REQUIRE(answer(k, "agency") == "ሀ");
+    CHECK_FALSE(inAtlas(k, 0x1200));
+    CHECK(k.shell.atlasAdditions().inPlace == 0);
+    CHECK(k.shell.atlasAdditions().rebuilt == 0);
+}
+
+TEST_CASE("a composition whose field is no longer drawn is not drawn at the top-left corner")
+{
+    Kiosk k;
+    openForm(k);
+    k.shell.dispatch(EditField { "agency", "測試市政府人事處" });
+    k.shell.dispatch(EditField { "identity", "worker" });
+    k.type("form.facts", "測試用的申訴內容。");
+    imeEvent(k, SDL_TEXTEDITING, "ㄊㄞˊ", 3);
+    REQUIRE(k.shell.ui().ime.drawn.visible);
+    // The form goes (the field is still ImGui's active item for one frame, with no caret drawn).
+    k.shell.dispatch(ReviewForm {});
+    REQUIRE(k.screen() == Screen::REVIEW);
+    k.shell.frame();
+    const auto drawn = k.shell.ui().ime.drawn;
+    INFO("composition drawn at " << drawn.x0 << ", " << drawn.y0);
+    CHECK_FALSE(drawn.visible);
+    CHECK_FALSE(k.shell.textInputRect().visible);
 }
 
 TEST_CASE("a system IME's composition is drawn at the caret and its window placed there; the "

@@ -7,6 +7,7 @@
 #include "stop_signals.hpp"
 #include "workers.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -88,6 +89,16 @@ std::optional<Options> parseArgs(int argc, char** argv)
     }
     if (o.script.has_value() != o.display.headless)
         return std::nullopt; // scripts drive the headless kiosk only
+    // Headless, the surface is exactly --size: at scale S it must hold S times 1280x800, or the
+    // screens (laid out for 1280x800 logical pixels) are cut off.
+    if (o.display.headless && o.display.scale > 0
+        && (static_cast<float>(o.display.width) < 1280.0f * o.display.scale - 0.5f
+            || static_cast<float>(o.display.height) < 800.0f * o.display.scale - 0.5f)) {
+        std::cerr << "shensu-kiosk: --scale " << o.display.scale << " needs a --size of at least "
+                  << static_cast<int>(std::ceil(1280.0f * o.display.scale - 0.5f)) << "x"
+                  << static_cast<int>(std::ceil(800.0f * o.display.scale - 0.5f)) << '\n';
+        return std::nullopt;
+    }
     return o;
 }
 

@@ -10,6 +10,7 @@
 #include <cfloat>
 #include <cmath>
 #include <ctime>
+#include <deque>
 #include <iostream>
 #include <stdexcept>
 
@@ -65,18 +66,60 @@ namespace
         return std::floor(scale * 4.0f) / 4.0f; // quarter steps: fewer odd glyph sizes
     }
 
-    // One finger drives ImGui's mouse (SDL's touch-to-mouse events are off): down and up are
-    // kept apart by at least one frame, and after the release frame the pointer leaves the
-    // screen, so nothing stays hovered (highlighted) where the finger was.
-    struct Touch {
-        bool active = false; // a finger is down, or its release has not been drawn yet
+    // One finger drives ImGui's mouse (SDL's touch-to-mouse events are off). ImGui 1.86 reads
+    // the button once per frame, so the finger's changes are queued and each frame applies at
+    // most one press or release: a tap shorter than a frame, two taps before the next frame, a
+    // lift and the next finger's press in one frame all reach ImGui as separate frames. A second
+    // finger that goes down while the first is still down releases the first (queued before its
+    // own press). A finger that moved since the last frame is drawn held at its new spot before
+    // it is released there, so ImGui measures the move (a flick scrolls, it does not tap). After
+    // the release frame the pointer leaves the screen: nothing stays hovered where it lifted.
+    struct TouchStep {
         bool down = false;
-        bool pressed = false; // went down since the last frame (a tap shorter than a frame)
-        bool releaseDrawn = false;
-        SDL_FingerID finger = 0;
+        bool press = false; // a press (never merged with a later move)
         ImVec2 pos;
     };
+    struct Touch {
+        bool active = false; // a finger is down, or its release has not been lifted away yet
+        bool down = false; // as drawn in the last frame
+        bool releaseDrawn = false;
+        ImVec2 pos; // as drawn in the last frame
+        std::deque<TouchStep> queue; // not drawn yet, oldest first
+        bool fingerDown = false; // after everything queued
+        SDL_FingerID finger = 0; // the finger that drives the pointer
+        ImVec2 fingerPos; // after everything queued
 
+        void push(const TouchStep& step)
+        {
+            // Moves while held: one frame at the latest spot is enough.
+            if (step.down && !step.press && !queue.empty() && queue.back().down
+                && !queue.back().press) {
+                queue.back().pos = step.pos;
+            } else {
+                queue.push_back(step);
+            }
+            fingerDown = step.down;
+            fingerPos = step.pos;
+        }
+        void fingerPressed(SDL_FingerID id, ImVec2 at)
+        {
+            if (fingerDown && id == finger) return; // repeated
+            if (fingerDown) push({ false, false, fingerPos }); // another finger: the first lets go
+            finger = id;
+            push({ true, true, at });
+        }
+        void fingerMoved(SDL_FingerID id, ImVec2 at)
+        {
+            if (fingerDown && id == finger && (at.x != fingerPos.x || at.y != fingerPos.y))
+                push({ true, false, at });
+        }
+        void fingerLifted(SDL_FingerID id, ImVec2 at)
+        {
+            if (!fingerDown || id != finger) return; // a finger that no longer drives the pointer
+            fingerMoved(id, at);
+            push({ false, false, at });
+        }
+    };
 } // namespace
 
 struct Shell::Impl {
@@ -106,6 +149,9 @@ struct Shell::Impl {
     bool touchOwnsPointer = false; // the last pointer was a finger: no hover after it lifts
     ui::WidgetRect textInputRect; // the caret rectangle given to SDL_SetTextInputRect
     double lastAtlasRebuildMs = 0;
+    AtlasAdditions atlasTotal; // since start (tests)
+    AtlasAdditions atlasSession; // logged once when the session ends, as counts only
+    double atlasSessionSlowestMs = 0;
     bool quitRequested = false;
     Clock::time_point started = Clock::now();
     double firstFrameMs = 0;
@@ -187,13 +233,17 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
     ImGuiIO& io = ImGui::GetIO();
     // ImGui's SDL backend would show the system cursor again on every frame.
     io.ConfigFlags |= ImGuiConfigFlags_NoMouseCursorChange;
-    // Screens are laid out in logical pixels (1280x800 at scale 1); the renderer multiplies by
-    // the scale and the fonts are baked that much bigger, so a 44 px target is 44 * scale pixels.
+    // Screens are laid out in logical pixels (1280x800 at scale 1); SDL's renderer multiplies
+    // every vertex and clip rectangle by the scale (SDL_RenderSetScale; ImGui 1.86's
+    // SDL_Renderer backend would scale only the clip rectangles by DisplayFramebufferScale) and
+    // the fonts are baked that much bigger, so a 44 px target is 44 * scale pixels.
     io.FontGlobalScale = 1.0f / d.scale;
+    if (SDL_RenderSetScale(d.renderer, d.scale, d.scale) != 0)
+        throw std::runtime_error(std::string("SDL_RenderSetScale: ") + SDL_GetError());
     if (options.headless) {
         io.DisplaySize = ImVec2(static_cast<float>(options.width) / d.scale,
             static_cast<float>(options.height) / d.scale);
-        io.DisplayFramebufferScale = ImVec2(d.scale, d.scale);
+        io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f); // SDL scales (above)
         io.MouseDoubleClickTime = 0.0f; // scripted taps on one field must never select a word
         io.KeyMap[ImGuiKey_End] = SDL_SCANCODE_END;
         io.KeyMap[ImGuiKey_Home] = SDL_SCANCODE_HOME;
@@ -293,20 +343,14 @@ void Shell::handleEvent(const SDL_Event& e)
         d.quitRequested = true;
         return;
     case SDL_FINGERDOWN:
-        if (d.touch.active && d.touch.down && e.tfinger.fingerId != d.touch.finger)
-            return; // a second finger (a palm, a pinch) is ignored
-        d.touch = Touch { true, true, true, false, e.tfinger.fingerId, fingerAt(e.tfinger) };
+        d.touch.fingerPressed(e.tfinger.fingerId, fingerAt(e.tfinger));
         d.touchOwnsPointer = true;
         return;
     case SDL_FINGERMOTION:
-        if (d.touch.active && e.tfinger.fingerId == d.touch.finger)
-            d.touch.pos = fingerAt(e.tfinger);
+        d.touch.fingerMoved(e.tfinger.fingerId, fingerAt(e.tfinger));
         return;
     case SDL_FINGERUP:
-        if (d.touch.active && e.tfinger.fingerId == d.touch.finger) {
-            d.touch.pos = fingerAt(e.tfinger);
-            d.touch.down = false;
-        }
+        d.touch.fingerLifted(e.tfinger.fingerId, fingerAt(e.tfinger));
         return;
     case SDL_TEXTEDITING:
         // The system IME's composition: drawn by the kiosk at the caret (ui/src/frame.cpp).
@@ -418,8 +462,11 @@ void Shell::frame()
     if (d.platformBackend) {
         ImGui_ImplSDL2_NewFrame(); // window size and the mouse in window pixels
         io.DisplaySize = ImVec2(io.DisplaySize.x / d.scale, io.DisplaySize.y / d.scale);
-        io.DisplayFramebufferScale = ImVec2(
-            io.DisplayFramebufferScale.x * d.scale, io.DisplayFramebufferScale.y * d.scale);
+        // A high-DPI window's own framebuffer ratio times the kiosk's scale, applied by SDL to
+        // vertices and clip rectangles alike; ImGui then works in logical pixels throughout.
+        SDL_RenderSetScale(d.renderer, io.DisplayFramebufferScale.x * d.scale,
+            io.DisplayFramebufferScale.y * d.scale);
+        io.DisplayFramebufferScale = ImVec2(1.0f, 1.0f);
         if (io.MousePos.x != -FLT_MAX)
             io.MousePos = ImVec2(io.MousePos.x / d.scale, io.MousePos.y / d.scale);
         // After a finger lifts, nothing may stay "hovered" under the last touch point (X11 moves
@@ -431,19 +478,30 @@ void Shell::frame()
     } else {
         io.DeltaTime = 1.0f / 60.0f; // deterministic headless frames
     }
-    if (d.touch.active) {
+    if (!d.touch.queue.empty()) { // one step of the finger per frame
+        const TouchStep step = d.touch.queue.front();
+        d.touch.queue.pop_front();
+        d.touch.active = true;
+        d.touch.down = step.down;
+        d.touch.pos = step.pos;
+        d.touch.releaseDrawn = false;
+        io.MousePos = step.pos;
+        io.MouseDown[0] = step.down;
+    } else if (d.touch.active) {
         io.MousePos = d.touch.pos;
-        io.MouseDown[0] = d.touch.down || d.touch.pressed;
-        d.touch.pressed = false;
-        if (!io.MouseDown[0]) {
-            if (d.touch.releaseDrawn) { // the release was drawn under the finger: now lift away
-                io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-                d.touch.active = false;
-            }
-            d.touch.releaseDrawn = true;
+        io.MouseDown[0] = d.touch.down;
+        if (!d.touch.down && d.touch.releaseDrawn) {
+            // The release was drawn under the finger: now lift away.
+            io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+            d.touch.active = false;
         }
     }
+    if (d.touch.active && !d.touch.down) d.touch.releaseDrawn = true;
     ImGui::NewFrame();
+    // ImGui 1.86's NewFrame puts the IME position at (1, 1) ("top-left by default"); only a text
+    // field drawn with its caret this frame sets it. FLT_MAX means no caret: no composition is
+    // drawn, and the IME window is not moved to the corner, while no field shows one.
+    ImGui::GetCurrentContext()->PlatformImePos = ImVec2(FLT_MAX, FLT_MAX);
     auto events = ui::drawFrame(d.state, d.ui);
     ImGui::Render();
     SDL_SetRenderDrawColor(d.renderer, 247, 247, 242, 255);
@@ -522,6 +580,16 @@ void Shell::coverNewCharacters()
         std::clog << "kiosk: font atlas rebuilt for " << (d.state.largeText ? "large" : "normal")
                   << " text" << (sessionOver ? ", base characters only" : "") << '\n';
     }
+    if (sessionOver) {
+        // Counts only: which characters, or when one was added, would tell a rare name.
+        std::clog << "kiosk: font atlas: the session added characters "
+                  << d.atlasSession.inPlace + d.atlasSession.rebuilt << " times ("
+                  << d.atlasSession.inPlace << " in place, " << d.atlasSession.rebuilt
+                  << " by a rebuild, slowest " << static_cast<int>(d.atlasSessionSlowestMs)
+                  << " ms)\n";
+        d.atlasSession = {};
+        d.atlasSessionSlowestMs = 0;
+    }
     std::vector<std::string> typed { d.state.cardHolderName, d.ui.ime.text };
     for (const auto& [id, value] : d.state.answers)
         typed.push_back(value);
@@ -544,9 +612,19 @@ void Shell::coverNewCharacters()
         malloc_trim(0);
     }
     d.lastAtlasRebuildMs = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-    std::clog << "kiosk: font atlas: new characters "
-              << (added == ui::FontLoader::Added::IN_PLACE ? "added in place" : "rebuilt") << " in "
-              << static_cast<int>(d.lastAtlasRebuildMs) << " ms\n";
+    d.atlasSessionSlowestMs = std::max(d.atlasSessionSlowestMs, d.lastAtlasRebuildMs);
+    for (AtlasAdditions* count : { &d.atlasTotal, &d.atlasSession }) {
+        if (added == ui::FontLoader::Added::IN_PLACE) {
+            ++count->inPlace;
+        } else {
+            ++count->rebuilt;
+        }
+    }
+}
+
+AtlasAdditions Shell::atlasAdditions() const noexcept
+{
+    return impl_->atlasTotal;
 }
 
 bool Shell::tap(const std::string& widgetId, std::string& error)
@@ -675,6 +753,9 @@ int Shell::run()
             gotEvent = SDL_PollEvent(&e) != 0;
         }
         if (pump()) framesToDraw = 3;
+        // Every queued finger step gets its own frame, and the release one more to lift away.
+        if (!d.touch.queue.empty() || (d.touch.active && !d.touch.down))
+            framesToDraw = std::max(framesToDraw, 1);
         if (framesToDraw > 0) {
             const Screen before = d.state.screen;
             frame();

@@ -66,9 +66,8 @@ namespace
         }
         // A finger's tap (released without travelling: a drag scrolls the form instead), or the
         // keyboard focus the review screen asked for.
-        const ImGuiIO& io = ImGui::GetIO();
         const bool tapped = ImGui::IsItemActive() && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
-            && io.MouseDragMaxDistanceSqr[0] < 36.0f;
+            && withinTapSlop();
         const bool focused = ImGui::IsItemActivated() && !ImGui::IsMouseDown(ImGuiMouseButton_Left);
         if ((tapped || focused) && f.ui.keyboard.target != id) {
             f.ui.keyboard.target = id; // the on-screen keyboard types here
@@ -169,7 +168,7 @@ namespace
             registerItem(f, "form." + field.id);
             if (ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem)
                 && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
-                && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f) { // a tap, not a scroll
+                && withinTapSlop()) { // a tap, not a scroll
                 f.ui.editing = field.id;
                 f.ui.keyboard.target = field.id;
                 f.ui.scrollTo = "form." + field.id;

@@ -36,7 +36,7 @@ namespace
         ImGui::Dummy(ImVec2(right - left - ImGui::GetStyle().WindowPadding.x, bottom - top));
         const bool hovered = ImGui::IsItemHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
         const bool tapped = hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left)
-            && ImGui::GetIO().MouseDragMaxDistanceSqr[0] < 36.0f; // a tap, not a scroll
+            && withinTapSlop(); // a tap, not a scroll
         if (hovered && ImGui::IsMouseDown(ImGuiMouseButton_Left)) {
             ImGui::GetWindowDrawList()->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(),
                 ImGui::GetColorU32(toVec4(f.colors().accent)), 6.0f, 0, 3.0f);

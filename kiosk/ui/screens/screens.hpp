@@ -51,6 +51,13 @@ void title(Frame& f, const std::string& text);
 void paragraph(const std::string& text);
 void notice(const std::string& text); // a highlighted one-line message
 void errorText(const std::string& text); // red, for validation and failures
+// How far (logical px) a finger may wobble between press and release and still tap; further is a
+// drag that scrolls. Every tap test and dragToScroll() use this one distance, so a movement is
+// either a tap or a scroll, never both and never neither.
+inline constexpr float DRAG_SLOP = 12.0f;
+// ImGui's measure of how far the finger travelled since it went down (squared).
+bool withinTapSlop();
+
 // Touch scrolling for a child window (ImGui 1.86 has none): a finger dragged on anything that is
 // not a widget scrolls the content. Call just before EndChild().
 void dragToScroll();

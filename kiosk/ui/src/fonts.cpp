@@ -125,7 +125,8 @@ struct FontLoader::Impl {
     std::vector<int> skyline;
 
     bool addInPlace(ImFontAtlas& atlas, const Fonts& fonts,
-        const std::vector<std::pair<ImFont*, unsigned>>& fresh, const TextureWriter& write);
+        const std::vector<std::pair<ImFont*, unsigned>>& fresh, const TextureWriter& write,
+        std::size_t& placedCount);
 };
 
 FontLoader::FontLoader(FontOptions options, std::vector<std::string> uiTexts)
@@ -229,8 +230,10 @@ void FontLoader::releaseAfterUpload(ImFontAtlas& atlas)
 }
 
 bool FontLoader::Impl::addInPlace(ImFontAtlas& atlas, const Fonts& fonts,
-    const std::vector<std::pair<ImFont*, unsigned>>& fresh, const TextureWriter& write)
+    const std::vector<std::pair<ImFont*, unsigned>>& fresh, const TextureWriter& write,
+    std::size_t& placedCount)
 {
+    placedCount = 0;
     if (skyline.empty() || !write) return false;
     MappedFile file(options.file);
     const auto* data = static_cast<const unsigned char*>(file.data());
@@ -295,6 +298,7 @@ bool FontLoader::Impl::addInPlace(ImFontAtlas& atlas, const Fonts& fonts,
             static_cast<float>(p.x) * u, static_cast<float>(p.y) * v,
             static_cast<float>(p.x + p.w) * u, static_cast<float>(p.y + p.h) * v, p.advance);
     }
+    placedCount = placed.size();
     if (placed.empty()) return true;
     fonts.body->BuildLookupTable();
     fonts.title->BuildLookupTable();
@@ -330,7 +334,9 @@ FontLoader::Added FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts,
     scan(bodyTexts, fonts.body, 0);
     scan(titleTexts, fonts.title, 0x10000); // tried per size: a typed character, later a name
     if (!missing) return Added::NOTHING;
-    if (d.addInPlace(atlas, fonts, fresh, write)) return Added::IN_PLACE;
+    std::size_t placed = 0;
+    if (d.addInPlace(atlas, fonts, fresh, write, placed))
+        return placed == 0 ? Added::NOTHING : Added::IN_PLACE; // none in the font: '?' stays
     atlas.Clear();
     fonts = addTo(atlas);
     atlas.Build();

@@ -9,9 +9,12 @@ namespace shensu::kiosk::ui
 namespace
 {
     const Palette* current = &normalPalette();
-    // How far a finger may wobble on a widget and still tap it (logical px); further is a drag.
-    constexpr float DRAG_SLOP = 12.0f;
 } // namespace
+
+bool withinTapSlop()
+{
+    return ImGui::GetIO().MouseDragMaxDistanceSqr[ImGuiMouseButton_Left] < DRAG_SLOP * DRAG_SLOP;
+}
 
 ImVec4 toVec4(Rgb c, float alpha)
 {
@@ -123,14 +126,23 @@ void dragToScroll()
     }
     ImGuiContext& g = *ImGui::GetCurrentContext();
     if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) {
-        // Decided at the press: on this window's empty space or text, or on a widget. A press on
-        // empty space makes the window's (immovable) move handle the active id; any other active id
-        // is a real widget.
+        // Decided at the press: on this window's (or a child's, like the facts field's wrapped
+        // view) empty space or text, on its scrollbar, or on a widget. A press on empty space
+        // makes that window's (immovable) move handle the active id; any other active id but the
+        // scrollbar is a real widget.
         const ImGuiWindow* window = ImGui::GetCurrentWindow();
         const ImGuiID active = ImGui::GetActiveID();
-        const bool onWidget
-            = active != 0 && active != window->MoveId && active != window->RootWindow->MoveId;
-        const bool here = ImGui::IsWindowHovered(ImGuiHoveredFlags_AllowWhenBlockedByActiveItem);
+        const bool moveHandle = active == window->MoveId || active == window->RootWindow->MoveId
+            || (g.ActiveIdWindow != nullptr && active == g.ActiveIdWindow->MoveId);
+        // The scrollbar's thumb scrolls by itself (the other way round): not a drag to take over.
+        const bool onScrollbar = active != 0
+            && (active == ImGui::GetWindowScrollbarID(g.CurrentWindow, ImGuiAxis_Y)
+                || (g.ActiveIdWindow != nullptr
+                    && active == ImGui::GetWindowScrollbarID(g.ActiveIdWindow, ImGuiAxis_Y)));
+        const bool onWidget = active != 0 && !moveHandle && !onScrollbar;
+        const bool here = !onScrollbar
+            && ImGui::IsWindowHovered(
+                ImGuiHoveredFlags_AllowWhenBlockedByActiveItem | ImGuiHoveredFlags_ChildWindows);
         storage->SetBool(dragging, here && !onWidget);
         // A text field already being edited keeps its finger (the caret, a selection); one
         // that this press activated can still turn into a scroll.
@@ -141,14 +153,16 @@ void dragToScroll()
     // A finger that moves on a button, a choice or a field it pressed: once it has moved further
     // than a tap's wobble it scrolls like on empty space, and the widget under it lets go, so
     // lifting the finger presses nothing (ImGui only presses on release over an active item).
+    // Only where there is something to scroll: elsewhere a wobbling finger still taps.
     const auto pressed = static_cast<ImGuiID>(storage->GetInt(pressedOn));
-    if (pressed != 0 && ImGui::IsMouseDragging(ImGuiMouseButton_Left, DRAG_SLOP)) {
+    if (pressed != 0 && ImGui::GetCurrentWindow()->ScrollMax.y > 0.0f
+        && ImGui::IsMouseDragging(ImGuiMouseButton_Left, DRAG_SLOP)) {
         if (ImGui::GetActiveID() == pressed) ImGui::ClearActiveID();
         storage->SetInt(pressedOn, 0);
         storage->SetBool(dragging, true);
     }
     // The finger may leave the window while dragging; the scroll follows it until it lifts.
-    if (storage->GetBool(dragging) && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 6.0f)) {
+    if (storage->GetBool(dragging) && ImGui::IsMouseDragging(ImGuiMouseButton_Left, DRAG_SLOP)) {
         ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
     }
 }

@@ -33,6 +33,13 @@ struct DisplayOptions {
     float scale = 0;
 };
 
+// How often characters someone typed or whose name was read were added to the font atlas: drawn
+// into the texture's free space, or by rebuilding the atlas.
+struct AtlasAdditions {
+    int inPlace = 0;
+    int rebuilt = 0;
+};
+
 class Shell
 {
 public:
@@ -89,6 +96,8 @@ public:
     float scale() const noexcept;
     // How long the last atlas rebuild for new characters took (rebuild + upload), 0 before one.
     double lastAtlasRebuildMs() const noexcept;
+    // Since this shell started (a session's own count is logged when it ends).
+    AtlasAdditions atlasAdditions() const noexcept;
 
     // The interactive loop (window): redraws only after input, worker events and timers. Returns
     // the exit code.

@@ -51,7 +51,7 @@ public:
     // when it cannot (then the atlas is rebuilt instead).
     using TextureWriter = std::function<bool(int x, int y, int w, int h, const std::uint8_t* rgba)>;
     enum class Added {
-        NOTHING, // nothing was missing (or only characters the font itself lacks, tried before)
+        NOTHING, // nothing was missing, or only characters the font itself lacks (drawn as '?')
         IN_PLACE, // rasterised into the texture's spare rows through `write`: nothing to re-upload
         REBUILT, // the atlas was rebuilt: re-upload the texture, then call releaseAfterUpload()
     };
