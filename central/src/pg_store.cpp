@@ -513,15 +513,36 @@ PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& 
 {
     connected(connection_);
     ensurePgSchema(connection_, true);
-    if (auto secret = readNhiSecret(keyFile)) {
-        secret_ = std::move(*secret);
-        return;
+    {
+        // The key's check value, HMAC-SHA256(key, "shensu-nhi-key-check"): centrals of a fleet
+        // with different key files would count one card under two keys (each lock-out apart).
+        pqxx::work tx(connection_);
+        tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(SCHEMA_LOCK) + ")");
+        tx.exec0("CREATE TABLE IF NOT EXISTS nhi_key_check ("
+                 " id BOOLEAN PRIMARY KEY DEFAULT true CHECK (id), check_value TEXT NOT NULL)");
+        const auto stored = tx.exec("SELECT check_value FROM nhi_key_check");
+        if (auto secret = readNhiSecret(keyFile)) {
+            secret_ = std::move(*secret);
+        } else {
+            if (!stored.empty())
+                throw std::runtime_error("the NHI counter key " + keyFile.string()
+                    + " is missing and the database was started with another key: refusing to"
+                      " create a new one (copy the fleet's key file there)");
+            if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
+                throw std::runtime_error("the NHI counter key " + keyFile.string()
+                    + " is missing but the database holds failure counts: restore the key file");
+            secret_ = createNhiSecret(keyFile);
+        }
+        const std::string check = nhiKeyCheck(secret_);
+        if (stored.empty()) {
+            tx.exec_params0("INSERT INTO nhi_key_check (check_value) VALUES ($1)", check);
+        } else if (stored[0][0].as<std::string>() != check) {
+            throw std::runtime_error("the NHI counter key " + keyFile.string()
+                + " is not the key this database's counts were made with (its check value differs):"
+                  " every central of a fleet needs the same --nhi-key file");
+        }
+        tx.commit();
     }
-    pqxx::read_transaction tx(connection_);
-    if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
-        throw std::runtime_error("the NHI counter key " + keyFile.string()
-            + " is missing but the database holds failure counts: restore the key file");
-    secret_ = createNhiSecret(keyFile);
 }
 
 PgNhiCounter::~PgNhiCounter()
