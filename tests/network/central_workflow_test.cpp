@@ -452,3 +452,18 @@ TEST_CASE("central survives the loss of its PostgreSQL sessions: after at most o
     REQUIRE(probed.ok);
     CHECK(probed.output == "on 5s 15s 30s\non 5s 15s 30s\n");
 }
+
+TEST_CASE("centralDbContains finds a plaintext stored in a PostgreSQL bytea column (the control of "
+          "the tests that check what is not stored)",
+    "[central][storage][.][pgonly]")
+{
+    REQUIRE(testingPostgres());
+    TempDir tmp;
+    const fs::path db = tmp / "central.db";
+    centralDb(db);
+    CHECK_FALSE(centralDbContains(db, "林測試-control-Z100000001"));
+    queryCentralDb(db,
+        "CREATE TABLE control (b BYTEA);"
+        " INSERT INTO control VALUES (convert_to('前 林測試-control-Z100000001 後', 'UTF8'))");
+    CHECK(centralDbContains(db, "林測試-control-Z100000001"));
+}
