@@ -86,6 +86,26 @@ NhiCounter::~NhiCounter()
     OPENSSL_cleanse(secret_.data(), secret_.size());
 }
 
+namespace
+{
+    std::string hmacHex(const network::Bytes& secret, const std::string& input)
+    {
+        unsigned char mac[EVP_MAX_MD_SIZE];
+        unsigned int size = 0;
+        network::openssl::check(
+            HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+                reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size)
+                != nullptr,
+            "HMAC");
+        return network::openssl::hex(std::span<const unsigned char>(mac, size));
+    }
+} // namespace
+
+std::string nhiKeyCheck(const network::Bytes& secret)
+{
+    return hmacHex(secret, "shensu-nhi-key-check");
+}
+
 std::string nhiCardKey(const network::Bytes& secret, const std::string& cardNumber)
 {
     const std::string input = "shensu-nhi-card-v1:" + cardNumber;

@@ -48,5 +48,7 @@ private:
 std::optional<network::Bytes> readNhiSecret(const std::filesystem::path& file);
 network::Bytes createNhiSecret(const std::filesystem::path& file);
 std::string nhiCardKey(const network::Bytes& secret, const std::string& cardNumber);
+// HMAC-SHA256 hex of "shensu-nhi-key-check": tells whether two key files are the same key.
+std::string nhiKeyCheck(const network::Bytes& secret);
 
 } // namespace shensu::central

@@ -8,7 +8,10 @@
 
 #include <network/outbox.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <vector>
 
 #include <openssl/crypto.h>
 
@@ -46,11 +49,54 @@ namespace
         return pqxx::binarystring(bytes.data(), bytes.size());
     }
 
-    // Every commit waits for its WAL flush, whatever the server's default.
+    // Every commit waits for its WAL flush, whatever the server's default. Through set_variable,
+    // which libpqxx sets again when it reconnects (a raw SET would be lost with the session).
     void connected(pqxx::connection& connection)
     {
-        pqxx::nontransaction tx(connection);
-        tx.exec0("SET synchronous_commit = on");
+        connection.set_variable("synchronous_commit", "on");
+    }
+
+    // A connection whose session died (server restart, pg_terminate_backend, a network cut
+    // noticed by the keepalives): a new session, with the variables of set_variable set again
+    // and the prepared statements prepared again on first use.
+    void reopen(pqxx::connection& connection)
+    {
+        connection.disconnect();
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+        connection.activate(); // libpqxx 6 has no other way to reconnect a connection
+#pragma GCC diagnostic pop
+    }
+
+    // Runs work on connection; a connection found broken before or during it is reopened and the
+    // work run once more (a broken connection rolls back the open transaction server-side; an
+    // in-doubt commit is pqxx::in_doubt_error, not retried).
+    template<class Work> auto withSession(pqxx::connection& connection, Work&& work)
+    {
+        if (!connection.is_open()) reopen(connection);
+        try {
+            return work();
+        } catch (const pqxx::broken_connection&) {
+            reopen(connection);
+            return work();
+        }
+    }
+
+    // Percent-encoding of a URI query value (RFC 3986 unreserved characters kept).
+    std::string uriEncoded(const std::string& value)
+    {
+        std::string out;
+        for (const char ch : value) {
+            const auto c = static_cast<unsigned char>(ch);
+            if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+                out += static_cast<char>(c);
+            } else {
+                char hex[4];
+                std::snprintf(hex, sizeof hex, "%%%02X", c);
+                out += hex;
+            }
+        }
+        return out;
     }
 
     // The statements of a filing, prepared once per connection (parsed and planned once).
@@ -83,6 +129,60 @@ namespace
             "verification_hash", "SELECT verification_hash FROM cases WHERE case_number = $1");
     }
 } // namespace
+
+std::string pgConnectionUri(const std::string& uri)
+{
+    // A dead peer or a half-open TCP connection is noticed within ~25 s (keepalives after 10 s
+    // idle, 3 probes 5 s apart; unacknowledged data after 15 s) instead of hanging a writer, and
+    // with it the fleet's REGISTER_LOCK, for the kernel's two hours. No statement waits on a lock
+    // more than 5 s or runs more than 15 s; a session idle in a transaction is ended after 30 s.
+    // (keepalives and tcp_user_timeout do not apply to a unix socket.) The caller's own query
+    // parameters are kept and win: ours are only added where the URI does not set them, and the
+    // caller's options come after ours (a later -c wins).
+    static const std::pair<const char*, const char*> settings[]
+        = { { "keepalives", "1" }, { "keepalives_idle", "10" }, { "keepalives_interval", "5" },
+              { "keepalives_count", "3" }, { "tcp_user_timeout", "15000" } };
+    const std::string options
+        = "-c lock_timeout=5s -c statement_timeout=15s -c idle_in_transaction_session_timeout=30s";
+    std::string base = uri;
+    std::string fragment;
+    if (const auto hash = base.find('#'); hash != std::string::npos) {
+        fragment = base.substr(hash);
+        base.resize(hash);
+    }
+    const auto question = base.find('?');
+    std::vector<std::string> params;
+    if (question != std::string::npos) {
+        const std::string query = base.substr(question + 1);
+        base.resize(question);
+        std::size_t start = 0;
+        while (start <= query.size()) {
+            const auto amp = query.find('&', start);
+            const auto end = amp == std::string::npos ? query.size() : amp;
+            if (end > start) params.push_back(query.substr(start, end - start));
+            start = end + 1;
+        }
+    }
+    auto keyOf = [](const std::string& param) { return param.substr(0, param.find('=')); };
+    bool hadOptions = false;
+    for (auto& param : params)
+        if (keyOf(param) == "options") {
+            const auto eq = param.find('=');
+            const std::string theirs = eq == std::string::npos ? "" : param.substr(eq + 1);
+            param = "options=" + uriEncoded(options) + (theirs.empty() ? "" : "%20" + theirs);
+            hadOptions = true;
+        }
+    if (!hadOptions) params.push_back("options=" + uriEncoded(options));
+    for (const auto& [key, value] : settings) {
+        const bool given = std::any_of(
+            params.begin(), params.end(), [&](const auto& p) { return keyOf(p) == key; });
+        if (!given) params.push_back(std::string(key) + "=" + value);
+    }
+    std::string out = base;
+    for (std::size_t i = 0; i < params.size(); ++i)
+        out += (i == 0 ? "?" : "&") + params[i];
+    return out + fragment;
+}
 
 void ensurePgSchema(pqxx::connection& connection, bool create)
 {
@@ -155,8 +255,8 @@ void ensurePgSchema(pqxx::connection& connection, bool create)
 // --- the case register ---------------------------------------------------------------------------
 
 PgCaseStore::PgCaseStore(const std::string& uri, ReceiptSigning signing, bool create)
-    : writer_(uri)
-    , reader_(uri)
+    : writer_(pgConnectionUri(uri))
+    , reader_(pgConnectionUri(uri))
     , signing_(std::move(signing))
 {
     connected(writer_);
@@ -205,10 +305,12 @@ PgCaseStore::Lookup PgCaseStore::findSubmission(
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
     std::lock_guard lock(readerMutex_);
-    pqxx::work tx(reader_);
-    auto found = findIn(tx, idempotencyKey, envelopeSha256);
-    tx.commit();
-    return found;
+    return withSession(reader_, [&] {
+        pqxx::work tx(reader_);
+        auto found = findIn(tx, idempotencyKey, envelopeSha256);
+        tx.commit();
+        return found;
+    });
 }
 
 PgCaseStore::Lookup PgCaseStore::registerCase(
@@ -242,18 +344,23 @@ void PgCaseStore::commitBatch(const std::vector<Registration*>& batch)
 {
     std::lock_guard lock(writerMutex_);
     try {
-        pqxx::work tx(writer_);
-        tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(REGISTER_LOCK) + ")");
-        for (auto* r : batch) {
-            try {
-                pqxx::subtransaction registration(tx, "registration");
-                r->result = registerIn(registration, *r->newCase, *r->rules, r->created);
-                registration.commit();
-            } catch (...) {
-                r->error = std::current_exception(); // its savepoint is rolled back
+        withSession(writer_, [&] {
+            pqxx::work tx(writer_);
+            tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(REGISTER_LOCK) + ")");
+            for (auto* r : batch) {
+                r->error = nullptr;
+                try {
+                    pqxx::subtransaction registration(tx, "registration");
+                    r->result = registerIn(registration, *r->newCase, *r->rules, r->created);
+                    registration.commit();
+                } catch (const pqxx::broken_connection&) {
+                    throw; // the whole batch again, on a new session
+                } catch (...) {
+                    r->error = std::current_exception(); // its savepoint is rolled back
+                }
             }
-        }
-        tx.commit();
+            tx.commit();
+        });
     } catch (...) {
         for (auto* r : batch)
             r->error = std::current_exception(); // nothing of the batch was committed
@@ -293,6 +400,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
 std::optional<std::string> PgCaseStore::verificationHash(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
+    if (!reader_.is_open()) reopen(reader_);
     pqxx::read_transaction tx(reader_);
     const auto rows = tx.exec_prepared("verification_hash", caseNumber);
     if (rows.empty()) return std::nullopt;
@@ -320,6 +428,7 @@ std::optional<CaseView> PgCaseStore::findIn(
 std::optional<CaseView> PgCaseStore::find(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
+    if (!reader_.is_open()) reopen(reader_);
     pqxx::read_transaction tx(reader_);
     return findIn(tx, caseNumber);
 }
@@ -328,6 +437,7 @@ CaseView PgCaseStore::advance(const std::string& caseNumber, const std::optional
     std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
+    if (!writer_.is_open()) reopen(writer_);
     pqxx::work tx(writer_);
     // The row stays locked until commit: two administrators moving one case do not both win.
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
@@ -356,6 +466,7 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
     std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
+    if (!writer_.is_open()) reopen(writer_);
     pqxx::work tx(writer_);
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
     const auto current = findIn(tx, caseNumber);
@@ -380,6 +491,7 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
 void PgCaseStore::listCases(std::ostream& out)
 {
     std::lock_guard lock(readerMutex_);
+    if (!reader_.is_open()) reopen(reader_);
     pqxx::read_transaction tx(reader_);
     for (const auto& row : tx.exec("SELECT case_number, received_at, kiosk_id, idempotency_key,"
                                    " status FROM cases ORDER BY id")) {
@@ -395,6 +507,7 @@ void PgCaseStore::recordHeartbeat(const std::string& kioskId,
     const network::protocol::Heartbeat& heartbeat, std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
+    if (!writer_.is_open()) reopen(writer_);
     pqxx::work tx(writer_);
     tx.exec_params0("INSERT INTO kiosk_heartbeats (kiosk_id, received_at, body) VALUES ($1, $2, $3)"
                     " ON CONFLICT (kiosk_id) DO UPDATE"
@@ -512,6 +625,7 @@ void PgCaseStore::listLeases(std::ostream& out)
 void PgCaseStore::listKiosks(std::ostream& out)
 {
     std::lock_guard lock(readerMutex_);
+    if (!reader_.is_open()) reopen(reader_);
     pqxx::read_transaction tx(reader_);
     for (const auto& row : tx.exec("SELECT kiosk_id, received_at, body FROM kiosk_heartbeats"
                                    " ORDER BY kiosk_id COLLATE \"C\"")) {
@@ -525,19 +639,40 @@ void PgCaseStore::listKiosks(std::ostream& out)
 // --- health-card counters ------------------------------------------------------------------------
 
 PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& keyFile)
-    : connection_(uri)
+    : connection_(pgConnectionUri(uri))
 {
     connected(connection_);
     ensurePgSchema(connection_, true);
-    if (auto secret = readNhiSecret(keyFile)) {
-        secret_ = std::move(*secret);
-        return;
+    {
+        // The key's check value, HMAC-SHA256(key, "shensu-nhi-key-check"): centrals of a fleet
+        // with different key files would count one card under two keys (each lock-out apart).
+        pqxx::work tx(connection_);
+        tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(SCHEMA_LOCK) + ")");
+        tx.exec0("CREATE TABLE IF NOT EXISTS nhi_key_check ("
+                 " id BOOLEAN PRIMARY KEY DEFAULT true CHECK (id), check_value TEXT NOT NULL)");
+        const auto stored = tx.exec("SELECT check_value FROM nhi_key_check");
+        if (auto secret = readNhiSecret(keyFile)) {
+            secret_ = std::move(*secret);
+        } else {
+            if (!stored.empty())
+                throw std::runtime_error("the NHI counter key " + keyFile.string()
+                    + " is missing and the database was started with another key: refusing to"
+                      " create a new one (copy the fleet's key file there)");
+            if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
+                throw std::runtime_error("the NHI counter key " + keyFile.string()
+                    + " is missing but the database holds failure counts: restore the key file");
+            secret_ = createNhiSecret(keyFile);
+        }
+        const std::string check = nhiKeyCheck(secret_);
+        if (stored.empty()) {
+            tx.exec_params0("INSERT INTO nhi_key_check (check_value) VALUES ($1)", check);
+        } else if (stored[0][0].as<std::string>() != check) {
+            throw std::runtime_error("the NHI counter key " + keyFile.string()
+                + " is not the key this database's counts were made with (its check value differs):"
+                  " every central of a fleet needs the same --nhi-key file");
+        }
+        tx.commit();
     }
-    pqxx::read_transaction tx(connection_);
-    if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
-        throw std::runtime_error("the NHI counter key " + keyFile.string()
-            + " is missing but the database holds failure counts: restore the key file");
-    secret_ = createNhiSecret(keyFile);
 }
 
 PgNhiCounter::~PgNhiCounter()
@@ -549,6 +684,7 @@ std::optional<int> PgNhiCounter::begin(const std::string& cardNumber, int maxFai
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
+    if (!connection_.is_open()) reopen(connection_);
     pqxx::work tx(connection_);
     // One statement: the row is locked by the upsert, so attempts on two centrals count in turn.
     const auto rows = tx.exec_params("INSERT INTO nhi_failures AS n (card, failures) VALUES ($1, 1)"
@@ -566,6 +702,7 @@ void PgNhiCounter::succeeded(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
+    if (!connection_.is_open()) reopen(connection_);
     pqxx::work tx(connection_);
     tx.exec_params0("DELETE FROM nhi_failures WHERE card = $1", key);
     tx.commit();
@@ -575,6 +712,7 @@ void PgNhiCounter::cancel(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
+    if (!connection_.is_open()) reopen(connection_);
     pqxx::work tx(connection_);
     tx.exec_params0(
         "UPDATE nhi_failures SET failures = failures - 1 WHERE card = $1 AND failures > 0", key);

@@ -15,6 +15,10 @@
 namespace shensu::central
 {
 
+// The URI central connects with: the caller's, plus keepalives, a TCP user timeout and lock,
+// statement and idle-in-transaction timeouts (see pg_store.cpp) where the caller set none.
+std::string pgConnectionUri(const std::string& uri);
+
 // Creates the schema if the database has none (under an advisory lock, so centrals starting
 // together do not race), with a row in shensu_schema naming its version; refuses another version.
 // create false: a database without the schema is an error (the admin commands).

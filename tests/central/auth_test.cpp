@@ -776,6 +776,68 @@ TEST_CASE("the failure table keys cards by a keyed hash: no card number can be r
     CHECK_THAT(r.errors, Catch::Contains("NHI counter key"));
 }
 
+TEST_CASE("centrals sharing a PostgreSQL database refuse to start with another NHI counter key, "
+          "or to make a new one, once the database has a key check value",
+    "[auth][storage][.][pgonly]")
+{
+    // Hidden ([.]): only the central-pg/ registration (TEST_SPEC "[storage]") runs it.
+    REQUIRE(testingPostgres());
+    AuthCentral c; // made the key file and stored its check value
+    {
+        net::CentralAuth auth(kioskConfig(*c.central));
+        REQUIRE(auth.nhiLogin(CARD_NUMBER, NHI_PASSWORD).ok()); // no failure row is left
+    }
+    REQUIRE(c.central->stop() == 0);
+    const fs::path keyFile = c.dir / "central.db.nhi-key";
+    REQUIRE(fs::exists(keyFile));
+    const auto checks
+        = queryCentralDb(c.dir / "central.db", "SELECT check_value FROM nhi_key_check");
+    REQUIRE(checks.ok);
+    const std::string key = readFile(keyFile);
+    const std::string input = "shensu-nhi-key-check";
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    REQUIRE(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+        reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &size));
+    CHECK(checks.output == net::openssl::hex(std::span<const unsigned char>(mac, size)) + "\n");
+
+    const auto startWith = [&](const fs::path& nhiKey) {
+        auto args = centralAuthArgs(pkiDir(), c.registry);
+        const auto file = [&](const std::string& name) { return (pkiDir() / name).string(); };
+        std::vector<std::string> argv { (binDir() / "shensu-central").string(), "serve", "--listen",
+            "127.0.0.1:0", "--cert", file("central-server.pem"), "--key",
+            file("central-server.key"), "--client-ca", file("kiosk-ca.pem"), "--encryption-key",
+            file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
+            "--receipt-cert", file("central-receipt.pem"), "--receipt-key",
+            file("central-receipt.key"), "--db", centralDb(c.dir / "central.db") };
+        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), { "--nhi-key", nhiKey.string() });
+        return run(argv, std::chrono::seconds(10));
+    };
+    // A second central given a key file of its own (another 32 random bytes).
+    const fs::path other = c.dir / "other.nhi-key";
+    std::string otherKey = key;
+    for (auto& b : otherKey)
+        b = static_cast<char>(b ^ 0x5a);
+    writeFile(other, otherKey);
+    fs::permissions(other, fs::perms::owner_read | fs::perms::owner_write);
+    const auto mismatch = startWith(other);
+    CHECK(mismatch.exitCode == 1);
+    CHECK_THAT(mismatch.errors, Catch::Contains("is not the key this database"));
+    // A central whose key file is missing does not make a new one.
+    const fs::path missing = c.dir / "missing.nhi-key";
+    const auto refused = startWith(missing);
+    CHECK(refused.exitCode == 1);
+    CHECK_THAT(refused.errors, Catch::Contains("refusing to create a new one"));
+    CHECK_FALSE(fs::exists(missing));
+    // The check value is unchanged, and the right key still starts.
+    CHECK(queryCentralDb(c.dir / "central.db", "SELECT check_value FROM nhi_key_check").output
+        == checks.output);
+    c.start({});
+    net::CentralAuth auth(kioskConfig(*c.central));
+    CHECK(auth.nhiLogin(CARD_NUMBER, "Wrong1").triesLeft == 2);
+}
+
 TEST_CASE("health card: a password the kiosk can tell is malformed is refused as such without a "
           "call, and a password with quotes and backslashes goes through intact",
     "[auth]")

@@ -1,4 +1,5 @@
 // Central's due-date rules and case states, as the workflow file describes them.
+#include "pg_store.hpp"
 #include "workflow.hpp"
 
 #include <catch2/catch.hpp>
@@ -111,4 +112,25 @@ TEST_CASE("the receipt date is the Taipei date", "[workflow]")
     const auto t = sys_days(year(2026) / November / 23) + hours(16) + minutes(30);
     CHECK(taipeiDate(t) == "2026-11-24");
     CHECK(taipeiDate(t - hours(1)) == "2026-11-23");
+}
+
+TEST_CASE(
+    "central's PostgreSQL URI gets keepalives and timeouts, with or without query parameters, "
+    "and the caller's own settings win",
+    "[central]")
+{
+    const std::string ours = "options=-c%20lock_timeout%3D5s%20-c%20statement_timeout%3D15s%20-c%20"
+                             "idle_in_transaction_session_timeout%3D30s";
+    const std::string tcp
+        = "keepalives=1&keepalives_idle=10&keepalives_interval=5&keepalives_count=3"
+          "&tcp_user_timeout=15000";
+    CHECK(shensu::central::pgConnectionUri("postgresql://db.example/shensu")
+        == "postgresql://db.example/shensu?" + ours + "&" + tcp);
+    CHECK(shensu::central::pgConnectionUri("postgresql:///shensu?host=/run/postgresql&user=shensu")
+        == "postgresql:///shensu?host=/run/postgresql&user=shensu&" + ours + "&" + tcp);
+    CHECK(shensu::central::pgConnectionUri(
+              "postgres://h/d?keepalives_idle=60&options=-c%20statement_timeout%3D60s")
+        == "postgres://h/d?keepalives_idle=60&" + ours
+            + "%20-c%20statement_timeout%3D60s&keepalives=1&keepalives_interval=5"
+              "&keepalives_count=3&tcp_user_timeout=15000");
 }

@@ -343,13 +343,10 @@ TEST_CASE("after the encryption key is rotated, a replay still gets the receipt 
 
 TEST_CASE("two centrals sharing one PostgreSQL database register a filing posted to both at once "
           "as one case, and number concurrent filings without gaps or repeats",
-    "[central][fleet][storage]")
+    "[central][fleet][storage][.][pgonly]")
 {
-    if (!testingPostgres()) {
-        SUCCEED("a fleet shares a PostgreSQL database (SHENSU_TEST_DB=postgres); SQLite serves one "
-                "central");
-        return;
-    }
+    // Hidden ([.]): only the network-pg/ registration (TEST_SPEC "[storage]") runs it.
+    REQUIRE(testingPostgres());
     TempDir tmp;
     // The same db path is the same PostgreSQL database: two instances of a fleet. Each holds a new
     // submission 1.5 s, so the two posts overlap in both centrals.
@@ -406,4 +403,67 @@ TEST_CASE("two centrals sharing one PostgreSQL database register a filing posted
         std::snprintf(expected, sizeof expected, "-%04d", i + 2);
         CHECK(numbers[static_cast<std::size_t>(i)] == day + expected);
     }
+}
+
+TEST_CASE("central survives the loss of its PostgreSQL sessions: after at most one 500 a filing "
+          "is registered again, with synchronous commits and the timeouts still in force",
+    "[central][storage][.][pgonly]")
+{
+    REQUIRE(testingPostgres());
+    TempDir tmp;
+    const fs::path db = tmp / "central.db";
+    centralDb(db); // creates the database
+    // Sessions that do not set synchronous_commit themselves commit without waiting for the WAL.
+    queryCentralDb(db,
+        "DO $$BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off',"
+        " current_database()); END$$");
+    RunningCentral central(pkiDir(), db, "central-server", 0, "central-receipt");
+    // Each case records the settings of the session that inserted it (central's own).
+    queryCentralDb(db,
+        "CREATE TABLE probe (case_number TEXT, settings TEXT);"
+        " CREATE FUNCTION probe() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN"
+        " INSERT INTO probe VALUES (NEW.case_number, concat_ws(' ',"
+        " current_setting('synchronous_commit'), current_setting('lock_timeout'),"
+        " current_setting('statement_timeout'),"
+        " current_setting('idle_in_transaction_session_timeout'))); RETURN NEW; END$$;"
+        " CREATE TRIGGER probe AFTER INSERT ON cases FOR EACH ROW EXECUTE FUNCTION probe()");
+    writeFile(tmp / "a.der", sealFiling("before"));
+    submit(central, tmp / "a.der", network::newUuid());
+
+    const auto killed = queryCentralDb(db,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    REQUIRE(killed.ok);
+    CHECK(std::stoi(killed.output) >= 2); // the writer and the reader
+
+    writeFile(tmp / "b.der", sealFiling("after"));
+    const std::string key = "Idempotency-Key: " + network::newUuid();
+    std::vector<int> statuses;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        const auto answer = post(central, "/v1/submissions", tmp / "b.der", { CMS, key });
+        statuses.push_back(answer.status);
+        if (answer.status != 500) break;
+    }
+    INFO("statuses " << Catch::Detail::stringify(statuses));
+    REQUIRE(statuses.back() == 201);
+    CHECK(statuses.size() <= 2);
+    REQUIRE(storedCases(db).size() == 2);
+    const auto probed = queryCentralDb(db, "SELECT settings FROM probe ORDER BY case_number");
+    REQUIRE(probed.ok);
+    CHECK(probed.output == "on 5s 15s 30s\non 5s 15s 30s\n");
+}
+
+TEST_CASE("centralDbContains finds a plaintext stored in a PostgreSQL bytea column (the control of "
+          "the tests that check what is not stored)",
+    "[central][storage][.][pgonly]")
+{
+    REQUIRE(testingPostgres());
+    TempDir tmp;
+    const fs::path db = tmp / "central.db";
+    centralDb(db);
+    CHECK_FALSE(centralDbContains(db, "林測試-control-Z100000001"));
+    queryCentralDb(db,
+        "CREATE TABLE control (b BYTEA);"
+        " INSERT INTO control VALUES (convert_to('前 林測試-control-Z100000001 後', 'UTF8'))");
+    CHECK(centralDbContains(db, "林測試-control-Z100000001"));
 }

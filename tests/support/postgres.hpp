@@ -56,7 +56,8 @@ bool testingPostgres();
 // (created on first use, so that the same path is the same database again, and a test case's
 // fresh TempDir a fresh database). Without PostgreSQL installed, the process exits 77 (skipped).
 std::string centralDb(const std::filesystem::path& file);
-// Does central's stored data contain `text`? The SQLite file and its WAL, or a pg_dump.
+// Does central's stored data contain `text`? The SQLite file and its WAL, or a pg_dump (the text
+// itself, or its bytes in hex as pg_dump writes bytea).
 bool centralDbContains(const std::filesystem::path& file, const std::string& text);
 // One SQL query on central's database (sqlite3 CLI or psql), output one row a line, fields
 // separated by '|'; nullopt-like empty result with ok false if the tool is missing.
