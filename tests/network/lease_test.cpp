@@ -563,3 +563,49 @@ TEST_CASE("the verification code a kiosk makes for a leased number never reaches
     CHECK(onDisk(stored.verificationCode).empty());
     CHECK(central.stop() == 0);
 }
+
+TEST_CASE("a leased filing central keeps refusing stays in the outbox and its refusal is logged "
+          "once for a technician",
+    "[lease]")
+{
+    TempDir tmp;
+    const int port = unusedPort();
+    auto config = forwarderConfig(tmp / "outbox.db", port);
+    config.caseLeases = true;
+    config.leaseLowWater = 3;
+    ResultLog results;
+    StderrCapture log(tmp / "kiosk.log");
+    auto central = std::make_unique<RunningCentral>(pkiDir(), tmp / "central.db", "central-server",
+        port, "central-receipt", std::vector<std::string> { "--lease-block", "4" });
+    network::Forwarder forwarder(config, std::ref(results));
+    REQUIRE(eventually([&] { return forwarder.leasedNumbersLeft() == 4; }));
+    CHECK(central->stop() == 0);
+    central.reset();
+    const auto stored = forwarder.storeFiling(syntheticFiling("refused"));
+    REQUIRE(!stored.caseNumber.empty());
+    {
+        // Central forgot the lease (a restored backup, say): the number was "never leased".
+        network::sqlite::Database db(tmp / "central.db");
+        db.exec("DELETE FROM leased_numbers");
+    }
+    central = std::make_unique<RunningCentral>(pkiDir(), tmp / "central.db", "central-server", port,
+        "central-receipt", std::vector<std::string> { "--lease-block", "4" });
+    int rejected = 0;
+    for (std::size_t n = 1; n < 60 && rejected < 3; ++n) {
+        const auto r = results.waitFor(n, std::chrono::seconds(10));
+        REQUIRE(r);
+        const auto* d = std::get_if<network::FilingDeferred>(&*r);
+        REQUIRE(d);
+        if (d->reason.find("central rejected the filing: HTTP 422") != std::string::npos)
+            ++rejected;
+    }
+    CHECK(rejected == 3);
+    const std::string line = "central refuses filing " + stored.filingId + " with leased number "
+        + stored.caseNumber + " (HTTP 422)";
+    const auto text = log.text();
+    const auto at = text.find(line);
+    CHECK(at != std::string::npos);
+    CHECK(text.find(line, at + 1) == std::string::npos);
+    CHECK(forwarder.pendingCount() == 1);
+    CHECK(central->stop() == 0);
+}
