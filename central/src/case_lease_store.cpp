@@ -20,6 +20,17 @@ namespace
     }
 } // namespace
 
+std::string leaseTimeNote(std::chrono::system_clock::time_point takenAt,
+    std::chrono::system_clock::time_point issued, std::chrono::system_clock::time_point expires,
+    std::chrono::system_clock::time_point receivedAt, std::chrono::hours deliveryGrace)
+{
+    if (takenAt < issued - network::LEASE_CLOCK_SKEW)
+        return "taken before its lease was issued (the kiosk's clock is behind)";
+    if (takenAt >= expires) return "taken after its lease expired";
+    if (receivedAt >= expires + deliveryGrace) return "arrived long after its lease expired";
+    return {};
+}
+
 bool CaseStore::leaseTablesExist()
 {
     auto stmt = db_.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'leased_numbers'");
@@ -87,7 +98,7 @@ CaseStore::LeaseAnswer CaseStore::leaseCaseNumbers(const std::string& kioskId,
     return { true, std::move(body) };
 }
 
-void CaseStore::checkLeasedLocked(const NewCase& c)
+std::string CaseStore::checkLeasedLocked(const NewCase& c)
 {
     const auto& taken = *c.leased;
     const LeasePolicy policy = c.leasePolicy ? *c.leasePolicy : LeasePolicy {};
@@ -108,14 +119,8 @@ void CaseStore::checkLeasedLocked(const NewCase& c)
     auto used = db_.prepare("SELECT 1 FROM cases WHERE case_number = ?");
     used.bind(1, taken.caseNumber);
     if (used.step()) throw LeaseRefused("the case number is used already");
-    const auto takenAt = network::parseLeaseTime(taken.takenAt);
-    // The kiosk's clock may be a little off; a number "taken" well before its lease existed
-    // was not taken honestly.
-    if (takenAt < issued - network::LEASE_CLOCK_SKEW)
-        throw LeaseRefused("the number was taken before its lease was issued");
-    if (takenAt >= expires) throw LeaseRefused("the number was taken after its lease expired");
-    if (c.receivedAt >= expires + policy.deliveryGrace)
-        throw LeaseRefused("the lease expired too long ago");
+    return leaseTimeNote(network::parseLeaseTime(taken.takenAt), issued, expires, c.receivedAt,
+        policy.deliveryGrace);
 }
 
 void CaseStore::listLeases(std::ostream& out)

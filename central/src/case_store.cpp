@@ -212,9 +212,9 @@ CaseStore::Lookup CaseStore::registerLocked(
         existing.replay != Replay::NONE)
         return existing;
 
-    std::string number;
+    std::string number, leaseNote;
     if (c.leased) {
-        checkLeasedLocked(c);
+        leaseNote = checkLeasedLocked(c);
         number = c.leased->caseNumber;
     } else {
         number = nextCaseNumberLocked(rocDate(c.receivedAt), 1);
@@ -244,7 +244,7 @@ CaseStore::Lookup CaseStore::registerLocked(
         .bind(1, created.caseNumber)
         .bind(2, created.receivedAt)
         .run();
-    return { Replay::NONE, storeAnswer(created) };
+    return { Replay::NONE, storeAnswer(created), std::move(leaseNote) };
 }
 
 std::string CaseStore::nextCaseNumberLocked(const std::string& day, int count)

@@ -85,9 +85,9 @@ public:
 private:
     void createLeaseTables(); // in the open transaction
     bool leaseTablesExist();
-    // Throws LeaseRefused unless c.leased may be used by c.kioskId now; with the lock held, in
-    // the registration's savepoint.
-    void checkLeasedLocked(const NewCase& c);
+    // Throws LeaseRefused unless c.leased may be used by c.kioskId (its lease, unused); with the
+    // lock held, in the registration's savepoint. Returns leaseTimeNote's note ("" if none).
+    std::string checkLeasedLocked(const NewCase& c);
     // Reserves count numbers of the day's sequence; returns the first.
     std::string nextCaseNumberLocked(const std::string& day, int count);
 

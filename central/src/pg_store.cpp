@@ -374,9 +374,9 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
         existing.replay != Replay::NONE)
         return existing;
 
-    std::string number;
+    std::string number, leaseNote;
     if (c.leased) {
-        checkLeased(tx, c);
+        leaseNote = checkLeased(tx, c);
         number = c.leased->caseNumber;
     } else {
         const std::string day = rocDate(c.receivedAt);
@@ -394,7 +394,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
     tx.exec_prepared0("register_case", created.caseNumber, c.verificationHash, c.idempotencyKey,
         c.envelopeSha256, blobOf(c.envelope), c.kioskId, created.receivedAt,
         created.initialReportDue, created.resultReportDue, signing_.signerId, blobOf(sealed));
-    return { Replay::NONE, std::move(body) };
+    return { Replay::NONE, std::move(body), std::move(leaseNote) };
 }
 
 std::optional<std::string> PgCaseStore::verificationHash(const std::string& caseNumber)
@@ -574,7 +574,7 @@ PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string& kioskI
     return { true, std::move(body) };
 }
 
-void PgCaseStore::checkLeased(pqxx::transaction_base& tx, const NewCase& c)
+std::string PgCaseStore::checkLeased(pqxx::transaction_base& tx, const NewCase& c)
 {
     const auto& taken = *c.leased;
     const LeasePolicy policy = c.leasePolicy ? *c.leasePolicy : LeasePolicy {};
@@ -588,14 +588,10 @@ void PgCaseStore::checkLeased(pqxx::transaction_base& tx, const NewCase& c)
     const auto issued = fromUnixSeconds(row[2].as<std::int64_t>());
     const auto expires = fromUnixSeconds(row[3].as<std::int64_t>());
     if (row[4].as<bool>()) throw LeaseRefused("the case number is used already");
-    const auto takenAt = network::parseLeaseTime(taken.takenAt);
-    // The kiosk's clock may be a little off; a number "taken" well before its lease existed
-    // was not taken honestly.
-    if (takenAt < issued - network::LEASE_CLOCK_SKEW)
-        throw LeaseRefused("the number was taken before its lease was issued");
-    if (takenAt >= expires) throw LeaseRefused("the number was taken after its lease expired");
-    if (c.receivedAt >= expires + policy.deliveryGrace)
-        throw LeaseRefused("the lease expired too long ago");
+    // Odd times are noted, not refused (storage.hpp, leaseTimeNote): the number is this kiosk's
+    // for good and the person was shown it as final.
+    return leaseTimeNote(network::parseLeaseTime(taken.takenAt), issued, expires, c.receivedAt,
+        policy.deliveryGrace);
 }
 
 void PgCaseStore::listLeases(std::ostream& out)

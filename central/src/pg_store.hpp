@@ -79,7 +79,7 @@ private:
     std::optional<CaseView> findIn(pqxx::transaction_base& tx, const std::string& caseNumber);
     std::string storeAnswer(pqxx::transaction_base& tx, const SubmissionReceipt& receipt);
     // Throws LeaseRefused unless c.leased may be registered (storage.hpp, NewCase::leased).
-    void checkLeased(pqxx::transaction_base& tx, const NewCase& c);
+    std::string checkLeased(pqxx::transaction_base& tx, const NewCase& c); // leaseTimeNote's note
 
     std::mutex writerMutex_;
     pqxx::connection writer_;

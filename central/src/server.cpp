@@ -332,14 +332,21 @@ int serve(const ServeOptions& options)
             // A filing sealed offline carries a leased case number and the kiosk's own
             // verification code (network/case_lease.hpp); the store checks the lease.
             std::optional<network::LeasedNumber> leased;
+            std::optional<nlohmann::json> filing;
             try {
-                leased = network::leasedNumberOf(proto::parseFiling(opened.content));
-            } catch (const std::exception&) { // LeaseError, ProtocolError
+                filing = proto::parseFiling(opened.content);
+            } catch (const network::ProtocolError&) {
+                // Not a JSON object (no form check configured): it has no lease block.
+            }
+            try {
+                if (filing) leased = network::leasedNumberOf(*filing);
+            } catch (const network::LeaseError&) { // a lease block, malformed
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (malformed leased number)\n";
                 OPENSSL_cleanse(opened.content.data(), opened.content.size());
                 return sendError(res, 422, "the filing's leased case number is malformed");
             }
+            filing.reset();
             // Nothing below reads the plaintext: it stays sealed in the stored envelope.
             OPENSSL_cleanse(opened.content.data(), opened.content.size());
 
@@ -361,7 +368,12 @@ int serve(const ServeOptions& options)
             }
             if (registered.replay != CaseStorage::Replay::NONE) return answer(registered);
             std::cerr << "shensu-central: case " << created.caseNumber << " received from "
-                      << kioskId << '\n';
+                      << kioskId;
+            // Registered all the same (central/README.md); a technician may look at the
+            // kiosk's clock.
+            if (!registered.leaseNote.empty())
+                std::cerr << " (leased number " << registered.leaseNote << ')';
+            std::cerr << '\n';
             res.status = 201;
             res.set_content(registered.answer, "application/json");
         });

@@ -84,12 +84,20 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Why a leased number's times are out of its lease's, "" when they are not: taken (the kiosk's
+// claim, from its clock) well before the lease was issued or after it expired, or arriving long
+// after expiry. None of these is refused: the number is reserved for that kiosk for good, and the
+// person was shown it as final; a slow kiosk clock or a long outage must not lose the filing.
+std::string leaseTimeNote(std::chrono::system_clock::time_point takenAt,
+    std::chrono::system_clock::time_point issued, std::chrono::system_clock::time_point expires,
+    std::chrono::system_clock::time_point receivedAt, std::chrono::hours deliveryGrace);
+
 // How central leases case numbers (central/README.md, "Case-number leases").
 struct LeasePolicy {
     int blockSize = 20; // numbers per lease
     std::chrono::hours lifetime { 72 }; // a kiosk takes numbers from a lease this long
-    // A number taken before expiry may still arrive this long after it (a kiosk offline for
-    // days); after that the filing is refused like an expired one.
+    // A number taken before expiry normally arrives within this long after it; a later one is
+    // registered all the same (the number is reserved for that kiosk for good) and logged.
     std::chrono::hours deliveryGrace { 24 * 30 };
     // A new block only while the kiosk holds fewer unused numbers in unexpired leases than this;
     // otherwise the kiosk gets its newest lease again. So a kiosk never holds more than
@@ -106,6 +114,9 @@ public:
     struct Lookup {
         Replay replay = Replay::NONE;
         std::string answer; // the signed receipt body, for SAME_BODY
+        // A new case under a leased number whose times are out of its lease's (leaseTimeNote):
+        // registered all the same, the note is for the log.
+        std::string leaseNote {};
     };
     // The stored answer for a key seen before; re-signed (and stored) if the receipt
     // certificate changed since.

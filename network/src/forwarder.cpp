@@ -104,6 +104,8 @@ struct Forwarder::Impl {
     std::uint64_t generation = 0;
     // Rows a sender is posting right now: the others leave them alone.
     std::set<std::string> inFlight;
+    // Rows central refused (a 4xx other than 409/429) whose refusal was logged already: once each.
+    std::set<std::string> refusalLogged;
     static constexpr int SCRUB_EVERY = 32;
     int removedSinceScrub = 0;
     std::mt19937_64 jitter;
@@ -172,6 +174,7 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             std::lock_guard lock(mutex);
             finished(entry->id);
             outbox.remove(entry->id, false); // throws before the DELETE commits: row kept, retried
+            refusalLogged.erase(entry->id);
             // The row is gone now: from here on nothing may keep the receipt from the filer.
             try {
                 if (++removedSinceScrub >= SCRUB_EVERY || outbox.count() == 0) {
@@ -195,6 +198,13 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             const auto delay = std::max<std::chrono::milliseconds>(
                 retryDelay(entry->attempts), posted.retryAfter);
             outbox.markAttempt(entry->id, Clock::now() + delay);
+            // Kept and retried, but it will likely never go by itself: a technician must see it.
+            if (posted.outcome == PostOutcome::REJECTED && refusalLogged.insert(entry->id).second)
+                std::fprintf(stderr,
+                    "shensu-network: forwarder: central refuses filing %s%s%s (%s); it stays in "
+                    "the outbox and is retried: see central's log\n",
+                    entry->id.c_str(), entry->caseNumber.empty() ? "" : " with leased number ",
+                    entry->caseNumber.c_str(), posted.reason.c_str());
         }
         wakeUp.notify_all();
         const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
@@ -262,6 +272,14 @@ void Forwarder::Impl::fetchLease(CentralTransport& transport)
         const auto lease = leaseVerifier.verify(posted.body, deviceKioskId);
         const auto expires = parseLeaseTime(lease.expiresAt);
         if (expires <= Clock::now()) throw LeaseError("case-number lease: expired on arrival");
+        if (parseLeaseTime(lease.issuedAt) > Clock::now() + config.leaseClockSkew) {
+            // Central's clock is ahead of ours by more than the allowance: ours is wrong.
+            std::fprintf(stderr,
+                "shensu-network: forwarder: clock error: a case-number lease was issued at %s, "
+                "later than this kiosk's clock (%s); not using leases until the clock is set\n",
+                lease.issuedAt.c_str(), leaseTime(Clock::now()).c_str());
+            return;
+        }
         std::lock_guard lock(mutex);
         outbox.addLease(posted.body, lease.leaseId, lease.numbers, expires);
         // Still short (central gave the lease we hold): wait; else we may ask again at once.

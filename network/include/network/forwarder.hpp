@@ -60,6 +60,10 @@ struct ForwarderConfig {
     int leaseLowWater = 5;
     // After a lease request that failed (or brought nothing new), the next one waits this long.
     std::chrono::milliseconds leaseRetryDelay { 60000 };
+    // A lease issued later than this kiosk's clock plus this allowance is not used (the clock is
+    // behind central's: the numbers' takenAt would be wrong); logged as a clock error, filings go
+    // without leased numbers. Tests set it negative to stand for a slow clock.
+    std::chrono::seconds leaseClockSkew { std::chrono::minutes(5) };
 };
 
 // What central answered for one filing.
