@@ -1,6 +1,7 @@
 // A real shensu-central for tests (see central.hpp).
 #include "central.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <exception>
@@ -27,6 +28,10 @@ RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::file
         file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
         "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
         file(receiptSigner + ".key"), "--db", db.string() };
+    // Central checks every filing's answers against the kiosk's own form files unless the test
+    // gives its own --forms ("" = unchecked, to test that mode).
+    if (std::find(extraArgs.begin(), extraArgs.end(), "--forms") == extraArgs.end())
+        argv.insert(argv.end(), { "--forms", (sourceDir() / "assets" / "forms").string() });
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
     process_ = std::make_unique<Process>(argv, std::map<std::string, std::string> {}, log_);
     process_->closeStdin();

@@ -22,7 +22,9 @@ public:
     // ".central.log". receiptSigner is the file stem of the certificate and key central signs
     // receipts with: "central-receipt" (what kiosks pin), or another pair such as "rogue-server" to
     // play a central whose receipts must be refused.
-    // extraArgs go after the standard ones (e.g. {"--workflow", F}, centralAuthArgs()).
+    // extraArgs go after the standard ones (e.g. {"--workflow", F}, centralAuthArgs()). Central
+    // gets --forms <source>/assets/forms (every filing's answers checked by the kiosk's validator)
+    // unless extraArgs has its own --forms; {"--forms", ""} runs central unchecked.
     RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
         const std::string& serverCert = "central-server", int port = 0,
         const std::string& receiptSigner = "central-receipt",

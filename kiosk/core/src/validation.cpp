@@ -193,6 +193,7 @@ namespace
         const std::string& prefix, Answers& out, std::vector<ValidationIssue>& issues)
     {
         for (const auto& [key, value] : object.items()) {
+            if (issues.size() >= MAX_FILING_ISSUES) return; // a flood: enough said
             const std::string id = prefix + key;
             const FormField* field = nullptr;
             bool freeText = false;
@@ -267,7 +268,9 @@ std::vector<ValidationIssue> validateFilingAnswers(
     if (!answers.is_object()) return { { "answers", "validation.malformed", {} } };
     Answers flat;
     flatten(form.fields, answers, "", flat, issues);
+    if (issues.size() >= MAX_FILING_ISSUES) return issues;
     for (auto& issue : validate(form, flat, identified)) {
+        if (issues.size() >= MAX_FILING_ISSUES) break;
         // Already reported, or inside a group (or group item) already refused as a whole.
         const bool known = std::any_of(issues.begin(), issues.end(), [&](const ValidationIssue& i) {
             return issue.field == i.field || issue.field.rfind(i.field + ".", 0) == 0;
