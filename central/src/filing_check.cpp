@@ -4,6 +4,8 @@
 #include <kiosk/core/validation.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
 #include <set>
 #include <stdexcept>
 
@@ -50,9 +52,13 @@ FilingVerdict checkFiling(const FormRegistry& forms, const nlohmann::json& filin
     const auto id = form.find("id");
     const auto version = form.find("version");
     if (id == form.end() || !id->is_string() || version == form.end()
-        || !version->is_number_integer())
+        || !version->is_number_integer() || version->get<std::int64_t>() < 0
+        || (version->is_number_unsigned()
+            && version->get<std::uint64_t>() > static_cast<std::uint64_t>(INT_MAX))
+        || version->get<std::int64_t>() > INT_MAX)
         return refuse("not a filing");
-    const kiosk::Form* found = forms.find(id->get<std::string>(), version->get<int>());
+    const kiosk::Form* found
+        = forms.find(id->get<std::string>(), static_cast<int>(version->get<std::int64_t>()));
     if (found == nullptr) return refuse("unknown form");
     const bool anonymous
         = filing.contains("filer") && filing["filer"].is_string() && filing["filer"] == "anonymous";

@@ -191,3 +191,21 @@ TEST_CASE("a flood of unknown answers is refused after 32 field ids, and a key n
     const auto hidden = central::checkFiling(registry, filing);
     CHECK(hidden.fields == std::vector<std::string> { "(unreadable field id)" });
 }
+
+TEST_CASE("a form version that is not a small unsigned number is not a filing", "[forms]")
+{
+    TempDir dir;
+    const auto registry = central::FormRegistry::load(formsDir(dir));
+    nlohmann::json filing
+        = { { "form", { { "id", "dgpa-complaint" }, { "version", 1 } } }, { "filer", "anonymous" },
+              { "answers",
+                  { { "agency", "測試市政府人事處" }, { "identity", "civil_servant" },
+                      { "facts", "測試" } } } };
+    CHECK(central::checkFiling(registry, filing).ok);
+    for (const auto& v : { nlohmann::json(-1), nlohmann::json(4294967297ULL), nlohmann::json(1.5),
+             nlohmann::json("1") }) {
+        INFO(v.dump());
+        filing["form"]["version"] = v;
+        CHECK(central::checkFiling(registry, filing).error == "not a filing");
+    }
+}

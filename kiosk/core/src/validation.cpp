@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 
 namespace shensu::kiosk
 {
@@ -230,11 +231,15 @@ namespace
                 }
                 continue;
             }
-            if (!freeText && field->type == FieldType::MULTI_CHOICE && value.is_array()) {
+            if (!freeText && field->type == FieldType::MULTI_CHOICE) {
+                // An array of distinct, non-empty option ids (without ',': one id each).
                 std::string joined;
-                bool ok = true;
-                for (const auto& v : value) {
-                    if (!v.is_string()) ok = false;
+                std::set<std::string> seen;
+                bool ok = value.is_array() && value.size() <= field->options.size();
+                for (const auto& v : ok ? value : nlohmann::json::array()) {
+                    ok = v.is_string() && !v.get_ref<const std::string&>().empty()
+                        && v.get_ref<const std::string&>().find(',') == std::string::npos
+                        && seen.insert(v.get<std::string>()).second;
                     if (!ok) break;
                     if (!joined.empty()) joined += ',';
                     joined += v.get<std::string>();
@@ -257,6 +262,30 @@ namespace
                 continue;
             }
             out[id] = text;
+        }
+        for (const auto& f : fields) {
+            if (issues.size() >= MAX_FILING_ISSUES) return;
+            const std::string id = prefix + f.id;
+            // A group the filing leaves out still needs its minimum number of items.
+            if (f.type == FieldType::GROUP && !object.contains(f.id) && f.minItems > 0) {
+                issues.push_back({ id, "validation.group_items", {} });
+                continue;
+            }
+            // Free text only goes with a chosen option that asks for it.
+            if (!f.isChoice() || f.freeTextId.empty() || !out.contains(prefix + f.freeTextId))
+                continue;
+            const auto chosen = out.find(id);
+            bool asked = false;
+            if (chosen != out.end()) {
+                for (const auto& c : splitChoices(chosen->second)) {
+                    for (const auto& o : f.options)
+                        asked = asked || (o.id == c && o.freeText);
+                }
+            }
+            if (!asked) {
+                issues.push_back({ prefix + f.freeTextId, "validation.unknown_field", {} });
+                out.erase(prefix + f.freeTextId);
+            }
         }
     }
 } // namespace
