@@ -4,6 +4,9 @@
 #include <kiosk/core/validation.hpp>
 
 #include <algorithm>
+#include <climits>
+#include <cstdint>
+#include <set>
 #include <stdexcept>
 
 namespace shensu::central
@@ -49,18 +52,30 @@ FilingVerdict checkFiling(const FormRegistry& forms, const nlohmann::json& filin
     const auto id = form.find("id");
     const auto version = form.find("version");
     if (id == form.end() || !id->is_string() || version == form.end()
-        || !version->is_number_integer())
+        || !version->is_number_integer() || version->get<std::int64_t>() < 0
+        || (version->is_number_unsigned()
+            && version->get<std::uint64_t>() > static_cast<std::uint64_t>(INT_MAX))
+        || version->get<std::int64_t>() > INT_MAX)
         return refuse("not a filing");
-    const kiosk::Form* found = forms.find(id->get<std::string>(), version->get<int>());
+    const kiosk::Form* found
+        = forms.find(id->get<std::string>(), static_cast<int>(version->get<std::int64_t>()));
     if (found == nullptr) return refuse("unknown form");
     const bool anonymous
         = filing.contains("filer") && filing["filer"].is_string() && filing["filer"] == "anonymous";
     const auto issues = kiosk::validateFilingAnswers(*found, filing["answers"], !anonymous);
     if (issues.empty()) return verdict;
+    // Each id once, at most MAX_FILING_ISSUES of them; an id the form could not have (an
+    // unknown key: long, or not the ASCII of the form's ids) is not echoed back.
+    std::set<std::string> seen;
     for (const auto& issue : issues) {
-        if (std::find(verdict.fields.begin(), verdict.fields.end(), issue.field)
-            == verdict.fields.end())
-            verdict.fields.push_back(issue.field);
+        const bool plain = issue.field.size() <= 64
+            && std::all_of(issue.field.begin(), issue.field.end(), [](char c) {
+                   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                       || c == '_' || c == '.' || c == '-';
+               });
+        const std::string field = plain ? issue.field : "(unreadable field id)";
+        if (seen.insert(field).second) verdict.fields.push_back(field);
+        if (verdict.fields.size() >= kiosk::MAX_FILING_ISSUES) break;
     }
     return refuse("answers do not match the form");
 }

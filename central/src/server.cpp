@@ -222,7 +222,8 @@ int serve(const ServeOptions& options)
     CaseStorage& store = *storage;
     std::optional<FormRegistry> forms;
     if (options.forms.empty()) {
-        std::cerr << "shensu-central: no --forms: filings' answers are not checked\n";
+        std::cerr << "shensu-central: WARNING: no --forms: every filing's answers are registered "
+                     "UNCHECKED (give --forms with the kiosks' form files, e.g. assets/forms)\n";
     } else {
         forms = FormRegistry::load(options.forms);
     }

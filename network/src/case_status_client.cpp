@@ -6,6 +6,8 @@
 #include <network/case_status_client.hpp>
 #include <network/protocol.hpp>
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 
 namespace shensu::network
@@ -92,7 +94,8 @@ CaseStatusAnswer CaseStatusClient::query(
         curl_off_t seconds = 0;
         if (curl_easy_getinfo(easy.get(), CURLINFO_RETRY_AFTER, &seconds) != CURLE_OK) seconds = 0;
         answer.outcome = CaseStatusOutcome::RATE_LIMITED;
-        answer.retryAfterSeconds = static_cast<long>(seconds);
+        // Like the forwarder: a central's Retry-After is believed up to an hour.
+        answer.retryAfterSeconds = static_cast<long>(std::clamp<curl_off_t>(seconds, 0, 3600));
         return answer;
     }
     case 200:

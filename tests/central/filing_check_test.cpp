@@ -8,6 +8,7 @@
 #include "process.hpp"
 #include "validation_table.hpp"
 
+#include <kiosk/core/validation.hpp>
 #include <network/protocol.hpp>
 #include <network/seal.hpp>
 
@@ -125,4 +126,86 @@ TEST_CASE("validator table (seed limits): a real central refuses invalid answers
     const std::string log = readFile(central.logPath());
     CHECK(log.find("answers do not match the form") != std::string::npos);
     CHECK(log.find("Z100000001") == std::string::npos);
+}
+
+TEST_CASE("central refuses to start with a forms directory it cannot load, and warns loudly "
+          "without --forms",
+    "[forms]")
+{
+    TempDir dir;
+    makeTestPki(dir.path() / "pki");
+    const auto pki = dir.path() / "pki";
+    const auto serve = [&](const std::string& forms) {
+        return run({ (binDir() / "shensu-central").string(), "serve", "--listen", "127.0.0.1:0",
+                       "--cert", (pki / "central-server.pem").string(), "--key",
+                       (pki / "central-server.key").string(), "--client-ca",
+                       (pki / "kiosk-ca.pem").string(), "--encryption-key",
+                       (pki / "central-encryption.key").string(), "--encryption-cert",
+                       (pki / "central-encryption.pem").string(), "--receipt-cert",
+                       (pki / "central-receipt.pem").string(), "--receipt-key",
+                       (pki / "central-receipt.key").string(), "--db",
+                       (dir.path() / "central.sqlite").string(), "--forms", forms },
+            std::chrono::seconds(20));
+    };
+    const auto broken = dir.path() / "broken";
+    std::filesystem::create_directories(broken);
+    writeFile(broken / "dgpa-complaint.v1.json", "{\"id\": \"dgpa-complaint\", \"version\": 1");
+    auto r = serve(broken.string());
+    CHECK(r.exitCode == 1);
+    CHECK_THAT(r.errors, Catch::Contains("dgpa-complaint.v1.json"));
+    r = serve((dir.path() / "no-such-dir").string());
+    CHECK(r.exitCode == 1);
+    const auto empty = dir.path() / "empty";
+    std::filesystem::create_directories(empty);
+    r = serve(empty.string());
+    CHECK(r.exitCode == 1);
+    CHECK_THAT(r.errors, Catch::Contains("no form files"));
+
+    // Without forms central still serves (existing deployments), and says so on stderr.
+    RunningCentral unchecked(pki, dir.path() / "unchecked.sqlite", "central-server", 0,
+        "central-receipt", { "--forms", "" });
+    CHECK(unchecked.stop() == 0);
+    CHECK_THAT(readFile(unchecked.logPath()), Catch::Contains("WARNING: no --forms"));
+}
+
+TEST_CASE("a flood of unknown answers is refused after 32 field ids, and a key no form could have "
+          "is not echoed",
+    "[forms]")
+{
+    TempDir dir;
+    const auto registry = central::FormRegistry::load(formsDir(dir));
+    nlohmann::json filing
+        = { { "form", { { "id", "dgpa-complaint" }, { "version", 1 } } }, { "filer", "anonymous" },
+              { "answers",
+                  { { "agency", "測試市政府人事處" }, { "identity", "civil_servant" },
+                      { "facts", "測試" } } } };
+    // 200000 unknown keys: each one a linear search through the ids found so far took minutes.
+    for (int i = 0; i < 200000; ++i)
+        filing["answers"]["x" + std::to_string(i)] = "1";
+    const auto verdict = central::checkFiling(registry, filing);
+    CHECK_FALSE(verdict.ok);
+    CHECK(verdict.fields.size() == kiosk::MAX_FILING_ISSUES);
+
+    filing["answers"] = { { "agency", "測試市政府人事處" }, { "identity", "civil_servant" },
+        { "facts", "測試" }, { "林測試 Z100000001", "1" }, { std::string(5000, 'k'), "1" } };
+    const auto hidden = central::checkFiling(registry, filing);
+    CHECK(hidden.fields == std::vector<std::string> { "(unreadable field id)" });
+}
+
+TEST_CASE("a form version that is not a small unsigned number is not a filing", "[forms]")
+{
+    TempDir dir;
+    const auto registry = central::FormRegistry::load(formsDir(dir));
+    nlohmann::json filing
+        = { { "form", { { "id", "dgpa-complaint" }, { "version", 1 } } }, { "filer", "anonymous" },
+              { "answers",
+                  { { "agency", "測試市政府人事處" }, { "identity", "civil_servant" },
+                      { "facts", "測試" } } } };
+    CHECK(central::checkFiling(registry, filing).ok);
+    for (const auto& v : { nlohmann::json(-1), nlohmann::json(4294967297ULL), nlohmann::json(1.5),
+             nlohmann::json("1") }) {
+        INFO(v.dump());
+        filing["form"]["version"] = v;
+        CHECK(central::checkFiling(registry, filing).error == "not a filing");
+    }
 }

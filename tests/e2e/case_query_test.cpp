@@ -178,8 +178,20 @@ TEST_CASE("A case filed at the kiosk and advanced at central shows its status in
     message = nextQueryMessage(kiosk);
     CHECK(message["key"] == "case_query.unreachable");
 
-    // 結束: the session ends; nothing of the query is kept.
+    // 結束: the session ends; nothing of the query is kept. Back in case_query, 查詢 with untouched
+    // boxes finds no case number; with the number typed again, no code.
     kiosk.send(tap("common.finish"));
+    kiosk.waitForScreen("home");
+    kiosk.send(tap("home.case_query"));
+    kiosk.waitForScreen("case_query");
+    kiosk.send(tap("case_query.submit"));
+    CHECK(nextQueryMessage(kiosk)["key"] == "case_query.case_number_incomplete");
+    kiosk.send(tap("case_query.case_number"));
+    for (const char c : caseNumber)
+        if (c != '-') kiosk.send(tap(std::string("case_query.digit.") + c));
+    kiosk.send(tap("case_query.submit"));
+    CHECK(nextQueryMessage(kiosk)["key"] == "case_query.code_incomplete");
+    kiosk.send(tap("case_query.cancel"));
     kiosk.waitForScreen("home");
     CHECK(kiosk.quit() == 0);
 

@@ -3,6 +3,7 @@
 #include "core_fixture.hpp"
 
 #include <catch2/catch.hpp>
+#include <limits>
 
 using namespace shensu::kiosk;
 using namespace shensu::kiosk::test;
@@ -133,6 +134,16 @@ TEST_CASE("case query: a well-formed query goes to central with the case number'
         k.send(CaseQueryAnswered { sent[0].queryId, CaseQueryResult::RATE_LIMITED, {}, 3 });
         CHECK(k.state.queryRetryMinutes == 1);
     }
+    SECTION("rate limited: a huge or negative Retry-After says 60 minutes or 1, no overflow")
+    {
+        k.send(CaseQueryAnswered {
+            sent[0].queryId, CaseQueryResult::RATE_LIMITED, {}, std::numeric_limits<int>::max() });
+        CHECK(k.state.queryRetryMinutes == 60);
+        k.send(SubmitQuery {});
+        k.send(
+            CaseQueryAnswered { k.state.queryGeneration, CaseQueryResult::RATE_LIMITED, {}, -5 });
+        CHECK(k.state.queryRetryMinutes == 1);
+    }
     SECTION("malformed, unreachable, not configured: each its message")
     {
         k.send(CaseQueryAnswered { sent[0].queryId, CaseQueryResult::MALFORMED, {}, 0 });
@@ -152,6 +163,27 @@ TEST_CASE("case query: a well-formed query goes to central with the case number'
         k.send(CaseQueryAnswered { sent[0].queryId, CaseQueryResult::FOUND, v, 0 });
         CHECK(k.state.screen == Screen::HOME);
         CHECK(k.state.queryStatus.statusText.empty());
+    }
+    SECTION("an old answer arriving while a new query waits is ignored (the query id, not the "
+            "screen, tells them apart)")
+    {
+        k.send(AskEndSession {});
+        REQUIRE(k.state.screen == Screen::HOME);
+        k.send(ChooseCaseQuery {});
+        typeDigits(k, QueryField::CASE_NUMBER, CASE_DIGITS);
+        typeDigits(k, QueryField::CODE, GOOD_CODE);
+        k.send(SubmitQuery {});
+        REQUIRE(k.state.screen == Screen::CASE_QUERYING);
+        const auto again = k.sent<QueryCaseStatus>();
+        REQUIRE(again.size() == 2);
+        CHECK(again[1].queryId != sent[0].queryId);
+        CaseStatusView old { "1151123-0001", "forwarded", "已轉交權責機關", "", "", "", "", 0 };
+        k.send(CaseQueryAnswered { sent[0].queryId, CaseQueryResult::FOUND, old, 0 });
+        CHECK(k.state.screen == Screen::CASE_QUERYING);
+        CHECK(k.state.queryStatus.statusText.empty());
+        k.send(CaseQueryAnswered { again[1].queryId, CaseQueryResult::NOT_FOUND, {}, 0 });
+        CHECK(k.state.screen == Screen::CASE_QUERY);
+        CHECK(k.state.queryMessageKey == "case_query.not_found");
     }
 }
 
@@ -185,4 +217,13 @@ TEST_CASE("case query: dates in the person's calendar (Taipei), as 民國 params
     CHECK(caseDateParams("2026-12-31T16:00:00Z")[1].second == "2027"); // a new year in Taipei
     CHECK(caseDateParams("").empty());
     CHECK(caseDateParams("2026-02-30").empty());
+    // Only UTC (Z, or fractional seconds then Z): another offset would be shifted wrongly.
+    CHECK(caseDateParams("2026-11-23T17:30:00.250Z")[3].second == "24");
+    CHECK(caseDateParams("2026-11-23T17:30:00+08:00").empty());
+    CHECK(caseDateParams("2026-11-23T17:30:00").empty());
+    // No 民國 year 0 or before; the dashes where they belong.
+    CHECK(caseDateParams("1911-12-31").empty());
+    CHECK(caseDateParams("1912-01-01")[0].second == "1");
+    CHECK(caseDateParams("2026/11/23").empty());
+    CHECK(caseDateParams("20261-1-23").empty());
 }

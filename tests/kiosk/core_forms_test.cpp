@@ -161,6 +161,14 @@ TEST_CASE("a bad form file is refused with the file and the field named")
     CHECK_THAT(loadError(minimalForm({ { { "id", "a" }, { "type", "text" }, { "label", "x" },
                    { "counter", "form.facts.counter" } } })),
         Catch::Contains("field a: a counter needs maxLength"));
+    // libstdc++'s regex recurses once per character: a pattern only ever sees short values.
+    CHECK_THAT(loadError(minimalForm({ { { "id", "a" }, { "type", "text" }, { "label", "x" },
+                   { "pattern", "[0-9]+" }, { "patternMessage", "validation.phone" } } })),
+        Catch::Contains("field a: a pattern needs a maxLength of at most 256"));
+    CHECK_THAT(loadError(minimalForm(
+                   { { { "id", "a" }, { "type", "text" }, { "label", "x" }, { "pattern", "[0-9]+" },
+                       { "patternMessage", "validation.phone" }, { "maxLength", 257 } } })),
+        Catch::Contains("field a: a pattern needs a maxLength of at most 256"));
 }
 
 TEST_CASE("phone numbers: the DGPA manual's examples pass, malformed ones do not")

@@ -97,6 +97,10 @@ TEST_CASE("e-mail addresses need a name, an @ and a domain")
     CHECK(with("lin.test@example").size() == 1);
     CHECK(with("lin test@example.tw").size() == 1);
     CHECK(with("@example.tw").front().messageKey == "validation.email");
+    // Too long: said once, and the pattern never runs on it (a long value overflowed the stack).
+    const auto tooLong = with(std::string(300000, 'a').c_str());
+    REQUIRE(tooLong.size() == 1);
+    CHECK(tooLong.front().messageKey == "validation.too_long");
 }
 
 TEST_CASE("the counter counts code points, not bytes: 1000 Chinese characters fit, 1001 do not")

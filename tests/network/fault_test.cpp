@@ -297,7 +297,8 @@ TEST_CASE("a sender killed with SIGKILL at random points while sealing and sendi
     std::multiset<int> markers;
     for (const auto& a : arrived) {
         keys.insert(a.idempotencyKey);
-        markers.insert(a.filing["answers"]["marker"].get<int>());
+        const std::string facts = a.filing["answers"]["facts"].get<std::string>();
+        markers.insert(std::stoi(facts.substr(facts.rfind('#') + 1)));
     }
     CHECK(keys.size() == arrived.size()); // no filing twice
     for (int i = 0; i < total; ++i) {

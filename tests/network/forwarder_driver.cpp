@@ -34,7 +34,9 @@ int main(int argc, char** argv)
     const int from = std::stoi(argv[4]), to = std::stoi(argv[5]);
     for (int i = from; i < to; ++i) {
         forwarder.store({ { "form", { { "id", "dgpa-complaint" }, { "version", 1 } } },
-            { "answers", { { "facts", "測試用的申訴內容" }, { "marker", i } } },
+            { "answers",
+                { { "agency", "測試市政府人事處" }, { "identity", "civil_servant" },
+                    { "facts", "測試用的申訴內容 #" + std::to_string(i) } } },
             { "filer", "anonymous" }, { "kioskId", "KIOSK-TEST-01" } });
         std::cout << "stored " << i << std::endl;
     }

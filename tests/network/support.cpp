@@ -74,9 +74,13 @@ bool matchesShape(const std::string& text, const std::string& pattern)
 
 nlohmann::json syntheticFiling(const std::string& marker)
 {
-    return { { "form", { { "id", "workplace-bullying" }, { "version", 1 } } },
+    // Answers the DGPA form allows: central checks them (RunningCentral gives it --forms).
+    return { { "form", { { "id", "dgpa-complaint" }, { "version", 1 } } },
         { "filer", { { "name", "林測試" }, { "idNumber", "Z100000001" } } },
-        { "answers", { { "summary", "測試用的申訴內容 " + marker }, { "date", "1151120" } } },
+        { "answers",
+            { { "agency", "測試市政府人事處" }, { "title", "科員" }, { "name", "林測試" },
+                { "identity", "civil_servant" }, { "phone", "02-23979298" },
+                { "facts", "測試用的申訴內容 " + marker } } },
         { "kioskId", "KIOSK-TEST-01" } };
 }
 

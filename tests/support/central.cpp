@@ -30,6 +30,10 @@ RunningCentral::RunningCentral(const std::filesystem::path& pki, const std::file
         file("central-encryption.key"), "--encryption-cert", file("central-encryption.pem"),
         "--receipt-cert", file(receiptSigner + ".pem"), "--receipt-key",
         file(receiptSigner + ".key"), "--db", centralDb(db) };
+    // Central checks every filing's answers against the kiosk's own form files unless the test
+    // gives its own --forms ("" = unchecked, to test that mode).
+    if (std::find(extraArgs.begin(), extraArgs.end(), "--forms") == extraArgs.end())
+        argv.insert(argv.end(), { "--forms", (sourceDir() / "assets" / "forms").string() });
     argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
     // The counters' key file where the SQLite central keeps it, so tests can look at it.
     if (testingPostgres()

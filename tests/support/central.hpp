@@ -26,6 +26,8 @@ public:
     // extraArgs go after the standard ones (e.g. {"--workflow", F}, centralAuthArgs()). db is
     // central's SQLite file, or under SHENSU_TEST_DB=postgres names a PostgreSQL database of the
     // process's cluster (centralDb, postgres.hpp; with the login service, --nhi-key db.nhi-key).
+    // Central gets --forms <source>/assets/forms (every filing's answers checked by the kiosk's
+    // validator) unless extraArgs has its own --forms; {"--forms", ""} runs central unchecked.
     RunningCentral(const std::filesystem::path& pki, const std::filesystem::path& db,
         const std::string& serverCert = "central-server", int port = 0,
         const std::string& receiptSigner = "central-receipt",

@@ -182,12 +182,15 @@ namespace
         f.patternMessageKey = optional(jf, "patternMessage", where);
         if (!f.pattern.empty()) {
             try {
-                std::regex check(f.pattern);
+                f.compiledPattern = std::make_shared<const std::regex>(f.pattern);
             } catch (const std::regex_error& e) {
                 throw FormError(where + ": bad pattern: " + e.what());
             }
             if (f.patternMessageKey.empty())
                 throw FormError(where + ": pattern without patternMessage");
+            if (f.maxLength == 0 || f.maxLength > MAX_PATTERN_LENGTH)
+                throw FormError(where + ": a pattern needs a maxLength of at most "
+                    + std::to_string(MAX_PATTERN_LENGTH));
         }
         if (!f.counterKey.empty() && f.maxLength == 0)
             throw FormError(where + ": a counter needs maxLength");

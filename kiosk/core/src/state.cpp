@@ -122,14 +122,17 @@ Params caseDateParams(const std::string& text)
     unsigned d = 0;
     int hh = 0;
     char tail = 0;
-    if (text.size() < 10 || std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return {};
+    // YYYY-MM-DD, then optionally THH:MM:SS with Z or fractional seconds (.123Z): central's UTC.
+    if (text.size() < 10 || text[4] != '-' || text[7] != '-'
+        || std::sscanf(text.c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3)
+        return {};
     year_month_day day { year { y }, month { m }, std::chrono::day { d } };
     if (!day.ok()) return {};
     // A timestamp is UTC: the person's calendar is Taipei's (UTC+8, no daylight saving).
     if (text.size() > 10) {
-        if (std::sscanf(text.c_str() + 10, "T%2d:%*2d:%*2d%c", &hh, &tail) != 2 || hh < 0
-            || hh > 23)
-            return {};
+        if (std::sscanf(text.c_str() + 10, "T%2d:%*2d:%*2d%c", &hh, &tail) != 2 || hh < 0 || hh > 23
+            || (tail != 'Z' && tail != '.'))
+            return {}; // another offset than UTC would be shifted wrongly
         if (hh + 8 >= 24) day = year_month_day { sys_days { day } + days { 1 } };
     }
     const auto two = [](unsigned v) {
@@ -138,6 +141,7 @@ Params caseDateParams(const std::string& text)
         return std::string(buf);
     };
     const int gy = static_cast<int>(day.year());
+    if (gy <= 1911) return {}; // before 民國 1
     const unsigned gm = static_cast<unsigned>(day.month());
     const unsigned gd = static_cast<unsigned>(day.day());
     return { { "roc", std::to_string(gy - 1911) }, { "y", std::to_string(gy) },

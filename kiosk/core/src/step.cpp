@@ -477,7 +477,9 @@ namespace
                 break;
             case CaseQueryResult::RATE_LIMITED:
                 s.queryMessageKey = "case_query.rate_limited";
-                s.queryRetryMinutes = std::max(1, (e.retryAfterSeconds + 59) / 60);
+                // Whatever the event says: 1..60 minutes, no overflow on a huge value.
+                s.queryRetryMinutes = (std::clamp(e.retryAfterSeconds, 0, 3600) + 59) / 60;
+                s.queryRetryMinutes = std::max(1, s.queryRetryMinutes);
                 break;
             case CaseQueryResult::MALFORMED:
                 s.queryMessageKey = "case_query.malformed";

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <set>
 
 namespace shensu::kiosk
 {
@@ -18,13 +19,26 @@ namespace
         return it == answers.end() ? std::string {} : it->second;
     }
 
-    void checkLength(std::vector<ValidationIssue>& issues, const std::string& id,
+    // False (and the issue recorded) when the value is longer than the field allows: then no
+    // pattern or kind check runs on it.
+    bool checkLength(std::vector<ValidationIssue>& issues, const std::string& id,
         const std::string& value, std::size_t maxLength)
     {
         if (maxLength != 0 && codePoints(value) > maxLength) {
             issues.push_back(
                 { id, "validation.too_long", { { "max", std::to_string(maxLength) } } });
+            return false;
         }
+        return true;
+    }
+
+    bool matches(const FormField& f, const std::string& value)
+    {
+        // parseForm compiles the pattern and bounds maxLength; a field built by hand is compiled
+        // here. Never on a value longer than a pattern may see (the regex recurses per character).
+        if (value.size() > 4 * MAX_PATTERN_LENGTH) return false;
+        if (f.compiledPattern) return std::regex_match(value, *f.compiledPattern);
+        return std::regex_match(value, std::regex(f.pattern));
     }
 
     bool contains(const std::string& value, const std::string& wanted, bool multi)
@@ -110,10 +124,9 @@ namespace
                     choice(f, id, value, prefix);
                     continue;
                 }
-                checkLength(issues, id, value, f.maxLength);
+                if (!checkLength(issues, id, value, f.maxLength)) continue;
                 if (!f.pattern.empty()) {
-                    if (!std::regex_match(value, std::regex(f.pattern)))
-                        issues.push_back({ id, f.patternMessageKey, {} });
+                    if (!matches(f, value)) issues.push_back({ id, f.patternMessageKey, {} });
                     continue;
                 }
                 if (f.type == FieldType::PHONE && !isTaiwanPhone(value))
@@ -133,6 +146,7 @@ bool isTaiwanPhone(const std::string& value)
     // Landlines with their area code (039-2345678, 02-23979298), mobiles (0912345678, 0912-345678),
     // optionally an extension (#123).
     static const std::regex phone(R"(0[0-9]{1,3}-?[0-9]{3,4}-?[0-9]{3,5}(#[0-9]{1,6})?)");
+    if (value.size() > 32) return false;
     std::string digits;
     for (const char c : value) {
         if (c >= '0' && c <= '9') digits += c;
@@ -152,6 +166,7 @@ std::optional<RocDate> parseRocDate(const std::string& value)
     static const std::regex numeric(R"(([0-9]{1,3})[/.-]([0-9]{1,2})[/.-]([0-9]{1,2}))");
     static const std::regex written(R"((?:民國)?([0-9]{1,3})年([0-9]{1,2})月([0-9]{1,2})日)");
     std::smatch m;
+    if (value.size() > 40) return std::nullopt;
     if (!std::regex_match(value, m, numeric) && !std::regex_match(value, m, written))
         return std::nullopt;
     const RocDate d { std::stoi(m[1].str()), std::stoi(m[2].str()), std::stoi(m[3].str()) };
@@ -166,12 +181,20 @@ std::optional<RocDate> parseRocDate(const std::string& value)
 
 namespace
 {
+    // The most bytes a value may have before validate() reads it: 4 bytes per code point of the
+    // field's limit (UTF-8), 64 KiB for a field without one.
+    std::size_t byteCap(std::size_t maxLength)
+    {
+        return maxLength != 0 ? 4 * maxLength : std::size_t { 64 } * 1024;
+    }
+
     // The filing's JSON answers back into answer ids ("respondents.1.name"), the inverse of the
     // kiosk's buildFiling; what does not fit goes into issues.
     void flatten(const std::vector<FormField>& fields, const nlohmann::json& object,
         const std::string& prefix, Answers& out, std::vector<ValidationIssue>& issues)
     {
         for (const auto& [key, value] : object.items()) {
+            if (issues.size() >= MAX_FILING_ISSUES) return; // a flood: enough said
             const std::string id = prefix + key;
             const FormField* field = nullptr;
             bool freeText = false;
@@ -208,11 +231,15 @@ namespace
                 }
                 continue;
             }
-            if (!freeText && field->type == FieldType::MULTI_CHOICE && value.is_array()) {
+            if (!freeText && field->type == FieldType::MULTI_CHOICE) {
+                // An array of distinct, non-empty option ids (without ',': one id each).
                 std::string joined;
-                bool ok = true;
-                for (const auto& v : value) {
-                    if (!v.is_string()) ok = false;
+                std::set<std::string> seen;
+                bool ok = value.is_array() && value.size() <= field->options.size();
+                for (const auto& v : ok ? value : nlohmann::json::array()) {
+                    ok = v.is_string() && !v.get_ref<const std::string&>().empty()
+                        && v.get_ref<const std::string&>().find(',') == std::string::npos
+                        && seen.insert(v.get<std::string>()).second;
                     if (!ok) break;
                     if (!joined.empty()) joined += ',';
                     joined += v.get<std::string>();
@@ -228,7 +255,37 @@ namespace
                 issues.push_back({ id, "validation.malformed", {} });
                 continue;
             }
-            out[id] = value.get<std::string>();
+            const auto& text = value.get_ref<const std::string&>();
+            if (text.size() > byteCap(freeText ? field->freeTextMaxLength : field->maxLength)) {
+                // Far beyond anything the kiosk could send: refused unread.
+                issues.push_back({ id, "validation.malformed", {} });
+                continue;
+            }
+            out[id] = text;
+        }
+        for (const auto& f : fields) {
+            if (issues.size() >= MAX_FILING_ISSUES) return;
+            const std::string id = prefix + f.id;
+            // A group the filing leaves out still needs its minimum number of items.
+            if (f.type == FieldType::GROUP && !object.contains(f.id) && f.minItems > 0) {
+                issues.push_back({ id, "validation.group_items", {} });
+                continue;
+            }
+            // Free text only goes with a chosen option that asks for it.
+            if (!f.isChoice() || f.freeTextId.empty() || !out.contains(prefix + f.freeTextId))
+                continue;
+            const auto chosen = out.find(id);
+            bool asked = false;
+            if (chosen != out.end()) {
+                for (const auto& c : splitChoices(chosen->second)) {
+                    for (const auto& o : f.options)
+                        asked = asked || (o.id == c && o.freeText);
+                }
+            }
+            if (!asked) {
+                issues.push_back({ prefix + f.freeTextId, "validation.unknown_field", {} });
+                out.erase(prefix + f.freeTextId);
+            }
         }
     }
 } // namespace
@@ -240,7 +297,9 @@ std::vector<ValidationIssue> validateFilingAnswers(
     if (!answers.is_object()) return { { "answers", "validation.malformed", {} } };
     Answers flat;
     flatten(form.fields, answers, "", flat, issues);
+    if (issues.size() >= MAX_FILING_ISSUES) return issues;
     for (auto& issue : validate(form, flat, identified)) {
+        if (issues.size() >= MAX_FILING_ISSUES) break;
         // Already reported, or inside a group (or group item) already refused as a whole.
         const bool known = std::any_of(issues.begin(), issues.end(), [&](const ValidationIssue& i) {
             return issue.field == i.field || issue.field.rfind(i.field + ".", 0) == 0;

@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,10 @@ struct FormField {
     std::size_t maxLength = 0; // code points; 0 = no limit
     std::string pattern; // ECMAScript regex the whole value must match when not empty
     std::string patternMessageKey;
+    // The pattern compiled once by parseForm (shared by the copies of the form). A field with a
+    // pattern needs 0 < maxLength <= MAX_PATTERN_LENGTH: libstdc++'s regex recurses once per
+    // character, so a pattern never runs on a longer value.
+    std::shared_ptr<const std::regex> compiledPattern;
     std::vector<ChoiceOption> options;
     std::string freeTextId; // answer id of the free text that goes with a freeText option
     std::size_t freeTextMaxLength = 0;
@@ -51,6 +57,9 @@ struct FormField {
         return type == FieldType::CHOICE || type == FieldType::MULTI_CHOICE;
     }
 };
+
+// The largest maxLength a field with a pattern may have (code points).
+inline constexpr std::size_t MAX_PATTERN_LENGTH = 256;
 
 // The option ids of a multiple-choice answer ("a,b" -> {"a","b"}).
 std::vector<std::string> splitChoices(const std::string& answer);

@@ -31,6 +31,9 @@ std::vector<ValidationIssue> validate(const Form& form, const Answers& answers, 
 // validate() finds, plus answers the form has no field for ("validation.unknown_field"), values
 // of the wrong JSON type ("validation.malformed") and groups with too few or too many items
 // ("validation.group_items"). Central runs this on every filing it opens.
+// At most MAX_FILING_ISSUES issues: a filing with thousands of unknown keys is refused after the
+// first ones.
+inline constexpr std::size_t MAX_FILING_ISSUES = 32;
 std::vector<ValidationIssue> validateFilingAnswers(
     const Form& form, const nlohmann::json& answers, bool identified);
 
