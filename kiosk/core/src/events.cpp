@@ -6,15 +6,16 @@ namespace shensu::kiosk
 
 const char* eventName(const Event& event) noexcept
 {
-    static constexpr const char* NAMES[] = { "ChooseCitizenCertificate", "ChooseHealthCard",
-        "ChooseAnonymous", "ChooseCaseQuery", "SetLanguage", "GoHome", "RetryCard",
-        "ContinueWithCard", "EditField", "ReviewForm", "EditAgain", "ConfirmFiling",
-        "PinPadTouched", "ConfirmPin", "AcknowledgeLastAttempt", "RetrySubmit", "ConfirmAnonymous",
-        "AskEndSession", "ContinueSession", "Touched", "ConfirmNhiPassword", "SetDisplay",
-        "CardInserted", "CardRemoved", "HealthCardRead", "CardReadFailed", "CitizenCardReady",
-        "PinRejected", "CitizenCardSigned", "CardService", "FilingStored", "FilingStoreFailed",
-        "FilingAccepted", "FilingDeferred", "LoginChallengeReady", "LoginChallengeFailed",
-        "CardLoginAccepted", "CardLoginRefused", "NhiLoginAnswered", "TimerExpired" };
+    static constexpr const char* NAMES[]
+        = { "ChooseCitizenCertificate", "ChooseHealthCard", "ChooseAnonymous", "ChooseCaseQuery",
+              "SetLanguage", "GoHome", "RetryCard", "ContinueWithCard", "EditField", "ReviewForm",
+              "EditAgain", "ConfirmFiling", "PinPadTouched", "ConfirmPin", "AcknowledgeLastAttempt",
+              "RetrySubmit", "ConfirmAnonymous", "AskEndSession", "ContinueSession", "Touched",
+              "ConfirmNhiPassword", "SetDisplay", "CardInserted", "CardRemoved", "HealthCardRead",
+              "CardReadFailed", "CitizenCardReady", "PinRejected", "CitizenCardSigned",
+              "CardService", "FilingStored", "FilingStoreFailed", "FilingAccepted",
+              "FilingDeferred", "LoginChallengeReady", "LoginChallengeFailed", "CardLoginAccepted",
+              "CardLoginRefused", "NhiStatusAnswered", "NhiLoginAnswered", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
     return NAMES[event.index()];
 }

@@ -40,6 +40,11 @@ struct LoginWithCitizenCard {
 // likewise the health card's registration password and its handoff.
 struct ForgetPin {
 };
+// Network worker: ask central for the health card's state before any password is asked for (tries
+// left, locked, not registered; nothing counted, no password sent) -> NhiStatusAnswered.
+struct AskNhiStatus {
+    std::string cardNumber;
+};
 // App then network worker: the app moves the typed registration password into the one-slot
 // password handoff, the network worker takes it, calls central once (network::CentralAuth::
 // nhiLogin) and wipes it -> NhiLoginAnswered.
@@ -67,6 +72,6 @@ struct StartTimer {
 
 using Command
     = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge, LoginWithCitizenCard,
-        ForgetPin, LoginWithNhiPassword, VerifyCardLogin, StoreFiling, StartTimer>;
+        ForgetPin, AskNhiStatus, LoginWithNhiPassword, VerifyCardLogin, StoreFiling, StartTimer>;
 
 } // namespace shensu::kiosk

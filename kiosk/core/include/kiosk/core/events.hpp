@@ -171,6 +171,11 @@ struct CardLoginRefused {
     std::string result;
 };
 
+// Central's word on the health card before any password is asked for (network::NhiStatusAnswer).
+struct NhiStatusAnswered {
+    std::string result; // "ok", "locked", "not_registered", "unavailable"
+    int triesLeft = 0; // ok (≥ 1)
+};
 // Central's answer to the registration password (network::NhiLoginAnswer).
 struct NhiLoginAnswered {
     // "ok", "wrong_password", "locked", "not_registered", "malformed_password", "unavailable"
@@ -194,7 +199,7 @@ using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAno
     CardInserted, CardRemoved, HealthCardRead, CardReadFailed, CitizenCardReady, PinRejected,
     CitizenCardSigned, CardService, FilingStored, FilingStoreFailed, FilingAccepted, FilingDeferred,
     LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted, CardLoginRefused,
-    NhiLoginAnswered, TimerExpired>;
+    NhiStatusAnswered, NhiLoginAnswered, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;
