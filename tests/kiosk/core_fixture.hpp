@@ -45,7 +45,7 @@ struct Kiosk {
     void healthCardLogin(const std::string& name = "林測試")
     {
         send(HealthCardRead { READER, name, NHI_CARD_NUMBER });
-        send(NhiStatusAnswered { "ok", 3 });
+        send(NhiStatusAnswered { "ok", 3, state.nhiStatusGeneration });
         send(ConfirmNhiPassword { 8 });
         send(NhiLoginAnswered { "ok", 0, name, "測試區公所", ASSERTION });
     }

@@ -19,7 +19,7 @@ Kiosk atPasswordScreen()
     k.send(HealthCardRead { READER, "林測試", Kiosk::NHI_CARD_NUMBER });
     REQUIRE(k.state.screen == Screen::CARD_LOGIN);
     REQUIRE(k.sent<AskNhiStatus>().size() == 1);
-    k.send(NhiStatusAnswered { "ok", 3 });
+    k.send(NhiStatusAnswered { "ok", 3, k.state.nhiStatusGeneration });
     REQUIRE(k.state.screen == Screen::NHI_PASSWORD);
     return k;
 }
@@ -70,17 +70,34 @@ TEST_CASE("health card: central is asked for the card's tries before any passwor
     CHECK(k.sent<AskNhiStatus>()[0].cardNumber == Kiosk::NHI_CARD_NUMBER);
     k.send(ConfirmNhiPassword { 8 }); // nothing typed can leave before central has answered
     CHECK(k.sent<LoginWithNhiPassword>().empty());
-    k.send(NhiStatusAnswered { "ok", 2 });
+    k.send(NhiStatusAnswered { "ok", 2, k.state.nhiStatusGeneration });
     CHECK(k.state.screen == Screen::NHI_PASSWORD);
     CHECK(k.state.nhiTriesLeft == 2);
-    k.send(NhiStatusAnswered { "locked" }); // a late or repeated answer changes nothing
+    k.send(NhiStatusAnswered {
+        "locked", 0, k.state.nhiStatusGeneration }); // a late or repeated answer changes nothing
     CHECK(k.state.screen == Screen::NHI_PASSWORD);
+}
+
+TEST_CASE("health card: a status answer for an earlier session's card is not taken for this one's")
+{
+    Kiosk k = atStatusCheck();
+    const auto earlier = k.state.nhiStatusGeneration;
+    k.send(GoHome {});
+    k.send(ChooseHealthCard {});
+    k.send(HealthCardRead { READER, "林測試", Kiosk::NHI_CARD_NUMBER });
+    REQUIRE(k.state.loginStep == LoginStep::NHI_STATUS);
+    REQUIRE(k.sent<AskNhiStatus>().size() == 2);
+    CHECK(k.sent<AskNhiStatus>()[1].generation != earlier);
+    k.send(NhiStatusAnswered { "ok", 3, earlier }); // the slow answer about the first card
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    k.send(NhiStatusAnswered { "ok", 1, k.state.nhiStatusGeneration });
+    CHECK(k.state.screen == Screen::NHI_LAST_ATTEMPT);
 }
 
 TEST_CASE("health card: one try left at central warns before the first password of the session")
 {
     Kiosk k = atStatusCheck();
-    k.send(NhiStatusAnswered { "ok", 1 });
+    k.send(NhiStatusAnswered { "ok", 1, k.state.nhiStatusGeneration });
     CHECK(k.state.screen == Screen::NHI_LAST_ATTEMPT);
     CHECK(k.state.nhiTriesLeft == 1);
     k.send(ConfirmNhiPassword { 8 });
@@ -96,18 +113,19 @@ TEST_CASE("health card: locked, not registered or central unreachable at the sta
 {
     {
         Kiosk k = atStatusCheck();
-        k.send(NhiStatusAnswered { "locked" });
+        k.send(NhiStatusAnswered { "locked", 0, k.state.nhiStatusGeneration });
         CHECK(k.state.screen == Screen::NHI_LOCKED);
     }
     {
         Kiosk k = atStatusCheck();
-        k.send(NhiStatusAnswered { "not_registered" });
+        k.send(NhiStatusAnswered { "not_registered", 0, k.state.nhiStatusGeneration });
         CHECK(k.state.screen == Screen::LOGIN_REFUSED);
         CHECK(k.state.loginRefusalKey == "login_refused.nhi_not_registered");
     }
     {
         Kiosk k = atStatusCheck();
-        const auto after = k.send(NhiStatusAnswered { "unavailable" });
+        const auto after
+            = k.send(NhiStatusAnswered { "unavailable", 0, k.state.nhiStatusGeneration });
         CHECK(k.state.screen == Screen::LOGIN_REFUSED);
         CHECK(k.state.loginRefusalKey == "login_refused.nhi_unavailable");
         CHECK_FALSE(has<AskNhiStatus>(after)); // never asked again on the person's behalf

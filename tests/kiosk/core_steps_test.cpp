@@ -80,7 +80,7 @@ TEST_CASE("a health-card login reads the card in the reader and shows the name f
     // password, checked by central, authenticates.
     CHECK(k.state.screen == Screen::CARD_LOGIN);
     REQUIRE(k.sent<AskNhiStatus>().size() == 1);
-    k.send(NhiStatusAnswered { "ok", 3 });
+    k.send(NhiStatusAnswered { "ok", 3, k.state.nhiStatusGeneration });
     CHECK(k.state.screen == Screen::NHI_PASSWORD);
     k.send(ConfirmNhiPassword { 8 });
     CHECK(k.state.screen == Screen::CARD_LOGIN);

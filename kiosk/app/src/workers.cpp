@@ -474,11 +474,11 @@ struct NetworkWorker::Impl {
     }
 
     // The health card's state at central before the password screen: no password, nothing counted.
-    void nhiStatus(const std::string& cardNumber)
+    void nhiStatus(const std::string& cardNumber, std::uint64_t generation)
     {
         if (!auth) {
             std::clog << "network: no login service: no central configured\n";
-            queue.post(NhiStatusAnswered { "unavailable" });
+            queue.post(NhiStatusAnswered { "unavailable", 0, generation });
             return;
         }
         const auto start = std::chrono::steady_clock::now();
@@ -489,17 +489,17 @@ struct NetworkWorker::Impl {
             answer.status = network::AuthStatus::UNAVAILABLE;
             answer.unavailable.reason = e.what();
         }
-        NhiStatusAnswered out { "unavailable" };
+        NhiStatusAnswered out { "unavailable", 0, generation };
         if (answer.ok()) {
             switch (answer.state) {
             case network::NhiCardState::OK:
-                out = { "ok", answer.triesLeft };
+                out = { "ok", answer.triesLeft, generation };
                 break;
             case network::NhiCardState::LOCKED:
-                out = { "locked" };
+                out = { "locked", 0, generation };
                 break;
             case network::NhiCardState::NOT_REGISTERED:
-                out = { "not_registered" };
+                out = { "not_registered", 0, generation };
                 break;
             }
         } else {
@@ -618,9 +618,11 @@ void NetworkWorker::nhiLogin(std::string cardNumber)
     impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber)] { impl->nhiLogin(n); });
 }
 
-void NetworkWorker::nhiStatus(std::string cardNumber)
+void NetworkWorker::nhiStatus(std::string cardNumber, std::uint64_t generation)
 {
-    impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber)] { impl->nhiStatus(n); });
+    impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber), generation] {
+        impl->nhiStatus(n, generation);
+    });
 }
 
 cardio::NhiPasswordHandoff& NetworkWorker::passwordHandoff() noexcept

@@ -75,7 +75,7 @@ public:
     void nhiLogin(std::string cardNumber);
     // Asks central once for the health card's state before any password (CentralAuth::nhiStatus)
     // -> NhiStatusAnswered. Never retried: unreachable is "unavailable".
-    void nhiStatus(std::string cardNumber);
+    void nhiStatus(std::string cardNumber, std::uint64_t generation);
     // The one slot from the password screen to this worker. put() on the UI thread, clear() on
     // ForgetPin.
     cardio::NhiPasswordHandoff& passwordHandoff() noexcept;

@@ -639,12 +639,12 @@ namespace
             // registered. No password screen until it has answered.
             s.loginStep = LoginStep::NHI_STATUS;
             s.screen = Screen::CARD_LOGIN;
-            out.push_back(AskNhiStatus { s.healthCardNumber });
+            out.push_back(AskNhiStatus { s.healthCardNumber, ++s.nhiStatusGeneration });
         }
         void operator()(const NhiStatusAnswered& e)
         {
             if (s.screen != Screen::CARD_LOGIN || s.filer != Filer::HEALTH_CARD
-                || s.loginStep != LoginStep::NHI_STATUS)
+                || s.loginStep != LoginStep::NHI_STATUS || e.generation != s.nhiStatusGeneration)
                 return;
             s.loginStep = LoginStep::NONE;
             if (e.result == "ok" && e.triesLeft > 0) {

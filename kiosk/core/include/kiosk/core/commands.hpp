@@ -44,6 +44,9 @@ struct ForgetPin {
 // left, locked, not registered; nothing counted, no password sent) -> NhiStatusAnswered.
 struct AskNhiStatus {
     std::string cardNumber;
+    // Echoed in the answer: an answer for an earlier session's card (a slow central, the card
+    // swapped meanwhile) is never taken for this one's.
+    std::uint64_t generation = 0;
 };
 // App then network worker: the app moves the typed registration password into the one-slot
 // password handoff, the network worker takes it, calls central once (network::CentralAuth::

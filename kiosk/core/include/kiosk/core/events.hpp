@@ -175,6 +175,7 @@ struct CardLoginRefused {
 struct NhiStatusAnswered {
     std::string result; // "ok", "locked", "not_registered", "unavailable"
     int triesLeft = 0; // ok (≥ 1)
+    std::uint64_t generation = 0; // AskNhiStatus::generation of the question
 };
 // Central's answer to the registration password (network::NhiLoginAnswer).
 struct NhiLoginAnswered {

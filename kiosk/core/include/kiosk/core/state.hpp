@@ -131,6 +131,7 @@ struct State {
     bool nhiLastAttemptAcknowledged = false;
     std::string nhiMessageKey; // "nhi_password.wrong", "nhi_password.length" under the field
     std::uint64_t nhiPasswordGeneration = 0; // a new password screen: the UI clears its buffer
+    std::uint64_t nhiStatusGeneration = 0; // the status question the kiosk waits for (never reset)
     // Central's signed identity assertion from the login, as received: the filing's
     // filer.assertion.
     nlohmann::json nhiAssertion;
