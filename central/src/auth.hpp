@@ -189,6 +189,13 @@ struct NhiResult {
     nlohmann::json assertion; // for OK: the signed identity assertion, or null
 };
 
+// What POST /v1/auth/nhi/status says about a card before any password is sent: how many tries it
+// has left, locked, or not registered. Nothing is counted.
+struct NhiStatus {
+    enum class Kind { OK, LOCKED, NOT_REGISTERED } kind;
+    int triesLeft = 0; // for OK (≥ 1)
+};
+
 using network::validCardNumber; // 12 digits
 using network::validNhiPassword; // 6–12 printable ASCII, no space
 
@@ -210,6 +217,7 @@ public:
     {
         return verifier_.identify(certificateDer);
     }
+    NhiStatus nhiStatus(const std::string& cardNumber);
 
 private:
     ChallengeBook challenges_;

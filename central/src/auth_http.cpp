@@ -164,6 +164,32 @@ void addAuthRoutes(httplib::Server& server, AuthService& auth)
                 return sendJson(res, 403, { { "result", "not_registered" } });
             }
         });
+
+    // Before any password is typed: what a password try would meet. Counts nothing; answers only
+    // what /v1/auth/nhi would answer anyway (a kiosk with its device certificate).
+    server.Post(std::string(proto::AUTH_NHI_STATUS_PATH),
+        [&auth, kiosk](const httplib::Request& req, httplib::Response& res) {
+            const std::string kioskId = kiosk(req, res);
+            if (kioskId.empty()) return;
+            const auto json = objectBody(req, res);
+            if (!json) return;
+            const auto* cardNumber = stringField(*json, "cardNumber");
+            if (!cardNumber || !validCardNumber(*cardNumber))
+                return sendJson(res, 400, { { "error", "cardNumber (12 digits) required" } });
+            const auto status = auth.nhiStatus(*cardNumber);
+            switch (status.kind) {
+            case NhiStatus::Kind::OK:
+                log(kioskId, "health-card status", "ok");
+                return sendJson(
+                    res, 200, { { "status", "ok" }, { "triesLeft", status.triesLeft } });
+            case NhiStatus::Kind::LOCKED:
+                log(kioskId, "health-card status", "locked");
+                return sendJson(res, 200, { { "status", "locked" } });
+            case NhiStatus::Kind::NOT_REGISTERED:
+                log(kioskId, "health-card status", "not_registered");
+                return sendJson(res, 200, { { "status", "not_registered" } });
+            }
+        });
 }
 
 } // namespace shensu::central

@@ -135,6 +135,15 @@ std::optional<int> NhiCounter::begin(const std::string& cardNumber, int maxFailu
     return failures + 1;
 }
 
+int NhiCounter::failures(const std::string& cardNumber)
+{
+    const std::string key = cardKey(cardNumber);
+    std::lock_guard lock(mutex_);
+    auto select = db_.prepare("SELECT failures FROM nhi_failures WHERE card = ?");
+    select.bind(1, key);
+    return select.step() ? static_cast<int>(select.columnInt(0)) : 0;
+}
+
 void NhiCounter::succeeded(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);

@@ -32,6 +32,8 @@ public:
     // never get an extra try): nullopt if the card already has maxFailures, else the count
     // including this attempt.
     std::optional<int> begin(const std::string& cardNumber, int maxFailures) override;
+    // The card's consecutive wrong passwords so far, counting nothing (POST /v1/auth/nhi/status).
+    int failures(const std::string& cardNumber) override;
     // The password was right: the count goes back to 0.
     void succeeded(const std::string& cardNumber) override;
     // The password could not be checked at all (an internal error): takes back one begin().

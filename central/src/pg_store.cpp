@@ -715,6 +715,16 @@ void PgNhiCounter::cancel(const std::string& cardNumber)
     tx.commit();
 }
 
+int PgNhiCounter::failures(const std::string& cardNumber)
+{
+    const std::string key = nhiCardKey(secret_, cardNumber);
+    std::lock_guard lock(mutex_);
+    if (!connection_.is_open()) reopen(connection_);
+    pqxx::read_transaction tx(connection_);
+    const auto rows = tx.exec_params("SELECT failures FROM nhi_failures WHERE card = $1", key);
+    return rows.empty() ? 0 : rows[0][0].as<int>();
+}
+
 // --- choosing ------------------------------------------------------------------------------------
 
 bool isPostgresUri(const std::string& db)

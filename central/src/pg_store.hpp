@@ -105,6 +105,7 @@ public:
     std::optional<int> begin(const std::string& cardNumber, int maxFailures) override;
     void succeeded(const std::string& cardNumber) override;
     void cancel(const std::string& cardNumber) override;
+    int failures(const std::string& cardNumber) override;
 
 private:
     std::mutex mutex_;

@@ -207,6 +207,8 @@ public:
     virtual void succeeded(const std::string& cardNumber) = 0;
     // The password could not be checked at all (an internal error): takes back one begin().
     virtual void cancel(const std::string& cardNumber) = 0;
+    // The card's consecutive wrong passwords so far, counting nothing (POST /v1/auth/nhi/status).
+    virtual int failures(const std::string& cardNumber) = 0;
 };
 
 // --db: a PostgreSQL connection URI ("postgresql://…" or "postgres://…") or a SQLite file.

@@ -272,4 +272,38 @@ NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_vi
     return answer;
 }
 
+NhiStatusAnswer CentralAuth::nhiStatus(std::string_view cardNumber)
+{
+    NhiStatusAnswer answer;
+    if (!validCardNumber(cardNumber)) {
+        answer.unavailable = Unavailable { "kiosk: the health-card number is not 12 digits" };
+        return answer;
+    }
+    std::string request = nlohmann::json { { "cardNumber", std::string(cardNumber) } }.dump();
+    const Reply reply = impl_->post(protocol::AUTH_NHI_STATUS_PATH, request);
+    if (reply.unavailable) {
+        answer.unavailable = *reply.unavailable;
+        return answer;
+    }
+    const auto& b = reply.body;
+    const std::string status = isString(b, "status") ? b["status"].get<std::string>() : "";
+    if (reply.status == 200) {
+        if (status == "ok" && b.contains("triesLeft") && b["triesLeft"].is_number_integer()
+            && b["triesLeft"].get<int>() >= 1) {
+            answer.status = AuthStatus::OK;
+            answer.state = NhiCardState::OK;
+            answer.triesLeft = b["triesLeft"].get<int>();
+            return answer;
+        }
+        if (status == "locked" || status == "not_registered") {
+            answer.status = AuthStatus::OK;
+            answer.state = status == "locked" ? NhiCardState::LOCKED : NhiCardState::NOT_REGISTERED;
+            return answer;
+        }
+    }
+    answer.unavailable
+        = Unavailable { "HTTP " + std::to_string(reply.status) + ": not a health-card status" };
+    return answer;
+}
+
 } // namespace shensu::network

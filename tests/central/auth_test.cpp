@@ -425,6 +425,73 @@ TEST_CASE(
     CHECK(wrong.triesLeft == 3);
 }
 
+TEST_CASE("health card: the status call says the tries left after failures, locked, not "
+          "registered, and back to the full count after a success, and counts nothing itself",
+    "[auth]")
+{
+    AuthCentral c;
+    net::CentralAuth auth(kioskConfig(*c.central));
+    const auto expectTries = [&](int n) {
+        const auto status = auth.nhiStatus(CARD_NUMBER);
+        REQUIRE(status.status == net::AuthStatus::OK);
+        CHECK(status.state == net::NhiCardState::OK);
+        CHECK(status.triesLeft == n);
+    };
+    expectTries(3);
+    expectTries(3); // asking counts nothing
+    CHECK(auth.nhiLogin(CARD_NUMBER, "Wrong1").triesLeft == 2);
+    expectTries(2);
+    CHECK(auth.nhiLogin(CARD_NUMBER, "Wrong1").triesLeft == 1);
+    expectTries(1); // the next try is the last: the kiosk warns before it
+    CHECK(auth.nhiLogin(CARD_NUMBER, NHI_PASSWORD).ok());
+    expectTries(3); // a success resets the count
+
+    for (int i = 0; i < 2; ++i)
+        REQUIRE(auth.nhiLogin(CARD_NUMBER, "Wrong1").refusal == net::NhiRefusal::WRONG_PASSWORD);
+    REQUIRE(auth.nhiLogin(CARD_NUMBER, "Wrong1").refusal == net::NhiRefusal::LOCKED);
+    const auto locked = auth.nhiStatus(CARD_NUMBER);
+    REQUIRE(locked.status == net::AuthStatus::OK);
+    CHECK(locked.state == net::NhiCardState::LOCKED);
+
+    const auto unknown = auth.nhiStatus("000099999999");
+    REQUIRE(unknown.status == net::AuthStatus::OK);
+    CHECK(unknown.state == net::NhiCardState::NOT_REGISTERED);
+
+    // The wire format, and malformed bodies refused without a verdict.
+    const auto raw = rawPost(*c.central, "/v1/auth/nhi/status", R"({"cardNumber":"000099999999"})");
+    CHECK(raw.status == 200);
+    CHECK(raw.body == nlohmann::json { { "status", "not_registered" } });
+    CHECK(rawPost(*c.central, "/v1/auth/nhi/status", R"({"cardNumber":"1234"})").status == 400);
+    CHECK(rawPost(*c.central, "/v1/auth/nhi/status", "not json").status == 400);
+    CHECK(rawPost(*c.central, "/v1/auth/nhi/status", "{}").status == 400);
+    // A kiosk number that is not a card number never leaves the kiosk.
+    CHECK(auth.nhiStatus("12ab").status == net::AuthStatus::UNAVAILABLE);
+
+    // The status survives a restart (the count is central's durable one).
+    REQUIRE(c.central->stop() == 0);
+    c.start({});
+    net::CentralAuth again(kioskConfig(*c.central));
+    CHECK(again.nhiStatus(CARD_NUMBER).state == net::NhiCardState::LOCKED);
+    c.central->stop();
+    const std::string log = readFile(c.central->logPath());
+    CHECK_THAT(log, Catch::Contains("health-card status from KIOSK-TEST-01: locked"));
+    for (const char* personal : { "王健保", CARD_NUMBER, "000099999999", NHI_PASSWORD })
+        CHECK_THAT(log, !Catch::Contains(personal));
+}
+
+TEST_CASE("a request without the kiosk's client certificate gets no health-card status", "[auth]")
+{
+    AuthCentral c;
+    TempDir dir;
+    writeFile(dir / "body", R"({"cardNumber":"000012345678"})");
+    const auto r = run({ "curl", "-sS", "--tlsv1.3", "--resolve", c.central->resolve(), "--cacert",
+        (pkiDir() / "central-ca.pem").string(), "-H", "Content-Type: application/json",
+        "--data-binary", "@" + (dir / "body").string(), "-w", "\n%{http_code}",
+        c.central->url() + "/v1/auth/nhi/status" });
+    CHECK_THAT(r.output, !Catch::Contains("triesLeft"));
+    CHECK_THAT(r.output, !Catch::EndsWith("200"));
+}
+
 TEST_CASE("an unreachable or impostor central is UNAVAILABLE, never a refusal", "[auth]")
 {
     const int port = unusedPort();
@@ -441,6 +508,7 @@ TEST_CASE("an unreachable or impostor central is UNAVAILABLE, never a refusal", 
     CHECK_FALSE(card.unavailable.serverRefused);
     const auto nhi = auth.nhiLogin(CARD_NUMBER, NHI_PASSWORD);
     CHECK(nhi.status == net::AuthStatus::UNAVAILABLE);
+    CHECK(auth.nhiStatus(CARD_NUMBER).status == net::AuthStatus::UNAVAILABLE);
 
     {
         // The kiosk's own key does not belong to its certificate (curl 58, SSL_CERTPROBLEM): a
@@ -472,6 +540,7 @@ TEST_CASE("an unreachable or impostor central is UNAVAILABLE, never a refusal", 
     RunningCentral plain(pkiDir(), dir / "plain.db");
     net::CentralAuth noService(kioskConfig(plain));
     CHECK(noService.nhiLogin(CARD_NUMBER, NHI_PASSWORD).status == net::AuthStatus::UNAVAILABLE);
+    CHECK(noService.nhiStatus(CARD_NUMBER).status == net::AuthStatus::UNAVAILABLE);
 }
 
 TEST_CASE("a health-card login comes with central's signed identity assertion, good for this "

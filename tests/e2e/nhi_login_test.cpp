@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
+#include <sqlite3.h>
+
 using namespace shensu::testing;
 using nlohmann::json;
 
@@ -31,6 +33,37 @@ json card(const std::string& action, const std::string& kind = "health")
 bool isEvent(const json& e, const char* name)
 {
     return e.value("event", "") == name;
+}
+
+// Central's failure counts as its database holds them (one card registered here: the sum is its
+// count). Read directly, not through any kiosk, so that the test sees what central really counted.
+int centralFailures(const std::filesystem::path& db)
+{
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(handle, 5000);
+    sqlite3_stmt* statement = nullptr;
+    int failures = -1;
+    if (sqlite3_prepare_v2(
+            handle, "SELECT COALESCE(SUM(failures), 0) FROM nhi_failures", -1, &statement, nullptr)
+            == SQLITE_OK
+        && sqlite3_step(statement) == SQLITE_ROW)
+        failures = sqlite3_column_int(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(handle);
+    REQUIRE(failures >= 0);
+    return failures;
+}
+
+// Whether the kiosk showed this screen among the events read since index `from`.
+bool showedSince(const KioskSession& kiosk, std::size_t from, const std::string& screen)
+{
+    const auto& events = kiosk.events();
+    for (std::size_t i = from; i < events.size(); ++i) {
+        if (events[i].value("event", "") == "screen" && events[i].value("screen", "") == screen)
+            return true;
+    }
+    return false;
 }
 
 std::filesystem::path citizenPki()
@@ -63,6 +96,11 @@ struct NhiKiosk {
         kiosk->send(card("insert"));
     }
 
+    std::filesystem::path centralDb() const { return dir.path() / "central" / "central.sqlite"; }
+    json waitForStatus()
+    {
+        return kiosk->waitFor([](const json& e) { return isEvent(e, "nhi_status"); });
+    }
     json waitForPasswordScreen()
     {
         return kiosk->waitFor([](const json& e) { return isEvent(e, "nhi_password"); });
@@ -109,7 +147,10 @@ TEST_CASE("health card: wrong registration passwords show central's tries left, 
           "before the last, the locked screen after it, and the password is in nothing written")
 {
     NhiKiosk k;
-    CHECK(k.waitForPasswordScreen()["triesLeft"] == 0); // central has said nothing yet
+    const auto status = k.waitForStatus(); // asked before any password screen
+    CHECK(status["result"] == "ok");
+    CHECK(status["triesLeft"] == 3);
+    CHECK(k.waitForPasswordScreen()["triesLeft"] == 3);
 
     auto answer = k.enter(WRONG_PASSWORD);
     CHECK(answer["result"] == "wrong_password");
@@ -134,16 +175,59 @@ TEST_CASE("health card: wrong registration passwords show central's tries left, 
     CHECK(error["screen"] == "nhi_locked");
     CHECK(error["message"].get<std::string>().find("健保署") != std::string::npos);
 
-    // Locked at central: a new session with the right password is refused too, and says so.
+    CHECK(centralFailures(k.centralDb()) == 3);
+
+    // Locked at central: a new session shows the locked screen at once, with no password screen
+    // (nothing to type, nothing sent).
     k.kiosk->send(tap("nhi_locked.home"));
     k.kiosk->waitForScreen("home");
+    const std::size_t from = k.kiosk->events().size();
     k.kiosk->send(tap("home.health_card"));
-    k.waitForPasswordScreen();
-    CHECK(k.enter(RIGHT_PASSWORD)["result"] == "locked");
+    CHECK(k.waitForStatus()["result"] == "locked");
     k.kiosk->waitForScreen("nhi_locked");
+    CHECK_FALSE(showedSince(*k.kiosk, from, "nhi_password"));
+    CHECK(centralFailures(k.centralDb()) == 3);
     k.kiosk->send(card("remove"));
     k.kiosk->waitForScreen("home");
     CHECK(storedCases(k.dir.path() / "central" / "central.sqlite").empty());
+    k.checkNothingHolds({ RIGHT_PASSWORD, WRONG_PASSWORD });
+}
+
+TEST_CASE("health card: two failures left at central by an earlier session make the next "
+          "session's first try come after the last-attempt warning, with nothing sent before it")
+{
+    NhiKiosk k;
+    k.waitForPasswordScreen();
+    CHECK(k.enter(WRONG_PASSWORD)["triesLeft"] == 2);
+    k.waitForPasswordScreen();
+    CHECK(k.enter(WRONG_PASSWORD)["triesLeft"] == 1);
+    k.kiosk->waitForScreen("nhi_last_attempt");
+    // The person walks away: the session ends with the card, central keeps its count.
+    k.kiosk->send(card("remove"));
+    k.kiosk->waitForScreen("home");
+    REQUIRE(centralFailures(k.centralDb()) == 2);
+
+    // A new session, the card again: its very first try can lock it, so the warning comes first.
+    const std::size_t from = k.kiosk->events().size();
+    k.kiosk->send(tap("home.health_card"));
+    k.kiosk->waitForScreen("insert_card");
+    k.kiosk->send(card("insert"));
+    const auto status = k.waitForStatus();
+    CHECK(status["result"] == "ok");
+    CHECK(status["triesLeft"] == 1);
+    const auto warning = k.kiosk->waitFor([](const json& e) { return isEvent(e, "warning"); });
+    CHECK(warning["screen"] == "nhi_last_attempt");
+    CHECK(warning["triesLeft"] == 1);
+    CHECK_FALSE(showedSince(*k.kiosk, from, "nhi_password"));
+    CHECK(centralFailures(k.centralDb()) == 2); // nothing counted until the person confirms
+    k.kiosk->send(tap("nhi_last_attempt.continue"));
+    CHECK(k.waitForPasswordScreen()["triesLeft"] == 1);
+    CHECK(centralFailures(k.centralDb()) == 2);
+    CHECK(k.enter(RIGHT_PASSWORD)["result"] == "ok");
+    k.kiosk->waitForScreen("card_read");
+    CHECK(centralFailures(k.centralDb()) == 0); // the right password resets the count
+    k.kiosk->send(card("remove"));
+    k.kiosk->waitForScreen("home");
     k.checkNothingHolds({ RIGHT_PASSWORD, WRONG_PASSWORD });
 }
 
@@ -190,11 +274,10 @@ TEST_CASE("health card: a card central has no registration for, and central unre
         kiosk.waitForScreen("home");
         kiosk.send(tap("home.health_card"));
         kiosk.send(card("insert"));
-        kiosk.waitForScreen("nhi_password");
-        kiosk.send({ { "cmd", "password" }, { "text", RIGHT_PASSWORD } });
-        kiosk.send(tap("nhi_password.confirm"));
+        // Said at once by the status check: no password is asked for.
         const auto error = kiosk.waitFor([](const json& e) { return isEvent(e, "error"); });
         CHECK(error["key"] == "login_refused.nhi_not_registered");
+        CHECK_FALSE(showedSince(kiosk, 0, "nhi_password"));
         kiosk.send(card("remove"));
         CHECK(kiosk.quit() == 0);
     }
@@ -208,11 +291,9 @@ TEST_CASE("health card: a card central has no registration for, and central unre
         kiosk.waitForScreen("home");
         kiosk.send(tap("home.health_card"));
         kiosk.send(card("insert"));
-        kiosk.waitForScreen("nhi_password");
-        kiosk.send({ { "cmd", "password" }, { "text", RIGHT_PASSWORD } });
-        kiosk.send(tap("nhi_password.confirm"));
         const auto error = kiosk.waitFor([](const json& e) { return isEvent(e, "error"); });
         CHECK(error["key"] == "login_refused.nhi_unavailable");
+        CHECK_FALSE(showedSince(kiosk, 0, "nhi_password"));
         CHECK(error["message"].get<std::string>().find("不登入直接申訴") != std::string::npos);
         kiosk.send(card("remove"));
         CHECK(kiosk.quit() == 0);

@@ -40,11 +40,12 @@ struct Kiosk {
         return out;
     }
 
-    // The health card read, its registration password typed (8 characters) and accepted by
-    // central: the card_read screen with central's name and agency.
+    // The health card read, central's status (3 tries left), its registration password typed (8
+    // characters) and accepted by central: the card_read screen with central's name and agency.
     void healthCardLogin(const std::string& name = "林測試")
     {
         send(HealthCardRead { READER, name, NHI_CARD_NUMBER });
+        send(NhiStatusAnswered { "ok", 3, state.nhiStatusGeneration });
         send(ConfirmNhiPassword { 8 });
         send(NhiLoginAnswered { "ok", 0, name, "測試區公所", ASSERTION });
     }

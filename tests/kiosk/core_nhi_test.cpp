@@ -17,7 +17,19 @@ Kiosk atPasswordScreen()
     k.send(ChooseHealthCard {});
     k.send(CardInserted { READER, CardKind::HEALTH_CARD });
     k.send(HealthCardRead { READER, "林測試", Kiosk::NHI_CARD_NUMBER });
+    REQUIRE(k.state.screen == Screen::CARD_LOGIN);
+    REQUIRE(k.sent<AskNhiStatus>().size() == 1);
+    k.send(NhiStatusAnswered { "ok", 3, k.state.nhiStatusGeneration });
     REQUIRE(k.state.screen == Screen::NHI_PASSWORD);
+    return k;
+}
+
+Kiosk atStatusCheck()
+{
+    Kiosk k;
+    k.send(ChooseHealthCard {});
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "林測試", Kiosk::NHI_CARD_NUMBER });
     return k;
 }
 
@@ -34,7 +46,7 @@ template<typename C> bool has(const std::vector<Command>& commands)
 TEST_CASE("health card: a password of fewer than 6 or more than 12 characters goes nowhere")
 {
     Kiosk k = atPasswordScreen();
-    CHECK(k.state.nhiTriesLeft == 0); // not known before central has said anything
+    CHECK(k.state.nhiTriesLeft == 3); // central said so before the screen showed
     for (const std::size_t n : { 0U, 5U, 13U }) {
         k.send(ConfirmNhiPassword { n });
         CHECK(k.state.screen == Screen::NHI_PASSWORD);
@@ -46,6 +58,78 @@ TEST_CASE("health card: a password of fewer than 6 or more than 12 characters go
         ok.send(ConfirmNhiPassword { n });
         CHECK(ok.state.screen == Screen::CARD_LOGIN);
         CHECK(ok.sent<LoginWithNhiPassword>().size() == 1);
+    }
+}
+
+TEST_CASE("health card: central is asked for the card's tries before any password screen")
+{
+    Kiosk k = atStatusCheck();
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    CHECK(k.state.loginStep == LoginStep::NHI_STATUS);
+    REQUIRE(k.sent<AskNhiStatus>().size() == 1);
+    CHECK(k.sent<AskNhiStatus>()[0].cardNumber == Kiosk::NHI_CARD_NUMBER);
+    k.send(ConfirmNhiPassword { 8 }); // nothing typed can leave before central has answered
+    CHECK(k.sent<LoginWithNhiPassword>().empty());
+    k.send(NhiStatusAnswered { "ok", 2, k.state.nhiStatusGeneration });
+    CHECK(k.state.screen == Screen::NHI_PASSWORD);
+    CHECK(k.state.nhiTriesLeft == 2);
+    k.send(NhiStatusAnswered {
+        "locked", 0, k.state.nhiStatusGeneration }); // a late or repeated answer changes nothing
+    CHECK(k.state.screen == Screen::NHI_PASSWORD);
+}
+
+TEST_CASE("health card: a status answer for an earlier session's card is not taken for this one's")
+{
+    Kiosk k = atStatusCheck();
+    const auto earlier = k.state.nhiStatusGeneration;
+    k.send(GoHome {});
+    k.send(ChooseHealthCard {});
+    k.send(HealthCardRead { READER, "林測試", Kiosk::NHI_CARD_NUMBER });
+    REQUIRE(k.state.loginStep == LoginStep::NHI_STATUS);
+    REQUIRE(k.sent<AskNhiStatus>().size() == 2);
+    CHECK(k.sent<AskNhiStatus>()[1].generation != earlier);
+    k.send(NhiStatusAnswered { "ok", 3, earlier }); // the slow answer about the first card
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    k.send(NhiStatusAnswered { "ok", 1, k.state.nhiStatusGeneration });
+    CHECK(k.state.screen == Screen::NHI_LAST_ATTEMPT);
+}
+
+TEST_CASE("health card: one try left at central warns before the first password of the session")
+{
+    Kiosk k = atStatusCheck();
+    k.send(NhiStatusAnswered { "ok", 1, k.state.nhiStatusGeneration });
+    CHECK(k.state.screen == Screen::NHI_LAST_ATTEMPT);
+    CHECK(k.state.nhiTriesLeft == 1);
+    k.send(ConfirmNhiPassword { 8 });
+    CHECK(k.sent<LoginWithNhiPassword>().empty());
+    k.send(AcknowledgeLastAttempt {});
+    CHECK(k.state.screen == Screen::NHI_PASSWORD);
+    k.send(ConfirmNhiPassword { 8 });
+    CHECK(k.sent<LoginWithNhiPassword>().size() == 1);
+}
+
+TEST_CASE("health card: locked, not registered or central unreachable at the status check ask for "
+          "no password")
+{
+    {
+        Kiosk k = atStatusCheck();
+        k.send(NhiStatusAnswered { "locked", 0, k.state.nhiStatusGeneration });
+        CHECK(k.state.screen == Screen::NHI_LOCKED);
+    }
+    {
+        Kiosk k = atStatusCheck();
+        k.send(NhiStatusAnswered { "not_registered", 0, k.state.nhiStatusGeneration });
+        CHECK(k.state.screen == Screen::LOGIN_REFUSED);
+        CHECK(k.state.loginRefusalKey == "login_refused.nhi_not_registered");
+    }
+    {
+        Kiosk k = atStatusCheck();
+        const auto after
+            = k.send(NhiStatusAnswered { "unavailable", 0, k.state.nhiStatusGeneration });
+        CHECK(k.state.screen == Screen::LOGIN_REFUSED);
+        CHECK(k.state.loginRefusalKey == "login_refused.nhi_unavailable");
+        CHECK_FALSE(has<AskNhiStatus>(after)); // never asked again on the person's behalf
+        CHECK(k.sent<AskNhiStatus>().size() == 1);
     }
 }
 
@@ -117,7 +201,7 @@ TEST_CASE("health card: not registered, unavailable and malformed each have thei
         k.send(NhiLoginAnswered { "malformed_password" });
         CHECK(k.state.screen == Screen::NHI_PASSWORD);
         CHECK(k.state.nhiMessageKey == "nhi_password.malformed");
-        CHECK(k.state.nhiTriesLeft == 0);
+        CHECK(k.state.nhiTriesLeft == 3); // nothing went to central: its count stands
     }
 }
 

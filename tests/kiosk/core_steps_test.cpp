@@ -76,7 +76,11 @@ TEST_CASE("a health-card login reads the card in the reader and shows the name f
     REQUIRE(k.sent<ReadHealthCard>().size() == 1);
     CHECK(k.sent<ReadHealthCard>()[0].reader == READER);
     k.send(HealthCardRead { READER, "林測試", "000012345678" });
-    // The card identifies; the registration password, checked by central, authenticates.
+    // The card identifies; central first says how many tries it has left; the registration
+    // password, checked by central, authenticates.
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    REQUIRE(k.sent<AskNhiStatus>().size() == 1);
+    k.send(NhiStatusAnswered { "ok", 3, k.state.nhiStatusGeneration });
     CHECK(k.state.screen == Screen::NHI_PASSWORD);
     k.send(ConfirmNhiPassword { 8 });
     CHECK(k.state.screen == Screen::CARD_LOGIN);

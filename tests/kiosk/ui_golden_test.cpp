@@ -99,6 +99,8 @@ void allScreens(const Variant& v)
     // The health card's registration password: three characters typed (masked), the last-attempt
     // warning after a wrong one, the locked screen, then a login central accepts.
     k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
+    k.shell.dispatch(NhiStatusAnswered {
+        "ok", 3, k.shell.state().nhiStatusGeneration }); // central's count before any password
     for (const char* key : { "kb.shift", "kb.A", "kb.b", "kb.1" })
         k.tap(key);
     golden(k, "nhi_password", v);
@@ -113,6 +115,7 @@ void allScreens(const Variant& v)
     choose(k, v);
     k.shell.dispatch(ChooseHealthCard {});
     k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
+    k.shell.dispatch(NhiStatusAnswered { "ok", 3, k.shell.state().nhiStatusGeneration });
     k.shell.dispatch(ConfirmNhiPassword { 6 });
     k.shell.dispatch(NhiLoginAnswered { "ok", 0, "林測試", "測試市政府人事處" });
     golden(k, "card_read", v);

@@ -118,6 +118,9 @@ TEST_CASE(
     CHECK(k.screen() == Screen::READING_CARD);
     REQUIRE(k.sent<ReadHealthCard>().size() == 1);
     k.workerSays(HealthCardRead { READER, "林測試", "000012345678" });
+    CHECK(k.screen() == Screen::CARD_LOGIN); // central says the card's tries first
+    REQUIRE(k.sent<AskNhiStatus>().size() == 1);
+    k.workerSays(NhiStatusAnswered { "ok", 3, k.shell.state().nhiStatusGeneration });
     CHECK(k.screen() == Screen::NHI_PASSWORD);
     for (const char* key : { "kb.a", "kb.b", "kb.1", "kb.2", "kb.3", "kb.4" })
         k.tap(key);
@@ -143,6 +146,7 @@ TEST_CASE("the registration password is typed on the keyboard's letters and symb
     k.tap("home.health_card");
     k.workerSays(CardInserted { READER, shensu::cardio::CardKind::HEALTH_CARD });
     k.workerSays(HealthCardRead { READER, "林測試", "000012345678" });
+    k.workerSays(NhiStatusAnswered { "ok", 3, k.shell.state().nhiStatusGeneration });
     REQUIRE(k.screen() == Screen::NHI_PASSWORD);
     CHECK(k.shell.ui().widgets.find("kb.ㄅ") == nullptr); // no Zhuyin for a password
     k.tap("kb.shift");

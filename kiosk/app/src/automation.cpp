@@ -121,6 +121,11 @@ namespace
             emit(out, { { "event", "login" }, { "result", "challenge_failed" } });
         } else if (std::holds_alternative<CardLoginAccepted>(event)) {
             emit(out, { { "event", "login" }, { "result", "ok" } }); // never the name
+        } else if (const auto* st = std::get_if<NhiStatusAnswered>(&event)) {
+            // Central's word on the card before any password: never the number or the name.
+            json j { { "event", "nhi_status" }, { "result", st->result } };
+            if (st->result == "ok") j["triesLeft"] = st->triesLeft;
+            emit(out, j);
         } else if (const auto* n = std::get_if<NhiLoginAnswered>(&event)) {
             // Central's verdict on a registration password: never the name, number or password.
             json j { { "event", "login" }, { "method", "health_card" }, { "result", n->result } };

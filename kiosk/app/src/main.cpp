@@ -168,6 +168,8 @@ int main(int argc, char** argv)
                 }
                 cards.loginAndSign(*l);
             }
+            if (const auto* a = std::get_if<AskNhiStatus>(&c))
+                network.nhiStatus(a->cardNumber, a->generation);
             if (const auto* n = std::get_if<LoginWithNhiPassword>(&c)) {
                 // The registration password goes from the screen's locked buffer to the network
                 // worker's, and nowhere else.

@@ -643,6 +643,44 @@ struct NetworkWorker::Impl {
         queue.post(std::move(answered));
     }
 
+    // The health card's state at central before the password screen: no password, nothing counted.
+    void nhiStatus(const std::string& cardNumber, std::uint64_t generation)
+    {
+        if (!auth) {
+            std::clog << "network: no login service: no central configured\n";
+            queue.post(NhiStatusAnswered { "unavailable", 0, generation });
+            return;
+        }
+        const auto start = std::chrono::steady_clock::now();
+        network::NhiStatusAnswer answer;
+        try {
+            answer = auth->nhiStatus(cardNumber);
+        } catch (const std::exception& e) {
+            answer.status = network::AuthStatus::UNAVAILABLE;
+            answer.unavailable.reason = e.what();
+        }
+        NhiStatusAnswered out { "unavailable", 0, generation };
+        if (answer.ok()) {
+            switch (answer.state) {
+            case network::NhiCardState::OK:
+                out = { "ok", answer.triesLeft, generation };
+                break;
+            case network::NhiCardState::LOCKED:
+                out = { "locked", 0, generation };
+                break;
+            case network::NhiCardState::NOT_REGISTERED:
+                out = { "not_registered", 0, generation };
+                break;
+            }
+        } else {
+            std::clog << "network: health-card status unavailable: " << answer.unavailable.reason
+                      << '\n';
+        }
+        std::clog << "network: health-card status " << out.result << " ("
+                  << static_cast<int>(msSince(start)) << " ms)\n";
+        queue.post(std::move(out));
+    }
+
     // The health card's registration password, checked by central (contract s7-auth). One call,
     // the password wiped right after it; never logged, never retried.
     void nhiLogin(const std::string& cardNumber)
@@ -768,6 +806,13 @@ void NetworkWorker::requestChallenge()
 void NetworkWorker::nhiLogin(std::string cardNumber)
 {
     impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber)] { impl->nhiLogin(n); });
+}
+
+void NetworkWorker::nhiStatus(std::string cardNumber, std::uint64_t generation)
+{
+    impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber), generation] {
+        impl->nhiStatus(n, generation);
+    });
 }
 
 cardio::NhiPasswordHandoff& NetworkWorker::passwordHandoff() noexcept

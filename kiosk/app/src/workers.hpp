@@ -93,6 +93,9 @@ public:
     // before), asks central once (CentralAuth::nhiLogin) and wipes it -> NhiLoginAnswered. No
     // password in the handoff (the session ended first): nothing is sent.
     void nhiLogin(std::string cardNumber);
+    // Asks central once for the health card's state before any password (CentralAuth::nhiStatus)
+    // -> NhiStatusAnswered. Never retried: unreachable is "unavailable".
+    void nhiStatus(std::string cardNumber, std::uint64_t generation);
     // The one slot from the password screen to this worker. put() on the UI thread, clear() on
     // ForgetPin.
     cardio::NhiPasswordHandoff& passwordHandoff() noexcept;

@@ -15,7 +15,7 @@ const char* eventName(const Event& event) noexcept
         "CardReadFailed", "CitizenCardReady", "PinRejected", "CitizenCardSigned", "CardService",
         "FilingStored", "FilingStoreFailed", "FilingAccepted", "FilingDeferred",
         "LoginChallengeReady", "LoginChallengeFailed", "CardLoginAccepted", "CardLoginRefused",
-        "NhiLoginAnswered", "CaseQueryAnswered", "TimerExpired" };
+        "NhiStatusAnswered", "NhiLoginAnswered", "CaseQueryAnswered", "TimerExpired" };
     static_assert(std::size(NAMES) == std::variant_size_v<Event>);
     return NAMES[event.index()];
 }

@@ -803,7 +803,32 @@ namespace
             s.nhiTriesLeft = 0;
             s.nhiLastAttemptAcknowledged = false;
             s.nhiMessageKey.clear();
-            askForNhiPassword();
+            // Warn before the try that could lock the card: central says first how many tries
+            // this card has left (failures from an earlier visit count), locked or not
+            // registered. No password screen until it has answered.
+            s.loginStep = LoginStep::NHI_STATUS;
+            s.screen = Screen::CARD_LOGIN;
+            out.push_back(AskNhiStatus { s.healthCardNumber, ++s.nhiStatusGeneration });
+        }
+        void operator()(const NhiStatusAnswered& e)
+        {
+            if (s.screen != Screen::CARD_LOGIN || s.filer != Filer::HEALTH_CARD
+                || s.loginStep != LoginStep::NHI_STATUS || e.generation != s.nhiStatusGeneration)
+                return;
+            s.loginStep = LoginStep::NONE;
+            if (e.result == "ok" && e.triesLeft > 0) {
+                s.nhiTriesLeft = e.triesLeft;
+                s.nhiLastAttemptAcknowledged = false;
+                return askForNhiPassword(); // the last-attempt warning first when triesLeft == 1
+            }
+            if (e.result == "locked") {
+                s.nhiTriesLeft = 0;
+                s.screen = Screen::NHI_LOCKED;
+                return;
+            }
+            s.loginRefusalKey = e.result == "not_registered" ? "login_refused.nhi_not_registered"
+                                                             : "login_refused.nhi_unavailable";
+            s.screen = Screen::LOGIN_REFUSED;
         }
         void operator()(const CardReadFailed& e)
         {
@@ -852,7 +877,8 @@ namespace
             s.cards.clear();
             if (s.screen == Screen::INSERT_CARD || s.screen == Screen::READING_CARD
                 || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT
-                || (s.screen == Screen::CARD_LOGIN && s.loginStep != LoginStep::CENTRAL)) {
+                || (s.screen == Screen::CARD_LOGIN && s.loginStep != LoginStep::CENTRAL
+                    && s.loginStep != LoginStep::NHI_STATUS)) {
                 s.loginStep = LoginStep::NONE;
                 // The reader went with the service: its card's removal, reported next, is not
                 // "the card was pulled" (that message would hide this one).

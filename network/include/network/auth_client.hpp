@@ -85,6 +85,20 @@ struct NhiLoginAnswer {
     bool ok() const noexcept { return status == AuthStatus::OK; }
 };
 
+// What central says about a health card before any password is sent (POST /v1/auth/nhi/status).
+enum class NhiCardState {
+    OK, // triesLeft passwords may still be tried (the last one locks the card if wrong)
+    LOCKED, // too many wrong passwords: no password is worth asking for
+    NOT_REGISTERED, // no registration password for this card number at central
+};
+struct NhiStatusAnswer {
+    AuthStatus status = AuthStatus::UNAVAILABLE; // OK = central answered (state says what)
+    NhiCardState state = NhiCardState::OK;
+    int triesLeft = 0; // OK with NhiCardState::OK (≥ 1)
+    Unavailable unavailable; // UNAVAILABLE
+    bool ok() const noexcept { return status == AuthStatus::OK; }
+};
+
 // Thrown by challenge() when no challenge could be had (the UNAVAILABLE case of the others).
 class AuthUnavailable : public std::runtime_error
 {
@@ -119,6 +133,9 @@ public:
     // effort: copies inside curl and OpenSSL (TLS record buffers) are not ours to wipe, nor is the
     // caller's string.
     NhiLoginAnswer nhiLogin(std::string_view cardNumber, std::string_view password);
+    // The card's state at central before any password is asked for; counts nothing, sends no
+    // password. A card number that is not 12 digits is UNAVAILABLE (a kiosk fault).
+    NhiStatusAnswer nhiStatus(std::string_view cardNumber);
 
 private:
     struct Impl;

@@ -30,6 +30,8 @@ namespace protocol
     inline constexpr std::string_view AUTH_CHALLENGE_PATH = "/v1/auth/challenge";
     inline constexpr std::string_view AUTH_CARD_PATH = "/v1/auth/card";
     inline constexpr std::string_view AUTH_NHI_PATH = "/v1/auth/nhi";
+    // Before any password: the card's tries left, locked or not registered (nothing counted).
+    inline constexpr std::string_view AUTH_NHI_STATUS_PATH = "/v1/auth/nhi/status";
     inline constexpr std::string_view IDEMPOTENCY_HEADER = "Idempotency-Key";
     inline constexpr std::string_view ENVELOPE_CONTENT_TYPE = "application/cms";
 

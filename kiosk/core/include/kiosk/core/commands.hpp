@@ -40,6 +40,14 @@ struct LoginWithCitizenCard {
 // likewise the health card's registration password and its handoff.
 struct ForgetPin {
 };
+// Network worker: ask central for the health card's state before any password is asked for (tries
+// left, locked, not registered; nothing counted, no password sent) -> NhiStatusAnswered.
+struct AskNhiStatus {
+    std::string cardNumber;
+    // Echoed in the answer: an answer for an earlier session's card (a slow central, the card
+    // swapped meanwhile) is never taken for this one's.
+    std::uint64_t generation = 0;
+};
 // App then network worker: the app moves the typed registration password into the one-slot
 // password handoff, the network worker takes it, calls central once (network::CentralAuth::
 // nhiLogin) and wipes it -> NhiLoginAnswered.
@@ -87,7 +95,7 @@ struct StartTimer {
 };
 
 using Command = std::variant<ReadHealthCard, ReadCitizenCard, RequestLoginChallenge,
-    LoginWithCitizenCard, ForgetPin, LoginWithNhiPassword, VerifyCardLogin, StoreFiling,
-    SignAndStoreFiling, QueryCaseStatus, StartTimer>;
+    LoginWithCitizenCard, ForgetPin, AskNhiStatus, LoginWithNhiPassword, VerifyCardLogin,
+    StoreFiling, SignAndStoreFiling, QueryCaseStatus, StartTimer>;
 
 } // namespace shensu::kiosk

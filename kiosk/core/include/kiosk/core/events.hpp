@@ -212,6 +212,12 @@ struct CaseQueryAnswered {
     int retryAfterSeconds = 0; // RATE_LIMITED
 };
 
+// Central's word on the health card before any password is asked for (network::NhiStatusAnswer).
+struct NhiStatusAnswered {
+    std::string result; // "ok", "locked", "not_registered", "unavailable"
+    int triesLeft = 0; // ok (≥ 1)
+    std::uint64_t generation = 0; // AskNhiStatus::generation of the question
+};
 // Central's answer to the registration password (network::NhiLoginAnswer).
 struct NhiLoginAnswered {
     // "ok", "wrong_password", "locked", "not_registered", "malformed_password", "unavailable"
@@ -235,7 +241,7 @@ using Event = std::variant<ChooseCitizenCertificate, ChooseHealthCard, ChooseAno
     ConfirmNhiPassword, SetDisplay, CardInserted, CardRemoved, HealthCardRead, CardReadFailed,
     CitizenCardReady, PinRejected, CitizenCardSigned, CardService, FilingStored, FilingStoreFailed,
     FilingAccepted, FilingDeferred, LoginChallengeReady, LoginChallengeFailed, CardLoginAccepted,
-    CardLoginRefused, NhiLoginAnswered, CaseQueryAnswered, TimerExpired>;
+    CardLoginRefused, NhiStatusAnswered, NhiLoginAnswered, CaseQueryAnswered, TimerExpired>;
 
 // A person touched the kiosk (as opposed to a worker or a timer).
 bool isPersonAction(const Event& event) noexcept;

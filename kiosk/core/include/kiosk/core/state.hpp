@@ -56,7 +56,8 @@ bool parseScreenId(const std::string& id, Screen& out) noexcept;
 enum class Filer { NONE, ANONYMOUS, HEALTH_CARD, CITIZEN_CERT };
 
 // Where a citizen-certificate login stands while the card_login screen shows.
-enum class LoginStep { NONE, CHALLENGE, CARD, CENTRAL };
+// NHI_STATUS: a health card's tries are being asked of central, before the password screen.
+enum class LoginStep { NONE, CHALLENGE, CARD, CENTRAL, NHI_STATUS };
 
 // MOICA PINs are 6-8 digits (seed 004).
 inline constexpr std::size_t PIN_MIN_DIGITS = 6;
@@ -151,10 +152,11 @@ struct State {
     std::uint64_t queryGeneration = 0; // the QueryCaseStatus whose answer is awaited
     // Health-card login. Never the password: only what central said about the tries.
     std::string healthCardNumber; // to ask central with; wiped once the login is done
-    int nhiTriesLeft = 0; // 0 = not known yet (central tells after a wrong password)
+    int nhiTriesLeft = 0; // from central's status answer, then after each wrong password
     bool nhiLastAttemptAcknowledged = false;
     std::string nhiMessageKey; // "nhi_password.wrong", "nhi_password.length" under the field
     std::uint64_t nhiPasswordGeneration = 0; // a new password screen: the UI clears its buffer
+    std::uint64_t nhiStatusGeneration = 0; // the status question the kiosk waits for (never reset)
     // Central's signed identity assertion from the login, as received: the filing's
     // filer.assertion.
     nlohmann::json nhiAssertion;
