@@ -255,6 +255,7 @@ void reportEvents(Shell& shell, std::ostream& out)
             }
             emit(out, queued);
             break;
+        }
         case Screen::CASE_STATUS: {
             // What the status screen shows, as shown (the dates in the session's language).
             const CaseStatusView& v = after.queryStatus;
