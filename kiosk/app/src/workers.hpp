@@ -92,7 +92,9 @@ public:
     // Takes the registration password from passwordHandoff() (put there by the UI thread just
     // before), asks central once (CentralAuth::nhiLogin) and wipes it -> NhiLoginAnswered. No
     // password in the handoff (the session ended first): nothing is sent.
-    void nhiLogin(std::string cardNumber);
+    // `generation` (LoginWithNhiPassword::generation) must match the handoff's and is echoed in
+    // the answer.
+    void nhiLogin(std::string cardNumber, std::uint64_t generation);
     // The one slot from the password screen to this worker. put() on the UI thread, clear() on
     // ForgetPin.
     cardio::NhiPasswordHandoff& passwordHandoff() noexcept;
