@@ -978,7 +978,7 @@ StepResult step(State state, const Event& event)
     std::vector<Command> commands;
     const Screen before = state.screen;
     const bool heldPin = state.screen == Screen::PIN_ENTRY || state.screen == Screen::CARD_LOGIN
-        || state.screen == Screen::NHI_PASSWORD
+        || state.screen == Screen::NHI_PASSWORD || state.screen == Screen::NHI_LAST_ATTEMPT
         || (state.screen == Screen::SUBMITTING && state.signingFiling
             && state.loginStep == LoginStep::CARD);
     const std::string noticeBefore = state.noticeKey;
@@ -992,7 +992,7 @@ StepResult step(State state, const Event& event)
     // and anything waiting in the PIN handoff.
     const auto holdsPin = [](const State& st) {
         return st.screen == Screen::PIN_ENTRY || st.screen == Screen::CARD_LOGIN
-            || st.screen == Screen::NHI_PASSWORD
+            || st.screen == Screen::NHI_PASSWORD || st.screen == Screen::NHI_LAST_ATTEMPT
             || (st.screen == Screen::SUBMITTING && st.signingFiling
                 && st.loginStep == LoginStep::CARD);
     };
