@@ -197,3 +197,20 @@ TEST_CASE("PKCS#11 PIN answers: an expired PIN is not a blocked card, an invalid
     CHECK(cardErrorForCkr(CKR_PIN_LEN_RANGE) == CardErrorCode::PIN_LEN_RANGE);
     CHECK(cardErrorForCkr(0x7fffffffUL) == CardErrorCode::INTERNAL);
 }
+
+TEST_CASE("password handoff: a job of another attempt or card cannot take the password", "[pin]")
+{
+    NhiPassword typed;
+    for (const char c : std::string("Next1234"))
+        typed.push(c);
+    NhiPasswordHandoff handoff;
+    handoff.put(typed, 7, "000087654321");
+    NhiPassword stale;
+    CHECK(!handoff.take(stale, 6, "000012345678")); // the person before's queued job
+    CHECK(!handoff.take(stale, 6, "000087654321"));
+    CHECK(!handoff.take(stale, 7, "000012345678"));
+    CHECK(stale.empty());
+    NhiPassword own;
+    REQUIRE(handoff.take(own, 7, "000087654321"));
+    CHECK(own.size() == 8);
+}

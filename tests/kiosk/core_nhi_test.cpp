@@ -266,3 +266,57 @@ TEST_CASE("health card: the assertion is gone once the filing is sealed")
     k.send(FilingStored { "f-1" });
     CHECK(k.state.nhiAssertion.is_null());
 }
+
+TEST_CASE("health card: a late answer to the person before lands nowhere in the next session")
+{
+    Kiosk k = atPasswordScreen();
+    k.send(ConfirmNhiPassword { 8 }); // A
+    REQUIRE(k.sent<LoginWithNhiPassword>().size() == 1);
+    const std::uint64_t a = k.sent<LoginWithNhiPassword>()[0].generation;
+    k.send(CardRemoved { READER }); // A walks away while central is asked
+    REQUIRE(k.state.screen == Screen::HOME);
+
+    k.send(ChooseHealthCard {}); // B
+    k.send(CardInserted { READER, CardKind::HEALTH_CARD });
+    k.send(HealthCardRead { READER, "王測試", "000087654321" });
+    k.send(ConfirmNhiPassword { 9 });
+    REQUIRE(k.sent<LoginWithNhiPassword>().size() == 2);
+    const std::uint64_t b = k.sent<LoginWithNhiPassword>()[1].generation;
+    CHECK(b != a);
+    REQUIRE(k.state.screen == Screen::CARD_LOGIN);
+
+    // A's answer arrives now.
+    k.send(NhiLoginAnswered { "ok", 0, "林測試", "測試區公所", Kiosk::ASSERTION, a });
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    CHECK(k.state.loginStep == LoginStep::CENTRAL);
+    CHECK(k.state.cardHolderName != "林測試");
+    CHECK(k.state.agency.empty());
+    CHECK(k.state.nhiAssertion.is_null());
+    k.send(NhiLoginAnswered { "wrong_password", 1, {}, {}, {}, a });
+    CHECK(k.state.screen == Screen::CARD_LOGIN);
+    CHECK(k.state.nhiTriesLeft == 0);
+
+    // B's own answer still lands.
+    k.send(NhiLoginAnswered { "ok", 0, "王測試", "測試市政府", Kiosk::ASSERTION, b });
+    CHECK(k.state.screen == Screen::CARD_READ);
+    CHECK(k.state.cardHolderName == "王測試");
+}
+
+TEST_CASE("health card: a second health card while the password is typed closes the screen and "
+          "forgets the typed password")
+{
+    for (const bool lastAttempt : { false, true }) {
+        Kiosk k = atPasswordScreen();
+        if (lastAttempt) {
+            k.send(ConfirmNhiPassword { 8 });
+            k.send(NhiLoginAnswered { "wrong_password", 1 });
+            k.send(ConfirmNhiPassword { 8 });
+            REQUIRE(k.state.screen == Screen::NHI_LAST_ATTEMPT);
+        }
+        const auto sent = k.send(CardInserted { "Other Reader 01", CardKind::HEALTH_CARD });
+        CHECK(k.state.screen == Screen::CARD_ERROR);
+        CHECK(k.state.cardErrorKey == "card_error.several_cards");
+        CHECK(has<ForgetPin>(sent));
+        CHECK(k.sent<LoginWithNhiPassword>().size() == (lastAttempt ? 1U : 0U));
+    }
+}

@@ -60,8 +60,11 @@ struct Kiosk {
         REQUIRE(shell.type(id, text, error));
     }
     // A worker's answer arrives through the queue, as in the app.
+    // (An NhiLoginAnswered without a generation answers the login awaited now.)
     void workerSays(Event e)
     {
+        if (auto* a = std::get_if<NhiLoginAnswered>(&e); a != nullptr && a->generation == 0)
+            a->generation = shell.state().nhiLoginGeneration;
         shell.queue().post(std::move(e));
         shell.pump();
         shell.frame();

@@ -105,11 +105,13 @@ void allScreens(const Variant& v)
         k.tap(key);
     golden(k, "nhi_password", v);
     k.shell.dispatch(ConfirmNhiPassword { 6 });
-    k.shell.dispatch(NhiLoginAnswered { "wrong_password", 1 });
+    k.shell.dispatch(
+        NhiLoginAnswered { "wrong_password", 1, {}, {}, {}, k.shell.state().nhiLoginGeneration });
     golden(k, "nhi_last_attempt", v);
     k.tap("nhi_last_attempt.continue");
     k.shell.dispatch(ConfirmNhiPassword { 6 });
-    k.shell.dispatch(NhiLoginAnswered { "locked" });
+    k.shell.dispatch(
+        NhiLoginAnswered { "locked", 0, {}, {}, {}, k.shell.state().nhiLoginGeneration });
     golden(k, "nhi_locked", v);
     k.shell.dispatch(GoHome {});
     choose(k, v);
@@ -117,7 +119,8 @@ void allScreens(const Variant& v)
     k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
     k.shell.dispatch(NhiStatusAnswered { "ok", 3, k.shell.state().nhiStatusGeneration });
     k.shell.dispatch(ConfirmNhiPassword { 6 });
-    k.shell.dispatch(NhiLoginAnswered { "ok", 0, "林測試", "測試市政府人事處" });
+    k.shell.dispatch(NhiLoginAnswered {
+        "ok", 0, "林測試", "測試市政府人事處", {}, k.shell.state().nhiLoginGeneration });
     golden(k, "card_read", v);
     k.shell.dispatch(GoHome {});
 

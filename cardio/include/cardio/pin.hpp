@@ -7,9 +7,12 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <mutex>
 #include <ostream>
+#include <string>
+#include <string_view>
 
 #include <sys/mman.h>
 
@@ -107,21 +110,30 @@ template<typename Rule> std::ostream& operator<<(std::ostream& out, const Locked
 // One slot between the UI thread (put) and the card worker (take). A new put wipes a PIN nobody
 // took; clear() wipes it when the session ends before the card call. (The registration password
 // goes the same way to the network worker.)
+// A secret can be tied to the attempt it was typed for (a generation and the card it is for):
+// take() for another attempt is refused and leaves the secret to its own attempt's job, so a job
+// queued for one person can never take the secret the next person typed.
 template<typename Secret> class SecretHandoff
 {
 public:
-    void put(Secret& pin) noexcept
+    void put(Secret& pin, std::uint64_t generation = 0, std::string_view owner = {})
     {
         std::lock_guard lock(mutex_);
         pin.moveTo(slot_);
+        wipeOwner();
+        owner_.assign(owner);
+        generation_ = generation;
         full_ = true;
     }
-    // Moves the waiting PIN into `into`; false when there is none.
-    bool take(Secret& into) noexcept
+    // Moves the waiting PIN into `into`; false when there is none, or when it was put for another
+    // attempt (nothing goes into `into` then).
+    bool take(Secret& into, std::uint64_t generation = 0, std::string_view owner = {}) noexcept
     {
         std::lock_guard lock(mutex_);
         if (!full_) return false;
+        if (generation != generation_ || owner != std::string_view(owner_)) return false;
         slot_.moveTo(into);
+        wipeOwner();
         full_ = false;
         return true;
     }
@@ -129,12 +141,22 @@ public:
     {
         std::lock_guard lock(mutex_);
         slot_.wipe();
+        wipeOwner();
         full_ = false;
     }
 
 private:
+    void wipeOwner() noexcept
+    {
+        if (!owner_.empty()) ::explicit_bzero(owner_.data(), owner_.size());
+        owner_.clear();
+        generation_ = 0;
+    }
+
     std::mutex mutex_;
     Secret slot_;
+    std::string owner_; // the card number the secret is for (scrubbed with the slot)
+    std::uint64_t generation_ = 0;
     bool full_ = false;
 };
 

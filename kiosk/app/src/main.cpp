@@ -173,8 +173,9 @@ int main(int argc, char** argv)
             if (const auto* n = std::get_if<LoginWithNhiPassword>(&c)) {
                 // The registration password goes from the screen's locked buffer to the network
                 // worker's, and nowhere else.
-                network.passwordHandoff().put(shell.nhiPassword());
-                network.nhiLogin(n->cardNumber);
+                // Tied to this attempt: a job of the person before can never take it.
+                network.passwordHandoff().put(shell.nhiPassword(), n->generation, n->cardNumber);
+                network.nhiLogin(n->cardNumber, n->generation);
             }
             if (std::holds_alternative<ForgetPin>(c)) {
                 cards.handoff().clear();

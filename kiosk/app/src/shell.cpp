@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include <imgui_impl_sdlrenderer.h>
 #include <imgui_internal.h> // the active text field's caret (PlatformImePos)
 #include <malloc.h>
+#include <strings.h> // explicit_bzero
 
 namespace shensu::kiosk::app
 {
@@ -504,6 +506,13 @@ void Shell::frame()
     ImGui::GetCurrentContext()->PlatformImePos = ImVec2(FLT_MAX, FLT_MAX);
     auto events = ui::drawFrame(d.state, d.ui);
     ImGui::Render();
+    if (d.textInputOn || io.WantTextInput) {
+        // EndFrame only resizes ImGui's character queue: what was typed (perhaps the
+        // registration password) would stay in its storage. Zero all of it.
+        if (io.InputQueueCharacters.Data != nullptr && io.InputQueueCharacters.Capacity > 0)
+            explicit_bzero(io.InputQueueCharacters.Data,
+                static_cast<std::size_t>(io.InputQueueCharacters.Capacity) * sizeof(ImWchar));
+    }
     SDL_SetRenderDrawColor(d.renderer, 247, 247, 242, 255);
     SDL_RenderClear(d.renderer);
     ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
@@ -749,6 +758,8 @@ int Shell::run()
         while (gotEvent) {
             if (e.type == SDL_QUIT) quit = true;
             handleEvent(e);
+            if (e.type == SDL_TEXTINPUT || e.type == SDL_TEXTEDITING)
+                explicit_bzero(&e, sizeof e); // the typed text is not left on the stack
             framesToDraw = 3;
             gotEvent = SDL_PollEvent(&e) != 0;
         }

@@ -683,17 +683,17 @@ struct NetworkWorker::Impl {
 
     // The health card's registration password, checked by central (contract s7-auth). One call,
     // the password wiped right after it; never logged, never retried.
-    void nhiLogin(const std::string& cardNumber)
+    void nhiLogin(const std::string& cardNumber, std::uint64_t generation)
     {
         cardio::NhiPassword password; // this thread's copy, wiped whatever happens
-        if (!passwordHandoff.take(password)) {
+        if (!passwordHandoff.take(password, generation, cardNumber)) {
             std::clog << "network: health-card login cancelled before the call\n";
             return; // the session ended (ForgetPin): nobody waits for an answer
         }
         if (!auth) {
             password.wipe();
             std::clog << "network: no login service: no central configured\n";
-            queue.post(NhiLoginAnswered { "unavailable" });
+            queue.post(NhiLoginAnswered { "unavailable", 0, {}, {}, {}, generation });
             return;
         }
         const auto start = std::chrono::steady_clock::now();
@@ -709,6 +709,13 @@ struct NetworkWorker::Impl {
         NhiLoginAnswered out;
         switch (answer.status) {
         case network::AuthStatus::OK:
+            if (!answer.assertion.is_object()) {
+                // Central said yes but sent no identity assertion: it would refuse the filing
+                // later, after the person typed the whole complaint. Say so now.
+                std::clog << "network: health-card login answered without an identity assertion\n";
+                out = { "unavailable" };
+                break;
+            }
             out = { "ok", 0, answer.name, answer.agency, answer.assertion };
             break;
         case network::AuthStatus::REFUSED:
@@ -735,6 +742,7 @@ struct NetworkWorker::Impl {
         }
         std::clog << "network: health-card login " << out.result << " ("
                   << static_cast<int>(msSince(start)) << " ms)\n";
+        out.generation = generation;
         queue.post(std::move(out));
     }
 
@@ -803,9 +811,11 @@ void NetworkWorker::requestChallenge()
     impl_->jobs.push([impl = impl_.get()] { impl->requestChallenge(); });
 }
 
-void NetworkWorker::nhiLogin(std::string cardNumber)
+void NetworkWorker::nhiLogin(std::string cardNumber, std::uint64_t generation)
 {
-    impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber)] { impl->nhiLogin(n); });
+    impl_->jobs.push([impl = impl_.get(), n = std::move(cardNumber), generation] {
+        impl->nhiLogin(n, generation);
+    });
 }
 
 void NetworkWorker::nhiStatus(std::string cardNumber, std::uint64_t generation)

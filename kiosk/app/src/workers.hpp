@@ -92,7 +92,9 @@ public:
     // Takes the registration password from passwordHandoff() (put there by the UI thread just
     // before), asks central once (CentralAuth::nhiLogin) and wipes it -> NhiLoginAnswered. No
     // password in the handoff (the session ended first): nothing is sent.
-    void nhiLogin(std::string cardNumber);
+    // `generation` (LoginWithNhiPassword::generation) must match the handoff's and is echoed in
+    // the answer.
+    void nhiLogin(std::string cardNumber, std::uint64_t generation);
     // Asks central once for the health card's state before any password (CentralAuth::nhiStatus)
     // -> NhiStatusAnswered. Never retried: unreachable is "unavailable".
     void nhiStatus(std::string cardNumber, std::uint64_t generation);

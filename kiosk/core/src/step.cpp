@@ -58,6 +58,7 @@ namespace
         s.nhiLastAttemptAcknowledged = false;
         s.nhiMessageKey.clear();
         s.nhiAssertion = nullptr;
+        ++s.nhiLoginGeneration; // a health-card answer still on its way finds no login waiting
         s.signingFiling = false;
         s.signCreatedAt.clear();
         s.filingId.clear();
@@ -355,12 +356,12 @@ namespace
             s.nhiMessageKey.clear();
             s.loginStep = LoginStep::CENTRAL;
             s.screen = Screen::CARD_LOGIN;
-            out.push_back(LoginWithNhiPassword { s.healthCardNumber });
+            out.push_back(LoginWithNhiPassword { s.healthCardNumber, ++s.nhiLoginGeneration });
         }
         void operator()(const NhiLoginAnswered& e)
         {
             if (s.screen != Screen::CARD_LOGIN || s.filer != Filer::HEALTH_CARD
-                || s.loginStep != LoginStep::CENTRAL)
+                || s.loginStep != LoginStep::CENTRAL || e.generation != s.nhiLoginGeneration)
                 return;
             s.loginStep = LoginStep::NONE;
             if (e.result == "ok") {
@@ -639,11 +640,14 @@ namespace
             s.cards[e.reader] = e.kind;
             // Another card of the kind being logged in with, before any PIN went to the card: which
             // one is meant is no longer clear (the PIN would only ever go to the card read).
+            // Likewise the health card's registration password, before it went to central: the
+            // screen closes and the typed password is forgotten.
             const bool beforeAnyPin = s.screen == Screen::READING_CARD
-                || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT;
+                || s.screen == Screen::PIN_ENTRY || s.screen == Screen::PIN_LAST_ATTEMPT
+                || s.screen == Screen::NHI_PASSWORD || s.screen == Screen::NHI_LAST_ATTEMPT;
             if (beforeAnyPin && s.filer != Filer::NONE && s.filer != Filer::ANONYMOUS
                 && e.kind == wantedKind() && e.reader != s.sessionReader)
-                return severalCards();
+                return severalCards(); // leaving the pad or password screen sends ForgetPin
             if (s.screen != Screen::INSERT_CARD) return;
             if (s.filer == Filer::CITIZEN_CERT) {
                 if (e.kind == CardKind::CITIZEN_CARD) return startCitizen(e.reader);
@@ -1002,7 +1006,7 @@ StepResult step(State state, const Event& event)
     std::vector<Command> commands;
     const Screen before = state.screen;
     const bool heldPin = state.screen == Screen::PIN_ENTRY || state.screen == Screen::CARD_LOGIN
-        || state.screen == Screen::NHI_PASSWORD
+        || state.screen == Screen::NHI_PASSWORD || state.screen == Screen::NHI_LAST_ATTEMPT
         || (state.screen == Screen::SUBMITTING && state.signingFiling
             && state.loginStep == LoginStep::CARD);
     const std::string noticeBefore = state.noticeKey;
@@ -1016,7 +1020,7 @@ StepResult step(State state, const Event& event)
     // and anything waiting in the PIN handoff.
     const auto holdsPin = [](const State& st) {
         return st.screen == Screen::PIN_ENTRY || st.screen == Screen::CARD_LOGIN
-            || st.screen == Screen::NHI_PASSWORD
+            || st.screen == Screen::NHI_PASSWORD || st.screen == Screen::NHI_LAST_ATTEMPT
             || (st.screen == Screen::SUBMITTING && st.signingFiling
                 && st.loginStep == LoginStep::CARD);
     };

@@ -9,10 +9,21 @@
 namespace shensu::kiosk::ui
 {
 
+namespace
+{
+    // No app buffer (tests without one): a fallback, wiped with each new password screen.
+    cardio::NhiPassword& fallbackPassword()
+    {
+        static cardio::NhiPassword none;
+        return none;
+    }
+} // namespace
+
 void prepareNhiPassword(UiContext& ui, const State& state)
 {
     if (ui.nhiPasswordGeneration == state.nhiPasswordGeneration) return;
     if (ui.nhiPassword != nullptr) ui.nhiPassword->wipe();
+    fallbackPassword().wipe();
     ui.passwordKeyboard = KeyboardMode::ENGLISH;
     ui.passwordShift = false;
     ui.nhiPasswordGeneration = state.nhiPasswordGeneration;
@@ -44,8 +55,8 @@ namespace
 void drawNhiPassword(Frame& f)
 {
     prepareNhiPassword(f.ui, f.state);
-    static cardio::NhiPassword none; // no app buffer (tests without one): nothing is kept
-    cardio::NhiPassword& password = f.ui.nhiPassword != nullptr ? *f.ui.nhiPassword : none;
+    cardio::NhiPassword& password
+        = f.ui.nhiPassword != nullptr ? *f.ui.nhiPassword : fallbackPassword();
     bool touched = false;
     const bool enter = takePhysicalKeys(f, password, touched);
 

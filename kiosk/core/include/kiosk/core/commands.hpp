@@ -53,6 +53,7 @@ struct AskNhiStatus {
 // nhiLogin) and wipes it -> NhiLoginAnswered.
 struct LoginWithNhiPassword {
     std::string cardNumber;
+    std::uint64_t generation = 0; // State::nhiLoginGeneration: ties the handoff and the answer
 };
 // Network worker: central checks the card's proof -> CardLoginAccepted | CardLoginRefused.
 struct VerifyCardLogin {

@@ -226,6 +226,7 @@ struct NhiLoginAnswered {
     std::string name {}; // ok
     std::string agency {}; // ok
     nlohmann::json assertion {}; // ok: central's signed identity assertion, as received
+    std::uint64_t generation = 0; // LoginWithNhiPassword::generation it answers
 };
 
 // --- from the app's timers

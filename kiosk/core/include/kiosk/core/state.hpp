@@ -157,6 +157,9 @@ struct State {
     std::string nhiMessageKey; // "nhi_password.wrong", "nhi_password.length" under the field
     std::uint64_t nhiPasswordGeneration = 0; // a new password screen: the UI clears its buffer
     std::uint64_t nhiStatusGeneration = 0; // the status question the kiosk waits for (never reset)
+    // The LoginWithNhiPassword whose answer is awaited: bumped on each confirm and when a session
+    // is wiped, so a late answer (or a queued job) of the person before finds nothing to land on.
+    std::uint64_t nhiLoginGeneration = 0;
     // Central's signed identity assertion from the login, as received: the filing's
     // filer.assertion.
     nlohmann::json nhiAssertion;
