@@ -97,6 +97,7 @@ std::vector<std::pair<std::string, std::string>> formsOf(const std::string& secr
 struct Session {
     TempDir dir;
     std::filesystem::path tmp = dir.path() / "tmp";
+    TempDir fixtures;
     std::unique_ptr<RunningCentral> central;
     std::unique_ptr<KioskSession> kiosk;
 
@@ -105,15 +106,21 @@ struct Session {
         std::filesystem::create_directories(tmp);
         // Children inherit it: the kiosk's, central's and SQLite's temp files land in the scan.
         REQUIRE(setenv("TMPDIR", tmp.c_str(), 1) == 0);
+        // The health card's registration (a scrypt hash, the holder's name) is central's input,
+        // kept outside the scanned directory.
+        registerNhiCard(fixtures.path() / "nhi-registry.json", "000012345678", "Hyg#2026ok",
+            "林測試", "測試市政府人事處");
         central = std::make_unique<RunningCentral>(citizenPki(), dir.path() / "central.sqlite",
-            "central-server", 0, "central-receipt", centralAuthArgs(citizenPki()));
+            "central-server", 0, "central-receipt",
+            centralAuthArgs(citizenPki(), fixtures.path() / "nhi-registry.json"));
         kiosk = std::make_unique<KioskSession>(
             writeKioskConfig({ citizenPki(), dir.path(), central->url(), central->resolve() },
                 { { "pinPadShuffle", true }, { "stateDir", (dir.path() / "state").string() } }));
         kiosk->waitForScreen("home");
     }
 
-    void fillAndFile()
+    // signPin: a citizen-certificate filer signs the filing with the PIN entered again.
+    void fillAndFile(const char* signPin = nullptr)
     {
         kiosk->send(tap("card_read.continue"));
         kiosk->waitForScreen("form");
@@ -125,6 +132,12 @@ struct Session {
         kiosk->send(tap("form.submit"));
         kiosk->waitForScreen("review");
         kiosk->send(tap("review.confirm"));
+        if (signPin != nullptr) {
+            const auto pad = kiosk->waitFor([](const json& e) { return isEvent(e, "pin"); });
+            REQUIRE(pad["purpose"] == "sign");
+            kiosk->send(pin(signPin));
+            kiosk->send(tap("pin.confirm"));
+        }
         kiosk->waitFor([](const json& e) { return isEvent(e, "submitted"); });
         REQUIRE(storedCases(dir.path() / "central.sqlite").size() == 1);
     }
@@ -193,6 +206,9 @@ constexpr const char* WRONG_PIN = "654321";
 constexpr const char* NAME = "林測試";
 constexpr const char* ID_NUMBER = "Z100000001";
 constexpr const char* CERTIFICATE_SERIAL = "0000000112345678";
+// The health card's registration password (registered in Session) and a wrong one.
+constexpr const char* RIGHT_PASSWORD = "Hyg#2026ok";
+constexpr const char* WRONG_PASSWORD = "Wrong#2026";
 constexpr const char* HEALTH_CARD_NUMBER = "000012345678";
 
 } // namespace
@@ -216,7 +232,7 @@ TEST_CASE("hygiene: a whole citizen-card session (a wrong PIN, the right one, a 
     const auto login = s.kiosk->waitFor([](const json& e) { return isEvent(e, "login"); });
     REQUIRE(login["result"] == "ok");
     s.kiosk->waitForScreen("card_read");
-    s.fillAndFile();
+    s.fillAndFile(RIGHT_PIN);
     s.kiosk->send(card("remove", "citizen"));
     s.kiosk->waitFor(
         [](const json& e) { return isEvent(e, "card") && e.value("type", "") == "removed"; });
@@ -235,6 +251,14 @@ TEST_CASE("hygiene: a whole health-card session (the name and ID read from the c
     s.kiosk->send(card("insert", "health"));
     s.kiosk->waitFor(
         [](const json& e) { return isEvent(e, "card") && e.value("type", "") == "read"; });
+    // The registration password: a wrong one first, then the right one.
+    s.kiosk->waitForScreen("nhi_password");
+    s.kiosk->send({ { "cmd", "password" }, { "text", WRONG_PASSWORD } });
+    s.kiosk->send(tap("nhi_password.confirm"));
+    s.kiosk->waitForScreen("card_login");
+    s.kiosk->waitForScreen("nhi_password");
+    s.kiosk->send({ { "cmd", "password" }, { "text", RIGHT_PASSWORD } });
+    s.kiosk->send(tap("nhi_password.confirm"));
     s.kiosk->waitForScreen("card_read");
     s.fillAndFile();
     s.kiosk->send(card("remove", "health"));
@@ -242,7 +266,7 @@ TEST_CASE("hygiene: a whole health-card session (the name and ID read from the c
         [](const json& e) { return isEvent(e, "card") && e.value("type", "") == "removed"; });
     // The scan looks for what the card holds: 林測試 as the card's Big5 bytes.
     CHECK(hex(big5(NAME), true) == "AA4CB4FAB8D5");
-    s.scan({ NAME, ID_NUMBER, HEALTH_CARD_NUMBER },
+    s.scan({ NAME, ID_NUMBER, HEALTH_CARD_NUMBER, RIGHT_PASSWORD, WRONG_PASSWORD },
         { "kiosk.stderr", "outbox.sqlite", "outbox.sqlite-wal", "central.sqlite",
             "central.sqlite-wal", "central.sqlite-shm", "central.sqlite.central.log" });
 }
