@@ -509,7 +509,7 @@ NhiResult AuthService::nhi(
 NhiStatus AuthService::nhiStatus(const std::string& cardNumber)
 {
     if (!registry_.find(cardNumber)) return { NhiStatus::Kind::NOT_REGISTERED, 0 };
-    const int failures = counter_.failures(cardNumber);
+    const int failures = counter_->failures(cardNumber);
     if (failures >= maxFailures_) return { NhiStatus::Kind::LOCKED, 0 };
     return { NhiStatus::Kind::OK, maxFailures_ - failures };
 }

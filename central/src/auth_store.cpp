@@ -137,7 +137,7 @@ std::optional<int> NhiCounter::begin(const std::string& cardNumber, int maxFailu
 
 int NhiCounter::failures(const std::string& cardNumber)
 {
-    const std::string key = cardKey(cardNumber);
+    const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
     auto select = db_.prepare("SELECT failures FROM nhi_failures WHERE card = ?");
     select.bind(1, key);
