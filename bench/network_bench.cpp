@@ -62,8 +62,9 @@ nlohmann::json benchFiling(int n)
             { { "agency", "測試市政府人事處" }, { "title", "科員" }, { "name", "林測試" },
                 { "identity", "civil_servant" }, { "phone", "02-23979298" }, { "facts", facts },
                 { "n", n } } },
-        { "filer", { { "method", "health_card" }, { "name", "林測試" } } },
-        { "kioskId", "KIOSK-TEST-01" }, { "createdAt", "2026-11-23T10:51:00Z" } };
+        // Anonymous: central takes a health-card filer only with its login's identity assertion.
+        { "filer", "anonymous" }, { "kioskId", "KIOSK-TEST-01" },
+        { "createdAt", "2026-11-23T10:51:00Z" } };
 }
 
 struct Central {
