@@ -289,7 +289,9 @@ TEST_CASE("health card: a card central has no registration for, and central unre
             { citizenPki(), dir.path(), "https://central.shensu.test:" + std::to_string(port),
                 "central.shensu.test:" + std::to_string(port) + ":127.0.0.1" }));
         kiosk.waitForScreen("home");
+        kiosk.send({ { "cmd", "wait" }, { "card", "absent" } }); // the last section's card is out
         kiosk.send(tap("home.health_card"));
+        kiosk.waitForScreen("insert_card");
         kiosk.send(card("insert"));
         const auto error = kiosk.waitFor([](const json& e) { return isEvent(e, "error"); });
         CHECK(error["key"] == "login_refused.nhi_unavailable");
