@@ -9,6 +9,8 @@
 #include "validation_table.hpp"
 
 #include <kiosk/core/validation.hpp>
+#include <network/identity_assertion.hpp>
+#include <network/outbox.hpp>
 #include <network/protocol.hpp>
 #include <network/seal.hpp>
 
@@ -42,6 +44,30 @@ std::set<std::string> fieldSet(const nlohmann::json& fields)
     return out;
 }
 
+// An ISO 8601 UTC stamp, minutes from now.
+std::string utcStamp(int minutes)
+{
+    const std::time_t c = std::chrono::system_clock::to_time_t(
+        std::chrono::system_clock::now() + std::chrono::minutes(minutes));
+    std::tm tm {};
+    gmtime_r(&c, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// A health-card filer posted to a real central carries central's identity assertion (as after a
+// login), made now, so that central's filer check lets the answers reach the validator.
+nlohmann::json asPosted(nlohmann::json filing, const std::filesystem::path& pki)
+{
+    if (!filing["filer"].is_object()) return filing;
+    const network::AssertionSigner signer(pki / "central-receipt.pem", pki / "central-receipt.key");
+    filing["filer"]["assertion"] = signer.sign(
+        { network::newUuid(), "nhi", "000012345678", filing["filer"]["name"].get<std::string>(),
+            "測試市政府人事處", "KIOSK-TEST-01", utcStamp(-1), utcStamp(30) });
+    filing["createdAt"] = utcStamp(0);
+    return filing;
+}
 } // namespace
 
 TEST_CASE(
@@ -80,7 +106,7 @@ TEST_CASE("validator table (seed limits): a real central refuses invalid answers
     for (const auto& c : cases) {
         if (!c.central) continue;
         INFO(c.name);
-        const auto sealed = sealer.seal(network::protocol::canonicalBytes(c.filing));
+        const auto sealed = sealer.seal(network::protocol::canonicalBytes(asPosted(c.filing, pki)));
         const auto body = dir.path() / ("filing-" + std::to_string(posted) + ".der");
         writeFile(body, std::string(sealed.begin(), sealed.end()));
         char key[64];
@@ -102,6 +128,7 @@ TEST_CASE("validator table (seed limits): a real central refuses invalid answers
         }
         CHECK(status == 422);
         REQUIRE(answer.is_object());
+        REQUIRE(answer.contains("fields"));
         CHECK(
             answer["error"] == (c.unknownForm ? "unknown form" : "answers do not match the form"));
         CHECK(fieldSet(answer["fields"]) == c.invalid);
