@@ -333,16 +333,8 @@ CardResult CardVerifier::verify(std::span<const unsigned char> certificateDer,
         return { checked.refusal, {}, std::move(checked.unavailable) };
 
     // RSA PKCS#1 v1.5 with SHA-256 over the message bytes (CKM_SHA256_RSA_PKCS on the card).
-    ossl::MdCtxPtr md(EVP_MD_CTX_new());
-    ossl::check(md.get(), "EVP_MD_CTX_new");
-    ossl::check(EVP_DigestVerifyInit(
-                    md.get(), nullptr, EVP_sha256(), nullptr, X509_get0_pubkey(certificate.get()))
-            == 1,
-        "EVP_DigestVerifyInit");
-    const int verified = EVP_DigestVerify(md.get(), signature.data(), signature.size(),
-        reinterpret_cast<const unsigned char*>(message.data()), message.size());
-    ossl::clearErrors();
-    if (verified != 1) return { CardRefusal::BAD_SIGNATURE, {}, {} };
+    if (!ossl::verifySha256(X509_get0_pubkey(certificate.get()), ossl::bytesOf(message), signature))
+        return { CardRefusal::BAD_SIGNATURE, {}, {} };
     return directory(certificate.get());
 }
 

@@ -1,5 +1,7 @@
 // Case-number leases: compact key-sorted JSON, detached ECDSA P-256/SHA-256 with central's
 // receipt key (the same scheme as receipts and identity assertions, with its own type).
+#include "signed_json.hpp"
+
 #include <network/case_lease.hpp>
 #include <network/protocol.hpp>
 
@@ -13,11 +15,9 @@ namespace shensu::network
 namespace
 {
     constexpr const char* TYPE = "shensu-case-lease-v1";
+    constexpr const char* WHAT = "case-number lease";
 
-    std::span<const unsigned char> bytesOf(const std::string& s)
-    {
-        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
-    }
+    using openssl::bytesOf;
 } // namespace
 
 bool isWellFormedCaseNumber(std::string_view n) noexcept
@@ -28,15 +28,14 @@ bool isWellFormedCaseNumber(std::string_view n) noexcept
     return true;
 }
 
-std::chrono::system_clock::time_point parseLeaseTime(const std::string& text)
+std::optional<std::chrono::system_clock::time_point> parseUtcTime(const std::string& text)
 {
     static constexpr std::string_view SHAPE = "dddd-dd-ddTdd:dd:ddZ";
-    bool ok = text.size() == SHAPE.size();
-    for (std::size_t i = 0; ok && i < SHAPE.size(); ++i) {
+    if (text.size() != SHAPE.size()) return std::nullopt;
+    for (std::size_t i = 0; i < SHAPE.size(); ++i) {
         const bool digit = text[i] >= '0' && text[i] <= '9';
-        ok = SHAPE[i] == 'd' ? digit : text[i] == SHAPE[i];
+        if (SHAPE[i] == 'd' ? !digit : text[i] != SHAPE[i]) return std::nullopt;
     }
-    if (!ok) throw LeaseError("case-number lease: malformed time");
     const auto number = [&](std::size_t at, std::size_t digits) {
         int value = 0;
         for (std::size_t i = at; i < at + digits; ++i)
@@ -47,10 +46,16 @@ std::chrono::system_clock::time_point parseLeaseTime(const std::string& text)
         std::chrono::month(static_cast<unsigned>(number(5, 2))),
         std::chrono::day(static_cast<unsigned>(number(8, 2))) };
     const int hour = number(11, 2), minute = number(14, 2), second = number(17, 2);
-    if (!day.ok() || hour > 23 || minute > 59 || second > 59)
-        throw LeaseError("case-number lease: malformed time");
+    if (!day.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
     return std::chrono::sys_days(day) + std::chrono::hours(hour) + std::chrono::minutes(minute)
         + std::chrono::seconds(second);
+}
+
+std::chrono::system_clock::time_point parseLeaseTime(const std::string& text)
+{
+    const auto time = parseUtcTime(text);
+    if (!time) throw LeaseError("case-number lease: malformed time");
+    return *time;
 }
 
 std::string leaseTime(std::chrono::system_clock::time_point t)
@@ -142,28 +147,10 @@ LeaseVerifier::LeaseVerifier(const std::filesystem::path& pinnedReceiptCert)
 CaseLease LeaseVerifier::verify(std::string_view body, const std::string& kioskId) const
 {
     const auto field = [](const nlohmann::json& json, const char* key) {
-        if (!json.is_object() || !json.contains(key) || !json[key].is_string())
-            throw LeaseError(std::string("case-number lease: ") + key + " missing");
-        return json[key].get<std::string>();
+        return requiredString<LeaseError>(json, key, WHAT);
     };
-    const auto wire = nlohmann::json::parse(body, nullptr, false);
-    const std::string text = field(wire, "lease");
-    const auto signature = openssl::unbase64(field(wire, "signature"));
-    if (!signature) throw LeaseError("case-number lease: signature is not base64");
-
-    openssl::clearErrors();
-    openssl::MdCtxPtr ctx(openssl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-    openssl::check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1,
-        "EVP_DigestVerifyInit");
-    const auto data = bytesOf(text);
-    const bool valid = EVP_DigestVerify(ctx.get(), signature->data(), signature->size(),
-                           data.data(), data.size())
-        == 1;
-    openssl::clearErrors();
-    if (!valid) throw LeaseError("case-number lease: signature does not verify");
-
-    const auto json = nlohmann::json::parse(text, nullptr, false);
-    if (field(json, "type") != TYPE) throw LeaseError("case-number lease: not one");
+    const auto json = verifySignedJson<LeaseError>(
+        nlohmann::json::parse(body, nullptr, false), "lease", TYPE, key_.get(), WHAT);
     CaseLease lease { field(json, "leaseId"), field(json, "kioskId"), {}, field(json, "issuedAt"),
         field(json, "expiresAt") };
     if (!json.contains("numbers") || !json["numbers"].is_array() || json["numbers"].empty())

@@ -147,6 +147,20 @@ Bytes signSha256(EVP_PKEY* key, std::span<const unsigned char> data)
     return signature;
 }
 
+bool verifySha256(
+    EVP_PKEY* key, std::span<const unsigned char> data, std::span<const unsigned char> signature)
+{
+    clearErrors();
+    MdCtxPtr ctx(check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
+    check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) == 1,
+        "EVP_DigestVerifyInit");
+    const bool valid
+        = EVP_DigestVerify(ctx.get(), signature.data(), signature.size(), data.data(), data.size())
+        == 1;
+    clearErrors();
+    return valid;
+}
+
 std::string base64(std::span<const unsigned char> data)
 {
     std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');

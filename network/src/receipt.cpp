@@ -11,12 +11,8 @@ namespace shensu::network
 namespace
 {
     using openssl::base64;
+    using openssl::bytesOf;
     using openssl::unbase64;
-
-    std::span<const unsigned char> bytesOf(const std::string& s)
-    {
-        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
-    }
 } // namespace
 
 ReceiptSigner::ReceiptSigner(const std::filesystem::path& cert, const std::filesystem::path& key)
@@ -58,16 +54,8 @@ protocol::SubmissionReceipt ReceiptVerifier::verify(std::string_view body,
     const auto signature = unbase64(signedReceipt.signature);
     if (!signature) throw ReceiptError("receipt signature is not base64");
 
-    openssl::clearErrors();
-    openssl::MdCtxPtr ctx(openssl::check(EVP_MD_CTX_new(), "EVP_MD_CTX_new"));
-    openssl::check(EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key_.get()) == 1,
-        "EVP_DigestVerifyInit");
-    const auto data = bytesOf(signedReceipt.receipt);
-    const bool valid = EVP_DigestVerify(ctx.get(), signature->data(), signature->size(),
-                           data.data(), data.size())
-        == 1;
-    openssl::clearErrors();
-    if (!valid) throw ReceiptError("receipt signature does not verify");
+    if (!openssl::verifySha256(key_.get(), bytesOf(signedReceipt.receipt), *signature))
+        throw ReceiptError("receipt signature does not verify");
 
     protocol::SubmissionReceipt receipt;
     try {

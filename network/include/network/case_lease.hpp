@@ -90,7 +90,10 @@ std::optional<LeasedNumber> leasedNumberOf(const nlohmann::json& filing);
 // the Luhn check digit (protocol::verificationCodeCheckDigit).
 std::string newKioskVerificationCode();
 
-// "2026-11-23T10:51:00Z" (exactly that shape) → time point; throws LeaseError otherwise.
+// "2026-11-23T10:51:00Z" (exactly that shape, the time of leases and identity assertions) → time
+// point; nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parseUtcTime(const std::string& text);
+// parseUtcTime, throwing LeaseError where it has nothing.
 std::chrono::system_clock::time_point parseLeaseTime(const std::string& text);
 // The same shape from a time point (whole seconds, UTC).
 std::string leaseTime(std::chrono::system_clock::time_point t);

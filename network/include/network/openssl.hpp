@@ -75,6 +75,15 @@ namespace openssl
     std::string commonName(const X509* cert);
     // A SHA-256 signature of data with key (ECDSA or RSA PKCS#1 v1.5, whichever the key is).
     Bytes signSha256(EVP_PKEY* key, std::span<const unsigned char> data);
+    // True if signature is signSha256(data) under key's private half; leaves the error queue
+    // empty. Throws OpenSslError only if the check cannot be set up.
+    bool verifySha256(EVP_PKEY* key, std::span<const unsigned char> data,
+        std::span<const unsigned char> signature);
+    // The bytes of a string, for the calls above.
+    inline std::span<const unsigned char> bytesOf(std::string_view s) noexcept
+    {
+        return { reinterpret_cast<const unsigned char*>(s.data()), s.size() };
+    }
 
     // Standard base64 with padding, no line breaks.
     std::string base64(std::span<const unsigned char> data);
