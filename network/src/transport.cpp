@@ -123,14 +123,14 @@ PostResult CentralTransport::postSubmission(
     return { PostOutcome::SERVER_ERROR, std::nullopt, status };
 }
 
-PostResult CentralTransport::postHeartbeat(const protocol::Heartbeat& heartbeat)
+PostResult CentralTransport::postJson(const std::string& url, const std::string& json,
+    std::initializer_list<long> acceptedStatuses, bool busyOn429)
 {
-    const std::string json = protocol::heartbeatBody(heartbeat);
     curl::StringList headers;
     headers.append("Content-Type: application/json");
     headers.append("Expect:");
     std::string body;
-    easy_.set(CURLOPT_URL, heartbeatUrl_.c_str());
+    easy_.set(CURLOPT_URL, url.c_str());
     easy_.set(CURLOPT_HTTPHEADER, headers.get());
     easy_.set(CURLOPT_POSTFIELDS, static_cast<const void*>(json.data()));
     easy_.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
@@ -142,38 +142,26 @@ PostResult CentralTransport::postHeartbeat(const protocol::Heartbeat& heartbeat)
         return { classify(done.code), std::nullopt,
             "curl " + std::to_string(done.code) + ": " + done.error };
     const std::string status = "HTTP " + std::to_string(done.httpStatus);
-    if (done.httpStatus == 200) return { PostOutcome::ACCEPTED, std::nullopt, status };
+    if (std::find(acceptedStatuses.begin(), acceptedStatuses.end(), done.httpStatus)
+        != acceptedStatuses.end())
+        return { PostOutcome::ACCEPTED, std::nullopt, status, std::chrono::seconds(0),
+            std::move(body) };
+    if (busyOn429 && done.httpStatus == 429) return { PostOutcome::BUSY, std::nullopt, status };
     if (done.httpStatus >= 400 && done.httpStatus < 500)
         return { PostOutcome::REJECTED, std::nullopt, status };
     return { PostOutcome::SERVER_ERROR, std::nullopt, status };
 }
 
+PostResult CentralTransport::postHeartbeat(const protocol::Heartbeat& heartbeat)
+{
+    PostResult posted = postJson(heartbeatUrl_, protocol::heartbeatBody(heartbeat), { 200 }, false);
+    posted.body.clear(); // a heartbeat's answer is not kept
+    return posted;
+}
+
 PostResult CentralTransport::postLease()
 {
-    static const std::string json = "{}";
-    curl::StringList headers;
-    headers.append("Content-Type: application/json");
-    headers.append("Expect:");
-    std::string body;
-    easy_.set(CURLOPT_URL, leaseUrl_.c_str());
-    easy_.set(CURLOPT_HTTPHEADER, headers.get());
-    easy_.set(CURLOPT_POSTFIELDS, static_cast<const void*>(json.data()));
-    easy_.set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
-    easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(&body));
-    const curl::PerformResult done = multi_.perform(easy_, cancel_);
-    easy_.set(CURLOPT_HTTPHEADER, static_cast<curl_slist*>(nullptr));
-    easy_.set(CURLOPT_WRITEDATA, static_cast<void*>(nullptr));
-    if (done.code != CURLE_OK)
-        return { classify(done.code), std::nullopt,
-            "curl " + std::to_string(done.code) + ": " + done.error };
-    const std::string status = "HTTP " + std::to_string(done.httpStatus);
-    if (done.httpStatus == 200 || done.httpStatus == 201)
-        return { PostOutcome::ACCEPTED, std::nullopt, status, std::chrono::seconds(0),
-            std::move(body) };
-    if (done.httpStatus == 429) return { PostOutcome::BUSY, std::nullopt, status };
-    if (done.httpStatus >= 400 && done.httpStatus < 500)
-        return { PostOutcome::REJECTED, std::nullopt, status };
-    return { PostOutcome::SERVER_ERROR, std::nullopt, status };
+    return postJson(leaseUrl_, "{}", { 200, 201 }, true);
 }
 
 std::string sendHeartbeat(const ForwarderConfig& config, const protocol::Heartbeat& heartbeat)

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -59,6 +60,11 @@ public:
     PostResult postLease();
 
 private:
+    // POSTs json to url: ACCEPTED (with the answer body) on a status in acceptedStatuses, BUSY on
+    // 429 if busyOn429 (no Retry-After), REJECTED on another 4xx, SERVER_ERROR otherwise.
+    PostResult postJson(const std::string& url, const std::string& json,
+        std::initializer_list<long> acceptedStatuses, bool busyOn429);
+
     const ReceiptVerifier& verifier_;
     curl::MultiHandle& multi_;
     curl::EasyHandle easy_;
