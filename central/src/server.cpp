@@ -320,7 +320,6 @@ int serve(const ServeOptions& options)
                     verdict = { false, "not a filing", {} };
                 }
                 if (!verdict.ok) {
-                    OPENSSL_cleanse(opened.content.data(), opened.content.size());
                     std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
                               << verdict.error << ", " << verdict.fields.size() << " fields)\n";
                     return sendJson(
@@ -344,12 +343,12 @@ int serve(const ServeOptions& options)
             } catch (const network::LeaseError&) { // a lease block, malformed
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (malformed leased number)\n";
-                OPENSSL_cleanse(opened.content.data(), opened.content.size());
                 return sendError(res, 422, "the filing's leased case number is malformed");
             }
             filing.reset();
-            // Nothing below reads the plaintext: it stays sealed in the stored envelope.
-            OPENSSL_cleanse(opened.content.data(), opened.content.size());
+            // Nothing below reads the plaintext: it stays sealed in the stored envelope. (opened
+            // wipes it on every return; here before the slow hash and the store.)
+            opened.wipe();
 
             // The slow hash runs here, on this request's thread, outside the store's lock.
             const std::string code = leased ? leased->verificationCode : newVerificationCode();

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstring>
 
+#include <openssl/crypto.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
@@ -175,6 +176,31 @@ EnvelopeOpener::EnvelopeOpener(const std::filesystem::path& recipientCert,
     , recipientKey_(openssl::readPrivateKey(recipientKey))
     , signerCa_(openssl::readTrustStore(signerCa))
 { }
+
+OpenedEnvelope::OpenedEnvelope(OpenedEnvelope&& other) noexcept
+    : content(std::move(other.content))
+    , signerCommonNames(std::move(other.signerCommonNames))
+    , otherSignerCertificates(std::move(other.otherSignerCertificates))
+{
+    other.content.clear(); // empty already (a moved-from vector's buffer is ours): made sure
+}
+
+OpenedEnvelope& OpenedEnvelope::operator=(OpenedEnvelope&& other) noexcept
+{
+    if (this != &other) {
+        wipe(); // the buffer about to be let go
+        content = std::move(other.content);
+        other.content.clear();
+        signerCommonNames = std::move(other.signerCommonNames);
+        otherSignerCertificates = std::move(other.otherSignerCertificates);
+    }
+    return *this;
+}
+
+void OpenedEnvelope::wipe() noexcept
+{
+    if (!content.empty()) OPENSSL_cleanse(content.data(), content.size());
+}
 
 OpenedEnvelope EnvelopeOpener::open(std::span<const unsigned char> envelope) const
 {

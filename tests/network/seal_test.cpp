@@ -4,7 +4,9 @@
 #include <network/protocol.hpp>
 #include <network/seal.hpp>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <type_traits>
 
 using namespace shensu;
 using namespace shensu::testing;
@@ -86,6 +88,32 @@ TEST_CASE("central opens a sealed filing and names the kiosk that signed it", "[
     const auto opened = centralOpener().open(kioskSealer().seal(canonical));
     CHECK(opened.content == canonical);
     CHECK(opened.signerCommonNames == std::vector<std::string> { "KIOSK-TEST-01" });
+}
+
+TEST_CASE("an opened envelope is move-only, leaves no plaintext behind when moved, and wipes it",
+    "[seal]")
+{
+    // The destructor's wipe itself cannot be observed without reading freed memory (UB); what can
+    // be: no copy of the plaintext is possible, a move leaves none in the source, and wipe() (the
+    // destructor's and the move-assignment's) zeroes it in place.
+    static_assert(!std::is_copy_constructible_v<network::OpenedEnvelope>);
+    static_assert(!std::is_copy_assignable_v<network::OpenedEnvelope>);
+    const auto canonical = network::protocol::canonicalBytes(syntheticFiling());
+    auto opened = centralOpener().open(kioskSealer().seal(canonical));
+    REQUIRE(opened.content == canonical);
+
+    network::OpenedEnvelope moved(std::move(opened));
+    CHECK(opened.content.empty()); // NOLINT(bugprone-use-after-move): that is the point
+    CHECK(moved.content == canonical);
+    network::OpenedEnvelope assigned;
+    assigned = std::move(moved);
+    CHECK(moved.content.empty()); // NOLINT(bugprone-use-after-move)
+    REQUIRE(assigned.content == canonical);
+
+    assigned.wipe();
+    CHECK(assigned.content.size() == canonical.size());
+    CHECK(std::all_of(
+        assigned.content.begin(), assigned.content.end(), [](unsigned char b) { return b == 0; }));
 }
 
 TEST_CASE("a filing sealed with a card signer carries two SignerInfos that openssl cms verifies "

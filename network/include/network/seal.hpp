@@ -51,7 +51,18 @@ private:
     openssl::X509Ptr recipientCert_;
 };
 
+// Holds a filing's plaintext: zeroed (OPENSSL_cleanse) before its memory is let go. Move-only; a
+// moved-from one is empty.
 struct OpenedEnvelope {
+    OpenedEnvelope() = default;
+    OpenedEnvelope(OpenedEnvelope&& other) noexcept;
+    OpenedEnvelope& operator=(OpenedEnvelope&& other) noexcept; // wipes this one's content first
+    OpenedEnvelope(const OpenedEnvelope&) = delete;
+    OpenedEnvelope& operator=(const OpenedEnvelope&) = delete;
+    ~OpenedEnvelope() { wipe(); }
+    // Zeroes content in place (its size stays): for a caller done with the plaintext early.
+    void wipe() noexcept;
+
     Bytes content;
     std::vector<std::string> signerCommonNames; // CNs of the signers that chain to the kiosk CA
                                                 // (the kiosk id among them)
