@@ -4,6 +4,7 @@
 //   health-card login (/v1/auth/nhi, scrypt N=2^14 r=8 p=1 at central).
 // Run: build/bin/bench_auth_latency [ROUNDS]   (the card itself is not in this loop: a simulated
 // card's PIN + signature through pcscd costs what tests/cardio measures).
+#include "forwarder_config.hpp"
 #include "pki.hpp"
 #include "process.hpp"
 
@@ -107,13 +108,7 @@ int main(int argc, char** argv)
         throw std::runtime_error("central did not start");
     const std::string port = line->substr(line->rfind(':') + 1);
 
-    net::ForwarderConfig config;
-    config.centralUrl = "https://central.shensu.test:" + port;
-    config.centralResolve = "central.shensu.test:" + port + ":127.0.0.1";
-    config.centralCaCert = pki / "central-ca.pem";
-    config.clientCert = pki / "kiosk-device.pem";
-    config.clientKey = pki / "kiosk-device.key";
-    net::CentralAuth auth(config);
+    net::CentralAuth auth(kioskForwarderConfig(pki, std::stoi(port)));
     const std::string der = derOf(pki / "citizen.pem");
     auth.challenge(); // the TLS handshake, outside the measurements
 

@@ -3,6 +3,7 @@
 // targets of issue #2.
 #include "kiosk.hpp"
 #include "pki.hpp"
+#include "proc_stat.hpp"
 #include "process.hpp"
 
 #include <algorithm>
@@ -29,24 +30,7 @@ long residentKiB(pid_t pid)
     return -1;
 }
 
-// utime + stime of a process in clock ticks.
-long cpuTicks(pid_t pid)
-{
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    std::getline(stat, text); // one line
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string field;
-    long utime = 0, stime = 0;
-    for (int i = 3; fields >> field; ++i) {
-        if (i == 14) utime = std::stol(field);
-        if (i == 15) {
-            stime = std::stol(field);
-            break;
-        }
-    }
-    return utime + stime;
-}
+using shensu::bench::cpuTicks;
 
 double median(std::vector<double> v)
 {

@@ -3,8 +3,10 @@
 // central's sustained filings/s and latency under concurrent kiosks. Prints a table against the
 // targets of issue #5; it is never a timed test. Run: build/bin/bench_network [--seconds S]
 // [--clients C] [--drain N]
+#include "forwarder_config.hpp"
 #include "pki.hpp"
 #include "postgres.hpp"
+#include "proc_stat.hpp"
 #include "process.hpp"
 #include "verification.hpp"
 
@@ -97,36 +99,14 @@ Central startCentral(const fs::path& pki, const std::string& db, int port = 0, f
 
 network::ForwarderConfig forwarderConfig(const fs::path& pki, const fs::path& outbox, int port)
 {
-    network::ForwarderConfig c;
+    network::ForwarderConfig c = kioskForwarderConfig(pki, port);
     c.outboxPath = outbox;
-    c.centralUrl = "https://central.shensu.test:" + std::to_string(port);
-    c.centralResolve = "central.shensu.test:" + std::to_string(port) + ":127.0.0.1";
-    c.centralCaCert = pki / "central-ca.pem";
-    c.clientCert = pki / "kiosk-device.pem";
-    c.clientKey = pki / "kiosk-device.key";
-    c.encryptionCert = pki / "central-encryption.pem";
-    c.receiptCert = pki / "central-receipt.pem";
-    c.kioskId = "KIOSK-TEST-01";
     c.firstRetryDelay = std::chrono::seconds(60); // offline phases: don't spin
     c.maxRetryDelay = std::chrono::seconds(60);
     return c;
 }
 
-// utime + stime of a process, in seconds; with children: plus those of its children it has
-// waited for (PostgreSQL's backends, once they have exited).
-double cpuSeconds(pid_t pid, bool withChildren = false)
-{
-    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-    std::string text;
-    std::getline(stat, text);
-    std::istringstream fields(text.substr(text.rfind(')') + 2));
-    std::string field;
-    long ticks = 0;
-    for (int i = 3; fields >> field && i <= (withChildren ? 17 : 15); ++i) {
-        if (i >= 14) ticks += std::stol(field);
-    }
-    return static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
+using shensu::bench::cpuSeconds;
 
 size_t discard(char*, size_t size, size_t count, void*)
 {

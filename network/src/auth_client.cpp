@@ -93,6 +93,34 @@ namespace
     {
         return json.contains(key) && json[key].is_string();
     }
+
+    // json[key] if it is a string, "" otherwise.
+    std::string stringOr(const nlohmann::json& json, const char* key)
+    {
+        return isString(json, key) ? json[key].get<std::string>() : std::string();
+    }
+
+    // An answer that is none of those this endpoint gives.
+    Unavailable notAn(const Reply& reply, const char* what)
+    {
+        return Unavailable { "HTTP " + std::to_string(reply.status) + ": not a " + what, false };
+    }
+
+    // A login's 200 {"result":"ok","name","agency"}: answer becomes OK with that name and agency.
+    template<typename Answer> bool readLoginOk(const Reply& reply, Answer& answer)
+    {
+        const auto& b = reply.body;
+        if (reply.status != 200 || stringOr(b, "result") != "ok" || !isString(b, "name")
+            || !isString(b, "agency"))
+            return false;
+        answer.status = AuthStatus::OK;
+        answer.name = b["name"].get<std::string>();
+        answer.agency = b["agency"].get<std::string>();
+        return true;
+    }
+
+    constexpr const char* CARD_NUMBER_NOT_12_DIGITS
+        = "kiosk: the health-card number is not 12 digits";
 } // namespace
 
 std::string_view cardRefusalCode(CardRefusal refusal)
@@ -180,8 +208,7 @@ Challenge CentralAuth::challenge()
     const auto& b = reply.body;
     if (reply.status != 200 || !isString(b, "challengeId") || !isString(b, "nonce")
         || !isString(b, "expiresAt"))
-        throw AuthUnavailable(
-            Unavailable { "HTTP " + std::to_string(reply.status) + ": not a challenge", false });
+        throw AuthUnavailable(notAn(reply, "challenge"));
     return { b["challengeId"].get<std::string>(), b["nonce"].get<std::string>(),
         b["expiresAt"].get<std::string>() };
 }
@@ -200,23 +227,15 @@ CardLoginAnswer CentralAuth::cardLogin(
         answer.unavailable = *reply.unavailable;
         return answer;
     }
-    const auto& b = reply.body;
-    const std::string result = isString(b, "result") ? b["result"].get<std::string>() : "";
-    if (reply.status == 200 && result == "ok" && isString(b, "name") && isString(b, "agency")) {
-        answer.status = AuthStatus::OK;
-        answer.name = b["name"].get<std::string>();
-        answer.agency = b["agency"].get<std::string>();
-        return answer;
-    }
+    if (readLoginOk(reply, answer)) return answer;
     if (reply.status == 403) {
-        if (const auto refusal = parseCardRefusal(result)) {
+        if (const auto refusal = parseCardRefusal(stringOr(reply.body, "result"))) {
             answer.status = AuthStatus::REFUSED;
             answer.refusal = *refusal;
             return answer;
         }
     }
-    answer.unavailable
-        = Unavailable { "HTTP " + std::to_string(reply.status) + ": not a card-login answer" };
+    answer.unavailable = notAn(reply, "card-login answer");
     return answer;
 }
 
@@ -229,7 +248,7 @@ NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_vi
         return answer;
     }
     if (!validCardNumber(cardNumber)) {
-        answer.unavailable = Unavailable { "kiosk: the health-card number is not 12 digits" };
+        answer.unavailable = Unavailable { CARD_NUMBER_NOT_12_DIGITS };
         return answer;
     }
     std::string request = nhiLoginBody(cardNumber, password);
@@ -240,11 +259,8 @@ NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_vi
         return answer;
     }
     const auto& b = reply.body;
-    const std::string result = isString(b, "result") ? b["result"].get<std::string>() : "";
-    if (reply.status == 200 && result == "ok" && isString(b, "name") && isString(b, "agency")) {
-        answer.status = AuthStatus::OK;
-        answer.name = b["name"].get<std::string>();
-        answer.agency = b["agency"].get<std::string>();
+    const std::string result = stringOr(b, "result");
+    if (readLoginOk(reply, answer)) {
         if (b.contains("assertion") && b["assertion"].is_object())
             answer.assertion = b["assertion"];
         return answer;
@@ -267,8 +283,7 @@ NhiLoginAnswer CentralAuth::nhiLogin(std::string_view cardNumber, std::string_vi
         }
     }
     answer.status = AuthStatus::UNAVAILABLE;
-    answer.unavailable
-        = Unavailable { "HTTP " + std::to_string(reply.status) + ": not a health-card answer" };
+    answer.unavailable = notAn(reply, "health-card answer");
     return answer;
 }
 
@@ -276,7 +291,7 @@ NhiStatusAnswer CentralAuth::nhiStatus(std::string_view cardNumber)
 {
     NhiStatusAnswer answer;
     if (!validCardNumber(cardNumber)) {
-        answer.unavailable = Unavailable { "kiosk: the health-card number is not 12 digits" };
+        answer.unavailable = Unavailable { CARD_NUMBER_NOT_12_DIGITS };
         return answer;
     }
     std::string request = nlohmann::json { { "cardNumber", std::string(cardNumber) } }.dump();
@@ -286,7 +301,7 @@ NhiStatusAnswer CentralAuth::nhiStatus(std::string_view cardNumber)
         return answer;
     }
     const auto& b = reply.body;
-    const std::string status = isString(b, "status") ? b["status"].get<std::string>() : "";
+    const std::string status = stringOr(b, "status");
     if (reply.status == 200) {
         if (status == "ok" && b.contains("triesLeft") && b["triesLeft"].is_number_integer()
             && b["triesLeft"].get<int>() >= 1) {
@@ -301,8 +316,7 @@ NhiStatusAnswer CentralAuth::nhiStatus(std::string_view cardNumber)
             return answer;
         }
     }
-    answer.unavailable
-        = Unavailable { "HTTP " + std::to_string(reply.status) + ": not a health-card status" };
+    answer.unavailable = notAn(reply, "health-card status");
     return answer;
 }
 

@@ -2,6 +2,7 @@
 // shensu-central with the test MOICA CA, its CRL and the synthetic personnel directory. Each
 // refusal comes from its real cause (a certificate that is expired, revoked, bound to nobody...).
 #include "central.hpp"
+#include "forwarder_config.hpp"
 #include "pki.hpp"
 #include "process.hpp"
 
@@ -34,13 +35,7 @@ constexpr const char* NHI_PASSWORD = "Ab3456"; // made up for the test, register
 net::ForwarderConfig kioskConfig(const RunningCentral& central,
     const std::string& device = "kiosk-device", const fs::path& pki = pkiDir())
 {
-    net::ForwarderConfig config;
-    config.centralUrl = central.url();
-    config.centralResolve = central.resolve();
-    config.centralCaCert = pki / "central-ca.pem";
-    config.clientCert = pki / (device + ".pem");
-    config.clientKey = pki / (device + ".key");
-    return config;
+    return kioskForwarderConfig(pki, central.port(), device);
 }
 
 // A central with the login service on; its NHI registry holds one card (CARD_NUMBER).
@@ -495,12 +490,7 @@ TEST_CASE("a request without the kiosk's client certificate gets no health-card 
 TEST_CASE("an unreachable or impostor central is UNAVAILABLE, never a refusal", "[auth]")
 {
     const int port = unusedPort();
-    net::ForwarderConfig config;
-    config.centralUrl = "https://central.shensu.test:" + std::to_string(port);
-    config.centralResolve = "central.shensu.test:" + std::to_string(port) + ":127.0.0.1";
-    config.centralCaCert = pkiDir() / "central-ca.pem";
-    config.clientCert = pkiDir() / "kiosk-device.pem";
-    config.clientKey = pkiDir() / "kiosk-device.key";
+    net::ForwarderConfig config = kioskForwarderConfig(pkiDir(), port);
     net::CentralAuth auth(config);
     CHECK_THROWS_AS(auth.challenge(), net::AuthUnavailable);
     const auto card = auth.cardLogin({ "id", "nonce", "" }, "der", "sig");

@@ -4,6 +4,7 @@
 // what central verifies. Runs inside scripts/with-virtual-reader --card citizen, with
 // SHENSU_CITIZEN_PKI the PKI both the card and central use.
 #include "central.hpp"
+#include "forwarder_config.hpp"
 #include "process.hpp"
 
 #include <network/auth_client.hpp>
@@ -36,13 +37,7 @@ net::CardLoginAnswer loginWithCard()
     // Inside the reader's private network namespace, so central runs here too.
     RunningCentral central(
         pki, dir / "central.db", "central-server", 0, "central-receipt", centralAuthArgs(pki));
-    net::ForwarderConfig config;
-    config.centralUrl = central.url();
-    config.centralResolve = central.resolve();
-    config.centralCaCert = pki / "central-ca.pem";
-    config.clientCert = pki / "kiosk-device.pem";
-    config.clientKey = pki / "kiosk-device.key";
-    net::CentralAuth auth(config);
+    net::CentralAuth auth(kioskForwarderConfig(pki, central.port()));
 
     const auto challenge = auth.challenge();
     writeFile(dir / "message", net::cardLoginMessage(challenge.challengeId, challenge.nonce));

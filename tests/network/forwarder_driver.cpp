@@ -2,6 +2,8 @@
 // the filing's number), printing "stored N" after each store() returns, then waits until central
 // has answered for everything and prints "drained". Killed with SIGKILL at random points by
 // fault_test.cpp.
+#include "../support/forwarder_config.hpp"
+
 #include <network/forwarder.hpp>
 
 #include <chrono>
@@ -15,18 +17,8 @@ int main(int argc, char** argv)
         std::cerr << "usage: forwarder_driver OUTBOX PORT PKIDIR FROM TO\n";
         return 2;
     }
-    const std::filesystem::path pki = argv[3];
-    const std::string port = argv[2];
-    shensu::network::ForwarderConfig c;
+    auto c = shensu::testing::kioskForwarderConfig(argv[3], std::stoi(argv[2]));
     c.outboxPath = argv[1];
-    c.centralUrl = "https://central.shensu.test:" + port;
-    c.centralResolve = "central.shensu.test:" + port + ":127.0.0.1";
-    c.centralCaCert = pki / "central-ca.pem";
-    c.clientCert = pki / "kiosk-device.pem";
-    c.clientKey = pki / "kiosk-device.key";
-    c.encryptionCert = pki / "central-encryption.pem";
-    c.receiptCert = pki / "central-receipt.pem";
-    c.kioskId = "KIOSK-TEST-01";
     c.firstRetryDelay = std::chrono::milliseconds(50);
     c.maxRetryDelay = std::chrono::milliseconds(200);
     c.parallelPosts = 3; // kills also land between concurrent posts

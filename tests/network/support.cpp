@@ -11,17 +11,8 @@ namespace shensu::testing
 
 network::ForwarderConfig forwarderConfig(const std::filesystem::path& outbox, int port)
 {
-    const auto& pki = pkiDir();
-    network::ForwarderConfig c;
+    network::ForwarderConfig c = kioskForwarderConfig(pkiDir(), port);
     c.outboxPath = outbox;
-    c.centralUrl = "https://central.shensu.test:" + std::to_string(port);
-    c.centralResolve = "central.shensu.test:" + std::to_string(port) + ":127.0.0.1";
-    c.centralCaCert = pki / "central-ca.pem";
-    c.clientCert = pki / "kiosk-device.pem";
-    c.clientKey = pki / "kiosk-device.key";
-    c.encryptionCert = pki / "central-encryption.pem";
-    c.receiptCert = pki / "central-receipt.pem";
-    c.kioskId = "KIOSK-TEST-01";
     c.firstRetryDelay = std::chrono::milliseconds(100);
     c.maxRetryDelay = std::chrono::milliseconds(400);
     return c;

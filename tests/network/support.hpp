@@ -4,6 +4,7 @@
 #pragma once
 
 #include "central.hpp"
+#include "forwarder_config.hpp"
 #include "pki.hpp"
 #include "process.hpp"
 
