@@ -286,16 +286,8 @@ int heartbeatCommand(const Args& args)
     const auto configFile = args.get("config");
     if (!configFile) return usage();
     const auto config = net::loadForwarderConfig(*configFile);
-    net::protocol::Heartbeat heartbeat;
-    heartbeat.version = args.get("version").value_or("shensu-ctl");
-    if (fs::exists(config.outboxPath)) {
-        net::Outbox outbox(config.outboxPath);
-        heartbeat.outboxDepth = static_cast<std::int64_t>(outbox.count());
-        if (const auto oldest = outbox.oldestCreatedAt())
-            heartbeat.oldestOutboxAgeSeconds = std::max<std::int64_t>(0,
-                std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - *oldest)
-                    .count());
-    }
+    const net::protocol::Heartbeat heartbeat
+        = net::outboxHeartbeat(config.outboxPath, args.get("version").value_or("shensu-ctl"));
     const std::string failure = net::sendHeartbeat(config, heartbeat);
     json out { { "sent", failure.empty() }, { "outboxDepth", heartbeat.outboxDepth },
         { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds } };
