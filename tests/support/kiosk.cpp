@@ -29,13 +29,17 @@ std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::
     return path;
 }
 
-KioskSession::KioskSession(const std::filesystem::path& config)
+KioskSession::KioskSession(
+    const std::filesystem::path& config, const std::vector<std::string>& launcher)
     : stderrPath_(config.parent_path() / "kiosk.stderr")
 {
+    std::vector<std::string> argv = launcher;
+    for (std::string arg :
+        { (binDir() / "shensu-kiosk").string(), std::string("--config"), config.string(),
+            std::string("--headless"), std::string("--script"), std::string("-") })
+        argv.push_back(std::move(arg));
     process_ = std::make_unique<Process>(
-        std::vector<std::string> { (binDir() / "shensu-kiosk").string(), "--config",
-            config.string(), "--headless", "--script", "-" },
-        std::map<std::string, std::string> {}, stderrPath_);
+        std::move(argv), std::map<std::string, std::string> {}, stderrPath_);
 }
 
 KioskSession::~KioskSession() = default;
