@@ -527,9 +527,17 @@ struct NetworkWorker::Impl {
             filing = nullptr; // the plaintext leaves memory as soon as it is sealed
             return;
         }
-        std::clog << "network: store failed: no network part in the configuration\n";
-        queue.post(FilingStoreFailed { "no network configured" });
+        storeFailedWithoutForwarder();
         filing = nullptr;
+    }
+
+    // No Forwarder: none configured, or its outbox would not open (full disk, another holder).
+    void storeFailedWithoutForwarder()
+    {
+        const char* reason
+            = forwarderConfig ? "the outbox is unavailable" : "no network configured";
+        std::clog << "network: store failed: " << reason << '\n';
+        queue.post(FilingStoreFailed { reason });
     }
 
     void storeSigned(nlohmann::json& filing, const network::CardSigner& signer,
@@ -538,8 +546,7 @@ struct NetworkWorker::Impl {
         openForwarder();
         if (!forwarder) {
             forgetPin();
-            std::clog << "network: store failed: no network part in the configuration\n";
-            queue.post(FilingStoreFailed { "no network configured" });
+            storeFailedWithoutForwarder();
             filing = nullptr;
             return;
         }
