@@ -5,10 +5,10 @@
 // number or "saved", and keep the answers to try again.
 #include "central.hpp"
 #include "kiosk.hpp"
+#include "pki.hpp"
 
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cstdlib>
 
 #include <sqlite3.h>
 
@@ -17,22 +17,6 @@ using nlohmann::json;
 
 namespace
 {
-
-std::filesystem::path sharedPki()
-{
-    const char* dir = std::getenv("SHENSU_CITIZEN_PKI");
-    REQUIRE(dir != nullptr);
-    return dir;
-}
-
-json tap(const std::string& id)
-{
-    return { { "cmd", "tap" }, { "id", id } };
-}
-json type(const std::string& id, const std::string& text)
-{
-    return { { "cmd", "type" }, { "id", id }, { "text", text } };
-}
 
 void exec(sqlite3* db, const char* sql)
 {
@@ -56,9 +40,9 @@ TEST_CASE("With the disk full the kiosk says nothing was saved, never shows a ca
           "keeps the answers: once there is room, retrying files them")
 {
     TempDir dir;
-    RunningCentral central(sharedPki(), dir.path() / "central.sqlite");
+    RunningCentral central(fixturePki(), dir.path() / "central.sqlite");
     const auto config
-        = writeKioskConfig({ sharedPki(), dir.path(), central.url(), central.resolve() },
+        = writeKioskConfig({ fixturePki(), dir.path(), central.url(), central.resolve() },
             { { "heartbeatSeconds", 0 } });
     const auto outbox = dir.path() / "outbox.sqlite";
     // The outbox as a kiosk that ran before left it (made by its own code: the Forwarder).
@@ -85,17 +69,7 @@ TEST_CASE("With the disk full the kiosk says nothing was saved, never shows a ca
         { "/bin/bash", "-c",
             "trap '' XFSZ; exec prlimit --fsize=" + std::to_string(limit) + ": -- \"$@\"",
             "bash" });
-    kiosk.waitForScreen("home");
-    kiosk.send(tap("home.anonymous"));
-    kiosk.waitForScreen("anonymous_info");
-    kiosk.send(tap("anonymous_info.continue"));
-    kiosk.waitForScreen("form");
-    kiosk.send(type("form.agency", "測試市政府人事處"));
-    kiosk.send(tap("form.identity.0"));
-    kiosk.send(type("form.facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。"));
-    kiosk.send(tap("form.submit"));
-    kiosk.waitForScreen("review");
-    kiosk.send(tap("review.confirm"));
+    kiosk.confirmAnonymousFiling();
 
     const auto error = kiosk.waitFor([](const json& e) { return e.value("event", "") == "error"; });
     CHECK(error["screen"] == "submit_error");
@@ -123,9 +97,9 @@ TEST_CASE("With the disk full the kiosk says nothing was saved, never shows a ca
         = run({ "prlimit", "--pid", std::to_string(kiosk.pid()), "--fsize=unlimited:" });
     INFO(lifted.errors);
     REQUIRE(lifted.exitCode == 0);
-    kiosk.send(tap("submit_error.retry"));
+    kiosk.send({ { "cmd", "tap" }, { "id", "submit_error.retry" } });
     kiosk.waitForScreen("review");
-    kiosk.send(tap("review.confirm"));
+    kiosk.send({ { "cmd", "tap" }, { "id", "review.confirm" } });
     const auto submitted
         = kiosk.waitFor([](const json& e) { return e.value("event", "") == "submitted"; });
     const auto cases = storedCases(dir.path() / "central.sqlite");

@@ -2,9 +2,9 @@
 // then every heartbeatSeconds; `shensu-central kiosks` is what an operator reads.
 #include "central.hpp"
 #include "kiosk.hpp"
+#include "pki.hpp"
 
 #include <catch2/catch.hpp>
-#include <cstdlib>
 #include <functional>
 #include <regex>
 #include <set>
@@ -16,14 +16,6 @@ using nlohmann::json;
 
 namespace
 {
-
-// The e2e fixture's test PKI (only read here): no PKI of its own saves seconds.
-std::filesystem::path sharedPki()
-{
-    const char* dir = std::getenv("SHENSU_CITIZEN_PKI");
-    REQUIRE(dir != nullptr);
-    return dir;
-}
 
 // The heartbeat central keeps for KIOSK-TEST-01, or null while there is none.
 json kioskHeartbeat(const std::filesystem::path& db)
@@ -58,9 +50,9 @@ TEST_CASE("The kiosk sends central a heartbeat at start and again every heartbea
           "version and outbox, nothing about anyone")
 {
     TempDir dir;
-    RunningCentral central(sharedPki(), dir.path() / "central.sqlite");
+    RunningCentral central(fixturePki(), dir.path() / "central.sqlite");
     KioskSession kiosk(
-        writeKioskConfig({ sharedPki(), dir.path(), central.url(), central.resolve() },
+        writeKioskConfig({ fixturePki(), dir.path(), central.url(), central.resolve() },
             { { "heartbeatSeconds", 1 } }));
     kiosk.waitForScreen("home");
 

@@ -78,6 +78,25 @@ nlohmann::json KioskSession::waitFor(
     }
 }
 
+void KioskSession::confirmAnonymousFiling(bool waitForHome)
+{
+    const auto tap = [this](const char* id) { send({ { "cmd", "tap" }, { "id", id } }); };
+    const auto type = [this](const char* id, const char* text) {
+        send({ { "cmd", "type" }, { "id", id }, { "text", text } });
+    };
+    if (waitForHome) waitForScreen("home");
+    tap("home.anonymous");
+    waitForScreen("anonymous_info");
+    tap("anonymous_info.continue");
+    waitForScreen("form");
+    type("form.agency", "測試市政府人事處");
+    tap("form.identity.0");
+    type("form.facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。");
+    tap("form.submit");
+    waitForScreen("review");
+    tap("review.confirm");
+}
+
 nlohmann::json KioskSession::waitForScreen(
     const std::string& screen, std::chrono::milliseconds timeout)
 {

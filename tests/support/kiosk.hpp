@@ -42,6 +42,9 @@ public:
         std::chrono::milliseconds timeout = std::chrono::seconds(30));
     nlohmann::json waitForScreen(
         const std::string& screen, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Home (waited for unless told) → 匿名檢舉 → the anonymous notice → the form (agency,
+    // identity, facts) → review → 確認送出. What comes next is the caller's to wait for.
+    void confirmAnonymousFiling(bool waitForHome = true);
     // Sends quit and returns the exit code.
     int quit();
 
