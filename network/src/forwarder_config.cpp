@@ -1,6 +1,8 @@
 // The network part of the kiosk configuration file, for the forwarder and shensu-ctl.
 #include <network/forwarder.hpp>
+#include <network/outbox.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 namespace shensu::network
@@ -48,6 +50,19 @@ ForwarderConfig loadForwarderConfig(const std::filesystem::path& file)
     } catch (const nlohmann::json::exception& e) {
         throw StoreError("config " + file.string() + ": " + e.what());
     }
+}
+
+protocol::Heartbeat outboxHeartbeat(const std::filesystem::path& outboxPath, std::string version)
+{
+    protocol::Heartbeat heartbeat;
+    heartbeat.version = std::move(version);
+    if (!std::filesystem::exists(outboxPath)) return heartbeat;
+    Outbox outbox(outboxPath);
+    heartbeat.outboxDepth = static_cast<std::int64_t>(outbox.count());
+    if (const auto oldest = outbox.oldestCreatedAt())
+        heartbeat.oldestOutboxAgeSeconds = std::max<std::int64_t>(
+            0, std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *oldest).count());
+    return heartbeat;
 }
 
 } // namespace shensu::network

@@ -1,6 +1,8 @@
 // shensu-ctl: a technician's command line for a kiosk's outbox. `file` seals and stores a filing
 // through the kiosk's own Forwarder; `outbox status` and `outbox flush` look at and drain the
 // outbox. Usage in network/README.md.
+#include <kiosk/core/form.hpp>
+#include <kiosk/core/validation.hpp>
 #include <network/forwarder.hpp>
 #include <network/outbox.hpp>
 #include <network/protocol.hpp>
@@ -30,7 +32,7 @@ int usage()
 {
     std::cerr
         << "usage: shensu-ctl file --config KIOSKCONFIG --form ID --answers FILE [--anonymous]\n"
-           "                       [--wait SECONDS]\n"
+           "                       [--wait SECONDS | --dry-run]\n"
            "       shensu-ctl outbox status --config KIOSKCONFIG\n"
            "       shensu-ctl outbox flush --config KIOSKCONFIG [--timeout SECONDS]\n";
     return 2;
@@ -84,7 +86,8 @@ json readJson(const fs::path& file)
     return j;
 }
 
-// The form definition <assetsDir>/forms/<id>.v<N>.json with the highest N.
+// The form with that id (its "id", not its file name: mol-wbrs-enterprise.stage1.v1.json is
+// "mol-wbrs-enterprise-stage1") and the highest version under <assetsDir>/forms.
 json findForm(const fs::path& kioskConfig, const std::string& id)
 {
     const auto config = readJson(kioskConfig);
@@ -92,13 +95,11 @@ json findForm(const fs::path& kioskConfig, const std::string& id)
     if (assets.is_relative()) assets = kioskConfig.parent_path() / assets;
     std::optional<fs::path> best;
     int bestVersion = -1;
-    const std::string prefix = id + ".v";
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(assets / "forms", ec)) {
-        const auto name = entry.path().filename().string();
-        if (!name.starts_with(prefix) || entry.path().extension() != ".json") continue;
+        if (entry.path().extension() != ".json") continue;
         const auto form = readJson(entry.path());
-        if (form.value("id", "") != id) continue;
+        if (!form.is_object() || !form.contains("id") || form["id"] != id) continue;
         const int version = form.value("version", 0);
         if (version > bestVersion) {
             bestVersion = version;
@@ -109,39 +110,33 @@ json findForm(const fs::path& kioskConfig, const std::string& id)
     return readJson(*best);
 }
 
-// The filing as the kiosk core builds it (kiosk/core buildFiling): form id + version, the
-// non-blank answers, the filer ("anonymous", or who filed), kiosk id, creation time.
-json buildFiling(const json& form, const json& answers, bool anonymous, const std::string& kioskId)
+// The filing as the kiosk builds it, with the kiosk's own code (kiosk/core validation.hpp:
+// validate, then filingDocument): `answers` are the answers as the kiosk keeps them, one string
+// per answer id ("respondents" = its number of items, "respondents.0.name", multiple choices
+// "a,b"). Only the filer is ours: "anonymous", or a technician's filing (central has no card to
+// check it against).
+json buildFiling(const shensu::kiosk::Form& form, const json& answers, bool anonymous,
+    const std::string& kioskId)
 {
     if (!answers.is_object()) throw std::runtime_error("the answers must be a JSON object");
-    std::set<std::string> fieldIds;
-    for (const auto& field : form.at("fields")) {
-        fieldIds.insert(field.at("id").get<std::string>());
-        if (field.contains("freeTextId"))
-            fieldIds.insert(field.at("freeTextId").get<std::string>());
-    }
-    json kept = json::object();
+    shensu::kiosk::Answers kept;
     for (const auto& [key, value] : answers.items()) {
-        if (!fieldIds.contains(key))
+        if (form.fieldOfAnswer(key) == nullptr)
             throw std::runtime_error("the form has no field '" + key + "'");
         if (!value.is_string()) throw std::runtime_error("answer '" + key + "' must be a string");
-        if (value.get<std::string>().find_first_not_of(" \t\r\n") != std::string::npos)
-            kept[key] = value;
+        kept[key] = value.get<std::string>();
     }
-    for (const auto& field : form.at("fields")) {
-        const auto required = field.value("required", "");
-        const auto id = field.at("id").get<std::string>();
-        if ((required == "always" || (required == "identified" && !anonymous))
-            && !kept.contains(id))
-            throw std::runtime_error("answer '" + id + "' is required");
+    const auto issues = shensu::kiosk::validate(form, kept, !anonymous);
+    if (!issues.empty()) {
+        std::string text = "the kiosk would not take these answers:";
+        for (const auto& issue : issues)
+            text += " '" + issue.field + "' (" + issue.messageKey + ")";
+        throw std::runtime_error(text);
     }
-    // The kiosk's identified filer comes from a card; from here it is the operator's word.
-    json filer = anonymous
-        ? json("anonymous")
-        : json { { "method", "shensu-ctl" }, { "name", kept.value("name", "") } };
-    return { { "form", { { "id", form.at("id") }, { "version", form.at("version") } } },
-        { "answers", kept }, { "filer", filer }, { "kioskId", kioskId },
-        { "createdAt", isoNowUtc() } };
+    json filer = anonymous ? json("anonymous")
+                           : json { { "method", "shensu-ctl" },
+                                 { "name", kept.contains("name") ? kept["name"] : "" } };
+    return shensu::kiosk::filingDocument(form, kept, std::move(filer), kioskId, isoNowUtc());
 }
 
 // Collects the forwarder's results for the ids we wait for.
@@ -204,8 +199,13 @@ int fileCommand(const Args& args)
     const bool anonymous = args.switches.contains("anonymous");
 
     const auto config = net::loadForwarderConfig(*configFile);
-    json filing = buildFiling(
-        findForm(*configFile, *formId), readJson(*answersFile), anonymous, config.kioskId);
+    json filing = buildFiling(shensu::kiosk::parseForm(findForm(*configFile, *formId)),
+        readJson(*answersFile), anonymous, config.kioskId);
+    if (args.switches.contains("dry-run")) {
+        // What would be sealed, and nothing stored.
+        std::cout << filing.dump() << '\n';
+        return 0;
+    }
     Results results;
     net::Forwarder forwarder(config, std::ref(results));
     const std::string id = forwarder.store(filing); // throws StoreError: nothing stored
@@ -286,16 +286,8 @@ int heartbeatCommand(const Args& args)
     const auto configFile = args.get("config");
     if (!configFile) return usage();
     const auto config = net::loadForwarderConfig(*configFile);
-    net::protocol::Heartbeat heartbeat;
-    heartbeat.version = args.get("version").value_or("shensu-ctl");
-    if (fs::exists(config.outboxPath)) {
-        net::Outbox outbox(config.outboxPath);
-        heartbeat.outboxDepth = static_cast<std::int64_t>(outbox.count());
-        if (const auto oldest = outbox.oldestCreatedAt())
-            heartbeat.oldestOutboxAgeSeconds = std::max<std::int64_t>(0,
-                std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - *oldest)
-                    .count());
-    }
+    const net::protocol::Heartbeat heartbeat
+        = net::outboxHeartbeat(config.outboxPath, args.get("version").value_or("shensu-ctl"));
     const std::string failure = net::sendHeartbeat(config, heartbeat);
     json out { { "sent", failure.empty() }, { "outboxDepth", heartbeat.outboxDepth },
         { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds } };
@@ -313,7 +305,7 @@ int main(int argc, char** argv)
     try {
         if (command == "file") {
             const auto args = parseArgs(
-                argc, argv, 2, { "config", "form", "answers", "wait" }, { "anonymous" });
+                argc, argv, 2, { "config", "form", "answers", "wait" }, { "anonymous", "dry-run" });
             return args ? fileCommand(*args) : usage();
         }
         if (command == "heartbeat") {

@@ -20,10 +20,6 @@ json tap(const std::string& id)
 {
     return { { "cmd", "tap" }, { "id", id } };
 }
-json type(const std::string& id, const std::string& text)
-{
-    return { { "cmd", "type" }, { "id", id }, { "text", text } };
-}
 bool isEvent(const json& e, const char* name)
 {
     return e.value("event", "") == name;
@@ -32,17 +28,7 @@ bool isEvent(const json& e, const char* name)
 // An anonymous filing (no card): its receipt event.
 json fileAnonymously(KioskSession& kiosk)
 {
-    kiosk.waitForScreen("home");
-    kiosk.send(tap("home.anonymous"));
-    kiosk.waitForScreen("anonymous_info");
-    kiosk.send(tap("anonymous_info.continue"));
-    kiosk.waitForScreen("form");
-    kiosk.send(type("form.agency", "測試市政府人事處"));
-    kiosk.send(tap("form.identity.0"));
-    kiosk.send(type("form.facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。"));
-    kiosk.send(tap("form.submit"));
-    kiosk.waitForScreen("review");
-    kiosk.send(tap("review.confirm"));
+    kiosk.confirmAnonymousFiling();
     const json submitted = kiosk.waitFor([](const json& e) { return isEvent(e, "submitted"); });
     kiosk.send(tap("submitted.done"));
     kiosk.waitForScreen("home");

@@ -35,10 +35,6 @@ json tap(const std::string& id)
 {
     return { { "cmd", "tap" }, { "id", id } };
 }
-json type(const std::string& id, const std::string& text)
-{
-    return { { "cmd", "type" }, { "id", id }, { "text", text } };
-}
 json card(const std::string& action, const std::string& kind = "health")
 {
     return { { "cmd", "card" }, { "action", action }, { "kind", kind }, { "slot", 0 } };
@@ -54,17 +50,7 @@ bool isEvent(const json& e, const char* name)
 // forwarding tests here file anonymously.
 void fileAnonymously(KioskSession& kiosk, bool waitForHome = true)
 {
-    if (waitForHome) kiosk.waitForScreen("home");
-    kiosk.send(tap("home.anonymous"));
-    kiosk.waitForScreen("anonymous_info");
-    kiosk.send(tap("anonymous_info.continue"));
-    kiosk.waitForScreen("form");
-    kiosk.send(type("form.agency", "測試市政府人事處"));
-    kiosk.send(tap("form.identity.0"));
-    kiosk.send(type("form.facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。"));
-    kiosk.send(tap("form.submit"));
-    kiosk.waitForScreen("review");
-    kiosk.send(tap("review.confirm"));
+    kiosk.confirmAnonymousFiling(waitForHome);
 }
 
 // Lines in the simulator's APDU log: every command any card received.

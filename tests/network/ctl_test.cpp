@@ -3,6 +3,7 @@
 #include "kiosk.hpp"
 #include "support.hpp"
 
+#include <kiosk/core/step.hpp>
 #include <network/forwarder.hpp>
 #include <network/protocol.hpp>
 
@@ -219,4 +220,94 @@ TEST_CASE(
     const auto flush = ctl({ "outbox", "flush", "--config", config.string(), "--timeout", "5" });
     CHECK(flush.exitCode == 3);
     CHECK(flush.out["deferred"] == 1);
+}
+
+TEST_CASE("shensu-ctl file builds the same filing as the kiosk for the same answers: the MOL form "
+          "with two respondents, multiple choices and 其他 texts",
+    "[ctl]")
+{
+    // The answers as the kiosk keeps them, in the order a person gives them. staff_category's
+    // 其他 text was typed, then another category chosen: neither files it.
+    const std::vector<std::pair<std::string, std::string>> given {
+        { "unit_name", "測試股份有限公司" },
+        { "mail_address", "臺北市中正區測試路1號" },
+        { "registered_address", "臺北市中正區測試路1號" },
+        { "size", "30_99" },
+        { "industry", "電腦程式設計" },
+        { "reporter_name", "林測試" },
+        { "reporter_phone", "02-23979298" },
+        { "reporter_email", "hr@example.test" },
+        { "complainant_name", "某○某" },
+        { "received_date", "115/07/01" },
+        { "complainant_sex", "female" },
+        { "disability", "no" },
+        { "staff_category", "other" },
+        { "staff_category_other", "實習生" },
+        { "staff_category", "employee" },
+        { "civil_servant", "no" },
+        { "age", "25_44" },
+        { "nationality", "national" },
+        { "respondents", "2" },
+        { "respondents.0.name", "○某○" },
+        { "respondents.0.sex", "male" },
+        { "respondents.0.civil_servant", "no" },
+        { "respondents.0.relationship", "superior_direct" },
+        { "respondents.0.forms", "verbal,digital" },
+        { "respondents.0.patterns", "exclusion,other" },
+        { "respondents.0.patterns_other", "午休時間被要求接電話" },
+        { "respondents.1.name", "第二位被申訴人" },
+        { "respondents.1.sex", "female" },
+        { "respondents.1.civil_servant", "no" },
+        { "respondents.1.relationship", "superior_direct" },
+        { "respondents.1.forms", "verbal" },
+        { "respondents.1.patterns", "exclusion" },
+    };
+
+    // The kiosk: its core, stepped as the screens step it, up to the filing it hands the network
+    // worker.
+    const auto form = std::make_shared<const kiosk::Form>(
+        kiosk::loadForm(sourceDir() / "assets/forms/mol-wbrs-enterprise.stage1.v1.json"));
+    kiosk::State state = kiosk::initialState(form, "KIOSK-TEST-01", kiosk::Language::ZH_TW);
+    std::vector<kiosk::Command> commands;
+    auto send = [&](const kiosk::Event& e) {
+        auto r = kiosk::step(state, e);
+        state = std::move(r.state);
+        commands.insert(commands.end(), r.commands.begin(), r.commands.end());
+    };
+    send(kiosk::ChooseAnonymous {});
+    send(kiosk::ConfirmAnonymous {});
+    nlohmann::json answers = nlohmann::json::object();
+    for (const auto& [id, value] : given) {
+        send(kiosk::EditField { id, value });
+        answers[id] = value;
+    }
+    send(kiosk::ReviewForm {});
+    REQUIRE(state.screen == kiosk::Screen::REVIEW);
+    send(kiosk::ConfirmFiling { "2026-11-23T20:00:00Z" });
+    nlohmann::json kioskFiling;
+    for (const auto& c : commands)
+        if (const auto* store = std::get_if<kiosk::StoreFiling>(&c)) kioskFiling = store->filing;
+    REQUIRE(kioskFiling.is_object());
+
+    // shensu-ctl, from the same answers in a file.
+    TempDir tmp;
+    const auto config = writeKioskConfig({ tmp.path(), tmp.path(), "https://unused.test", "" });
+    writeFile(tmp / "answers.json", answers.dump());
+    const auto ctlFiling
+        = ctl({ "file", "--config", config.string(), "--form", "mol-wbrs-enterprise-stage1",
+            "--answers", (tmp / "answers.json").string(), "--anonymous", "--dry-run" });
+    INFO(ctlFiling.errors);
+    REQUIRE(ctlFiling.exitCode == 0);
+    CHECK_FALSE(fs::exists(tmp / "outbox.sqlite")); // a dry run stores nothing
+
+    auto withoutTime = [](nlohmann::json filing) {
+        filing.erase("createdAt");
+        return filing;
+    };
+    CHECK(withoutTime(ctlFiling.out).dump() == withoutTime(kioskFiling).dump());
+    const auto& respondents = ctlFiling.out["answers"]["respondents"];
+    REQUIRE(respondents.size() == 2);
+    CHECK(respondents[0]["forms"] == nlohmann::json { "verbal", "digital" });
+    CHECK(respondents[0]["patterns_other"] == "午休時間被要求接電話");
+    CHECK_FALSE(ctlFiling.out["answers"].contains("staff_category_other"));
 }

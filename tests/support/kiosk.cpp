@@ -29,13 +29,17 @@ std::filesystem::path writeKioskConfig(const KioskPaths& paths, const nlohmann::
     return path;
 }
 
-KioskSession::KioskSession(const std::filesystem::path& config)
+KioskSession::KioskSession(
+    const std::filesystem::path& config, const std::vector<std::string>& launcher)
     : stderrPath_(config.parent_path() / "kiosk.stderr")
 {
+    std::vector<std::string> argv = launcher;
+    for (std::string arg :
+        { (binDir() / "shensu-kiosk").string(), std::string("--config"), config.string(),
+            std::string("--headless"), std::string("--script"), std::string("-") })
+        argv.push_back(std::move(arg));
     process_ = std::make_unique<Process>(
-        std::vector<std::string> { (binDir() / "shensu-kiosk").string(), "--config",
-            config.string(), "--headless", "--script", "-" },
-        std::map<std::string, std::string> {}, stderrPath_);
+        std::move(argv), std::map<std::string, std::string> {}, stderrPath_);
 }
 
 KioskSession::~KioskSession() = default;
@@ -72,6 +76,25 @@ nlohmann::json KioskSession::waitFor(
         }
         if (match(event)) return event;
     }
+}
+
+void KioskSession::confirmAnonymousFiling(bool waitForHome)
+{
+    const auto tap = [this](const char* id) { send({ { "cmd", "tap" }, { "id", id } }); };
+    const auto type = [this](const char* id, const char* text) {
+        send({ { "cmd", "type" }, { "id", id }, { "text", text } });
+    };
+    if (waitForHome) waitForScreen("home");
+    tap("home.anonymous");
+    waitForScreen("anonymous_info");
+    tap("anonymous_info.continue");
+    waitForScreen("form");
+    type("form.agency", "測試市政府人事處");
+    tap("form.identity.0");
+    type("form.facts", "測試用的申訴內容：主管於會議中多次以言語羞辱。");
+    tap("form.submit");
+    waitForScreen("review");
+    tap("review.confirm");
 }
 
 nlohmann::json KioskSession::waitForScreen(

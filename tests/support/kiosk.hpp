@@ -29,7 +29,10 @@ std::filesystem::path writeKioskConfig(
 class KioskSession
 {
 public:
-    explicit KioskSession(const std::filesystem::path& config);
+    // launcher: a command the kiosk's argv is appended to (e.g. {"/bin/sh", "-c", "…; exec \"$@\"",
+    // "sh"} to set a limit first); it must exec the kiosk, so that pid() is the kiosk's.
+    explicit KioskSession(
+        const std::filesystem::path& config, const std::vector<std::string>& launcher = {});
     ~KioskSession();
 
     void send(const nlohmann::json& command);
@@ -39,11 +42,15 @@ public:
         std::chrono::milliseconds timeout = std::chrono::seconds(30));
     nlohmann::json waitForScreen(
         const std::string& screen, std::chrono::milliseconds timeout = std::chrono::seconds(30));
+    // Home (waited for unless told) → 匿名檢舉 → the anonymous notice → the form (agency,
+    // identity, facts) → review → 確認送出. What comes next is the caller's to wait for.
+    void confirmAnonymousFiling(bool waitForHome = true);
     // Sends quit and returns the exit code.
     int quit();
 
     const std::vector<nlohmann::json>& events() const noexcept { return events_; }
     const std::filesystem::path& stderrPath() const noexcept { return stderrPath_; }
+    pid_t pid() const noexcept { return process_->pid(); }
 
 private:
     std::filesystem::path stderrPath_;

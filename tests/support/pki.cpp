@@ -3,6 +3,7 @@
 
 #include "process.hpp"
 
+#include <cstdlib>
 #include <stdexcept>
 
 namespace shensu::testing
@@ -23,6 +24,13 @@ const std::filesystem::path& pkiDir()
     }();
     (void)made;
     return dir.path();
+}
+
+std::filesystem::path fixturePki()
+{
+    const char* dir = std::getenv("SHENSU_CITIZEN_PKI");
+    if (dir == nullptr) throw std::runtime_error("SHENSU_CITIZEN_PKI is not set (the e2e fixture)");
+    return dir;
 }
 
 } // namespace shensu::testing

@@ -46,6 +46,9 @@ KioskConfig loadConfig(const std::filesystem::path& file)
             throw std::runtime_error("readerPinTimeoutSeconds must be 1-255");
         c.stateDir = path("stateDir");
         if (c.stateDir.empty() && !c.outboxPath.empty()) c.stateDir = c.outboxPath.parent_path();
+        c.heartbeat = std::chrono::seconds(j.value("heartbeatSeconds", c.heartbeat.count()));
+        if (c.heartbeat.count() < 0 || c.heartbeat.count() > 86400)
+            throw std::runtime_error("heartbeatSeconds must be 0-86400");
         c.sessionIdle = std::chrono::seconds(j.value("sessionIdleSeconds", c.sessionIdle.count()));
         c.sessionWarning
             = std::chrono::seconds(j.value("sessionWarningSeconds", c.sessionWarning.count()));

@@ -480,6 +480,11 @@ struct NetworkWorker::Impl {
     cardio::NhiPasswordHandoff passwordHandoff;
     std::optional<network::ForwarderConfig>
         forwarderConfig; // set when the kiosk has a network part
+    // Heartbeats have a thread of their own: a slow central never holds up a filing or a login.
+    std::thread heartbeatThread;
+    std::mutex heartbeatMutex;
+    std::condition_variable heartbeatWake;
+    bool heartbeatStopping = false;
 
     explicit Impl(EventQueue& q)
         : queue(q)
@@ -522,9 +527,17 @@ struct NetworkWorker::Impl {
             filing = nullptr; // the plaintext leaves memory as soon as it is sealed
             return;
         }
-        std::clog << "network: store failed: no network part in the configuration\n";
-        queue.post(FilingStoreFailed { "no network configured" });
+        storeFailedWithoutForwarder();
         filing = nullptr;
+    }
+
+    // No Forwarder: none configured, or its outbox would not open (full disk, another holder).
+    void storeFailedWithoutForwarder()
+    {
+        const char* reason
+            = forwarderConfig ? "the outbox is unavailable" : "no network configured";
+        std::clog << "network: store failed: " << reason << '\n';
+        queue.post(FilingStoreFailed { reason });
     }
 
     void storeSigned(nlohmann::json& filing, const network::CardSigner& signer,
@@ -533,8 +546,7 @@ struct NetworkWorker::Impl {
         openForwarder();
         if (!forwarder) {
             forgetPin();
-            std::clog << "network: store failed: no network part in the configuration\n";
-            queue.post(FilingStoreFailed { "no network configured" });
+            storeFailedWithoutForwarder();
             filing = nullptr;
             return;
         }
@@ -746,6 +758,31 @@ struct NetworkWorker::Impl {
         queue.post(std::move(out));
     }
 
+    // One heartbeat now, then one every `every`, until the worker stops. The log says only when
+    // central starts or stops taking them.
+    void runHeartbeats(std::chrono::seconds every)
+    {
+        std::optional<bool> lastSent;
+        std::unique_lock lock(heartbeatMutex);
+        while (!heartbeatStopping) {
+            lock.unlock();
+            std::string failure;
+            try {
+                failure = network::sendHeartbeat(*forwarderConfig,
+                    network::outboxHeartbeat(forwarderConfig->outboxPath, SHENSU_VERSION));
+            } catch (const std::exception& e) {
+                failure = e.what();
+            }
+            if (lastSent != failure.empty()) {
+                std::clog << (failure.empty() ? "network: heartbeat sent\n"
+                                              : "network: heartbeat not sent: " + failure + '\n');
+                lastSent = failure.empty();
+            }
+            lock.lock();
+            heartbeatWake.wait_for(lock, every, [this] { return heartbeatStopping; });
+        }
+    }
+
     void run()
     {
         Job job;
@@ -777,10 +814,20 @@ NetworkWorker::NetworkWorker(EventQueue& queue, const KioskConfig& config)
         }
     }
     impl_->thread = std::thread([impl = impl_.get()] { impl->run(); });
+    if (impl_->forwarderConfig && config.heartbeat.count() > 0) {
+        impl_->heartbeatThread = std::thread(
+            [impl = impl_.get(), every = config.heartbeat] { impl->runHeartbeats(every); });
+    }
 }
 
 NetworkWorker::~NetworkWorker()
 {
+    {
+        std::lock_guard lock(impl_->heartbeatMutex);
+        impl_->heartbeatStopping = true;
+    }
+    impl_->heartbeatWake.notify_all();
+    if (impl_->heartbeatThread.joinable()) impl_->heartbeatThread.join();
     impl_->jobs.stop();
     impl_->thread.join();
     impl_->forwarder.reset();

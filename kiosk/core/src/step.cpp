@@ -162,48 +162,6 @@ namespace
         return form.fieldOfAnswer(id) != nullptr;
     }
 
-    // The answers of one form level as JSON: multiple choices as arrays, groups as arrays of
-    // objects, a choice's free text only when the option that asks for it was chosen.
-    nlohmann::json answersJson(
-        const std::vector<FormField>& fields, const Answers& all, const std::string& prefix)
-    {
-        nlohmann::json out = nlohmann::json::object();
-        auto find = [&](const std::string& id) -> const std::string* {
-            const auto it = all.find(prefix + id);
-            return it == all.end() || isBlank(it->second) ? nullptr : &it->second;
-        };
-        for (const auto& f : fields) {
-            if (f.type == FieldType::GROUP) {
-                const std::string* n = find(f.id);
-                const std::size_t items = groupItems(f, n == nullptr ? std::string {} : *n);
-                nlohmann::json list = nlohmann::json::array();
-                for (std::size_t i = 0; i < items; ++i) {
-                    list.push_back(
-                        answersJson(f.fields, all, prefix + f.id + "." + std::to_string(i) + "."));
-                }
-                out[f.id] = list;
-                continue;
-            }
-            const std::string* value = find(f.id);
-            if (value == nullptr) continue;
-            if (!f.isChoice()) {
-                out[f.id] = *value;
-                continue;
-            }
-            const auto chosen = f.type == FieldType::MULTI_CHOICE
-                ? splitChoices(*value)
-                : std::vector<std::string> { *value };
-            out[f.id] = f.type == FieldType::MULTI_CHOICE ? nlohmann::json(chosen)
-                                                          : nlohmann::json(*value);
-            for (const auto& o : f.options) {
-                if (!o.freeText || std::find(chosen.begin(), chosen.end(), o.id) == chosen.end())
-                    continue;
-                if (const std::string* other = find(f.freeTextId)) out[f.freeTextId] = *other;
-            }
-        }
-        return out;
-    }
-
     struct Transition {
         State& s;
         std::vector<Command>& out;
@@ -1045,7 +1003,6 @@ StepResult step(State state, const Event& event)
 
 nlohmann::json buildFiling(const State& state, const std::string& createdAt)
 {
-    const nlohmann::json answers = answersJson(state.form->fields, state.answers, "");
     nlohmann::json filer = "anonymous";
     if (state.filer == Filer::HEALTH_CARD) {
         // Identified by central from the card number and registration password; its signed
@@ -1058,13 +1015,7 @@ nlohmann::json buildFiling(const State& state, const std::string& createdAt)
         filer = { { "method", "citizen_certificate" }, { "name", state.cardHolderName },
             { "agency", state.agency } };
     }
-    return {
-        { "form", { { "id", state.form->id }, { "version", state.form->version } } },
-        { "answers", answers },
-        { "filer", filer },
-        { "kioskId", state.kioskId },
-        { "createdAt", createdAt },
-    };
+    return filingDocument(*state.form, state.answers, std::move(filer), state.kioskId, createdAt);
 }
 
 } // namespace shensu::kiosk

@@ -139,6 +139,48 @@ namespace
         }
     };
 
+    // The answers of one form level as JSON: multiple choices as arrays, groups as arrays of
+    // objects, a choice's free text only when the option that asks for it was chosen.
+    nlohmann::json answersJson(
+        const std::vector<FormField>& fields, const Answers& all, const std::string& prefix)
+    {
+        nlohmann::json out = nlohmann::json::object();
+        auto find = [&](const std::string& id) -> const std::string* {
+            const auto it = all.find(prefix + id);
+            return it == all.end() || isBlank(it->second) ? nullptr : &it->second;
+        };
+        for (const auto& f : fields) {
+            if (f.type == FieldType::GROUP) {
+                const std::string* n = find(f.id);
+                const std::size_t items = groupItems(f, n == nullptr ? std::string {} : *n);
+                nlohmann::json list = nlohmann::json::array();
+                for (std::size_t i = 0; i < items; ++i) {
+                    list.push_back(
+                        answersJson(f.fields, all, prefix + f.id + "." + std::to_string(i) + "."));
+                }
+                out[f.id] = list;
+                continue;
+            }
+            const std::string* value = find(f.id);
+            if (value == nullptr) continue;
+            if (!f.isChoice()) {
+                out[f.id] = *value;
+                continue;
+            }
+            const auto chosen = f.type == FieldType::MULTI_CHOICE
+                ? splitChoices(*value)
+                : std::vector<std::string> { *value };
+            out[f.id] = f.type == FieldType::MULTI_CHOICE ? nlohmann::json(chosen)
+                                                          : nlohmann::json(*value);
+            for (const auto& o : f.options) {
+                if (!o.freeText || std::find(chosen.begin(), chosen.end(), o.id) == chosen.end())
+                    continue;
+                if (const std::string* other = find(f.freeTextId)) out[f.freeTextId] = *other;
+            }
+        }
+        return out;
+    }
+
 } // namespace
 
 bool isTaiwanPhone(const std::string& value)
@@ -314,6 +356,23 @@ std::vector<ValidationIssue> validate(const Form& form, const Answers& answers, 
     std::vector<ValidationIssue> issues;
     Checker { answers, identified, issues }.fields(form.fields, "");
     return issues;
+}
+
+nlohmann::json filingAnswers(const Form& form, const Answers& answers)
+{
+    return answersJson(form.fields, answers, "");
+}
+
+nlohmann::json filingDocument(const Form& form, const Answers& answers, nlohmann::json filer,
+    const std::string& kioskId, const std::string& createdAt)
+{
+    return {
+        { "form", { { "id", form.id }, { "version", form.version } } },
+        { "answers", filingAnswers(form, answers) },
+        { "filer", std::move(filer) },
+        { "kioskId", kioskId },
+        { "createdAt", createdAt },
+    };
 }
 
 } // namespace shensu::kiosk

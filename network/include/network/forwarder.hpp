@@ -121,6 +121,12 @@ ForwarderConfig loadForwarderConfig(const std::filesystem::path& kioskConfigFile
 // text). Blocks up to config.requestTimeout.
 std::string sendHeartbeat(const ForwarderConfig& config, const protocol::Heartbeat& heartbeat);
 
+// The one builder of a heartbeat, for shensu-ctl heartbeat and the kiosk app: `version`, the
+// outbox's depth and oldest filing's age read from outboxPath (an outbox not made yet is empty and
+// is not created), no readers. Only reads: safe beside a running Forwarder. Throws on a database
+// error.
+protocol::Heartbeat outboxHeartbeat(const std::filesystem::path& outboxPath, std::string version);
+
 class Forwarder
 {
 public:

@@ -39,6 +39,9 @@ struct KioskConfig {
     std::chrono::seconds readerPinTimeout { 30 };
     // Durable kiosk state (the per-card PIN failure count). Empty: next to the outbox, if any.
     std::filesystem::path stateDir;
+    // With a network part: a heartbeat (version, outbox depth and age; nothing about anyone) to
+    // central at start and then every heartbeatSeconds ("heartbeatSeconds", 0 = none).
+    std::chrono::seconds heartbeat { 60 };
 
     bool hasNetwork() const { return !outboxPath.empty() && !centralUrl.empty(); }
 };

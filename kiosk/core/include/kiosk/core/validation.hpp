@@ -37,6 +37,17 @@ inline constexpr std::size_t MAX_FILING_ISSUES = 32;
 std::vector<ValidationIssue> validateFilingAnswers(
     const Form& form, const nlohmann::json& answers, bool identified);
 
+// The one builder of a filing's answers from the answers as the kiosk keeps them (flat ids:
+// "respondents" = the number of items, "respondents.0.name", multiple choices "a,b"): blank
+// answers left out, multiple choices as arrays of option ids, groups as arrays of objects, a
+// choice's free text only when the option that asks for it was chosen. The kiosk (buildFiling)
+// and shensu-ctl file both use it.
+nlohmann::json filingAnswers(const Form& form, const Answers& answers);
+// The filing sent to central: {form:{id,version}, answers: filingAnswers, filer, kioskId,
+// createdAt}.
+nlohmann::json filingDocument(const Form& form, const Answers& answers, nlohmann::json filer,
+    const std::string& kioskId, const std::string& createdAt);
+
 // The field kinds' own checks (used when the form gives no pattern).
 bool isTaiwanPhone(const std::string& value); // 039-2345678, 02-23979298, 0912345678
 bool isEmail(const std::string& value);
