@@ -156,7 +156,11 @@ TEST_CASE("A case filed at the kiosk and advanced at central shows its status in
     query(kiosk, caseNumber, code);
     message = nextQueryMessage(kiosk);
     CHECK(message["key"] == "case_query.rate_limited");
-    CHECK(message["message"] == "查詢次數過多，請於 3 分鐘後再試。");
+    // Central's Retry-After counts down from the first query of the case (the bucket refills one
+    // query per 3 minutes): 3 minutes when the test runs fast, 2 when a loaded machine took over a
+    // minute to get here (seen under load).
+    CHECK((message["message"] == "查詢次數過多，請於 3 分鐘後再試。"
+        || message["message"] == "查詢次數過多，請於 2 分鐘後再試。"));
 
     // Central gone: a clear message, not the generic one.
     REQUIRE(central.stop() == 0);
