@@ -380,6 +380,7 @@ int main(int argc, char** argv)
     struct LoadResult {
         Loader total;
         double rate = 0, centralCpuMs = 0, serverCpuMs = 0, clientCpuMs = 0, otherCores = 0;
+        int fewestPerConnection = 0, mostPerConnection = 0; // a starved connection shows here
     };
     // server: PostgreSQL's postmaster, or 0 (SQLite runs inside central).
     auto loadCentral = [&](const std::string& db, pid_t server) {
@@ -408,6 +409,10 @@ int main(int argc, char** argv)
             total.other += l.other;
             clientCpu += l.cpuSeconds;
         }
+        const auto [fewest, most] = std::minmax_element(loaders.begin(), loaders.end(),
+            [](const Loader& a, const Loader& b) { return a.created < b.created; });
+        result.fewestPerConnection = fewest->created;
+        result.mostPerConnection = most->created;
         const double perFiling = 1000.0 / std::max(1, total.created);
         result.rate = total.created / elapsed;
         const double centralCpu = cpuSeconds(c.process->pid()) - cpuBefore;
@@ -481,7 +486,8 @@ int main(int argc, char** argv)
             percentile(r.total.latencies, 0.99), r.centralCpuMs,
             r.serverCpuMs > 0 ? fmt("%.2f", r.serverCpuMs).c_str() : "(in central)", r.clientCpuMs,
             cpu > 0 ? 2000.0 / cpu : 0.0, r.otherCores);
-        if (r.total.other > 0) std::printf("  (%s: %d posts failed)\n", storage, r.total.other);
+        std::printf("  %s: filings per kiosk connection %d to %d, %d posts failed\n", storage,
+            r.fewestPerConnection, r.mostPerConnection, r.total.other);
     };
     loadRow("SQLite", onSqlite);
     if (onPostgres)
