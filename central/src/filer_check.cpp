@@ -47,7 +47,12 @@ FilerCheck::FilerCheck(const AuthService* auth, const std::filesystem::path& ass
 FilerVerdict FilerCheck::check(const network::OpenedEnvelope& opened, const std::string& kioskId,
     std::chrono::system_clock::time_point now) const
 {
-    const auto filing = nlohmann::json::parse(opened.content, nullptr, false);
+    return check(nlohmann::json::parse(opened.content, nullptr, false), opened, kioskId, now);
+}
+
+FilerVerdict FilerCheck::check(const nlohmann::json& filing, const network::OpenedEnvelope& opened,
+    const std::string& kioskId, std::chrono::system_clock::time_point now) const
+{
     if (!filing.is_object() || !filing.contains("filer"))
         return refuse("filing has no filer block");
     const auto& filer = filing["filer"];

@@ -35,6 +35,11 @@ public:
     // never later than now.
     FilerVerdict check(const network::OpenedEnvelope& opened, const std::string& kioskId,
         std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const;
+    // The same with the content already parsed (nlohmann::json::parse(opened.content, nullptr,
+    // false)), so that central parses each filing once.
+    FilerVerdict check(const nlohmann::json& filing, const network::OpenedEnvelope& opened,
+        const std::string& kioskId,
+        std::chrono::system_clock::time_point now = std::chrono::system_clock::now()) const;
 
 private:
     const AuthService* auth_;

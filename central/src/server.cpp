@@ -200,6 +200,9 @@ namespace
         std::set<std::string> keys_;
     };
 
+    // Worker threads: kiosk connections served at once (see new_task_queue below).
+    constexpr std::size_t CENTRAL_WORKERS = 64;
+
     void tooMany(httplib::Response& res, std::chrono::milliseconds retryAfter)
     {
         const auto seconds = std::max<long long>(1, (retryAfter.count() + 999) / 1000);
@@ -245,6 +248,11 @@ int serve(const ServeOptions& options)
         std::cerr << "shensu-central: cannot set up TLS (certificate, key or client CA)\n";
         return 1;
     }
+    // A kiosk's keep-alive connection holds one worker until it has been idle for the keep-alive
+    // timeout below, so the pool bounds how many kiosks are served at once; cpp-httplib's default
+    // (8 on two cores) left a 9th busy kiosk waiting until another's connection idled. Workers
+    // are mostly idle threads; the CPU-bound work (scrypt, CMS) is the same per filing.
+    server.new_task_queue = [] { return new httplib::ThreadPool(CENTRAL_WORKERS); };
     server.set_tcp_nodelay(true);
     server.set_keep_alive_max_count(100000);
     // An idle kiosk connection holds a worker until this runs out, and stop() waits for the
@@ -303,8 +311,11 @@ int serve(const ServeOptions& options)
                           << " (signed by another kiosk)\n";
                 return sendError(res, 422, "envelope is not signed by this kiosk");
             }
+            // The plaintext parsed once, for the filer, form and lease checks below (discarded if
+            // it is not JSON: each check refuses or skips it as before).
+            nlohmann::json parsed = nlohmann::json::parse(opened.content, nullptr, false);
             // The filer block against the card's SignerInfo / the identity assertion.
-            if (const auto verdict = filers.check(opened, kioskId); verdict.status != 0) {
+            if (const auto verdict = filers.check(parsed, opened, kioskId); verdict.status != 0) {
                 std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
                           << verdict.reason << ")\n";
                 return sendError(res, verdict.status, verdict.reason.c_str());
@@ -313,12 +324,9 @@ int serve(const ServeOptions& options)
             // anything holding a kiosk's key) cannot register answers the form does not allow.
             // The answer names fields, never values.
             if (forms) {
-                FilingVerdict verdict;
-                try {
-                    verdict = checkFiling(*forms, proto::parseFiling(opened.content));
-                } catch (const network::ProtocolError&) {
-                    verdict = { false, "not a filing", {} };
-                }
+                const FilingVerdict verdict = parsed.is_object()
+                    ? checkFiling(*forms, parsed)
+                    : FilingVerdict { false, "not a filing", {} };
                 if (!verdict.ok) {
                     std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
                               << verdict.error << ", " << verdict.fields.size() << " fields)\n";
@@ -331,21 +339,16 @@ int serve(const ServeOptions& options)
 
             // A filing sealed offline carries a leased case number and the kiosk's own
             // verification code (network/case_lease.hpp); the store checks the lease.
+            // A plaintext that is not a JSON object (possible only without --forms) has none.
             std::optional<network::LeasedNumber> leased;
-            std::optional<nlohmann::json> filing;
             try {
-                filing = proto::parseFiling(opened.content);
-            } catch (const network::ProtocolError&) {
-                // Not a JSON object (no form check configured): it has no lease block.
-            }
-            try {
-                if (filing) leased = network::leasedNumberOf(*filing);
+                if (parsed.is_object()) leased = network::leasedNumberOf(parsed);
             } catch (const network::LeaseError&) { // a lease block, malformed
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (malformed leased number)\n";
                 return sendError(res, 422, "the filing's leased case number is malformed");
             }
-            filing.reset();
+            parsed = nullptr;
             // Nothing below reads the plaintext: it stays sealed in the stored envelope. (opened
             // wipes it on every return; here before the slow hash and the store.)
             opened.wipe();
@@ -367,13 +370,15 @@ int serve(const ServeOptions& options)
                         { "reason", e.what() } });
             }
             if (registered.replay != CaseStorage::Replay::NONE) return answer(registered);
-            std::cerr << "shensu-central: case " << created.caseNumber << " received from "
-                      << kioskId;
+            // One write per line (std::cerr flushes after every <<): cheaper per filing, and
+            // concurrent requests' lines do not interleave.
+            std::string line
+                = "shensu-central: case " + created.caseNumber + " received from " + kioskId;
             // Registered all the same (central/README.md); a technician may look at the
             // kiosk's clock.
             if (!registered.leaseNote.empty())
-                std::cerr << " (leased number " << registered.leaseNote << ')';
-            std::cerr << '\n';
+                line += " (leased number " + registered.leaseNote + ')';
+            std::cerr << line + '\n';
             res.status = 201;
             res.set_content(registered.answer, "application/json");
         });

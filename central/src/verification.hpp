@@ -8,11 +8,15 @@
 namespace shensu::central
 {
 
-// scrypt cost. N = 2^9, r = 8, p = 1: 512 KiB and ~0.8 ms per hash, measured by bench_network on
-// this (shared, loaded) 2-core VM. Searching 10^15 codes for one case then takes a core ~25,000
-// years, memory-hard; N = 2^10 cost central ~1 ms more CPU per filing, which left
-// too little headroom for 500 filings/s on two cores (bench_network: 2.9 ms CPU per filing).
-// The cost is stored with each hash, so it can be raised later without breaking old cases.
+// scrypt cost. N = 2^9, r = 8, p = 1: 512 KiB of memory and 0.81 ms per hash (median, the
+// "central step" row of bench_network, 2026-11-23, one thread of this 2-core VM). It is the
+// largest single step of a filing: 0.81 of central's 1.8 ms CPU per filing (envelope open 0.38 ms,
+// TLS, HTTP, storage the rest), so 2 cores give central ~1,100 filings/s (issue #5: >= 500/s).
+// Brute force: a code is 15 random digits + a check digit (10^15); one case's code takes on
+// average 5 * 10^14 hashes, ~13,000 core-years at this cost, memory-hard; and the hash is only
+// exposed if the register itself leaks. N = 2^10 would add ~0.8 ms per filing (capacity ~750/s)
+// for twice the margin. The cost is stored with each hash, so it can be raised later without
+// breaking old cases.
 struct ScryptCost {
     unsigned long long n = 512;
     unsigned r = 8;
