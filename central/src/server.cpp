@@ -439,6 +439,10 @@ int serve(const ServeOptions& options)
             }
             const auto now = std::chrono::system_clock::now();
             store.recordHeartbeat(kioskId, heartbeat, now);
+            // Filings this central refused for good wait at the kiosk for a technician.
+            if (heartbeat.heldFilings > 0)
+                std::cerr << "shensu-central: kiosk " << kioskId << " holds "
+                          << heartbeat.heldFilings << " filing(s) central refused\n";
             sendJson(res, 200, { { "receivedAt", utcTimestamp(now) } });
         });
 

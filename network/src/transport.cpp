@@ -118,6 +118,10 @@ PostResult CentralTransport::postSubmission(
         return { PostOutcome::BUSY, std::nullopt, status,
             std::chrono::seconds(std::clamp<curl_off_t>(seconds, 0, 3600)) };
     }
+    // What central says of this filing itself (network/README.md, "Held filings").
+    if (done.httpStatus == 400 || done.httpStatus == 413 || done.httpStatus == 415
+        || done.httpStatus == 422)
+        return { PostOutcome::REFUSED_FOR_GOOD, std::nullopt, status, {}, {}, done.httpStatus };
     if (done.httpStatus >= 400 && done.httpStatus < 500)
         return { PostOutcome::REJECTED, std::nullopt, status };
     return { PostOutcome::SERVER_ERROR, std::nullopt, status };
