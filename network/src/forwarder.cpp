@@ -202,10 +202,13 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
                 // Central refuses this very filing: sending it again cannot change that, and it
                 // must not hold up the rest of the queue. Kept, sealed as it is, until a
                 // technician releases it (shensu-ctl outbox retry).
-                outbox.hold(entry->id, "http-" + std::to_string(posted.httpStatus), Clock::now());
+                outbox.hold(entry->id,
+                    "http-" + std::to_string(posted.httpStatus)
+                        + (posted.refusalCode.empty() ? "" : ":" + posted.refusalCode),
+                    Clock::now());
                 refusalLogged.erase(entry->id);
                 std::fprintf(stderr,
-                    "shensu-network: forwarder: central refuses filing %s%s%s for good (%s); it "
+                    "shensu-network: forwarder: central refuses filing %s%s%s for good: %s; it "
                     "is held in the outbox (shensu-ctl outbox list-held / retry): see central's "
                     "log\n",
                     entry->id.c_str(), entry->caseNumber.empty() ? "" : " with leased number ",

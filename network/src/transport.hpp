@@ -39,6 +39,7 @@ struct PostResult {
     std::chrono::seconds retryAfter { 0 }; // BUSY: central's Retry-After (0: none)
     std::string body {}; // postLease: the answer body on ACCEPTED (the signed lease, unverified)
     long httpStatus = 0; // REFUSED_FOR_GOOD: central's status
+    std::string refusalCode {}; // REFUSED_FOR_GOOD: central's "code" ([a-z-]{1,32}) or ""
 };
 
 // The TLS settings every call to central uses: TLS 1.3 only, the pinned central CA (never the

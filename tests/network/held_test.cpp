@@ -67,8 +67,7 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
         { { "retryFirstDelayMs", 100 }, { "retryMaxDelayMs", 400 } });
     const auto forwarderConfig = network::loadForwarderConfig(config);
     const auto outboxPath = forwarderConfig.outboxPath;
-    std::string heldId;
-    network::Bytes sealedBefore;
+    std::string heldId, second, third;
     {
         RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
         ResultLog results;
@@ -80,13 +79,13 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
         REQUIRE(deferred);
         CHECK(deferred->filingId == heldId);
         CHECK(deferred->held);
-        CHECK(deferred->reason.find("HTTP 422") != std::string::npos);
+        CHECK(deferred->reason == "held: central refuses the filing for good: HTTP 422 (form)");
         CHECK(forwarder.heldCount() == 1);
         CHECK(forwarder.pendingCount() == 0);
 
         // The next filings drain past it.
-        const auto second = forwarder.store(syntheticFiling("second"));
-        const auto third = forwarder.store(syntheticFiling("third"));
+        second = forwarder.store(syntheticFiling("second"));
+        third = forwarder.store(syntheticFiling("third"));
         REQUIRE(results.waitFor(3, 10s));
         for (std::size_t i = 2; i <= 3; ++i) {
             const auto r = *results.waitFor(i, 0ms);
@@ -102,7 +101,7 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
         const auto held = look.held();
         REQUIRE(held.size() == 1);
         CHECK(held[0].id == heldId);
-        CHECK(held[0].reason == "http-422");
+        CHECK(held[0].reason == "http-422:form");
 
         const auto status = ctl({ "outbox", "status", "--config", config.string() }).json();
         CHECK(status["pending"] == 0);
@@ -112,7 +111,7 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
         REQUIRE(listed.exitCode == 0);
         const auto line = nlohmann::json::parse(listed.output);
         CHECK(line["filingId"] == heldId);
-        CHECK(line["reason"] == "http-422");
+        CHECK(line["reason"] == "http-422:form");
         CHECK(matchesShape(line["heldAt"].get<std::string>(), "9999-99-99T99:99:99Z"));
         CHECK(line["attempts"] == 1);
         CHECK(listed.output.find("林測試") == std::string::npos);
@@ -169,6 +168,8 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
     CHECK(storedCases(tmp / "central.db").size() == 3);
     const auto arrived = arrivedFilings(tmp / "central.db");
     REQUIRE(arrived.size() == 3);
+    CHECK(arrived[0].idempotencyKey == second);
+    CHECK(arrived[1].idempotencyKey == third);
     CHECK(arrived[2].idempotencyKey == heldId);
     CHECK(arrived[2].filing["answers"]["salary"] == "1");
     CHECK(ctl({ "outbox", "status", "--config", config.string() }).json()

@@ -640,20 +640,24 @@ TEST_CASE("a leased filing central refuses is held, logged once for a technician
         REQUIRE(d);
         if (d->held) {
             heldAt = n;
-            CHECK(d->reason == "held: central refuses the filing for good: HTTP 422");
+            CHECK(d->reason == "held: central refuses the filing for good: HTTP 422 (lease)");
         }
     }
     REQUIRE(heldAt > 0);
     std::this_thread::sleep_for(std::chrono::seconds(1)); // several retry periods: not sent again
     CHECK(results.size() == heldAt);
     const std::string line = "central refuses filing " + stored.filingId + " with leased number "
-        + stored.caseNumber + " for good (HTTP 422)";
+        + stored.caseNumber + " for good: HTTP 422 (lease); it is held";
     const auto text = log.text();
     const auto at = text.find(line);
     CHECK(at != std::string::npos);
     CHECK(text.find(line, at + 1) == std::string::npos);
     CHECK(forwarder.pendingCount() == 0);
     CHECK(forwarder.heldCount() == 1);
+    const auto held = network::Outbox(tmp / "outbox.db").held();
+    REQUIRE(held.size() == 1);
+    CHECK(held[0].reason == "http-422:lease");
+    CHECK(held[0].caseNumber == stored.caseNumber);
     CHECK(central->stop() == 0);
 
     // Central's lease is restored; the technician releases the filing (as shensu-ctl outbox retry
