@@ -158,18 +158,30 @@ void Outbox::scrub()
     db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-std::size_t Outbox::count()
+std::size_t Outbox::countWhere(std::string_view condition)
 {
-    auto stmt = db_.prepare("SELECT count(*) FROM outbox WHERE held_at IS NULL");
+    auto stmt = db_.prepare("SELECT count(*) FROM outbox WHERE " + std::string(condition));
     stmt.step();
     return static_cast<std::size_t>(stmt.columnInt(0));
 }
 
-std::optional<Clock::time_point> Outbox::oldestCreatedAt()
+std::optional<Clock::time_point> Outbox::earliestWhere(
+    std::string_view column, std::string_view condition)
 {
-    auto stmt = db_.prepare("SELECT min(created_at) FROM outbox WHERE held_at IS NULL");
+    auto stmt = db_.prepare(
+        "SELECT min(" + std::string(column) + ") FROM outbox WHERE " + std::string(condition));
     if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
     return fromMs(stmt.columnInt(0));
+}
+
+std::size_t Outbox::count()
+{
+    return countWhere("held_at IS NULL");
+}
+
+std::optional<Clock::time_point> Outbox::oldestCreatedAt()
+{
+    return earliestWhere("created_at", "held_at IS NULL");
 }
 
 std::vector<std::string> Outbox::ids()
@@ -195,16 +207,12 @@ void Outbox::hold(const std::string& id, const std::string& reason, Clock::time_
 
 std::size_t Outbox::heldCount()
 {
-    auto stmt = db_.prepare("SELECT count(*) FROM outbox WHERE held_at IS NOT NULL");
-    stmt.step();
-    return static_cast<std::size_t>(stmt.columnInt(0));
+    return countWhere("held_at IS NOT NULL");
 }
 
 std::optional<Clock::time_point> Outbox::oldestHeldAt()
 {
-    auto stmt = db_.prepare("SELECT min(held_at) FROM outbox WHERE held_at IS NOT NULL");
-    if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
-    return fromMs(stmt.columnInt(0));
+    return earliestWhere("held_at", "held_at IS NOT NULL");
 }
 
 std::vector<HeldFiling> Outbox::held()

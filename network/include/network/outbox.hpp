@@ -113,6 +113,11 @@ public:
         Clock::time_point now, const std::string& caseNumber);
 
 private:
+    // count(*) and min(column) over the rows matching condition (fixed SQL text, never input).
+    std::size_t countWhere(std::string_view condition);
+    std::optional<Clock::time_point> earliestWhere(
+        std::string_view column, std::string_view condition);
+
     sqlite::Database db_;
 };
 
