@@ -93,7 +93,7 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
         }
         CHECK(forwarder.pendingCount() == 0);
         CHECK(forwarder.heldCount() == 1);
-        std::this_thread::sleep_for(1s); // several retry periods: nothing more is sent
+        std::this_thread::sleep_for(700ms); // past retryMaxDelayMs (400): nothing more is sent
         CHECK(results.size() == 3);
         CHECK(storedCases(tmp / "central.db").size() == 2);
 
@@ -148,7 +148,7 @@ TEST_CASE("a filing central refuses for good is held, the filings behind it go, 
     ResultLog results;
     network::Forwarder forwarder(forwarderConfig, std::ref(results));
     CHECK(forwarder.heldCount() == 1);
-    std::this_thread::sleep_for(1s);
+    std::this_thread::sleep_for(700ms); // past retryMaxDelayMs
     CHECK(results.size() == 0);
     CHECK(storedCases(tmp / "central.db").size() == 2);
 

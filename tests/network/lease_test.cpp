@@ -644,7 +644,7 @@ TEST_CASE("a leased filing central refuses is held, logged once for a technician
         }
     }
     REQUIRE(heldAt > 0);
-    std::this_thread::sleep_for(std::chrono::seconds(1)); // several retry periods: not sent again
+    std::this_thread::sleep_for(std::chrono::milliseconds(700)); // past maxRetryDelay: not resent
     CHECK(results.size() == heldAt);
     const std::string line = "central refuses filing " + stored.filingId + " with leased number "
         + stored.caseNumber + " for good: HTTP 422 (lease); it is held";
