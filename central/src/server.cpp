@@ -263,11 +263,17 @@ int serve(const ServeOptions& options)
 
     server.Post(std::string(proto::SUBMISSIONS_PATH),
         [&](const httplib::Request& req, httplib::Response& res) {
+            // A refusal of this very filing carries a short code the kiosk keeps beside the
+            // filing it holds (network/README.md, "Held filings"): which check, never content.
+            const auto refuse = [&](int status, const char* code, const std::string& message) {
+                sendJson(res, status, { { "error", message }, { "code", code } });
+            };
             const std::string key = req.get_header_value(std::string(proto::IDEMPOTENCY_HEADER));
             if (!validIdempotencyKey(key))
-                return sendError(res, 400, "Idempotency-Key header missing or malformed");
+                return refuse(
+                    400, "idempotency-key", "Idempotency-Key header missing or malformed");
             if (req.get_header_value("Content-Type") != proto::ENVELOPE_CONTENT_TYPE)
-                return sendError(res, 415, "expected application/cms");
+                return refuse(415, "content-type", "expected application/cms");
             const std::string kioskId = clientKioskId(req);
             if (kioskId.empty()) return sendError(res, 403, "client certificate required");
 
@@ -283,8 +289,8 @@ int serve(const ServeOptions& options)
 
             auto answer = [&](const CaseStorage::Lookup& found) {
                 if (found.replay == CaseStorage::Replay::OTHER_BODY)
-                    return sendError(
-                        res, 422, "Idempotency-Key already used for another submission");
+                    return refuse(422, "idempotency-key-reused",
+                        "Idempotency-Key already used for another submission");
                 std::cerr << "shensu-central: replay of a submission from " << kioskId << '\n';
                 res.status = 200;
                 res.set_content(found.answer, "application/json");
@@ -302,14 +308,14 @@ int serve(const ServeOptions& options)
             } catch (const network::SealError&) {
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (does not open or verify)\n";
-                return sendError(
-                    res, 422, "envelope does not decrypt or its signature does not verify");
+                return refuse(
+                    422, "envelope", "envelope does not decrypt or its signature does not verify");
             }
             const auto& signers = opened.signerCommonNames;
             if (std::find(signers.begin(), signers.end(), kioskId) == signers.end()) {
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (signed by another kiosk)\n";
-                return sendError(res, 422, "envelope is not signed by this kiosk");
+                return refuse(422, "signer", "envelope is not signed by this kiosk");
             }
             // The plaintext parsed once, for the filer, form and lease checks below (discarded if
             // it is not JSON: each check refuses or skips it as before).
@@ -318,7 +324,9 @@ int serve(const ServeOptions& options)
             if (const auto verdict = filers.check(parsed, opened, kioskId); verdict.status != 0) {
                 std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
                           << verdict.reason << ")\n";
-                return sendError(res, verdict.status, verdict.reason.c_str());
+                return verdict.status == 422
+                    ? refuse(422, "filer", verdict.reason)
+                    : sendError(res, verdict.status, verdict.reason.c_str());
             }
             // The kiosk's validator on the answers, against the same form file: a kiosk (or
             // anything holding a kiosk's key) cannot register answers the form does not allow.
@@ -330,8 +338,9 @@ int serve(const ServeOptions& options)
                 if (!verdict.ok) {
                     std::cerr << "shensu-central: refused a filing from " << kioskId << " ("
                               << verdict.error << ", " << verdict.fields.size() << " fields)\n";
-                    return sendJson(
-                        res, 422, { { "error", verdict.error }, { "fields", verdict.fields } });
+                    return sendJson(res, 422,
+                        { { "error", verdict.error }, { "code", "form" },
+                            { "fields", verdict.fields } });
                 }
             }
             if (options.processingDelayMs > 0)
@@ -346,7 +355,7 @@ int serve(const ServeOptions& options)
             } catch (const network::LeaseError&) { // a lease block, malformed
                 std::cerr << "shensu-central: refused an envelope from " << kioskId
                           << " (malformed leased number)\n";
-                return sendError(res, 422, "the filing's leased case number is malformed");
+                return refuse(422, "lease", "the filing's leased case number is malformed");
             }
             parsed = nullptr;
             // Nothing below reads the plaintext: it stays sealed in the stored envelope. (opened
@@ -367,7 +376,7 @@ int serve(const ServeOptions& options)
                           << e.what() << ")\n";
                 return sendJson(res, 422,
                     { { "error", "the filing's leased case number cannot be used" },
-                        { "reason", e.what() } });
+                        { "code", "lease" }, { "reason", e.what() } });
             }
             if (registered.replay != CaseStorage::Replay::NONE) return answer(registered);
             // One write per line (std::cerr flushes after every <<): cheaper per filing, and
@@ -443,6 +452,10 @@ int serve(const ServeOptions& options)
             }
             const auto now = std::chrono::system_clock::now();
             store.recordHeartbeat(kioskId, heartbeat, now);
+            // Filings this central refused for good wait at the kiosk for a technician.
+            if (heartbeat.heldFilings > 0)
+                std::cerr << "shensu-central: kiosk " << kioskId << " holds "
+                          << heartbeat.heldFilings << " filing(s) central refused\n";
             sendJson(res, 200, { { "receivedAt", utcTimestamp(now) } });
         });
 

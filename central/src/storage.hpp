@@ -171,7 +171,8 @@ public:
         const network::protocol::Heartbeat& heartbeat, std::chrono::system_clock::time_point now)
         = 0;
     // One JSON line per kiosk: {"kioskId","receivedAt","version","outboxDepth",
-    // "oldestOutboxAgeSeconds","readers":[{name,state}]}.
+    // "oldestOutboxAgeSeconds","heldFilings","readers":[{name,state}]} ("heldFilings" missing in a
+    // heartbeat stored before central knew it).
     virtual void listKiosks(std::ostream& out) = 0;
 
     // --- Case-number leases (SQLite: case_lease_store.cpp; PostgreSQL: pg_store.cpp) ---

@@ -104,7 +104,8 @@ struct Forwarder::Impl {
     std::uint64_t generation = 0;
     // Rows a sender is posting right now: the others leave them alone.
     std::set<std::string> inFlight;
-    // Rows central refused (a 4xx other than 409/429) whose refusal was logged already: once each.
+    // Rows central refused (a 4xx that is about access or configuration, not this filing: 401,
+    // 403, 404...) whose refusal was logged already: once each.
     std::set<std::string> refusalLogged;
     static constexpr int SCRUB_EVERY = 32;
     int removedSinceScrub = 0;
@@ -197,7 +198,24 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
             // Central's Retry-After (409, 429) is a floor under the usual backoff.
             const auto delay = std::max<std::chrono::milliseconds>(
                 retryDelay(entry->attempts), posted.retryAfter);
-            outbox.markAttempt(entry->id, Clock::now() + delay);
+            if (posted.outcome == PostOutcome::REFUSED_FOR_GOOD) {
+                // Central refuses this very filing: sending it again cannot change that, and it
+                // must not hold up the rest of the queue. Kept, sealed as it is, until a
+                // technician releases it (shensu-ctl outbox retry).
+                outbox.hold(entry->id,
+                    "http-" + std::to_string(posted.httpStatus)
+                        + (posted.refusalCode.empty() ? "" : ":" + posted.refusalCode),
+                    Clock::now());
+                refusalLogged.erase(entry->id);
+                std::fprintf(stderr,
+                    "shensu-network: forwarder: central refuses filing %s%s%s for good: %s; it "
+                    "is held in the outbox (shensu-ctl outbox list-held / retry): see central's "
+                    "log\n",
+                    entry->id.c_str(), entry->caseNumber.empty() ? "" : " with leased number ",
+                    entry->caseNumber.c_str(), posted.reason.c_str());
+            } else {
+                outbox.markAttempt(entry->id, Clock::now() + delay);
+            }
             // Kept and retried, but it will likely never go by itself: a technician must see it.
             if (posted.outcome == PostOutcome::REJECTED && refusalLogged.insert(entry->id).second)
                 std::fprintf(stderr,
@@ -208,14 +226,16 @@ bool Forwarder::Impl::sendOne(CentralTransport& transport)
         }
         wakeUp.notify_all();
         const bool refused = posted.outcome == PostOutcome::SERVER_REFUSED;
+        const bool held = posted.outcome == PostOutcome::REFUSED_FOR_GOOD;
         std::string reason = refused ? "central's certificate was refused: " + posted.reason
+            : held                   ? "held: central refuses the filing for good: " + posted.reason
             : posted.outcome == PostOutcome::BUSY ? "central busy, retrying: " + posted.reason
             : posted.outcome == PostOutcome::REJECTED
             ? "central rejected the filing: " + posted.reason
             : posted.outcome == PostOutcome::RECEIPT_REFUSED ? "receipt refused: " + posted.reason
             : posted.outcome == PostOutcome::SERVER_ERROR    ? "central failed: " + posted.reason
                                                           : "central unreachable: " + posted.reason;
-        result = FilingDeferred { entry->id, std::move(reason), refused };
+        result = FilingDeferred { entry->id, std::move(reason), refused, held };
     }
     if (onResult) onResult(result);
     return true;
@@ -336,6 +356,12 @@ void Forwarder::Impl::run(curl::MultiHandle& multi, bool leases)
         }
         if (leaseTimer && (!timed || nextLeaseAttempt < next)) {
             next = nextLeaseAttempt;
+            timed = true;
+        }
+        // Look again at least every maxRetryDelay even with nothing due: `shensu-ctl outbox
+        // retry` releases held rows from another process, and nothing else wakes us for them.
+        if (const auto poll = Clock::now() + config.maxRetryDelay; !timed || next > poll) {
+            next = poll;
             timed = true;
         }
         auto ready = [&] { return stopping.load() || generation != seen; };
@@ -461,6 +487,12 @@ std::size_t Forwarder::pendingCount() const
 {
     std::lock_guard lock(impl_->mutex);
     return impl_->outbox.count();
+}
+
+std::size_t Forwarder::heldCount() const
+{
+    std::lock_guard lock(impl_->mutex);
+    return impl_->outbox.heldCount();
 }
 
 } // namespace shensu::network

@@ -59,6 +59,7 @@ protocol::Heartbeat outboxHeartbeat(const std::filesystem::path& outboxPath, std
     if (!std::filesystem::exists(outboxPath)) return heartbeat;
     Outbox outbox(outboxPath);
     heartbeat.outboxDepth = static_cast<std::int64_t>(outbox.count());
+    heartbeat.heldFilings = static_cast<std::int64_t>(outbox.heldCount());
     if (const auto oldest = outbox.oldestCreatedAt())
         heartbeat.oldestOutboxAgeSeconds = std::max<std::int64_t>(
             0, std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - *oldest).count());

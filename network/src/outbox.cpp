@@ -31,13 +31,28 @@ Outbox::Outbox(const std::filesystem::path& file)
              " created_at INTEGER NOT NULL,"
              " attempts INTEGER NOT NULL DEFAULT 0,"
              " next_attempt_at INTEGER NOT NULL)");
-    // Added with case-number leases: an outbox from before gets the column on its next open.
-    bool hasCaseNumber = false;
-    auto columns = db_.prepare("PRAGMA table_info(outbox)");
-    while (columns.step())
-        hasCaseNumber = hasCaseNumber || columns.columnText(1) == "case_number";
-    columns.reset();
-    if (!hasCaseNumber) db_.exec("ALTER TABLE outbox ADD COLUMN case_number TEXT");
+    // Columns added since the first release: an outbox from before gets them on its next open,
+    // its rows unchanged (case_number NULL: no leased number; held_at NULL: waiting to be sent).
+    // case_number came with case-number leases; held_at (ms since the epoch when central refused
+    // the filing for good) and held_reason (e.g. "http-422") with held filings. Checked again
+    // inside a write transaction: shensu-ctl may open the same outbox at the same moment.
+    const auto missingColumns = [this] {
+        std::set<std::string> names;
+        auto columns = db_.prepare("PRAGMA table_info(outbox)");
+        while (columns.step())
+            names.insert(columns.columnText(1));
+        std::vector<std::string> missing;
+        for (const char* wanted : { "case_number", "held_at", "held_reason" })
+            if (!names.contains(wanted)) missing.emplace_back(wanted);
+        return missing;
+    };
+    if (!missingColumns().empty()) {
+        sqlite::Transaction tx(db_);
+        for (const auto& column : missingColumns())
+            db_.exec("ALTER TABLE outbox ADD COLUMN " + column
+                + (column == "held_at" ? " INTEGER" : " TEXT"));
+        tx.commit();
+    }
     db_.exec("CREATE TABLE IF NOT EXISTS case_leases ("
              " lease_id TEXT PRIMARY KEY,"
              " signed_body TEXT NOT NULL,"
@@ -66,7 +81,7 @@ void Outbox::add(
 
 std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now, const std::set<std::string>& skip)
 {
-    auto due = db_.prepare("SELECT id FROM outbox WHERE next_attempt_at <= ?"
+    auto due = db_.prepare("SELECT id FROM outbox WHERE held_at IS NULL AND next_attempt_at <= ?"
                            " ORDER BY created_at, rowid LIMIT ?");
     due.bind(1, toMs(now)).bind(2, static_cast<std::int64_t>(skip.size() + 1));
     while (due.step()) {
@@ -85,8 +100,8 @@ std::optional<OutboxEntry> Outbox::nextDue(Clock::time_point now, const std::set
 
 std::optional<Clock::time_point> Outbox::earliestAttempt(const std::set<std::string>& skip)
 {
-    auto stmt
-        = db_.prepare("SELECT id, next_attempt_at FROM outbox ORDER BY next_attempt_at LIMIT ?");
+    auto stmt = db_.prepare("SELECT id, next_attempt_at FROM outbox WHERE held_at IS NULL"
+                            " ORDER BY next_attempt_at LIMIT ?");
     stmt.bind(1, static_cast<std::int64_t>(skip.size() + 1));
     while (stmt.step()) {
         if (!skip.contains(stmt.columnText(0))) return fromMs(stmt.columnInt(1));
@@ -104,7 +119,8 @@ void Outbox::markAttempt(const std::string& id, Clock::time_point nextAttemptAt)
 
 void Outbox::makeAllDue(Clock::time_point now)
 {
-    db_.prepare("UPDATE outbox SET next_attempt_at = ? WHERE next_attempt_at > ?")
+    db_.prepare(
+           "UPDATE outbox SET next_attempt_at = ? WHERE held_at IS NULL AND next_attempt_at > ?")
         .bind(1, toMs(now))
         .bind(2, toMs(now))
         .run();
@@ -142,27 +158,87 @@ void Outbox::scrub()
     db_.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
-std::size_t Outbox::count()
+std::size_t Outbox::countWhere(std::string_view condition)
 {
-    auto stmt = db_.prepare("SELECT count(*) FROM outbox");
+    auto stmt = db_.prepare("SELECT count(*) FROM outbox WHERE " + std::string(condition));
     stmt.step();
     return static_cast<std::size_t>(stmt.columnInt(0));
 }
 
-std::optional<Clock::time_point> Outbox::oldestCreatedAt()
+std::optional<Clock::time_point> Outbox::earliestWhere(
+    std::string_view column, std::string_view condition)
 {
-    auto stmt = db_.prepare("SELECT min(created_at) FROM outbox");
+    auto stmt = db_.prepare(
+        "SELECT min(" + std::string(column) + ") FROM outbox WHERE " + std::string(condition));
     if (!stmt.step() || stmt.columnIsNull(0)) return std::nullopt;
     return fromMs(stmt.columnInt(0));
+}
+
+std::size_t Outbox::count()
+{
+    return countWhere("held_at IS NULL");
+}
+
+std::optional<Clock::time_point> Outbox::oldestCreatedAt()
+{
+    return earliestWhere("created_at", "held_at IS NULL");
 }
 
 std::vector<std::string> Outbox::ids()
 {
     std::vector<std::string> out;
-    auto stmt = db_.prepare("SELECT id FROM outbox ORDER BY created_at, rowid");
+    auto stmt
+        = db_.prepare("SELECT id FROM outbox WHERE held_at IS NULL ORDER BY created_at, rowid");
     while (stmt.step())
         out.push_back(stmt.columnText(0));
     return out;
+}
+
+void Outbox::hold(const std::string& id, const std::string& reason, Clock::time_point now)
+{
+    db_.exec("PRAGMA synchronous=FULL");
+    db_.prepare("UPDATE outbox SET held_at = ?, held_reason = ?, attempts = attempts + 1"
+                " WHERE id = ? AND held_at IS NULL")
+        .bind(1, toMs(now))
+        .bind(2, reason)
+        .bind(3, id)
+        .run();
+}
+
+std::size_t Outbox::heldCount()
+{
+    return countWhere("held_at IS NOT NULL");
+}
+
+std::optional<Clock::time_point> Outbox::oldestHeldAt()
+{
+    return earliestWhere("held_at", "held_at IS NOT NULL");
+}
+
+std::vector<HeldFiling> Outbox::held()
+{
+    std::vector<HeldFiling> out;
+    auto stmt = db_.prepare("SELECT id, held_reason, held_at, created_at, attempts, case_number"
+                            " FROM outbox WHERE held_at IS NOT NULL ORDER BY held_at, rowid");
+    while (stmt.step())
+        out.push_back({ stmt.columnText(0), stmt.columnIsNull(1) ? "" : stmt.columnText(1),
+            fromMs(stmt.columnInt(2)), fromMs(stmt.columnInt(3)), stmt.columnInt(4),
+            stmt.columnIsNull(5) ? std::string() : stmt.columnText(5) });
+    return out;
+}
+
+std::size_t Outbox::release(const std::optional<std::string>& id, Clock::time_point now)
+{
+    db_.exec("PRAGMA synchronous=FULL");
+    auto stmt = id ? db_.prepare("UPDATE outbox SET held_at = NULL, held_reason = NULL,"
+                                 " attempts = 0, next_attempt_at = ?"
+                                 " WHERE held_at IS NOT NULL AND id = ?")
+                   : db_.prepare("UPDATE outbox SET held_at = NULL, held_reason = NULL,"
+                                 " attempts = 0, next_attempt_at = ? WHERE held_at IS NOT NULL");
+    stmt.bind(1, toMs(now));
+    if (id) stmt.bind(2, *id);
+    stmt.run();
+    return static_cast<std::size_t>(db_.changes());
 }
 
 void Outbox::addLease(const std::string& signedBody, const std::string& leaseId,

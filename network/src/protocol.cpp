@@ -91,7 +91,8 @@ std::string heartbeatBody(const Heartbeat& heartbeat)
         readers.push_back({ { "name", r.name }, { "state", r.state } });
     return nlohmann::json {
         { "version", heartbeat.version }, { "outboxDepth", heartbeat.outboxDepth },
-        { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds }, { "readers", readers }
+        { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds },
+        { "heldFilings", heartbeat.heldFilings }, { "readers", readers }
     }.dump(-1, ' ', false, nlohmann::json::error_handler_t::strict);
 }
 
@@ -102,7 +103,7 @@ Heartbeat parseHeartbeat(std::string_view body)
         throw ProtocolError("heartbeat is not a JSON object");
     for (const auto& [key, value] : json.items()) {
         if (key != "version" && key != "outboxDepth" && key != "oldestOutboxAgeSeconds"
-            && key != "readers")
+            && key != "heldFilings" && key != "readers")
             throw ProtocolError("heartbeat has an unexpected field '" + key + "'");
     }
     Heartbeat h;
@@ -123,6 +124,7 @@ Heartbeat parseHeartbeat(std::string_view body)
     };
     h.outboxDepth = count("outboxDepth");
     h.oldestOutboxAgeSeconds = count("oldestOutboxAgeSeconds");
+    h.heldFilings = json.contains("heldFilings") ? count("heldFilings") : 0;
     const auto readers = json.value("readers", nlohmann::json::array());
     if (!readers.is_array() || readers.size() > 16)
         throw ProtocolError("heartbeat readers must be an array of at most 16");

@@ -118,6 +118,22 @@ PostResult CentralTransport::postSubmission(
         return { PostOutcome::BUSY, std::nullopt, status,
             std::chrono::seconds(std::clamp<curl_off_t>(seconds, 0, 3600)) };
     }
+    // What central says of this filing itself (network/README.md, "Held filings").
+    if (done.httpStatus == 400 || done.httpStatus == 413 || done.httpStatus == 415
+        || done.httpStatus == 422) {
+        // Central names the check that refused it ("form", "lease"...): kept only if it is such
+        // a short code, so no free text from the answer reaches the outbox or the log.
+        const auto answer = nlohmann::json::parse(body, nullptr, false);
+        std::string code;
+        if (answer.is_object() && answer.contains("code") && answer["code"].is_string())
+            code = answer["code"].get<std::string>();
+        if (code.empty() || code.size() > 32
+            || code.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") != std::string::npos)
+            code.clear();
+        return { PostOutcome::REFUSED_FOR_GOOD, std::nullopt,
+            code.empty() ? status : status + " (" + code + ")", {}, {}, done.httpStatus,
+            std::move(code) };
+    }
     if (done.httpStatus >= 400 && done.httpStatus < 500)
         return { PostOutcome::REJECTED, std::nullopt, status };
     return { PostOutcome::SERVER_ERROR, std::nullopt, status };

@@ -24,7 +24,11 @@ enum class PostOutcome {
                  // certificate)
     SERVER_ERROR, // 5xx or a 2xx we could not read
     BUSY, // 409 (this key is in progress) or 429 (rate limited): retry, not before retryAfter
-    REJECTED, // other 4xx: central will not take this request as is
+    REJECTED, // other 4xx (401, 403, 404...): a configuration or access problem, not this
+              // filing's: retried
+    REFUSED_FOR_GOOD, // 400, 413, 415, 422 to a submission: central refuses this very filing
+                      // (malformed, too large, its answers or filer or leased number refused);
+                      // sending it again cannot change that: the forwarder holds it
     RECEIPT_REFUSED, // 2xx whose receipt is not signed by the pinned key or names another filing
     CANCELLED, // the forwarder is stopping
 };
@@ -35,6 +39,8 @@ struct PostResult {
     std::string reason; // for the technician: curl code and text or HTTP status; never a body
     std::chrono::seconds retryAfter { 0 }; // BUSY: central's Retry-After (0: none)
     std::string body {}; // postLease: the answer body on ACCEPTED (the signed lease, unverified)
+    long httpStatus = 0; // REFUSED_FOR_GOOD: central's status
+    std::string refusalCode {}; // REFUSED_FOR_GOOD: central's "code" ([a-z-]{1,32}) or ""
 };
 
 // The TLS settings every call to central uses: TLS 1.3 only, the pinned central CA (never the

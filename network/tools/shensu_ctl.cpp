@@ -1,6 +1,7 @@
 // shensu-ctl: a technician's command line for a kiosk's outbox. `file` seals and stores a filing
 // through the kiosk's own Forwarder; `outbox status` and `outbox flush` look at and drain the
-// outbox. Usage in network/README.md.
+// outbox; `outbox list-held` and `outbox retry` show and release held filings. Usage in
+// network/README.md.
 #include <kiosk/core/form.hpp>
 #include <kiosk/core/validation.hpp>
 #include <network/forwarder.hpp>
@@ -34,7 +35,15 @@ int usage()
         << "usage: shensu-ctl file --config KIOSKCONFIG --form ID --answers FILE [--anonymous]\n"
            "                       [--wait SECONDS | --dry-run]\n"
            "       shensu-ctl outbox status --config KIOSKCONFIG\n"
-           "       shensu-ctl outbox flush --config KIOSKCONFIG [--timeout SECONDS]\n";
+           "       shensu-ctl outbox flush --config KIOSKCONFIG [--timeout SECONDS]\n"
+           "       shensu-ctl outbox list-held --config KIOSKCONFIG\n"
+           "       shensu-ctl outbox retry --config KIOSKCONFIG (--id FILINGID | --all)\n"
+           "       shensu-ctl heartbeat --config KIOSKCONFIG [--version VERSION]\n"
+           "outbox status: {pending, oldestAgeSeconds, held, oldestHeldAgeSeconds}; held filings\n"
+           "are those central refused for good (a 400/413/415/422): kept sealed, never sent\n"
+           "again by themselves. list-held shows their ids, reason codes and times; retry puts\n"
+           "them back in the queue once central is fixed (a running kiosk sends them within its\n"
+           "retryMaxDelayMs, a stopped one when it starts or on outbox flush).\n";
     return 2;
 }
 
@@ -232,23 +241,74 @@ int fileCommand(const Args& args)
     return 0;
 }
 
+long long ageSeconds(net::Clock::time_point since)
+{
+    return std::max<long long>(
+        0, std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - since).count());
+}
+
+std::string isoUtc(net::Clock::time_point t)
+{
+    const std::time_t seconds = net::Clock::to_time_t(t);
+    std::tm tm {};
+    gmtime_r(&seconds, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
 int outboxStatus(const Args& args)
 {
     const auto configFile = args.get("config");
     if (!configFile || args.values.size() != 1) return usage();
     const auto config = net::loadForwarderConfig(*configFile);
-    if (!fs::exists(config.outboxPath)) {
-        std::cout << json { { "pending", 0 }, { "oldestAgeSeconds", nullptr } }.dump() << '\n';
-        return 0;
-    }
-    net::Outbox outbox(config.outboxPath);
-    json out { { "pending", outbox.count() }, { "oldestAgeSeconds", nullptr } };
-    if (const auto oldest = outbox.oldestCreatedAt()) {
-        out["oldestAgeSeconds"] = std::max<long long>(0,
-            std::chrono::duration_cast<std::chrono::seconds>(net::Clock::now() - *oldest).count());
+    json out { { "pending", 0 }, { "oldestAgeSeconds", nullptr }, { "held", 0 },
+        { "oldestHeldAgeSeconds", nullptr } };
+    if (fs::exists(config.outboxPath)) {
+        net::Outbox outbox(config.outboxPath);
+        out["pending"] = outbox.count();
+        if (const auto oldest = outbox.oldestCreatedAt())
+            out["oldestAgeSeconds"] = ageSeconds(*oldest);
+        out["held"] = outbox.heldCount();
+        if (const auto oldest = outbox.oldestHeldAt())
+            out["oldestHeldAgeSeconds"] = ageSeconds(*oldest);
     }
     std::cout << out.dump() << '\n';
     return 0;
+}
+
+// One JSON line per held filing: id, reason code, when it was held and stored, attempts, the
+// leased case number if it carries one. Nothing of the sealed content.
+int outboxListHeld(const Args& args)
+{
+    const auto configFile = args.get("config");
+    if (!configFile || args.values.size() != 1) return usage();
+    const auto config = net::loadForwarderConfig(*configFile);
+    if (!fs::exists(config.outboxPath)) return 0;
+    net::Outbox outbox(config.outboxPath);
+    for (const auto& h : outbox.held()) {
+        json line { { "filingId", h.id }, { "reason", h.reason }, { "heldAt", isoUtc(h.heldAt) },
+            { "storedAt", isoUtc(h.createdAt) }, { "attempts", h.attempts } };
+        if (!h.caseNumber.empty()) line["caseNumber"] = h.caseNumber;
+        std::cout << line.dump() << '\n';
+    }
+    return 0;
+}
+
+// Puts held filings back in the queue. Works beside a running kiosk (SQLite WAL, busy timeout):
+// its forwarder looks for them within retryMaxDelayMs. Exit 3 when no held filing had that id.
+int outboxRetry(const Args& args)
+{
+    const auto configFile = args.get("config");
+    const auto id = args.get("id");
+    const bool all = args.switches.contains("all");
+    if (!configFile || id.has_value() == all) return usage();
+    const auto config = net::loadForwarderConfig(*configFile);
+    std::size_t released = 0;
+    if (fs::exists(config.outboxPath))
+        released = net::Outbox(config.outboxPath).release(id, net::Clock::now());
+    std::cout << json { { "released", released } }.dump() << '\n';
+    return released == 0 && id ? 3 : 0;
 }
 
 int outboxFlush(const Args& args)
@@ -262,12 +322,14 @@ int outboxFlush(const Args& args)
     // outbox (OutboxBusy otherwise), so no other process can delete a row we wait for.
     Results results;
     std::size_t pending = 0;
+    std::size_t held = 0;
     {
         net::Forwarder forwarder(config, std::ref(results));
         const auto ids = net::Outbox(config.outboxPath).ids();
         const std::set<std::string> waiting(ids.begin(), ids.end());
         results.waitForAll(waiting, std::chrono::seconds(timeout));
         pending = forwarder.pendingCount();
+        held = forwarder.heldCount();
     }
     const auto accepted = results.accepted();
     const auto deferred = results.deferred();
@@ -276,9 +338,10 @@ int outboxFlush(const Args& args)
     for (const auto& [id, d] : deferred)
         if (seen.insert(d.reason).second) reasons.push_back(d.reason);
     json out { { "attempted", accepted.size() + deferred.size() }, { "delivered", accepted.size() },
-        { "deferred", deferred.size() }, { "pending", pending }, { "reasons", reasons } };
+        { "deferred", deferred.size() }, { "pending", pending }, { "held", held },
+        { "reasons", reasons } };
     std::cout << out.dump() << '\n';
-    return pending == 0 ? 0 : 3;
+    return pending == 0 && held == 0 ? 0 : 3;
 }
 
 int heartbeatCommand(const Args& args)
@@ -290,7 +353,8 @@ int heartbeatCommand(const Args& args)
         = net::outboxHeartbeat(config.outboxPath, args.get("version").value_or("shensu-ctl"));
     const std::string failure = net::sendHeartbeat(config, heartbeat);
     json out { { "sent", failure.empty() }, { "outboxDepth", heartbeat.outboxDepth },
-        { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds } };
+        { "oldestOutboxAgeSeconds", heartbeat.oldestOutboxAgeSeconds },
+        { "heldFilings", heartbeat.heldFilings } };
     if (!failure.empty()) out["reason"] = failure;
     std::cout << out.dump() << '\n';
     return failure.empty() ? 0 : 3;
@@ -317,6 +381,14 @@ int main(int argc, char** argv)
             if (sub == "status") {
                 const auto args = parseArgs(argc, argv, 3, { "config" }, {});
                 return args ? outboxStatus(*args) : usage();
+            }
+            if (sub == "list-held") {
+                const auto args = parseArgs(argc, argv, 3, { "config" }, {});
+                return args ? outboxListHeld(*args) : usage();
+            }
+            if (sub == "retry") {
+                const auto args = parseArgs(argc, argv, 3, { "config", "id" }, { "all" });
+                return args ? outboxRetry(*args) : usage();
             }
             if (sub == "flush") {
                 const auto args = parseArgs(argc, argv, 3, { "config", "timeout" }, {});

@@ -45,6 +45,7 @@ TEST_CASE("central answers a replayed Idempotency-Key with the byte-identical si
 
     const auto otherBody = post(central, "/v1/submissions", tmp / "two.der", { CMS, key });
     CHECK(otherBody.status == 422);
+    CHECK(otherBody.body["code"] == "idempotency-key-reused"); // the kiosk holds such a filing
 
     const auto cases = storedCases(tmp / "central.db");
     REQUIRE(cases.size() == 1);
@@ -150,14 +151,17 @@ TEST_CASE("central wants an Idempotency-Key and a kiosk signature and a kiosk ce
     }
     SECTION("no Idempotency-Key: 400")
     {
-        CHECK(post(central, "/v1/submissions", tmp / "one.der", { CMS }).status == 400);
+        const auto refused = post(central, "/v1/submissions", tmp / "one.der", { CMS });
+        CHECK(refused.status == 400);
+        CHECK(refused.body["code"] == "idempotency-key");
     }
     SECTION("an envelope that does not open: 422")
     {
         writeFile(tmp / "junk.der", "not a cms envelope");
-        CHECK(post(central, "/v1/submissions", tmp / "junk.der", { CMS, "Idempotency-Key: k-1" })
-                  .status
-            == 422);
+        const auto refused
+            = post(central, "/v1/submissions", tmp / "junk.der", { CMS, "Idempotency-Key: k-1" });
+        CHECK(refused.status == 422);
+        CHECK(refused.body["code"] == "envelope");
     }
     SECTION("an envelope signed by another kiosk: 422")
     {
@@ -187,9 +191,10 @@ TEST_CASE("central wants an Idempotency-Key and a kiosk signature and a kiosk ce
         const auto sealed
             = other.seal(network::protocol::canonicalBytes(syntheticFiling("relayed")));
         writeFile(tmp / "relayed.der", std::string(sealed.begin(), sealed.end()));
-        CHECK(post(central, "/v1/submissions", tmp / "relayed.der", { CMS, "Idempotency-Key: k-3" })
-                  .status
-            == 422);
+        const auto refused = post(
+            central, "/v1/submissions", tmp / "relayed.der", { CMS, "Idempotency-Key: k-3" });
+        CHECK(refused.status == 422);
+        CHECK(refused.body["code"] == "signer");
     }
     SECTION("without a client certificate the TLS handshake is refused and there is no HTTP answer")
     {

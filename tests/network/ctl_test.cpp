@@ -134,7 +134,8 @@ TEST_CASE("shensu-ctl outbox status counts what central has not answered for and
     CHECK(flushed.out["delivered"] == 3);
     CHECK(flushed.out["pending"] == 0);
     CHECK(ctl({ "outbox", "status", "--config", config.string() }).out
-        == nlohmann::json { { "pending", 0 }, { "oldestAgeSeconds", nullptr } });
+        == nlohmann::json { { "pending", 0 }, { "oldestAgeSeconds", nullptr }, { "held", 0 },
+            { "oldestHeldAgeSeconds", nullptr } });
     CHECK(arrivedFilings(tmp / "central.db").size() == 3);
 }
 

@@ -62,6 +62,13 @@ TEST_CASE("a heartbeat carries health only", "[protocol]")
     CHECK(parsed.oldestOutboxAgeSeconds == 120);
     REQUIRE(parsed.readers.size() == 1);
     CHECK(parsed.readers[0].state == "card");
+    CHECK(parsed.heldFilings == 0);
+    h.heldFilings = 2;
+    CHECK(proto::parseHeartbeat(proto::heartbeatBody(h)).heldFilings == 2);
+    // A heartbeat from a kiosk before held filings: none held.
+    CHECK(proto::parseHeartbeat(R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0})")
+              .heldFilings
+        == 0);
 
     using shensu::network::ProtocolError;
     CHECK_THROWS_AS(
@@ -70,6 +77,10 @@ TEST_CASE("a heartbeat carries health only", "[protocol]")
         ProtocolError);
     CHECK_THROWS_AS(
         proto::parseHeartbeat(R"({"version":"1","outboxDepth":-1,"oldestOutboxAgeSeconds":0})"),
+        ProtocolError);
+    CHECK_THROWS_AS(
+        proto::parseHeartbeat(
+            R"({"version":"1","outboxDepth":0,"oldestOutboxAgeSeconds":0,"heldFilings":"1"})"),
         ProtocolError);
     CHECK_THROWS_AS(
         proto::parseHeartbeat(

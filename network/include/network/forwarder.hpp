@@ -82,14 +82,18 @@ struct StoredFiling {
     std::string verificationCode; // "" likewise
 };
 
-// Not delivered yet; it stays in the outbox and is retried. reason is for the technician, never
-// personal data. A refused receipt ("receipt refused: ...") is retried like an outage (a replay
-// brings central's stored receipt again); no dead-letter yet.
+// Not delivered; it stays in the outbox. reason is for the technician, never personal data.
+// Usually it is retried: outages, 5xx, 409, 429, TLS failures, and a refused receipt ("receipt
+// refused: ...", retried like an outage: a replay brings central's stored receipt again). When
+// central refuses the filing itself for good (400, 413, 415, 422: held), it is held instead: kept
+// with the same sealed bytes, never sent again by itself, not in pendingCount(), until a
+// technician releases it (`shensu-ctl outbox retry`, network/README.md "Held filings").
 struct FilingDeferred {
     std::string filingId;
     std::string reason;
     bool serverRefused
         = false; // TLS peer failed verification (wrong CA, host name) rather than a plain outage
+    bool held = false; // central refused it for good: held, not retried
 };
 using ForwardResult = std::variant<FilingAccepted, FilingDeferred>;
 
@@ -155,8 +159,10 @@ public:
     // Unused case numbers in unexpired leases.
     std::size_t leasedNumbersLeft() const;
 
-    // Filings still waiting for central's answer.
+    // Filings still waiting for central's answer (held ones not counted).
     std::size_t pendingCount() const;
+    // Filings central refused for good, held in the outbox (FilingDeferred::held).
+    std::size_t heldCount() const;
 
 private:
     struct Impl;

@@ -26,6 +26,17 @@ struct OutboxEntry {
     std::string caseNumber; // the leased case number sealed in it, "" if none
 };
 
+// A filing central refused for good (a 4xx that sending it again cannot change): kept with the
+// same sealed bytes, never sent again by itself, until a technician releases it (release()).
+struct HeldFiling {
+    std::string id;
+    std::string reason; // a refusal code such as "http-422": never personal data
+    Clock::time_point heldAt;
+    Clock::time_point createdAt;
+    std::int64_t attempts = 0; // posts until it was held
+    std::string caseNumber; // the leased case number sealed in it, "" if none
+};
+
 // Not thread-safe: one owner, or guard it.
 class Outbox
 {
@@ -36,7 +47,8 @@ public:
 
     // One durable autocommit insert: either the whole row is there or nothing is.
     void add(const std::string& id, std::span<const unsigned char> envelope, Clock::time_point now);
-    // The oldest row whose next attempt is due at now, if any, leaving out the ids in skip.
+    // The oldest waiting (not held) row whose next attempt is due at now, if any, leaving out the
+    // ids in skip.
     std::optional<OutboxEntry> nextDue(
         Clock::time_point now, const std::set<std::string>& skip = {});
     // When the earliest row not in skip becomes due (possibly in the past), if there is one.
@@ -50,11 +62,26 @@ public:
     void remove(const std::string& id, bool scrub = true);
     // The checkpoint of remove(id, true): deleted rows' bytes leave the -wal file.
     void scrub();
+    // Rows waiting to be sent (held rows not counted).
     std::size_t count();
     // When the oldest waiting row was stored, if there are rows.
     std::optional<Clock::time_point> oldestCreatedAt();
-    // The ids of all rows, oldest first.
+    // The ids of the waiting rows, oldest first.
     std::vector<std::string> ids();
+
+    // --- Held filings (network/README.md, "Held filings"). Moves a waiting row to held with a
+    // reason code (no personal data) and the time, in one durable update; nothing happens if the
+    // row is gone or held already. nextDue(), earliestAttempt(), count(), ids() leave held rows
+    // out; remove() still deletes one.
+    void hold(const std::string& id, const std::string& reason, Clock::time_point now);
+    std::size_t heldCount();
+    // When the row held longest was held, if there is one.
+    std::optional<Clock::time_point> oldestHeldAt();
+    // The held rows, held longest first.
+    std::vector<HeldFiling> held();
+    // Puts the held row id (or, with nullopt, every held row) back in the queue, due now, with its
+    // attempts counted from 0 again. Returns how many rows it released (0: no such held row).
+    std::size_t release(const std::optional<std::string>& id, Clock::time_point now);
 
     // --- Case-number leases (network/case_lease.hpp), kept in the same database so that taking a
     // number and storing the filing that carries it are one transaction.
@@ -86,6 +113,11 @@ public:
         Clock::time_point now, const std::string& caseNumber);
 
 private:
+    // count(*) and min(column) over the rows matching condition (fixed SQL text, never input).
+    std::size_t countWhere(std::string_view condition);
+    std::optional<Clock::time_point> earliestWhere(
+        std::string_view column, std::string_view condition);
+
     sqlite::Database db_;
 };
 

@@ -121,6 +121,9 @@ namespace protocol
         std::int64_t outboxDepth = 0; // filings not yet answered for
         std::int64_t oldestOutboxAgeSeconds = 0; // 0 when the outbox is empty
         std::vector<ReaderHealth> readers;
+        // Filings central refused for good, held in the outbox for a technician (not in
+        // outboxDepth). Optional on the wire: a heartbeat without it (an older kiosk) means 0.
+        std::int64_t heldFilings = 0;
     };
     std::string heartbeatBody(const Heartbeat& heartbeat);
     // Throws ProtocolError naming the first problem (unknown field, wrong type, out of range).
