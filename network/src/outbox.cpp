@@ -1,6 +1,8 @@
 // The SQLite outbox of sealed filings, and UUIDv4 ids.
 #include <network/outbox.hpp>
 
+#include <stdexcept>
+
 namespace shensu::network
 {
 
@@ -163,6 +165,14 @@ std::vector<std::string> Outbox::ids()
     while (stmt.step())
         out.push_back(stmt.columnText(0));
     return out;
+}
+
+std::string Outbox::pragma(const std::string& name)
+{
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+        throw std::invalid_argument("not a pragma name");
+    auto stmt = db_.prepare("PRAGMA " + name);
+    return stmt.step() ? stmt.columnText(0) : std::string();
 }
 
 void Outbox::addLease(const std::string& signedBody, const std::string& leaseId,

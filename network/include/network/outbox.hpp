@@ -55,6 +55,9 @@ public:
     std::optional<Clock::time_point> oldestCreatedAt();
     // The ids of all rows, oldest first.
     std::vector<std::string> ids();
+    // The value of PRAGMA name on this connection, as text (tests: journal_mode, synchronous,
+    // secure_delete). name is lower-case letters and '_' only; throws std::invalid_argument else.
+    std::string pragma(const std::string& name);
 
     // --- Case-number leases (network/case_lease.hpp), kept in the same database so that taking a
     // number and storing the filing that carries it are one transaction.
