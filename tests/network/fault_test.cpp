@@ -53,8 +53,8 @@ const network::FilingAccepted* waitForAcceptance(
 }
 } // namespace
 
-TEST_CASE("a central that answers 500, hangs past the timeout, or drops the connection mid-body or "
-          "mid-answer gets the filing again until a real central takes it exactly once",
+TEST_CASE("a central that answers 500, hangs past the timeout, or drops the connection mid-upload "
+          "or mid-answer gets the filing again until a real central takes it exactly once",
     "[faults]")
 {
     const auto [behaviour, expected] = GENERATE(table<Behaviour, std::string>({
@@ -83,6 +83,8 @@ TEST_CASE("a central that answers 500, hangs past the timeout, or drops the conn
             CHECK_FALSE(late->serverRefused);
         }
         CHECK(hostile.requests() >= 2); // it really got the request each time
+        // A true upload cut: central held only part of the body each time it dropped.
+        if (behaviour == Behaviour::CUT_MID_BODY) CHECK(hostile.cutsMidBody() >= 2);
         CHECK(forwarder.pendingCount() == 1);
     }
     RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
@@ -100,8 +102,15 @@ TEST_CASE("a central that answers 500, hangs past the timeout, or drops the conn
 TEST_CASE("409 or 429 from central is a retry, not a rejection, and not before its Retry-After",
     "[faults]")
 {
+    // 409: the same Idempotency-Key is still being processed (Retry-After: 1, as central sends);
+    // 429: too many requests (Retry-After: 2). Both well above the 100-200 ms first backoff.
+    const auto [behaviour, status, atLeast]
+        = GENERATE(table<Behaviour, std::string, std::chrono::milliseconds>({
+            { Behaviour::ANSWER_409, "HTTP 409", 950ms },
+            { Behaviour::ANSWER_429, "HTTP 429", 1900ms },
+        }));
     TempDir tmp;
-    HostileServer hostile(HostileServer::Behaviour::ANSWER_429, pkiDir());
+    HostileServer hostile(behaviour, pkiDir());
     const auto config = forwarderConfig(tmp / "outbox.db", hostile.port());
     ResultLog results;
     network::Forwarder forwarder(config, std::ref(results)); // backoff 100..400 ms
@@ -112,10 +121,33 @@ TEST_CASE("409 or 429 from central is a retry, not a rejection, and not before i
     const auto* first = deferred(r1);
     REQUIRE(first);
     INFO(first->reason);
-    CHECK(first->reason.starts_with("central busy, retrying: HTTP 429"));
-    REQUIRE(results.waitFor(2, 10s));
-    // Retry-After: 2 (whole seconds), well above the 400 ms backoff ceiling.
-    CHECK(std::chrono::steady_clock::now() - firstAt >= 1900ms);
+    CHECK(first->reason.starts_with("central busy, retrying: " + status));
+    const auto r2 = results.waitFor(2, 10s);
+    REQUIRE(deferred(r2));
+    CHECK(deferred(r2)->reason.starts_with("central busy, retrying: " + status));
+    CHECK(std::chrono::steady_clock::now() - firstAt >= atLeast);
+    CHECK(hostile.requests() == 2);
+    CHECK(forwarder.pendingCount() == 1);
+}
+
+TEST_CASE("a server that speaks only TLS 1.2 is refused in the handshake: nothing is sent and the "
+          "filing is kept",
+    "[faults]")
+{
+    TempDir tmp;
+    // Central's own certificate and CA, so only the protocol version is wrong.
+    HostileServer old(Behaviour::ANSWER_500, pkiDir(), 0, "central-server", true);
+    ResultLog results;
+    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", old.port()), std::ref(results));
+    const std::string id = forwarder.store(syntheticFiling("tls 1.2"));
+    const auto r = results.waitFor(1, 10s);
+    const auto* late = deferred(r);
+    REQUIRE(late);
+    INFO(late->reason);
+    CHECK(late->filingId == id);
+    CHECK(late->reason.starts_with("central unreachable: curl 35")); // CURLE_SSL_CONNECT_ERROR
+    CHECK(old.handshakes() == 0);
+    CHECK(old.requests() == 0); // not one byte of the filing left the kiosk
     CHECK(forwarder.pendingCount() == 1);
 }
 
