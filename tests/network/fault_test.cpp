@@ -151,6 +151,54 @@ TEST_CASE("a server that speaks only TLS 1.2 is refused in the handshake: nothin
     CHECK(forwarder.pendingCount() == 1);
 }
 
+TEST_CASE("a central whose port takes no connections times out after connectTimeout, not the "
+          "whole request timeout, and the filing is kept",
+    "[faults]")
+{
+    // A listening socket that never accepts, with its accept queue full: the kernel drops the
+    // kiosk's SYN, so the TCP connect itself hangs (as with a blackholed address).
+    const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(listener, 0) == 0);
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    std::vector<int> fillers;
+    for (int i = 0; i < 4; ++i) { // a backlog of 0 holds one; the rest wait in SYN-SENT
+        const int f = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        (void)connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        fillers.push_back(f);
+    }
+    std::this_thread::sleep_for(100ms);
+
+    TempDir tmp;
+    auto config = forwarderConfig(tmp / "outbox.db", ntohs(a.sin_port));
+    config.connectTimeout = 300ms;
+    config.requestTimeout = 10s;
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results));
+    const auto stored = std::chrono::steady_clock::now();
+    const std::string id = forwarder.store(syntheticFiling("no connection"));
+    const auto r = results.waitFor(1, 10s);
+    const auto took = std::chrono::steady_clock::now() - stored;
+    const auto* late = deferred(r);
+    REQUIRE(late);
+    INFO(late->reason << " after "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms");
+    CHECK(late->filingId == id);
+    CHECK(late->reason.starts_with("central unreachable: curl 28")); // CURLE_OPERATION_TIMEDOUT
+    CHECK(late->reason.find("onnect") != std::string::npos); // "Connection timed out after ..."
+    CHECK(took >= 250ms);
+    CHECK(took < 2s); // the request timeout (10 s) did not apply
+    CHECK(forwarder.pendingCount() == 1);
+    for (const int f : fillers)
+        close(f);
+    close(listener);
+}
+
 TEST_CASE("a server whose certificate has expired is refused before anything is sent and the "
           "filing is kept",
     "[faults]")
