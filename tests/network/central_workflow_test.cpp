@@ -238,7 +238,9 @@ TEST_CASE("a filer follows the case through the responsible-agency workflow with
 TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-After", "[central]")
 {
     TempDir tmp;
-    SECTION("per case: guessing one case's code from anywhere stops after the burst")
+    // A second kiosk of the same kiosk CA: another CN on the TLS connection.
+    const auto otherKiosk = makeKioskCertificate(tmp.path(), "KIOSK-TEST-02");
+    SECTION("per case: guessing one case's code stops after the burst, from any kiosk")
     {
         writeFile(tmp / "workflow.json",
             R"({"statusQueries": {"perCase": {"burst": 3, "intervalMs": 60000},
@@ -259,6 +261,11 @@ TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-
         const int wait = retryAfterSeconds(limited.headers);
         CHECK(wait >= 1);
         CHECK(wait <= 60);
+        // Moving to another kiosk does not buy more guesses on this case.
+        const auto elsewhere = queryStatus(
+            central, tmp / "q.json", receipt.caseNumber, "1234567890123452", &otherKiosk);
+        CHECK(elsewhere.status == 429);
+        CHECK(retryAfterSeconds(elsewhere.headers) >= 1);
         // A case number that cannot exist gets no bucket (memory) and is refused as such.
         CHECK(
             queryStatus(central, tmp / "q.json", std::string(4096, '1'), "1234567890123452").status
@@ -284,6 +291,13 @@ TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-
         const int wait = retryAfterSeconds(limited.headers);
         CHECK(wait >= 1);
         CHECK(wait <= 30);
+        // The bucket is this kiosk's: another kiosk is still answered, on the same case too.
+        CHECK(queryStatus(central, tmp / "q.json", "1151123-0006", "1234567890123452", &otherKiosk)
+                  .status
+            == 404);
+        CHECK(queryStatus(central, tmp / "q.json", "1151123-0005", "1234567890123452", &otherKiosk)
+                  .status
+            == 404);
     }
 }
 

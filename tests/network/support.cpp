@@ -6,6 +6,8 @@
 #include <network/seal.hpp>
 #include <network/sqlite.hpp>
 
+#include <stdexcept>
+
 namespace shensu::testing
 {
 
@@ -84,41 +86,81 @@ nlohmann::json syntheticFiling(const std::string& marker)
         { "kioskId", "KIOSK-TEST-01" } };
 }
 
+namespace
+{
+    Http postWith(const RunningCentral& central, const std::string& path,
+        const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+        const ClientIdentity* as)
+    {
+        const auto& pki = pkiDir();
+        const auto headerFile = bodyFile.string() + ".headers";
+        std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
+            "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent",
+            "--data-binary", "@" + bodyFile.string(), "-D", headerFile, "-w", "\n%{http_code}" };
+        if (as) argv.insert(argv.end(), { "--cert", as->cert.string(), "--key", as->key.string() });
+        for (const auto& h : headers)
+            argv.insert(argv.end(), { "-H", h });
+        argv.push_back(central.url() + path);
+        const auto r = run(argv);
+        Http http { r.exitCode, 0, nullptr, {}, readFile(headerFile) };
+        const auto cut = r.output.rfind('\n');
+        if (r.exitCode == 0 && cut != std::string::npos) {
+            http.status = std::stoi(r.output.substr(cut + 1));
+            http.raw = r.output.substr(0, cut);
+            http.body = nlohmann::json::parse(http.raw, nullptr, false);
+        }
+        return http;
+    }
+} // namespace
+
+ClientIdentity makeKioskCertificate(const std::filesystem::path& dir, const std::string& commonName)
+{
+    const auto& pki = pkiDir();
+    const ClientIdentity id { dir / (commonName + ".pem"), dir / (commonName + ".key") };
+    const auto csr = dir / (commonName + ".csr");
+    const auto ext = dir / (commonName + ".ext");
+    writeFile(
+        ext, "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth,emailProtection\n");
+    const auto ok = [](const std::vector<std::string>& argv) {
+        const auto r = run(argv);
+        if (r.exitCode != 0) throw std::runtime_error(argv[1] + " failed: " + r.errors);
+    };
+    ok({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
+        id.key.string() });
+    ok({ "openssl", "req", "-new", "-key", id.key.string(), "-subj", "/CN=" + commonName, "-out",
+        csr.string() });
+    ok({ "openssl", "x509", "-req", "-in", csr.string(), "-CA", (pki / "kiosk-ca.pem").string(),
+        "-CAkey", (pki / "kiosk-ca.key").string(), "-CAcreateserial", "-CAserial",
+        (dir / (commonName + ".serial")).string(), "-days", "1", "-extfile", ext.string(), "-out",
+        id.cert.string() });
+    return id;
+}
+
 Http post(const RunningCentral& central, const std::string& path,
     const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
     bool withoutClientCert)
 {
     const auto& pki = pkiDir();
-    const auto headerFile = bodyFile.string() + ".headers";
-    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
-        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
-        "@" + bodyFile.string(), "-D", headerFile, "-w", "\n%{http_code}" };
-    if (!withoutClientCert) {
-        argv.insert(argv.end(),
-            { "--cert", (pki / "kiosk-device.pem").string(), "--key",
-                (pki / "kiosk-device.key").string() });
-    }
-    for (const auto& h : headers)
-        argv.insert(argv.end(), { "-H", h });
-    argv.push_back(central.url() + path);
-    const auto r = run(argv);
-    Http http { r.exitCode, 0, nullptr, {}, readFile(headerFile) };
-    const auto cut = r.output.rfind('\n');
-    if (r.exitCode == 0 && cut != std::string::npos) {
-        http.status = std::stoi(r.output.substr(cut + 1));
-        http.raw = r.output.substr(0, cut);
-        http.body = nlohmann::json::parse(http.raw, nullptr, false);
-    }
-    return http;
+    const ClientIdentity device { pki / "kiosk-device.pem", pki / "kiosk-device.key" };
+    return postWith(central, path, bodyFile, headers, withoutClientCert ? nullptr : &device);
+}
+
+Http post(const RunningCentral& central, const std::string& path,
+    const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+    const ClientIdentity& as)
+{
+    return postWith(central, path, bodyFile, headers, &as);
 }
 
 Http queryStatus(const RunningCentral& central, const std::filesystem::path& bodyFile,
-    const std::string& caseNumber, const std::string& verificationCode)
+    const std::string& caseNumber, const std::string& verificationCode, const ClientIdentity* as)
 {
     writeFile(bodyFile,
         nlohmann::json { { "caseNumber", caseNumber }, { "verificationCode", verificationCode } }
             .dump());
-    return post(central, "/v1/cases/status", bodyFile, { "Content-Type: application/json" });
+    const std::vector<std::string> headers { "Content-Type: application/json" };
+    return as ? post(central, "/v1/cases/status", bodyFile, headers, *as)
+              : post(central, "/v1/cases/status", bodyFile, headers);
 }
 
 std::string sealFiling(const std::string& marker)
