@@ -131,27 +131,6 @@ TEST_CASE("409 or 429 from central is a retry, not a rejection, and not before i
     CHECK(forwarder.pendingCount() == 1);
 }
 
-TEST_CASE("a server that speaks only TLS 1.2 is refused in the handshake: nothing is sent and the "
-          "filing is kept",
-    "[faults]")
-{
-    TempDir tmp;
-    // Central's own certificate and CA, so only the protocol version is wrong.
-    HostileServer old(Behaviour::ANSWER_500, pkiDir(), 0, "central-server", true);
-    ResultLog results;
-    network::Forwarder forwarder(forwarderConfig(tmp / "outbox.db", old.port()), std::ref(results));
-    const std::string id = forwarder.store(syntheticFiling("tls 1.2"));
-    const auto r = results.waitFor(1, 10s);
-    const auto* late = deferred(r);
-    REQUIRE(late);
-    INFO(late->reason);
-    CHECK(late->filingId == id);
-    CHECK(late->reason.starts_with("central unreachable: curl 35")); // CURLE_SSL_CONNECT_ERROR
-    CHECK(old.handshakes() == 0);
-    CHECK(old.requests() == 0); // not one byte of the filing left the kiosk
-    CHECK(forwarder.pendingCount() == 1);
-}
-
 TEST_CASE("a central whose port takes no connections times out after connectTimeout, not the "
           "whole request timeout, and the filing is kept",
     "[faults]")
@@ -200,45 +179,67 @@ TEST_CASE("a central whose port takes no connections times out after connectTime
     close(listener);
 }
 
-TEST_CASE("a server whose certificate has expired is refused before anything is sent and the "
-          "filing is kept",
+TEST_CASE("a server whose certificate has expired, or that speaks only TLS 1.2, is refused before "
+          "anything is sent and the filing is kept",
     "[faults]")
 {
     TempDir tmp;
-    const auto pki = tmp / "pki";
-    fs::copy(pkiDir(), pki);
-    // Issued by the pinned central CA, for the right name, but its notAfter is yesterday.
-    writeFile(tmp / "ext", "subjectAltName=DNS:central.shensu.test\nextendedKeyUsage=serverAuth\n");
-    REQUIRE(run({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                    "-out", (pki / "expired-server.key").string() })
-                .exitCode
-        == 0);
-    REQUIRE(run({ "openssl", "req", "-new", "-key", (pki / "expired-server.key").string(), "-subj",
-                    "/CN=central.shensu.test", "-out", (tmp / "csr").string() })
-                .exitCode
-        == 0);
-    REQUIRE(
-        run({ "openssl", "x509", "-req", "-in", (tmp / "csr").string(), "-CA",
-                (pki / "central-ca.pem").string(), "-CAkey", (pki / "central-ca.key").string(),
-                "-CAcreateserial", "-CAserial", (tmp / "serial").string(), "-days", "-1",
-                "-extfile", (tmp / "ext").string(), "-out", (pki / "expired-server.pem").string() })
-            .exitCode
-        == 0);
+    SECTION("an expired certificate")
+    {
+        const auto pki = tmp / "pki";
+        fs::copy(pkiDir(), pki);
+        // Issued by the pinned central CA, for the right name, but its notAfter is yesterday.
+        writeFile(
+            tmp / "ext", "subjectAltName=DNS:central.shensu.test\nextendedKeyUsage=serverAuth\n");
+        REQUIRE(run({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", (pki / "expired-server.key").string() })
+                    .exitCode
+            == 0);
+        REQUIRE(run({ "openssl", "req", "-new", "-key", (pki / "expired-server.key").string(),
+                        "-subj", "/CN=central.shensu.test", "-out", (tmp / "csr").string() })
+                    .exitCode
+            == 0);
+        REQUIRE(run({ "openssl", "x509", "-req", "-in", (tmp / "csr").string(), "-CA",
+                        (pki / "central-ca.pem").string(), "-CAkey",
+                        (pki / "central-ca.key").string(), "-CAcreateserial", "-CAserial",
+                        (tmp / "serial").string(), "-days", "-1", "-extfile",
+                        (tmp / "ext").string(), "-out", (pki / "expired-server.pem").string() })
+                    .exitCode
+            == 0);
 
-    HostileServer expired(Behaviour::ANSWER_500, pki, 0, "expired-server");
-    ResultLog results;
-    network::Forwarder forwarder(
-        forwarderConfig(tmp / "outbox.db", expired.port()), std::ref(results));
-    forwarder.store(syntheticFiling("expired"));
-    const auto r = results.waitFor(1, 10s);
-    const auto* refused = deferred(r);
-    REQUIRE(refused);
-    INFO(refused->reason);
-    CHECK(refused->serverRefused);
-    CHECK(refused->reason.find("expired") != std::string::npos);
-    CHECK(expired.handshakes() == 0);
-    CHECK(expired.requests() == 0); // not one byte of the filing left the kiosk
-    CHECK(forwarder.pendingCount() == 1);
+        HostileServer expired(Behaviour::ANSWER_500, pki, 0, "expired-server");
+        ResultLog results;
+        network::Forwarder forwarder(
+            forwarderConfig(tmp / "outbox.db", expired.port()), std::ref(results));
+        forwarder.store(syntheticFiling("expired"));
+        const auto r = results.waitFor(1, 10s);
+        const auto* refused = deferred(r);
+        REQUIRE(refused);
+        INFO(refused->reason);
+        CHECK(refused->serverRefused);
+        CHECK(refused->reason.find("expired") != std::string::npos);
+        CHECK(expired.handshakes() == 0);
+        CHECK(expired.requests() == 0); // not one byte of the filing left the kiosk
+        CHECK(forwarder.pendingCount() == 1);
+    }
+    SECTION("TLS 1.2 only")
+    {
+        // Central's own certificate and CA, so only the protocol version is wrong.
+        HostileServer old(Behaviour::ANSWER_500, pkiDir(), 0, "central-server", true);
+        ResultLog results;
+        network::Forwarder forwarder(
+            forwarderConfig(tmp / "outbox.db", old.port()), std::ref(results));
+        const std::string id = forwarder.store(syntheticFiling("tls 1.2"));
+        const auto r = results.waitFor(1, 10s);
+        const auto* late = deferred(r);
+        REQUIRE(late);
+        INFO(late->reason);
+        CHECK(late->filingId == id);
+        CHECK(late->reason.starts_with("central unreachable: curl 35")); // CURLE_SSL_CONNECT_ERROR
+        CHECK(old.handshakes() == 0);
+        CHECK(old.requests() == 0); // not one byte of the filing left the kiosk
+        CHECK(forwarder.pendingCount() == 1);
+    }
 }
 
 TEST_CASE("when the disk fills up while filings are sealed and stored, store() reports each "
