@@ -103,7 +103,7 @@ TEST_CASE(
         // A second device of the same kiosk CA: it verifies, but it is not the kiosk on this
         // connection.
         const auto& pki = pkiDir();
-        const auto otherKiosk = makeKioskCertificate(tmp.path(), "KIOSK-TEST-02");
+        const auto otherKiosk = kioskIdentity("kiosk-device-2"); // KIOSK-TEST-02
         const network::Sealer other(
             otherKiosk.cert, otherKiosk.key, pki / "central-encryption.pem");
         const auto sealed

@@ -268,7 +268,7 @@ TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-
 {
     TempDir tmp;
     // A second kiosk of the same kiosk CA: another CN on the TLS connection.
-    const auto otherKiosk = makeKioskCertificate(tmp.path(), "KIOSK-TEST-02");
+    const auto otherKiosk = kioskIdentity("kiosk-device-2"); // KIOSK-TEST-02
     SECTION("per case: guessing one case's code stops after the burst, from any kiosk")
     {
         writeFile(tmp / "workflow.json",

@@ -137,14 +137,12 @@ TEST_CASE("a central whose port takes no connections times out after connectTime
 {
     // A listening socket that never accepts, with its accept queue full: the kernel drops the
     // kiosk's SYN, so the TCP connect itself hangs (as with a blackholed address).
-    const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int port = 0;
+    const int listener = loopbackListener(0, &port);
     sockaddr_in a {};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(listener, 0) == 0);
-    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    a.sin_port = htons(static_cast<uint16_t>(port));
     std::vector<int> fillers;
     for (int i = 0; i < 4; ++i) { // a backlog of 0 holds one; the rest wait in SYN-SENT
         const int f = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -154,7 +152,7 @@ TEST_CASE("a central whose port takes no connections times out after connectTime
     std::this_thread::sleep_for(100ms);
 
     TempDir tmp;
-    auto config = forwarderConfig(tmp / "outbox.db", ntohs(a.sin_port));
+    auto config = forwarderConfig(tmp / "outbox.db", port);
     config.connectTimeout = 300ms;
     config.requestTimeout = 10s;
     ResultLog results;

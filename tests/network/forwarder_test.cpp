@@ -7,9 +7,6 @@
 #include <csignal>
 #include <set>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -222,19 +219,13 @@ TEST_CASE("a forwarder stops promptly even while central hangs in the middle of 
 {
     // A socket that listens but never accepts: TCP connects, the TLS handshake never gets an
     // answer.
-    const int s = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    REQUIRE(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(s, 8) == 0);
-    REQUIRE(getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+    int port = 0;
+    const int s = loopbackListener(8, &port);
 
     TempDir tmp;
     ResultLog results;
     auto forwarder = std::make_unique<network::Forwarder>(
-        forwarderConfig(tmp / "outbox.db", ntohs(a.sin_port)), std::ref(results));
+        forwarderConfig(tmp / "outbox.db", port), std::ref(results));
     forwarder->store(syntheticFiling());
     std::this_thread::sleep_for(
         500ms); // the post is now stuck in the handshake (the total timeout is 15 s)

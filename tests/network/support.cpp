@@ -8,6 +8,10 @@
 
 #include <stdexcept>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 namespace shensu::testing
 {
 
@@ -113,35 +117,30 @@ namespace
     }
 } // namespace
 
-ClientIdentity makeKioskCertificate(const std::filesystem::path& dir, const std::string& commonName)
+ClientIdentity kioskIdentity(const std::string& stem)
 {
-    const auto& pki = pkiDir();
-    const ClientIdentity id { dir / (commonName + ".pem"), dir / (commonName + ".key") };
-    const auto csr = dir / (commonName + ".csr");
-    const auto ext = dir / (commonName + ".ext");
-    writeFile(
-        ext, "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth,emailProtection\n");
-    const auto ok = [](const std::vector<std::string>& argv) {
-        const auto r = run(argv);
-        if (r.exitCode != 0) throw std::runtime_error(argv[1] + " failed: " + r.errors);
-    };
-    ok({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out",
-        id.key.string() });
-    ok({ "openssl", "req", "-new", "-key", id.key.string(), "-subj", "/CN=" + commonName, "-out",
-        csr.string() });
-    ok({ "openssl", "x509", "-req", "-in", csr.string(), "-CA", (pki / "kiosk-ca.pem").string(),
-        "-CAkey", (pki / "kiosk-ca.key").string(), "-CAcreateserial", "-CAserial",
-        (dir / (commonName + ".serial")).string(), "-days", "1", "-extfile", ext.string(), "-out",
-        id.cert.string() });
-    return id;
+    return { pkiDir() / (stem + ".pem"), pkiDir() / (stem + ".key") };
+}
+
+int loopbackListener(int backlog, int* port)
+{
+    const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(s, backlog) != 0
+        || getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        throw std::runtime_error("cannot listen on 127.0.0.1");
+    *port = ntohs(a.sin_port);
+    return s;
 }
 
 Http post(const RunningCentral& central, const std::string& path,
     const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
     bool withoutClientCert)
 {
-    const auto& pki = pkiDir();
-    const ClientIdentity device { pki / "kiosk-device.pem", pki / "kiosk-device.key" };
+    const ClientIdentity device = kioskIdentity("kiosk-device");
     return postWith(central, path, bodyFile, headers, withoutClientCert ? nullptr : &device);
 }
 

@@ -63,9 +63,11 @@ struct ClientIdentity {
     std::filesystem::path cert;
     std::filesystem::path key;
 };
-// A second kiosk: a device certificate with CN commonName from the test kiosk CA, made in dir.
-ClientIdentity makeKioskCertificate(
-    const std::filesystem::path& dir, const std::string& commonName);
+// The test PKI's kiosk device certificate and key pki/<stem>.{pem,key}: "kiosk-device"
+// (KIOSK-TEST-01) or "kiosk-device-2" (KIOSK-TEST-02).
+ClientIdentity kioskIdentity(const std::string& stem);
+// A socket listening on 127.0.0.1 at a free port (written to *port) that never accepts by itself.
+int loopbackListener(int backlog, int* port);
 // POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
 Http post(const RunningCentral& central, const std::string& path,
     const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
