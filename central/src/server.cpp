@@ -407,14 +407,14 @@ int serve(const ServeOptions& options)
             // Only a case number's shape gets a bucket (memory stays bounded by real numbers).
             if (!wellFormedCaseNumber(*number)) return sendError(res, 400, "caseNumber malformed");
             // Limits before any work: per kiosk (a kiosk being used to sweep case numbers) and
-            // per (kiosk, case number): guessing one case's code from one kiosk. Not per case
-            // alone: case numbers are sequential, and one kiosk could keep every recent case at
-            // 429 and lock its filers out.
+            // per case number, whichever kiosk asks: guessing one case's code stays limited when
+            // the guesser moves between kiosks. The per-kiosk limit bounds how many cases one
+            // kiosk can hold at 429 (central/README.md).
             const auto now = RateLimiter::Clock::now();
             std::chrono::milliseconds retryAfter { 0 };
             const std::string kiosk = clientKioskId(req);
             if (!statusPerKiosk.take(kiosk, now, retryAfter)
-                || !statusPerCase.take(kiosk + '\n' + *number, now, retryAfter))
+                || !statusPerCase.take(*number, now, retryAfter))
                 return tooMany(res, retryAfter);
 
             // An unknown case, a malformed and a wrong code all get the same answer after the

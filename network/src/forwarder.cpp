@@ -2,6 +2,7 @@
 // central.
 #include "transport.hpp"
 
+#include <network/backoff.hpp>
 #include <network/case_lease.hpp>
 #include <network/forwarder.hpp>
 #include <network/outbox.hpp>
@@ -124,15 +125,7 @@ void Forwarder::Impl::finished(const std::string& id)
 
 std::chrono::milliseconds Forwarder::Impl::retryDelay(std::int64_t attemptsSoFar)
 {
-    // "Full jitter" with a floor: uniformly in [first, min(cap, first * 2^(attempts+1))], so kiosks
-    // that failed together spread out, and the ceiling doubles per attempt up to maxRetryDelay.
-    const auto first = std::max<std::int64_t>(1, config.firstRetryDelay.count());
-    const auto cap = std::max<std::int64_t>(first, config.maxRetryDelay.count());
-    std::int64_t ceiling = first;
-    for (std::int64_t i = 0; i <= attemptsSoFar && ceiling < cap; ++i)
-        ceiling *= 2;
-    std::uniform_int_distribution<std::int64_t> pick(first, std::min(ceiling, cap));
-    return std::chrono::milliseconds(pick(jitter));
+    return backoffDelay(attemptsSoFar, config.firstRetryDelay, config.maxRetryDelay, jitter);
 }
 
 // Posts the oldest due filing, if any. Returns false when nothing was due.

@@ -1,6 +1,8 @@
 // The SQLite outbox of sealed filings, and UUIDv4 ids.
 #include <network/outbox.hpp>
 
+#include <stdexcept>
+
 namespace shensu::network
 {
 
@@ -239,6 +241,14 @@ std::size_t Outbox::release(const std::optional<std::string>& id, Clock::time_po
     if (id) stmt.bind(2, *id);
     stmt.run();
     return static_cast<std::size_t>(db_.changes());
+}
+
+std::string Outbox::pragma(const std::string& name)
+{
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos)
+        throw std::invalid_argument("not a pragma name");
+    auto stmt = db_.prepare("PRAGMA " + name);
+    return stmt.step() ? stmt.columnText(0) : std::string();
 }
 
 void Outbox::addLease(const std::string& signedBody, const std::string& leaseId,

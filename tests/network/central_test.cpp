@@ -168,26 +168,9 @@ TEST_CASE("central wants an Idempotency-Key and a kiosk signature and a kiosk ce
         // A second device of the same kiosk CA: it verifies, but it is not the kiosk on this
         // connection.
         const auto& pki = pkiDir();
-        const auto key = tmp / "other.key";
-        const auto csr = tmp / "other.csr";
-        const auto cert = tmp / "other.pem";
-        writeFile(tmp / "other.ext",
-            "keyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth,emailProtection\n");
-        REQUIRE(run({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
-                        "ec_paramgen_curve:P-256", "-out", key.string() })
-                    .exitCode
-            == 0);
-        REQUIRE(run({ "openssl", "req", "-new", "-key", key.string(), "-subj", "/CN=KIOSK-TEST-02",
-                        "-out", csr.string() })
-                    .exitCode
-            == 0);
-        REQUIRE(run({ "openssl", "x509", "-req", "-in", csr.string(), "-CA",
-                        (pki / "kiosk-ca.pem").string(), "-CAkey", (pki / "kiosk-ca.key").string(),
-                        "-CAcreateserial", "-CAserial", (tmp / "serial").string(), "-days", "1",
-                        "-extfile", (tmp / "other.ext").string(), "-out", cert.string() })
-                    .exitCode
-            == 0);
-        const network::Sealer other(cert, key, pki / "central-encryption.pem");
+        const auto otherKiosk = kioskIdentity("kiosk-device-2"); // KIOSK-TEST-02
+        const network::Sealer other(
+            otherKiosk.cert, otherKiosk.key, pki / "central-encryption.pem");
         const auto sealed
             = other.seal(network::protocol::canonicalBytes(syntheticFiling("relayed")));
         writeFile(tmp / "relayed.der", std::string(sealed.begin(), sealed.end()));

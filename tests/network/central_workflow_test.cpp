@@ -9,6 +9,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <future>
+#include <sstream>
+#include <thread>
 
 using namespace shensu;
 using namespace shensu::testing;
@@ -99,40 +101,67 @@ TEST_CASE("the same Idempotency-Key arriving while the first request is still be
     "[central][storage]")
 {
     TempDir tmp;
-    // Central holds each new submission 3 s before registering it: the second post nearly always
-    // arrives while the first is in progress. On a machine loaded enough that it does not, it is
-    // a plain replay (200) instead; either way central registers exactly one case.
+    // Central holds each new submission 2 s before registering it. The second post starts only
+    // once curl says the first one's whole body is sent (central then holds the request), and its
+    // 409 must come back while the first is still waiting for its answer.
     RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
-        { "--processing-delay-ms", "3000" });
+        { "--processing-delay-ms", "2000" });
     writeFile(tmp / "one.der", sealFiling("raced"));
     const std::string key = "Idempotency-Key: 5d1c2b3a-aaaa-4bbb-8ccc-dddddddddddd";
-    auto racer = [&](const char* name) {
-        fs::copy_file(tmp / "one.der", tmp / name);
-        return post(central, "/v1/submissions", tmp / name, { CMS, key });
+    const auto& pki = pkiDir();
+    // curl -v writes to stderr unbuffered: a file we can watch while it waits for the answer.
+    Process first(
+        { "/usr/bin/curl", "-sS", "-v", "--tlsv1.3", "--resolve", central.resolve(), "--cacert",
+            (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--cert",
+            (pki / "kiosk-device.pem").string(), "--key", (pki / "kiosk-device.key").string(),
+            "--data-binary", "@" + (tmp / "one.der").string(), "-H", CMS, "-H", key, "-w",
+            "\nSTATUS %{http_code}\n", central.url() + "/v1/submissions" },
+        {}, tmp / "first.trace");
+    // The request headers end with a line "> ", then "} [N bytes data]" per body write.
+    const auto bodySize = fs::file_size(tmp / "one.der");
+    const auto bodySent = [&] {
+        std::istringstream trace(readFile(tmp / "first.trace"));
+        bool headersSent = false;
+        std::uintmax_t sent = 0;
+        for (std::string line; std::getline(trace, line);) {
+            if (line.ends_with('\r')) line.pop_back(); // header lines come as sent, CRLF
+            if (line == "> ")
+                headersSent = true;
+            else if (headersSent && line.starts_with("} [") && line.ends_with(" bytes data]"))
+                sent += std::stoull(line.substr(3));
+            else if (line.starts_with("< "))
+                FAIL("the first post was answered before its body was seen going out");
+        }
+        return sent >= bodySize;
     };
-    auto first = std::async(std::launch::async, racer, "a.der");
-    auto second = std::async(std::launch::async, racer, "b.der");
-    const Http a = first.get();
-    const Http b = second.get();
-    std::vector<int> statuses { a.status, b.status };
-    std::sort(statuses.begin(), statuses.end());
-    // Exactly one 201; the other is 409 (still in progress) or 200 (a replay, once finished).
-    REQUIRE(std::count(statuses.begin(), statuses.end(), 201) == 1);
-    REQUIRE(
-        (statuses == std::vector<int> { 201, 409 } || statuses == std::vector<int> { 200, 201 }));
-    const Http& other = a.status == 201 ? b : a;
-    const Http& created = a.status == 201 ? a : b;
-    if (other.status == 409) {
-        CHECK(retryAfterSeconds(other.headers) == 1);
-    } else {
-        WARN("the second post arrived after the first had finished: no 409 seen this run");
-        CHECK(other.raw == created.raw);
+    const auto waitingSince = std::chrono::steady_clock::now();
+    while (!bodySent()) {
+        INFO(readFile(tmp / "first.trace"));
+        REQUIRE(std::chrono::steady_clock::now() - waitingSince < std::chrono::seconds(20));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    fs::copy_file(tmp / "one.der", tmp / "b.der");
+    const Http second = post(central, "/v1/submissions", tmp / "b.der", { CMS, key });
+    const bool firstStillRunning = !first.wait(std::chrono::milliseconds(0));
+    CHECK(second.status == 409);
+    CHECK(retryAfterSeconds(second.headers) == 1);
+    CHECK(firstStillRunning); // the 409 came while the first was being processed
 
-    // Once the first has finished, the same request is a plain replay.
+    // The first one then gets its 201 and the receipt.
+    int firstStatus = 0;
+    std::string firstOutput;
+    while (const auto line = first.readLine(std::chrono::seconds(20))) {
+        firstOutput += *line + '\n';
+        if (line->starts_with("STATUS ")) firstStatus = std::stoi(line->substr(7));
+    }
+    INFO(firstOutput);
+    REQUIRE(first.wait(std::chrono::seconds(5)) == std::optional<int>(0));
+    CHECK(firstStatus == 201);
+
+    // Once the first has finished, the same request is a plain replay of that receipt.
     const auto replay = post(central, "/v1/submissions", tmp / "one.der", { CMS, key });
     CHECK(replay.status == 200);
-    CHECK(replay.raw == created.raw);
+    CHECK(firstOutput.find(replay.raw) != std::string::npos);
     CHECK(storedCases(tmp / "central.db").size() == 1);
 }
 
@@ -238,7 +267,9 @@ TEST_CASE("a filer follows the case through the responsible-agency workflow with
 TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-After", "[central]")
 {
     TempDir tmp;
-    SECTION("per case: guessing one case's code from anywhere stops after the burst")
+    // A second kiosk of the same kiosk CA: another CN on the TLS connection.
+    const auto otherKiosk = kioskIdentity("kiosk-device-2"); // KIOSK-TEST-02
+    SECTION("per case: guessing one case's code stops after the burst, from any kiosk")
     {
         writeFile(tmp / "workflow.json",
             R"({"statusQueries": {"perCase": {"burst": 3, "intervalMs": 60000},
@@ -259,6 +290,11 @@ TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-
         const int wait = retryAfterSeconds(limited.headers);
         CHECK(wait >= 1);
         CHECK(wait <= 60);
+        // Moving to another kiosk does not buy more guesses on this case.
+        const auto elsewhere = queryStatus(
+            central, tmp / "q.json", receipt.caseNumber, "1234567890123452", &otherKiosk);
+        CHECK(elsewhere.status == 429);
+        CHECK(retryAfterSeconds(elsewhere.headers) >= 1);
         // A case number that cannot exist gets no bucket (memory) and is refused as such.
         CHECK(
             queryStatus(central, tmp / "q.json", std::string(4096, '1'), "1234567890123452").status
@@ -284,6 +320,13 @@ TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-
         const int wait = retryAfterSeconds(limited.headers);
         CHECK(wait >= 1);
         CHECK(wait <= 30);
+        // The bucket is this kiosk's: another kiosk is still answered, on the same case too.
+        CHECK(queryStatus(central, tmp / "q.json", "1151123-0006", "1234567890123452", &otherKiosk)
+                  .status
+            == 404);
+        CHECK(queryStatus(central, tmp / "q.json", "1151123-0005", "1234567890123452", &otherKiosk)
+                  .status
+            == 404);
     }
 }
 

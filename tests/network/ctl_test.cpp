@@ -6,6 +6,7 @@
 #include <kiosk/core/step.hpp>
 #include <network/forwarder.hpp>
 #include <network/protocol.hpp>
+#include <network/sqlite.hpp>
 
 #include <catch2/catch.hpp>
 #include <mutex>
@@ -115,10 +116,21 @@ TEST_CASE("shensu-ctl outbox status counts what central has not answered for and
         REQUIRE(filed.exitCode == 0);
         CHECK(filed.out["stored"] == true);
     }
+    // Backdated rows stand for filings kept through a long outage: the second one stored is made
+    // the oldest (2 h), the first 1 h, so the age is the smallest created_at's, not the first
+    // row's.
+    {
+        network::sqlite::Database db(tmp.path() / "outbox.sqlite");
+        db.exec("UPDATE outbox SET created_at = created_at - 3600000 WHERE rowid = "
+                "(SELECT min(rowid) FROM outbox)");
+        db.exec("UPDATE outbox SET created_at = created_at - 7200000 WHERE rowid = "
+                "(SELECT min(rowid) + 1 FROM outbox)");
+    }
     const auto before = ctl({ "outbox", "status", "--config", config.string() });
     REQUIRE(before.exitCode == 0);
     CHECK(before.out["pending"] == 3);
-    CHECK(before.out["oldestAgeSeconds"].get<int>() >= 0);
+    CHECK(before.out["oldestAgeSeconds"].get<int>() >= 7200);
+    CHECK(before.out["oldestAgeSeconds"].get<int>() <= 7200 + 60);
 
     const auto offline = ctl({ "outbox", "flush", "--config", config.string(), "--timeout", "10" });
     CHECK(offline.exitCode == 3);

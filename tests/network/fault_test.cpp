@@ -1,6 +1,7 @@
 // Forwarding under faults: a sender killed at random points, a central that fails in every way
 // a real one can, an expired certificate, a full disk. Nothing may be lost or arrive twice.
 #include "hostile_server.hpp"
+#include "kiosk.hpp"
 #include "support.hpp"
 
 #include <network/outbox.hpp>
@@ -53,8 +54,8 @@ const network::FilingAccepted* waitForAcceptance(
 }
 } // namespace
 
-TEST_CASE("a central that answers 500, hangs past the timeout, or drops the connection mid-body or "
-          "mid-answer gets the filing again until a real central takes it exactly once",
+TEST_CASE("a central that answers 500, hangs past the timeout, or drops the connection mid-upload "
+          "or mid-answer gets the filing again until a real central takes it exactly once",
     "[faults]")
 {
     const auto [behaviour, expected] = GENERATE(table<Behaviour, std::string>({
@@ -83,6 +84,8 @@ TEST_CASE("a central that answers 500, hangs past the timeout, or drops the conn
             CHECK_FALSE(late->serverRefused);
         }
         CHECK(hostile.requests() >= 2); // it really got the request each time
+        // A true upload cut: central held only part of the body each time it dropped.
+        if (behaviour == Behaviour::CUT_MID_BODY) CHECK(hostile.cutsMidBody() >= 2);
         CHECK(forwarder.pendingCount() == 1);
     }
     RunningCentral central(pkiDir(), tmp / "central.db", "central-server", port);
@@ -100,8 +103,15 @@ TEST_CASE("a central that answers 500, hangs past the timeout, or drops the conn
 TEST_CASE("409 or 429 from central is a retry, not a rejection, and not before its Retry-After",
     "[faults]")
 {
+    // 409: the same Idempotency-Key is still being processed (Retry-After: 1, as central sends);
+    // 429: too many requests (Retry-After: 2). Both well above the 100-200 ms first backoff.
+    const auto [behaviour, status, atLeast]
+        = GENERATE(table<Behaviour, std::string, std::chrono::milliseconds>({
+            { Behaviour::ANSWER_409, "HTTP 409", 950ms },
+            { Behaviour::ANSWER_429, "HTTP 429", 1900ms },
+        }));
     TempDir tmp;
-    HostileServer hostile(HostileServer::Behaviour::ANSWER_429, pkiDir());
+    HostileServer hostile(behaviour, pkiDir());
     const auto config = forwarderConfig(tmp / "outbox.db", hostile.port());
     ResultLog results;
     network::Forwarder forwarder(config, std::ref(results)); // backoff 100..400 ms
@@ -112,52 +122,122 @@ TEST_CASE("409 or 429 from central is a retry, not a rejection, and not before i
     const auto* first = deferred(r1);
     REQUIRE(first);
     INFO(first->reason);
-    CHECK(first->reason.starts_with("central busy, retrying: HTTP 429"));
-    REQUIRE(results.waitFor(2, 10s));
-    // Retry-After: 2 (whole seconds), well above the 400 ms backoff ceiling.
-    CHECK(std::chrono::steady_clock::now() - firstAt >= 1900ms);
+    CHECK(first->reason.starts_with("central busy, retrying: " + status));
+    const auto r2 = results.waitFor(2, 10s);
+    REQUIRE(deferred(r2));
+    CHECK(deferred(r2)->reason.starts_with("central busy, retrying: " + status));
+    CHECK(std::chrono::steady_clock::now() - firstAt >= atLeast);
+    CHECK(hostile.requests() == 2);
     CHECK(forwarder.pendingCount() == 1);
 }
 
-TEST_CASE("a server whose certificate has expired is refused before anything is sent and the "
-          "filing is kept",
+TEST_CASE("a central whose port takes no connections times out after connectTimeout, not the "
+          "whole request timeout, and the filing is kept",
+    "[faults]")
+{
+    // A listening socket that never accepts, with its accept queue full: the kernel drops the
+    // kiosk's SYN, so the TCP connect itself hangs (as with a blackholed address).
+    int port = 0;
+    const int listener = loopbackListener(0, &port);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    std::vector<int> fillers;
+    for (int i = 0; i < 4; ++i) { // a backlog of 0 holds one; the rest wait in SYN-SENT
+        const int f = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        (void)connect(f, reinterpret_cast<sockaddr*>(&a), sizeof a);
+        fillers.push_back(f);
+    }
+    std::this_thread::sleep_for(100ms);
+
+    TempDir tmp;
+    auto config = forwarderConfig(tmp / "outbox.db", port);
+    config.connectTimeout = 300ms;
+    config.requestTimeout = 10s;
+    ResultLog results;
+    network::Forwarder forwarder(config, std::ref(results));
+    const auto stored = std::chrono::steady_clock::now();
+    const std::string id = forwarder.store(syntheticFiling("no connection"));
+    const auto r = results.waitFor(1, 10s);
+    const auto took = std::chrono::steady_clock::now() - stored;
+    const auto* late = deferred(r);
+    REQUIRE(late);
+    INFO(late->reason << " after "
+                      << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                      << " ms");
+    CHECK(late->filingId == id);
+    CHECK(late->reason.starts_with("central unreachable: curl 28")); // CURLE_OPERATION_TIMEDOUT
+    CHECK(late->reason.find("onnect") != std::string::npos); // "Connection timed out after ..."
+    CHECK(took >= 250ms);
+    CHECK(took < 2s); // the request timeout (10 s) did not apply
+    CHECK(forwarder.pendingCount() == 1);
+    for (const int f : fillers)
+        close(f);
+    close(listener);
+}
+
+TEST_CASE("a server whose certificate has expired, or that speaks only TLS 1.2, is refused before "
+          "anything is sent and the filing is kept",
     "[faults]")
 {
     TempDir tmp;
-    const auto pki = tmp / "pki";
-    fs::copy(pkiDir(), pki);
-    // Issued by the pinned central CA, for the right name, but its notAfter is yesterday.
-    writeFile(tmp / "ext", "subjectAltName=DNS:central.shensu.test\nextendedKeyUsage=serverAuth\n");
-    REQUIRE(run({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                    "-out", (pki / "expired-server.key").string() })
-                .exitCode
-        == 0);
-    REQUIRE(run({ "openssl", "req", "-new", "-key", (pki / "expired-server.key").string(), "-subj",
-                    "/CN=central.shensu.test", "-out", (tmp / "csr").string() })
-                .exitCode
-        == 0);
-    REQUIRE(
-        run({ "openssl", "x509", "-req", "-in", (tmp / "csr").string(), "-CA",
-                (pki / "central-ca.pem").string(), "-CAkey", (pki / "central-ca.key").string(),
-                "-CAcreateserial", "-CAserial", (tmp / "serial").string(), "-days", "-1",
-                "-extfile", (tmp / "ext").string(), "-out", (pki / "expired-server.pem").string() })
-            .exitCode
-        == 0);
+    SECTION("an expired certificate")
+    {
+        const auto pki = tmp / "pki";
+        fs::copy(pkiDir(), pki);
+        // Issued by the pinned central CA, for the right name, but its notAfter is yesterday.
+        writeFile(
+            tmp / "ext", "subjectAltName=DNS:central.shensu.test\nextendedKeyUsage=serverAuth\n");
+        REQUIRE(run({ "openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-out", (pki / "expired-server.key").string() })
+                    .exitCode
+            == 0);
+        REQUIRE(run({ "openssl", "req", "-new", "-key", (pki / "expired-server.key").string(),
+                        "-subj", "/CN=central.shensu.test", "-out", (tmp / "csr").string() })
+                    .exitCode
+            == 0);
+        REQUIRE(run({ "openssl", "x509", "-req", "-in", (tmp / "csr").string(), "-CA",
+                        (pki / "central-ca.pem").string(), "-CAkey",
+                        (pki / "central-ca.key").string(), "-CAcreateserial", "-CAserial",
+                        (tmp / "serial").string(), "-days", "-1", "-extfile",
+                        (tmp / "ext").string(), "-out", (pki / "expired-server.pem").string() })
+                    .exitCode
+            == 0);
 
-    HostileServer expired(Behaviour::ANSWER_500, pki, 0, "expired-server");
-    ResultLog results;
-    network::Forwarder forwarder(
-        forwarderConfig(tmp / "outbox.db", expired.port()), std::ref(results));
-    forwarder.store(syntheticFiling("expired"));
-    const auto r = results.waitFor(1, 10s);
-    const auto* refused = deferred(r);
-    REQUIRE(refused);
-    INFO(refused->reason);
-    CHECK(refused->serverRefused);
-    CHECK(refused->reason.find("expired") != std::string::npos);
-    CHECK(expired.handshakes() == 0);
-    CHECK(expired.requests() == 0); // not one byte of the filing left the kiosk
-    CHECK(forwarder.pendingCount() == 1);
+        HostileServer expired(Behaviour::ANSWER_500, pki, 0, "expired-server");
+        ResultLog results;
+        network::Forwarder forwarder(
+            forwarderConfig(tmp / "outbox.db", expired.port()), std::ref(results));
+        forwarder.store(syntheticFiling("expired"));
+        const auto r = results.waitFor(1, 10s);
+        const auto* refused = deferred(r);
+        REQUIRE(refused);
+        INFO(refused->reason);
+        CHECK(refused->serverRefused);
+        CHECK(refused->reason.find("expired") != std::string::npos);
+        CHECK(expired.handshakes() == 0);
+        CHECK(expired.requests() == 0); // not one byte of the filing left the kiosk
+        CHECK(forwarder.pendingCount() == 1);
+    }
+    SECTION("TLS 1.2 only")
+    {
+        // Central's own certificate and CA, so only the protocol version is wrong.
+        HostileServer old(Behaviour::ANSWER_500, pkiDir(), 0, "central-server", true);
+        ResultLog results;
+        network::Forwarder forwarder(
+            forwarderConfig(tmp / "outbox.db", old.port()), std::ref(results));
+        const std::string id = forwarder.store(syntheticFiling("tls 1.2"));
+        const auto r = results.waitFor(1, 10s);
+        const auto* late = deferred(r);
+        REQUIRE(late);
+        INFO(late->reason);
+        CHECK(late->filingId == id);
+        CHECK(late->reason.starts_with("central unreachable: curl 35")); // CURLE_SSL_CONNECT_ERROR
+        CHECK(old.handshakes() == 0);
+        CHECK(old.requests() == 0); // not one byte of the filing left the kiosk
+        CHECK(forwarder.pendingCount() == 1);
+    }
 }
 
 TEST_CASE("when the disk fills up while filings are sealed and stored, store() reports each "
@@ -416,25 +496,34 @@ private:
 };
 } // namespace
 
-TEST_CASE(
-    "with centralProxy set the filing goes through the proxy's CONNECT tunnel, TLS end to end",
+TEST_CASE("with centralProxy in the kiosk config file the filings go through the proxy's CONNECT "
+          "tunnel, TLS end to end, five in a row over one connection",
     "[faults]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db");
     ConnectProxy proxy;
-    auto config = forwarderConfig(tmp / "outbox.db", central.port());
-    config.centralProxy = "http://127.0.0.1:" + std::to_string(proxy.port());
+    // The key as a kiosk or shensu-ctl reads it (network::loadForwarderConfig), not set in code.
+    const auto file = writeKioskConfig({ pkiDir(), tmp.path(), central.url(), central.resolve() },
+        { { "centralProxy", "http://127.0.0.1:" + std::to_string(proxy.port()) },
+            { "centralParallelPosts", 1 } });
+    const auto config = network::loadForwarderConfig(file);
+    REQUIRE(config.centralProxy == "http://127.0.0.1:" + std::to_string(proxy.port()));
     ResultLog results;
     network::Forwarder forwarder(config, std::ref(results));
-    const std::string id = forwarder.store(syntheticFiling("proxied"));
-    const auto r = results.waitFor(1, 10s);
-    const auto* ok = accepted(r);
-    INFO((deferred(r) ? deferred(r)->reason : ""));
-    REQUIRE(ok);
-    CHECK(ok->filingId == id);
+    // One after another, each once the last was answered (as filers come to a kiosk), well within
+    // central's 1 s keep-alive: the sender's one connection carries them all.
+    for (std::size_t n = 1; n <= 5; ++n) {
+        const std::string id = forwarder.store(syntheticFiling("proxied " + std::to_string(n)));
+        const auto r = results.waitFor(n, 10s);
+        const auto* ok = accepted(r);
+        INFO((deferred(r) ? deferred(r)->reason : ""));
+        REQUIRE(ok);
+        CHECK(ok->filingId == id);
+    }
+    // One CONNECT is one TCP connection and one TLS handshake with central.
     const auto seen = proxy.requests();
     REQUIRE(seen.size() == 1);
     CHECK(seen[0] == "CONNECT central.shensu.test:" + std::to_string(central.port()) + " HTTP/1.1");
-    CHECK(arrivedFilings(tmp / "central.db").size() == 1);
+    CHECK(arrivedFilings(tmp / "central.db").size() == 5);
 }

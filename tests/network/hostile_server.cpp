@@ -35,13 +35,14 @@ namespace
     }
 } // namespace
 
-HostileServer::HostileServer(
-    Behaviour behaviour, const std::filesystem::path& pki, int port, const std::string& serverStem)
+HostileServer::HostileServer(Behaviour behaviour, const std::filesystem::path& pki, int port,
+    const std::string& serverStem, bool tls12Only)
     : behaviour_(behaviour)
 {
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
     ctx_ = ctx;
-    SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+    SSL_CTX_set_min_proto_version(ctx, tls12Only ? TLS1_2_VERSION : TLS1_3_VERSION);
+    if (tls12Only) SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     const auto cert = (pki / (serverStem + ".pem")).string();
     const auto key = (pki / (serverStem + ".key")).string();
     const auto clientCa = (pki / "kiosk-ca.pem").string();
@@ -112,11 +113,17 @@ void HostileServer::handle(int fd)
     while (true) {
         if (bodyStart != std::string::npos) {
             const std::size_t have = in.size() - bodyStart;
-            if (behaviour_ == Behaviour::CUT_MID_BODY && have > 0) return; // drop it, mid-body
+            if (behaviour_ == Behaviour::CUT_MID_BODY && have > 0) {
+                // Drop it, mid-body: closing with unread bytes resets the connection.
+                if (have < contentLength) ++cutsMidBody_;
+                return;
+            }
             if (have >= contentLength) break;
         }
         if (SSL_pending(ssl) == 0 && !readable(fd, stopping_)) return;
-        const int n = SSL_read(ssl, buf, sizeof buf);
+        // CUT_MID_BODY reads in small pieces so that it holds only part of the body when it cuts.
+        const int want = behaviour_ == Behaviour::CUT_MID_BODY ? 64 : static_cast<int>(sizeof buf);
+        const int n = SSL_read(ssl, buf, want);
         if (n <= 0) return;
         in.append(buf, static_cast<std::size_t>(n));
         if (bodyStart == std::string::npos) {
@@ -144,6 +151,11 @@ void HostileServer::handle(int fd)
                  "Connection: close\r\n\r\n"
                  "{\"error\":\"limited\"}\n";
         break;
+    case Behaviour::ANSWER_409:
+        answer = "HTTP/1.1 409 Conflict\r\nRetry-After: 1\r\nContent-Length: 24\r\n"
+                 "Connection: close\r\n\r\n"
+                 "{\"error\":\"in progress\"}\n";
+        break;
     case Behaviour::HANG:
         // Say nothing until the client gives up and closes (then take the next connection).
         while (!stopping_) {
@@ -160,7 +172,8 @@ void HostileServer::handle(int fd)
         return;
     }
     SSL_write(ssl, answer.data(), static_cast<int>(answer.size()));
-    if (behaviour_ == Behaviour::ANSWER_500 || behaviour_ == Behaviour::ANSWER_429) {
+    if (behaviour_ == Behaviour::ANSWER_500 || behaviour_ == Behaviour::ANSWER_429
+        || behaviour_ == Behaviour::ANSWER_409) {
         SSL_shutdown(ssl);
         // Let the client close first (Connection: close), so TIME_WAIT is on its side.
         const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);

@@ -32,23 +32,7 @@ const char* const KIOSK_2 = "kiosk-device-2"; // CN KIOSK-TEST-02
 Http postAs(const RunningCentral& central, const std::string& kiosk, const std::string& path,
     const fs::path& bodyFile, const std::vector<std::string>& headers)
 {
-    const auto& pki = pkiDir();
-    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
-        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
-        "@" + bodyFile.string(), "-w", "\n%{http_code}", "--cert",
-        (pki / (kiosk + ".pem")).string(), "--key", (pki / (kiosk + ".key")).string() };
-    for (const auto& h : headers)
-        argv.insert(argv.end(), { "-H", h });
-    argv.push_back(central.url() + path);
-    const auto r = run(argv);
-    Http http { r.exitCode, 0, nullptr, {}, {} };
-    const auto cut = r.output.rfind('\n');
-    if (r.exitCode == 0 && cut != std::string::npos) {
-        http.status = std::stoi(r.output.substr(cut + 1));
-        http.raw = r.output.substr(0, cut);
-        http.body = nlohmann::json::parse(http.raw, nullptr, false);
-    }
-    return http;
+    return post(central, path, bodyFile, headers, kioskIdentity(kiosk));
 }
 
 Http askLease(const RunningCentral& central, const std::string& kiosk, const TempDir& tmp)

@@ -81,3 +81,31 @@ TEST_CASE("outbox ids are random version-4 UUIDs", "[outbox]")
     CHECK(std::string("89ab").find(a[19]) != std::string::npos); // RFC 4122 variant
     CHECK(a != network::newUuid());
 }
+
+TEST_CASE("the outbox's own connection runs in WAL mode with synchronous=FULL and secure_delete, "
+          "also after a remove() that dropped to NORMAL",
+    "[outbox]")
+{
+    // Read through the Outbox's connection: synchronous and secure_delete are per connection, so
+    // the sqlite3 CLI could not see them. (Debian's libsqlite3 is built with synchronous FULL and
+    // SECURE_DELETE as defaults, so on this build the pragmas set at open cannot be told from the
+    // defaults; what this catches is WAL not set, and a remove() that leaves NORMAL behind.)
+    TempDir tmp;
+    const auto checkPragmas = [](network::Outbox& outbox) {
+        CHECK(outbox.pragma("journal_mode") == "wal");
+        CHECK(outbox.pragma("synchronous") == "2"); // FULL
+        CHECK(outbox.pragma("secure_delete") == "1");
+    };
+    network::Outbox outbox(tmp / "outbox.db");
+    checkPragmas(outbox);
+    outbox.add("a", bytesOf("A"), network::Clock::now());
+    outbox.add("b", bytesOf("B"), network::Clock::now());
+    checkPragmas(outbox);
+    outbox.remove("a", false); // the DELETE runs with synchronous=NORMAL
+    checkPragmas(outbox);
+    outbox.remove("b");
+    checkPragmas(outbox);
+    network::Outbox reopened(tmp / "outbox.db");
+    checkPragmas(reopened);
+    CHECK_THROWS_AS(outbox.pragma("synchronous=OFF"), std::invalid_argument);
+}

@@ -6,6 +6,12 @@
 #include <network/seal.hpp>
 #include <network/sqlite.hpp>
 
+#include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 namespace shensu::testing
 {
 
@@ -75,41 +81,76 @@ nlohmann::json syntheticFiling(const std::string& marker)
         { "kioskId", "KIOSK-TEST-01" } };
 }
 
+namespace
+{
+    Http postWith(const RunningCentral& central, const std::string& path,
+        const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+        const ClientIdentity* as)
+    {
+        const auto& pki = pkiDir();
+        const auto headerFile = bodyFile.string() + ".headers";
+        std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
+            "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent",
+            "--data-binary", "@" + bodyFile.string(), "-D", headerFile, "-w", "\n%{http_code}" };
+        if (as) argv.insert(argv.end(), { "--cert", as->cert.string(), "--key", as->key.string() });
+        for (const auto& h : headers)
+            argv.insert(argv.end(), { "-H", h });
+        argv.push_back(central.url() + path);
+        const auto r = run(argv);
+        Http http { r.exitCode, 0, nullptr, {}, readFile(headerFile) };
+        const auto cut = r.output.rfind('\n');
+        if (r.exitCode == 0 && cut != std::string::npos) {
+            http.status = std::stoi(r.output.substr(cut + 1));
+            http.raw = r.output.substr(0, cut);
+            http.body = nlohmann::json::parse(http.raw, nullptr, false);
+        }
+        return http;
+    }
+} // namespace
+
+ClientIdentity kioskIdentity(const std::string& stem)
+{
+    return { pkiDir() / (stem + ".pem"), pkiDir() / (stem + ".key") };
+}
+
+int loopbackListener(int backlog, int* port)
+{
+    const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(s, backlog) != 0
+        || getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+        throw std::runtime_error("cannot listen on 127.0.0.1");
+    *port = ntohs(a.sin_port);
+    return s;
+}
+
 Http post(const RunningCentral& central, const std::string& path,
     const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
     bool withoutClientCert)
 {
-    const auto& pki = pkiDir();
-    const auto headerFile = bodyFile.string() + ".headers";
-    std::vector<std::string> argv { "curl", "-sS", "--tlsv1.3", "--resolve", central.resolve(),
-        "--cacert", (pki / "central-ca.pem").string(), "--capath", "/nonexistent", "--data-binary",
-        "@" + bodyFile.string(), "-D", headerFile, "-w", "\n%{http_code}" };
-    if (!withoutClientCert) {
-        argv.insert(argv.end(),
-            { "--cert", (pki / "kiosk-device.pem").string(), "--key",
-                (pki / "kiosk-device.key").string() });
-    }
-    for (const auto& h : headers)
-        argv.insert(argv.end(), { "-H", h });
-    argv.push_back(central.url() + path);
-    const auto r = run(argv);
-    Http http { r.exitCode, 0, nullptr, {}, readFile(headerFile) };
-    const auto cut = r.output.rfind('\n');
-    if (r.exitCode == 0 && cut != std::string::npos) {
-        http.status = std::stoi(r.output.substr(cut + 1));
-        http.raw = r.output.substr(0, cut);
-        http.body = nlohmann::json::parse(http.raw, nullptr, false);
-    }
-    return http;
+    const ClientIdentity device = kioskIdentity("kiosk-device");
+    return postWith(central, path, bodyFile, headers, withoutClientCert ? nullptr : &device);
+}
+
+Http post(const RunningCentral& central, const std::string& path,
+    const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+    const ClientIdentity& as)
+{
+    return postWith(central, path, bodyFile, headers, &as);
 }
 
 Http queryStatus(const RunningCentral& central, const std::filesystem::path& bodyFile,
-    const std::string& caseNumber, const std::string& verificationCode)
+    const std::string& caseNumber, const std::string& verificationCode, const ClientIdentity* as)
 {
     writeFile(bodyFile,
         nlohmann::json { { "caseNumber", caseNumber }, { "verificationCode", verificationCode } }
             .dump());
-    return post(central, "/v1/cases/status", bodyFile, { "Content-Type: application/json" });
+    const std::vector<std::string> headers { "Content-Type: application/json" };
+    return as ? post(central, "/v1/cases/status", bodyFile, headers, *as)
+              : post(central, "/v1/cases/status", bodyFile, headers);
 }
 
 std::string sealFiling(const std::string& marker)

@@ -59,13 +59,29 @@ struct Http {
     std::string raw; // the body as received
     std::string headers; // the response headers as received (when asked for)
 };
+// A TLS client certificate and its key (PEM files).
+struct ClientIdentity {
+    std::filesystem::path cert;
+    std::filesystem::path key;
+};
+// The test PKI's kiosk device certificate and key pki/<stem>.{pem,key}: "kiosk-device"
+// (KIOSK-TEST-01) or "kiosk-device-2" (KIOSK-TEST-02).
+ClientIdentity kioskIdentity(const std::string& stem);
+// A socket listening on 127.0.0.1 at a free port (written to *port) that never accepts by itself.
+int loopbackListener(int backlog, int* port);
 // POSTs a file with the curl CLI as the kiosk (client cert unless withoutClientCert).
 Http post(const RunningCentral& central, const std::string& path,
     const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
     bool withoutClientCert = false);
-// POST /v1/cases/status with {caseNumber, verificationCode}; bodyFile is written.
+// The same as another kiosk (its certificate on the TLS connection).
+Http post(const RunningCentral& central, const std::string& path,
+    const std::filesystem::path& bodyFile, const std::vector<std::string>& headers,
+    const ClientIdentity& as);
+// POST /v1/cases/status with {caseNumber, verificationCode}; bodyFile is written. As the test
+// kiosk (KIOSK-TEST-01) unless another identity is given.
 Http queryStatus(const RunningCentral& central, const std::filesystem::path& bodyFile,
-    const std::string& caseNumber, const std::string& verificationCode);
+    const std::string& caseNumber, const std::string& verificationCode,
+    const ClientIdentity* as = nullptr);
 // The DER envelope of syntheticFiling(marker), sealed as kiosk-device to central-encryption.
 std::string sealFiling(const std::string& marker);
 // The DER envelope of filing sealed as kiosk-device to central-encryption, with a card signer

@@ -68,6 +68,9 @@ public:
     std::optional<Clock::time_point> oldestCreatedAt();
     // The ids of the waiting rows, oldest first.
     std::vector<std::string> ids();
+    // The value of PRAGMA name on this connection, as text (tests: journal_mode, synchronous,
+    // secure_delete). name is lower-case letters and '_' only; throws std::invalid_argument else.
+    std::string pragma(const std::string& name);
 
     // --- Held filings (network/README.md, "Held filings"). Moves a waiting row to held with a
     // reason code (no personal data) and the time, in one durable update; nothing happens if the
