@@ -111,7 +111,30 @@ void everyScreen(Kiosk& k, const std::function<void(const std::string&)>& check)
     k.shell.dispatch(CardReadFailed { shensu::cardio::CardErrorCode::UNEXPECTED_RESPONSE });
     check("card_error");
     k.shell.dispatch(RetryCard {});
-    k.shell.dispatch(HealthCardRead { READER, "林測試" });
+    // The health card's registration password, its last attempt, the locked card.
+    k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
+    k.shell.dispatch(NhiStatusAnswered { "ok", 3, k.shell.state().nhiStatusGeneration });
+    REQUIRE(k.screen() == Screen::NHI_PASSWORD);
+    check("nhi_password");
+    k.shell.dispatch(ConfirmNhiPassword { 6 });
+    k.shell.dispatch(
+        NhiLoginAnswered { "wrong_password", 1, {}, {}, {}, k.shell.state().nhiLoginGeneration });
+    REQUIRE(k.screen() == Screen::NHI_LAST_ATTEMPT);
+    check("nhi_last_attempt");
+    k.tap("nhi_last_attempt.continue");
+    k.shell.dispatch(ConfirmNhiPassword { 6 });
+    k.shell.dispatch(
+        NhiLoginAnswered { "locked", 0, {}, {}, {}, k.shell.state().nhiLoginGeneration });
+    REQUIRE(k.screen() == Screen::NHI_LOCKED);
+    check("nhi_locked");
+    k.shell.dispatch(GoHome {});
+    k.shell.dispatch(ChooseHealthCard {});
+    k.shell.dispatch(HealthCardRead { READER, "林測試", "000012345678" });
+    k.shell.dispatch(NhiStatusAnswered { "ok", 3, k.shell.state().nhiStatusGeneration });
+    k.shell.dispatch(ConfirmNhiPassword { 6 });
+    k.shell.dispatch(NhiLoginAnswered {
+        "ok", 0, "林測試", "測試市政府人事處", {}, k.shell.state().nhiLoginGeneration });
+    REQUIRE(k.screen() == Screen::CARD_READ);
     check("card_read");
     k.shell.dispatch(GoHome {});
 
@@ -185,6 +208,26 @@ void everyScreen(Kiosk& k, const std::function<void(const std::string&)>& check)
     k.shell.dispatch(FilingAccepted {
         "0f1e2d3c-0000-4000-8000-000000000002", "1131123-0042", "4821093756120384" });
     check("submitted");
+    k.shell.dispatch(AskEndSession {});
+
+    // The progress query: the keypads, central at work, the status.
+    REQUIRE(k.screen() == Screen::HOME);
+    k.shell.dispatch(ChooseCaseQuery {});
+    for (const char d : std::string("11311230042"))
+        k.shell.dispatch(QueryKey { QueryField::CASE_NUMBER, d });
+    for (const char d : std::string("4821093756120386")) // its check digit: 6
+        k.shell.dispatch(QueryKey { QueryField::CODE, d });
+    REQUIRE(k.screen() == Screen::CASE_QUERY);
+    check("case_query");
+    k.shell.dispatch(SubmitQuery {});
+    REQUIRE(k.screen() == Screen::CASE_QUERYING);
+    check("case_querying");
+    k.shell.dispatch(CaseQueryAnswered { k.shell.state().queryGeneration, CaseQueryResult::FOUND,
+        { "1131123-0042", "forwarded", "已轉交權責機關", "2024-11-25T01:30:00Z",
+            "2024-11-23T02:51:00Z", "2024-11-26", "2024-12-23", 1 },
+        0 });
+    REQUIRE(k.screen() == Screen::CASE_STATUS);
+    check("case_status");
 }
 
 // Every scrollbar ImGui drew in the last frame (any window or child window of any screen): the bar
