@@ -595,7 +595,9 @@ int runScript(Shell& shell, std::istream& script, std::ostream& out,
     const std::filesystem::path& screenshotDir)
 {
     shell.frame();
-    emit(out, { { "event", "first_frame" }, { "ms", shell.firstFrameMs() } });
+    emit(out,
+        { { "event", "first_frame" }, { "ms", shell.firstFrameMs() },
+            { "cpu_ms", shell.firstFrameCpuMs() } });
 
     std::shared_ptr<LineFeed> feed;
     if (&script == &std::cin) {
