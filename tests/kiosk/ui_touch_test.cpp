@@ -152,7 +152,12 @@ void everyScreen(Kiosk& k, const std::function<void(const std::string&)>& check)
         k.tap(d);
     k.tap("pin.confirm");
     check("card_login");
+    // Central's challenge, the card's signature, then central's refusal (only a login that
+    // reached central can be refused).
+    k.shell.dispatch(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    k.shell.dispatch(CitizenCardSigned { READER, "DER", "SIG" });
     k.shell.dispatch(CardLoginRefused { "departed" });
+    REQUIRE(k.screen() == Screen::LOGIN_REFUSED);
     check("login_refused");
     k.shell.dispatch(GoHome {});
     k.shell.dispatch(ChooseCitizenCertificate {});
@@ -269,11 +274,14 @@ struct Measured {
 
 // Every widget a finger can tap on every screen is at least 44 × 44 logical px, i.e. 44 × scale
 // display pixels, and so is every scrollbar and its thumb.
-Measured checkTargets(Kiosk& k)
+Measured checkTargets(Kiosk& k, bool largeText = false)
 {
     const float scale = k.shell.scale();
     Measured measured;
     everyScreen(k, [&](const std::string& screen) {
+        // A session's end goes back to normal text: larger text is asked for again on each screen.
+        if (largeText && !k.shell.state().largeText) k.shell.dispatch(SetDisplay { true, false });
+        k.shell.frame();
         k.shell.frame();
         const auto ids = k.shell.ui().widgets.ids();
         INFO("screen " << screen);
@@ -287,6 +295,19 @@ Measured checkTargets(Kiosk& k)
             ++measured.targets;
         }
         measured.scrollbars += checkScrollbars(scale);
+        // No target lies under another (a key hidden behind the footer cannot be tapped).
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            const auto& a = k.widget(ids[i]);
+            if (!a.visible) continue;
+            for (std::size_t j = i + 1; j < ids.size(); ++j) {
+                const auto& b = k.widget(ids[j]);
+                if (!b.visible) continue;
+                const bool overlap
+                    = a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1;
+                INFO(ids[i] << " and " << ids[j]);
+                CHECK_FALSE(overlap);
+            }
+        }
     });
     return measured;
 }
@@ -516,6 +537,14 @@ TEST_CASE("every touch target on every screen is at least 44 x 44 px at 1280 x 8
     CHECK(m.scrollbars >= 5); // the form's, on each of its screens above, at least
 }
 
+TEST_CASE("with larger text every touch target on every screen is still at least 44 x 44 px, and "
+          "none is hidden under another")
+{
+    Kiosk k;
+    const Measured m = checkTargets(k, true);
+    CHECK(m.targets > 300);
+}
+
 // A scrollbar is a target too (it can be dragged), although a finger dragged anywhere on the
 // content scrolls it as well (tests above).
 TEST_CASE("the form's scrollbar is at least 44 px wide with a thumb at least 44 px tall, and a "
@@ -630,4 +659,23 @@ TEST_CASE("on a denser display (1920 x 1200, scale 1.5) every target is at least
     CHECK(bigSample[0] == smallSample[0]);
     CHECK(bigSample[1] == smallSample[1]);
     CHECK(bigSample[2] == smallSample[2]);
+}
+
+TEST_CASE("結束 is on every screen of a session but the one storing the filing; the countdown "
+          "and the end question have their own 結束並清除")
+{
+    Kiosk k;
+    everyScreen(k, [&](const std::string& screen) {
+        k.shell.frame();
+        INFO("screen " << screen << " (" << screenId(k.screen()) << ")");
+        const auto& widgets = k.shell.ui().widgets;
+        if (k.screen() == Screen::HOME || k.screen() == Screen::SUBMITTING) {
+            // Home has no session; a filing being stored is never interrupted.
+            CHECK(widgets.find("common.finish") == nullptr);
+        } else if (screen == "countdown" || screen == "end question") {
+            CHECK(widgets.find("session.end") != nullptr);
+        } else {
+            CHECK(widgets.find("common.finish") != nullptr);
+        }
+    });
 }
