@@ -166,8 +166,8 @@ std::vector<std::vector<std::uint8_t>> drawnScreens(Kiosk& k)
 
 } // namespace
 
-TEST_CASE("a font atlas loaded from its cache draws the very pixels of one rasterised; a damaged "
-          "cache is built again; no session's character is ever written to it")
+TEST_CASE("a font atlas loaded from its cache draws the very pixels of one rasterised, a damaged "
+          "cache is built again, no session's character is ever written to it")
 {
     const auto dir = std::filesystem::temp_directory_path()
         / ("shensu-atlas-cache-" + std::to_string(::getpid()));
@@ -277,7 +277,7 @@ TEST_CASE("a composition whose field is no longer drawn is not drawn at the top-
     CHECK_FALSE(k.shell.textInputRect().visible);
 }
 
-TEST_CASE("a system IME's composition is drawn at the caret and its window placed there; the "
+TEST_CASE("a system IME's composition is drawn at the caret and its window placed there, the "
           "commit goes into the field")
 {
     Kiosk k;

@@ -661,7 +661,7 @@ TEST_CASE("on a denser display (1920 x 1200, scale 1.5) every target is at least
     CHECK(bigSample[2] == smallSample[2]);
 }
 
-TEST_CASE("結束 is on every screen of a session but the one storing the filing; the countdown "
+TEST_CASE("結束 is on every screen of a session but the one storing the filing, the countdown "
           "and the end question have their own 結束並清除")
 {
     Kiosk k;
