@@ -301,11 +301,9 @@ Measured checkTargets(Kiosk& k, bool largeText = false)
             if (!a.visible) continue;
             for (std::size_t j = i + 1; j < ids.size(); ++j) {
                 const auto& b = k.widget(ids[j]);
-                if (!b.visible) continue;
-                const bool overlap
-                    = a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1 && b.y0 < a.y1 - 1;
-                INFO(ids[i] << " and " << ids[j]);
-                CHECK_FALSE(overlap);
+                if (b.visible && a.x0 < b.x1 - 1 && b.x0 < a.x1 - 1 && a.y0 < b.y1 - 1
+                    && b.y0 < a.y1 - 1)
+                    FAIL_CHECK(ids[i] << " and " << ids[j] << " overlap");
             }
         }
     });
