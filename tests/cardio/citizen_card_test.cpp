@@ -188,7 +188,7 @@ TEST_CASE("without --citizen-pki the simulator makes its own key, and the card's
 }
 
 TEST_CASE("three wrong PINs block the card: OpenSC shows the final try, then locked, and refuses "
-          "the right PIN; the card saw exactly three tries",
+          "the right PIN, the card saw exactly three tries",
     "[citizen-lockout]")
 {
     const CommandResult first = login(WRONG_PIN);

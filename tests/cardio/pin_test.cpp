@@ -95,7 +95,7 @@ TEST_CASE("a registration password takes printable ASCII without spaces, up to i
     CHECK(!handoff.take(worker));
 }
 
-TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count; a silent "
+TEST_CASE("tries left: the token's flags where set, else 3 minus the kiosk's count, a silent "
           "token after the kiosk's third failure is blocked, a speaking one never without LOCKED",
     "[pin]")
 {

@@ -133,7 +133,7 @@ TEST_CASE("the right PIN logs in, and the card's signature over a message verifi
 }
 
 TEST_CASE("wrong PINs are PIN_INCORRECT, the second shows the final try, the third locks the "
-          "card and the right PIN is then PIN_LOCKED; the card counted exactly three tries",
+          "card and the right PIN is then PIN_LOCKED, the card counted exactly three tries",
     "[pkcs11-lockout]")
 {
     CHECK(tryLogin("654321") == CardErrorCode::PIN_INCORRECT);

@@ -104,7 +104,7 @@ LoginWithCitizenCard loginFor(const CitizenCardReady& ready)
 
 } // namespace
 
-TEST_CASE("a citizen card swapped for another after its tries were read gets no PIN; the card "
+TEST_CASE("a citizen card swapped for another after its tries were read gets no PIN, the card "
           "read is asked once when it is still there",
     "[swap]")
 {

@@ -321,7 +321,7 @@ TEST_CASE("the citizen card pulled at any step ends the session and wipes it")
     }
 }
 
-TEST_CASE("a card failure while logging in is a card error; PIN_LOCKED is the blocked screen; a "
+TEST_CASE("a card failure while logging in is a card error, PIN_LOCKED is the blocked screen, a "
           "length the card refuses returns to the pad")
 {
     {
@@ -562,7 +562,7 @@ TEST_CASE("a citizen-certificate filing asks for the PIN again and is stored onl
 }
 
 TEST_CASE("signing, a wrong PIN goes back to the pad with the tries left, the last try is warned "
-          "of, a blocked card ends on card_blocked; nothing is stored")
+          "of, a blocked card ends on card_blocked, nothing is stored")
 {
     Kiosk k = atSignPad(2);
     k.send(ConfirmPin { 6 });

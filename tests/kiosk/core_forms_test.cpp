@@ -213,7 +213,7 @@ TEST_CASE("the MOL form: a complete answer set is valid and files groups and mul
 }
 
 TEST_CASE(
-    "the MOL form: 其他 in a multiple choice asks for its text; a bad date and phone are named")
+    "the MOL form: 其他 in a multiple choice asks for its text, a bad date and phone are named")
 {
     MolKiosk k;
     k.fillValid();

@@ -134,7 +134,7 @@ TEST_CASE("health card: locked, not registered or central unreachable at the sta
 }
 
 TEST_CASE("health card: wrong passwords show the tries left, warn before the last, then the "
-          "locked screen; never a retry on the person's behalf")
+          "locked screen, never a retry on the person's behalf")
 {
     Kiosk k = atPasswordScreen();
     k.send(ConfirmNhiPassword { 6 });

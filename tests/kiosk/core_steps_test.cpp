@@ -300,7 +300,7 @@ TEST_CASE("a filing sealed with a leased case number shows that number and its c
 }
 
 TEST_CASE(
-    "when central stays silent the submit timer moves to the queued screen; a stale timer does not")
+    "when central stays silent the submit timer moves to the queued screen, a stale timer does not")
 {
     auto k = submittedAnonymously();
     const auto commands = k.send(FilingStored { "id-1" });
@@ -336,7 +336,7 @@ TEST_CASE("a filing that could not be stored says nothing was submitted and keep
     CHECK(k.sent<StoreFiling>().size() == 2);
 }
 
-TEST_CASE("going home after the receipt wipes everything; the language returns to the default")
+TEST_CASE("going home after the receipt wipes everything, the language returns to the default")
 {
     auto k = submittedAnonymously();
     k.send(SetLanguage { Language::EN });
@@ -458,7 +458,7 @@ TEST_CASE("the receipt screen also times out, but a filing being stored is never
     CHECK(k.state.verificationCode.empty());
 }
 
-TEST_CASE("不登入直接申訴 first explains what an anonymous filing is; the form comes after")
+TEST_CASE("不登入直接申訴 first explains what an anonymous filing is, the form comes after")
 {
     Kiosk k;
     k.send(ChooseAnonymous {});

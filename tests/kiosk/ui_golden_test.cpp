@@ -144,7 +144,12 @@ void allScreens(const Variant& v)
         k.tap(d);
     k.tap("pin.confirm");
     golden(k, "card_login", v);
+    // Central's challenge, the card's signature, then central's refusal (only a login that
+    // reached central can be refused).
+    k.shell.dispatch(LoginChallengeReady { "c-1", "bm9uY2U=" });
+    k.shell.dispatch(CitizenCardSigned { READER, "DER", "SIG" });
     k.shell.dispatch(CardLoginRefused { "departed" });
+    REQUIRE(k.screen() == Screen::LOGIN_REFUSED);
     golden(k, "login_refused", v);
     k.shell.dispatch(GoHome {});
     choose(k, v);

@@ -72,7 +72,7 @@ TEST_CASE("typed Chinese reaches the answers and the counter shows the character
         == "主管長期言語霸凌。"); // appended, not inserted where the finger was
 }
 
-TEST_CASE("choosing an identity by position or by id selects the same option; 其他 asks for text")
+TEST_CASE("choosing an identity by position or by id selects the same option, 其他 asks for text")
 {
     Kiosk k;
     k.tap("home.anonymous");

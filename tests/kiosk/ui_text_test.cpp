@@ -131,6 +131,112 @@ TEST_CASE("a character added into the texture's free space looks exactly as afte
     CHECK(region(k.pixels(), field) == inPlace);
 }
 
+namespace
+{
+
+std::string fileBytes(const std::filesystem::path& file)
+{
+    std::string out;
+    if (FILE* f = std::fopen(file.c_str(), "rb")) {
+        char buf[65536];
+        for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
+            out.append(buf, n);
+        std::fclose(f);
+    }
+    return out;
+}
+
+// Home, home in large text, then the form with the Zhuyin keyboard and its candidates: what each
+// atlas (normal and large text) draws.
+std::vector<std::vector<std::uint8_t>> drawnScreens(Kiosk& k)
+{
+    std::vector<std::vector<std::uint8_t>> out { k.pixels() };
+    k.shell.dispatch(SetDisplay { true, false });
+    k.shell.frame();
+    out.push_back(k.pixels());
+    k.shell.dispatch(SetDisplay { false, false });
+    k.shell.frame();
+    openForm(k);
+    k.tap("form.facts");
+    k.tap("kb.mode.zhuyin");
+    k.tap("kb.ㄊ");
+    out.push_back(k.pixels());
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("a font atlas loaded from its cache draws the very pixels of one rasterised, a damaged "
+          "cache is built again, no session's character is ever written to it")
+{
+    const auto dir = std::filesystem::temp_directory_path()
+        / ("shensu-atlas-cache-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    struct Cleanup {
+        std::filesystem::path dir;
+        ~Cleanup()
+        {
+            std::error_code ec;
+            std::filesystem::remove_all(dir, ec);
+        }
+    } cleanup { dir };
+    const DisplayOptions cached {
+        .headless = true, .width = 1280, .height = 800, .fontCacheDir = dir
+    };
+    const auto normal = dir / "font-atlas-100.bin";
+    const auto large = dir / "font-atlas-133.bin";
+
+    std::vector<std::vector<std::uint8_t>> rasterised;
+    {
+        Kiosk k; // no cache: ImGui's own build, every time
+        rasterised = drawnScreens(k);
+    }
+    std::string written;
+    {
+        Kiosk cold({}, cached);
+        CHECK(cold.shell.fontCacheLoads() == 0);
+        written = fileBytes(normal);
+        REQUIRE(written.size() > 1024 * 4096); // the 1024 x 4096 alpha texture and the glyphs
+        CHECK(cold.pixels() == rasterised[0]);
+    }
+    {
+        Kiosk warm({}, cached); // normal text from the cache; large text built, then cached
+        CHECK(drawnScreens(warm) == rasterised);
+        CHECK(warm.shell.fontCacheLoads() == 2); // the start, and back to normal text
+        CHECK(std::filesystem::exists(large));
+    }
+    {
+        // A rare character is added during a session; at its end the base atlas comes back from
+        // the cache, which never held the character.
+        Kiosk k({}, cached);
+        openForm(k);
+        k.type("form.agency", RARE);
+        REQUIRE(inAtlas(k, RARE_CODE));
+        k.tap("common.finish");
+        k.tap("session.end");
+        REQUIRE(k.screen() == Screen::HOME);
+        k.shell.frame();
+        CHECK_FALSE(inAtlas(k, RARE_CODE));
+        CHECK(k.shell.fontCacheLoads() == 2); // the start, and the session's end
+        CHECK(fileBytes(normal) == written);
+        CHECK(k.pixels() == rasterised[0]);
+    }
+    {
+        // One byte of the texture flipped (a cut file fails the same checksum): built again and
+        // rewritten.
+        std::string damaged = written;
+        damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 0x40);
+        if (FILE* f = std::fopen(normal.c_str(), "wb")) {
+            std::fwrite(damaged.data(), 1, damaged.size(), f);
+            std::fclose(f);
+        }
+        Kiosk k({}, cached);
+        CHECK(k.shell.fontCacheLoads() == 0);
+        CHECK(k.pixels() == rasterised[0]);
+        CHECK(fileBytes(normal) == written);
+    }
+}
+
 TEST_CASE("a character the font itself lacks adds nothing to the atlas (and counts as nothing)")
 {
     Kiosk k;
@@ -161,7 +267,7 @@ TEST_CASE("a composition whose field is no longer drawn is not drawn at the top-
     CHECK_FALSE(k.shell.textInputRect().visible);
 }
 
-TEST_CASE("a system IME's composition is drawn at the caret and its window placed there; the "
+TEST_CASE("a system IME's composition is drawn at the caret and its window placed there, the "
           "commit goes into the field")
 {
     Kiosk k;

@@ -141,7 +141,11 @@ int main(int argc, char** argv)
         initial.noticeShown = config.noticeShown;
         initial.pinPadShuffle = config.pinPadShuffle;
         initial.readerPinTimeoutSeconds = static_cast<int>(config.readerPinTimeout.count());
-        Shell shell(options->display, std::move(catalogue), std::move(initial));
+        // The base font atlas, once built, is kept with the kiosk's durable state (no personal
+        // data: only the catalogue's, the form's and Big5 level 1's characters).
+        DisplayOptions display = options->display;
+        display.fontCacheDir = config.stateDir;
+        Shell shell(display, std::move(catalogue), std::move(initial));
         stopSignals.onStop([&shell] {
             SDL_Event quit {};
             quit.type = SDL_QUIT;

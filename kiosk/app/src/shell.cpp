@@ -157,6 +157,7 @@ struct Shell::Impl {
     bool quitRequested = false;
     Clock::time_point started = Clock::now();
     double firstFrameMs = 0;
+    double firstFrameCpuMs = 0;
 
     void runCommand(const Command& c)
     {
@@ -252,7 +253,10 @@ Shell::Shell(const DisplayOptions& options, Catalogue catalogue, State initial)
     }
     d.fonts = std::make_unique<ui::FontLoader>(ui::FontOptions {}, uiTexts(d.catalogue));
     d.fonts->setDpiScale(d.scale);
+    d.fonts->setCacheDir(options.fontCacheDir);
     d.ui.fonts = d.fonts->addTo(*io.Fonts);
+    const bool cached = d.fonts->build(*io.Fonts); // uploaded by the renderer's first frame
+    std::clog << "kiosk: font atlas " << (cached ? "loaded from its cache" : "built") << '\n';
     d.ui.catalogue = &d.catalogue;
     d.ui.pinPad = &d.pinPad;
     d.ui.nhiPassword = &d.nhiPassword;
@@ -319,6 +323,14 @@ const Catalogue& Shell::catalogue() const noexcept
 double Shell::firstFrameMs() const noexcept
 {
     return impl_->firstFrameMs;
+}
+double Shell::firstFrameCpuMs() const noexcept
+{
+    return impl_->firstFrameCpuMs;
+}
+int Shell::fontCacheLoads() const noexcept
+{
+    return impl_->fonts->cacheLoads();
 }
 double Shell::lastAtlasRebuildMs() const noexcept
 {
@@ -523,8 +535,13 @@ void Shell::frame()
         d.fontsReleased = true;
         d.firstFrameMs
             = std::chrono::duration<double, std::milli>(Clock::now() - d.started).count();
-        std::clog << "kiosk: first frame after " << static_cast<int>(d.firstFrameMs)
-                  << " ms, font atlas " << io.Fonts->TexWidth << "x" << io.Fonts->TexHeight << ", "
+        timespec cpu {};
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+        d.firstFrameCpuMs
+            = static_cast<double>(cpu.tv_sec) * 1e3 + static_cast<double>(cpu.tv_nsec) / 1e6;
+        std::clog << "kiosk: first frame after " << static_cast<int>(d.firstFrameMs) << " ms ("
+                  << static_cast<int>(d.firstFrameCpuMs) << " ms of CPU since exec), font atlas "
+                  << io.Fonts->TexWidth << "x" << io.Fonts->TexHeight << ", "
                   << d.fonts->bodyGlyphCount() << " body glyphs\n";
     }
     // The registration password screen takes a physical keyboard's characters too (no IME).

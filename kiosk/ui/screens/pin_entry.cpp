@@ -65,7 +65,11 @@ void drawPinEntry(Frame& f)
     // automation taps by digit whatever the shuffle.
     const float gap = ImGui::GetStyle().ItemSpacing.x;
     const float keyWidth = std::min(200.0f, (ImGui::GetContentRegionAvail().x - 2 * gap) / 3);
-    const float keyHeight = std::max(TOUCH_HEIGHT, 76.0f);
+    // Four rows between the mask and the footer: with larger text the texts above take more room
+    // and the keys get lower (never under 48 px), so the last row is never hidden by the footer.
+    const float rowGap = ImGui::GetStyle().ItemSpacing.y;
+    const float room = footerTop() - rowGap - ImGui::GetCursorPosY() - 3 * rowGap;
+    const float keyHeight = std::clamp(room / 4, 48.0f, 76.0f);
     const float indent = (ImGui::GetContentRegionAvail().x - 3 * keyWidth - 2 * gap) / 2;
     auto digitKey = [&](char digit) {
         const std::string label(1, digit);

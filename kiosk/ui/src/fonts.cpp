@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -123,10 +124,17 @@ struct FontLoader::Impl {
     // The uploaded texture's free space below what the build packed, per pixel column (the first
     // free row): new glyphs go there without a rebuild.
     std::vector<int> skyline;
+    std::filesystem::path cacheDir; // empty: no atlas cache
+    std::uint64_t fontHash = 0; // of the mapped font file's bytes (0: not yet hashed)
+    int cacheLoads = 0;
 
     bool addInPlace(ImFontAtlas& atlas, const Fonts& fonts,
         const std::vector<std::pair<ImFont*, unsigned>>& fresh, const TextureWriter& write,
         std::size_t& placedCount);
+    std::filesystem::path cacheFile() const;
+    std::string cacheKey(const ImFontAtlas& atlas);
+    bool loadCache(ImFontAtlas& atlas);
+    void saveCache(const ImFontAtlas& atlas);
 };
 
 FontLoader::FontLoader(FontOptions options, std::vector<std::string> uiTexts)
@@ -339,7 +347,7 @@ FontLoader::Added FontLoader::coverMissing(ImFontAtlas& atlas, Fonts& fonts,
         return placed == 0 ? Added::NOTHING : Added::IN_PLACE; // none in the font: '?' stays
     atlas.Clear();
     fonts = addTo(atlas);
-    atlas.Build();
+    build(atlas); // holds the added characters: never from or into the cache
     return Added::REBUILT;
 }
 
@@ -353,7 +361,7 @@ bool FontLoader::forgetAdded(ImFontAtlas& atlas, Fonts& fonts, bool rebuild)
     if (!rebuild) return false;
     atlas.Clear();
     fonts = addTo(atlas);
-    atlas.Build();
+    build(atlas);
     return true;
 }
 
@@ -373,8 +381,285 @@ bool FontLoader::rescale(ImFontAtlas& atlas, Fonts& fonts, float scale)
     impl_->scale = scale;
     atlas.Clear();
     fonts = addTo(atlas);
-    atlas.Build();
+    build(atlas);
     return true;
+}
+
+namespace
+{
+
+    // 64-bit hash of a byte range, 8 bytes at a time (a font file's identity, a cache file's
+    // integrity; not against an attacker: the cache lives in the kiosk's own state directory).
+    std::uint64_t hashBytes(
+        const void* data, std::size_t size, std::uint64_t h = 0x9E3779B97F4A7C15ull)
+    {
+        const auto* p = static_cast<const unsigned char*>(data);
+        const auto mix = [&h](std::uint64_t w) {
+            h ^= w * 0x87C37B91114253D5ull;
+            h = (h << 31 | h >> 33) * 0x4CF5AD432745937Full;
+        };
+        std::size_t i = 0;
+        for (; i + 8 <= size; i += 8) {
+            std::uint64_t w = 0;
+            std::memcpy(&w, p + i, 8);
+            mix(w);
+        }
+        std::uint64_t tail = size;
+        for (; i < size; ++i)
+            tail = tail << 8 | p[i];
+        mix(tail);
+        h ^= h >> 33;
+        return h * 0xFF51AFD7ED558CCDull;
+    }
+
+    template<typename T> void put(std::string& out, T value)
+    {
+        out.append(reinterpret_cast<const char*>(&value), sizeof value);
+    }
+
+    // Reads what put() wrote; every read past the end fails the whole load.
+    struct Reader {
+        const std::string& in;
+        std::size_t at = 0;
+        bool ok = true;
+        template<typename T> T get()
+        {
+            T value {};
+            if (!ok || in.size() - at < sizeof value) {
+                ok = false;
+                return value;
+            }
+            std::memcpy(&value, in.data() + at, sizeof value);
+            at += sizeof value;
+            return value;
+        }
+    };
+
+    constexpr const char CACHE_MAGIC[] = "shensu font atlas 1\n";
+
+} // namespace
+
+std::filesystem::path FontLoader::Impl::cacheFile() const
+{
+    // One file per text size: normal and larger text both load fast.
+    return cacheDir
+        / ("font-atlas-" + std::to_string(static_cast<int>(std::lround(scale * 100))) + ".bin");
+}
+
+std::string FontLoader::Impl::cacheKey(const ImFontAtlas& atlas)
+{
+    if (fontHash == 0 && ttc.data() != nullptr) fontHash = hashBytes(ttc.data(), ttc.size());
+    std::string key = CACHE_MAGIC;
+    key += "imgui " + std::to_string(IMGUI_VERSION_NUM) + " font " + options.file.string() + " "
+        + std::to_string(ttc.size()) + " " + std::to_string(fontHash) + " face "
+        + std::to_string(options.faceIndex) + "\n";
+    put(key, atlas.Flags);
+    put(key, atlas.TexGlyphPadding);
+    put(key, atlas.TexDesiredWidth);
+    for (const ImFontConfig& c : atlas.ConfigData) {
+        put(key, c.FontNo);
+        put(key, c.SizePixels); // the display scale and the text size are in here
+        put(key, c.OversampleH);
+        put(key, c.OversampleV);
+        put(key, c.PixelSnapH);
+        put(key, c.RasterizerMultiply);
+        put(key, c.GlyphOffset.x);
+        put(key, c.GlyphOffset.y);
+        put(key, c.MergeMode);
+        for (const ImWchar* r = c.GlyphRanges; r != nullptr && *r != 0; ++r)
+            put(key, *r);
+        put(key, ImWchar { 0 });
+    }
+    return key;
+}
+
+bool FontLoader::Impl::loadCache(ImFontAtlas& atlas)
+{
+    if (fontHash == 0 && ttc.data() == nullptr) return false;
+    std::string in;
+    {
+        const int fd = ::open(cacheFile().c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) return false;
+        struct stat st {
+        };
+        if (::fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size < (1 << 28))
+            in.resize(static_cast<std::size_t>(st.st_size));
+        std::size_t got = 0;
+        while (got < in.size()) {
+            const ssize_t n = ::read(fd, in.data() + got, in.size() - got);
+            if (n <= 0) break;
+            got += static_cast<std::size_t>(n);
+        }
+        ::close(fd);
+        in.resize(got);
+    }
+    if (in.size() < sizeof(std::uint64_t)) return false;
+    const std::size_t body = in.size() - sizeof(std::uint64_t);
+    std::uint64_t sum = 0;
+    std::memcpy(&sum, in.data() + body, sizeof sum);
+    if (sum != hashBytes(in.data(), body)) return false; // cut short or damaged: build it again
+    in.resize(body);
+    const std::string key = cacheKey(atlas);
+    Reader r { in };
+    const auto keySize = r.get<std::uint64_t>();
+    if (!r.ok || keySize != key.size() || in.compare(r.at, key.size(), key) != 0) return false;
+    r.at += key.size();
+
+    // Everything read and checked before the atlas is touched: a bad file leaves it buildable.
+    const int width = r.get<int>();
+    const int height = r.get<int>();
+    struct Rect {
+        unsigned short x, y, w, h;
+    };
+    const auto rectCount = r.get<std::uint32_t>();
+    if (!r.ok || rectCount > 64) return false; // ImGui 1.86 adds two
+    std::vector<Rect> rects(rectCount);
+    for (Rect& rect : rects)
+        rect = { r.get<unsigned short>(), r.get<unsigned short>(), r.get<unsigned short>(),
+            r.get<unsigned short>() };
+    struct Glyph {
+        unsigned codepoint = 0;
+        float x0, y0, x1, y1, u0, v0, u1, v1, advance;
+    };
+    struct Face {
+        float ascent = 0, descent = 0;
+        std::vector<Glyph> glyphs;
+    };
+    const auto faceCount = r.get<std::uint32_t>();
+    if (!r.ok || faceCount != static_cast<std::uint32_t>(atlas.Fonts.Size)
+        || faceCount != static_cast<std::uint32_t>(atlas.ConfigData.Size))
+        return false;
+    std::vector<Face> faces(faceCount);
+    for (Face& f : faces) {
+        f.ascent = r.get<float>();
+        f.descent = r.get<float>();
+        const auto count = r.get<std::uint32_t>();
+        if (!r.ok || count > 0x10000) return false;
+        f.glyphs.resize(count);
+        for (Glyph& g : f.glyphs) {
+            g.codepoint = r.get<std::uint32_t>();
+            for (float* v : { &g.x0, &g.y0, &g.x1, &g.y1, &g.u0, &g.v0, &g.u1, &g.v1, &g.advance })
+                *v = r.get<float>();
+            if (g.codepoint > 0xFFFF) return false; // ImWchar is 16-bit here
+        }
+    }
+    if (!r.ok || width <= 0 || height <= 0 || width > 16384 || height > 16384
+        || in.size() - r.at != static_cast<std::size_t>(width) * static_cast<std::size_t>(height))
+        return false;
+    for (int i = 0; i < atlas.ConfigData.Size; ++i) {
+        if (atlas.ConfigData[i].DstFont != atlas.Fonts[i] || atlas.ConfigData[i].MergeMode)
+            return false;
+    }
+
+    // As ImFontAtlasBuildWithStbTruetype leaves it, without rasterising: ImGui's rectangles (the
+    // white pixel, its cursors, the baked lines) where the build packed them, the fonts' metrics
+    // and glyphs as built, the pixels, then ImGui's own finish (redraws its rectangles, builds the
+    // lookup tables, marks the texture ready).
+    ImFontAtlasBuildInit(&atlas);
+    if (atlas.CustomRects.Size != static_cast<int>(rects.size())) return false;
+    for (int i = 0; i < atlas.CustomRects.Size; ++i) {
+        const auto& want = rects[static_cast<std::size_t>(i)];
+        ImFontAtlasCustomRect& rect = atlas.CustomRects[i];
+        if (rect.Width != want.w || rect.Height != want.h || want.x + want.w > width
+            || want.y + want.h > height)
+            return false;
+    }
+    atlas.TexID = nullptr;
+    atlas.ClearTexData();
+    atlas.TexWidth = width;
+    atlas.TexHeight = height;
+    atlas.TexUvScale = ImVec2(1.0f / static_cast<float>(width), 1.0f / static_cast<float>(height));
+    atlas.TexUvWhitePixel = ImVec2(0, 0);
+    for (int i = 0; i < atlas.CustomRects.Size; ++i) {
+        atlas.CustomRects[i].X = rects[static_cast<std::size_t>(i)].x;
+        atlas.CustomRects[i].Y = rects[static_cast<std::size_t>(i)].y;
+    }
+    atlas.TexPixelsAlpha8 = static_cast<unsigned char*>(IM_ALLOC(in.size() - r.at));
+    std::memcpy(atlas.TexPixelsAlpha8, in.data() + r.at, in.size() - r.at);
+    for (int i = 0; i < atlas.Fonts.Size; ++i) {
+        const Face& f = faces[static_cast<std::size_t>(i)];
+        ImFont* font = atlas.Fonts[i];
+        ImFontAtlasBuildSetupFont(&atlas, font, &atlas.ConfigData[i], f.ascent, f.descent);
+        font->Glyphs.reserve(static_cast<int>(f.glyphs.size()));
+        for (const Glyph& g : f.glyphs) // no config: the advance is already as built
+            font->AddGlyph(nullptr, static_cast<ImWchar>(g.codepoint), g.x0, g.y0, g.x1, g.y1, g.u0,
+                g.v0, g.u1, g.v1, g.advance);
+    }
+    ImFontAtlasBuildFinish(&atlas);
+    return true;
+}
+
+void FontLoader::Impl::saveCache(const ImFontAtlas& atlas)
+{
+    if (atlas.TexPixelsAlpha8 == nullptr || atlas.TexWidth <= 0 || atlas.TexHeight <= 0) return;
+    const std::string key = cacheKey(atlas);
+    std::string out;
+    put(out, static_cast<std::uint64_t>(key.size()));
+    out += key;
+    put(out, atlas.TexWidth);
+    put(out, atlas.TexHeight);
+    put(out, static_cast<std::uint32_t>(atlas.CustomRects.Size));
+    for (const ImFontAtlasCustomRect& rect : atlas.CustomRects) {
+        for (unsigned short v : { rect.X, rect.Y, rect.Width, rect.Height })
+            put(out, v);
+    }
+    put(out, static_cast<std::uint32_t>(atlas.Fonts.Size));
+    for (const ImFont* font : atlas.Fonts) {
+        put(out, font->Ascent);
+        put(out, font->Descent);
+        put(out, static_cast<std::uint32_t>(font->Glyphs.Size));
+        for (const ImFontGlyph& g : font->Glyphs) {
+            put(out, static_cast<std::uint32_t>(g.Codepoint));
+            for (float v : { g.X0, g.Y0, g.X1, g.Y1, g.U0, g.V0, g.U1, g.V1, g.AdvanceX })
+                put(out, v);
+        }
+    }
+    out.append(reinterpret_cast<const char*>(atlas.TexPixelsAlpha8),
+        static_cast<std::size_t>(atlas.TexWidth) * static_cast<std::size_t>(atlas.TexHeight));
+    put(out, hashBytes(out.data(), out.size()));
+    // Written beside, then renamed over: a kiosk switched off mid-write leaves the old file or
+    // none, never half of one (and a damaged file fails its checksum and is rebuilt).
+    std::error_code ec;
+    std::filesystem::create_directories(cacheDir, ec);
+    const auto file = cacheFile();
+    auto temporary = file;
+    temporary += ".tmp" + std::to_string(::getpid());
+    {
+        std::ofstream o(temporary, std::ios::binary | std::ios::trunc);
+        o.write(out.data(), static_cast<std::streamsize>(out.size()));
+        o.close();
+        if (!o) {
+            std::filesystem::remove(temporary, ec);
+            return;
+        }
+    }
+    std::filesystem::rename(temporary, file, ec);
+    if (ec) std::filesystem::remove(temporary, ec);
+}
+
+void FontLoader::setCacheDir(std::filesystem::path dir)
+{
+    impl_->cacheDir = std::move(dir);
+}
+
+bool FontLoader::build(ImFontAtlas& atlas)
+{
+    Impl& d = *impl_;
+    // Only the base atlas: one holding characters someone typed or whose name was read is never
+    // written to disk, and never comes from it.
+    const bool base = !d.cacheDir.empty() && d.extra.empty();
+    if (base && d.loadCache(atlas)) {
+        ++d.cacheLoads;
+        return true;
+    }
+    atlas.Build();
+    if (base) d.saveCache(atlas);
+    return false;
+}
+
+int FontLoader::cacheLoads() const
+{
+    return impl_->cacheLoads;
 }
 
 std::size_t FontLoader::bodyGlyphCount() const

@@ -115,8 +115,10 @@ void applyTheme()
     s.ItemSpacing = ImVec2(16, 14);
     s.ItemInnerSpacing = ImVec2(12, 10);
     s.TouchExtraPadding = ImVec2(4, 4);
-    s.ScrollbarSize = 28;
-    s.GrabMinSize = 40;
+    // A scrollbar is a touch target like any other: 44 px wide, its thumb at least 44 px tall (in
+    // logical pixels; SDL scales them with the display, shell.cpp).
+    s.ScrollbarSize = 44;
+    s.GrabMinSize = 44;
     s.FrameRounding = 8;
     s.FrameBorderSize = 1;
     s.WindowBorderSize = 0;

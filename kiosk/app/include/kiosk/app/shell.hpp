@@ -31,6 +31,9 @@ struct DisplayOptions {
     // drawn `scale` times bigger (fonts baked bigger, so sharp). 0 = from the display's DPI
     // (never below 1280x800 logical); headless 0 = 1.
     float scale = 0;
+    // Where the base font atlas is kept once built (ui::FontLoader::setCacheDir; the kiosk gives
+    // its stateDir). Empty: built at every start.
+    std::filesystem::path fontCacheDir {};
 };
 
 // How often characters someone typed or whose name was read were added to the font atlas: drawn
@@ -109,6 +112,11 @@ public:
     // Milliseconds from construction to the first presented frame (fonts uploaded and CPU copies
     // freed).
     double firstFrameMs() const noexcept;
+    // CPU time (every thread of the process) from its start to the first frame presented.
+    double firstFrameCpuMs() const noexcept;
+    // How many times the font atlas came from its cache (DisplayOptions::fontCacheDir) instead of
+    // being rasterised.
+    int fontCacheLoads() const noexcept;
 
 private:
     void coverNewCharacters();
