@@ -70,15 +70,40 @@ NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::p
     db_.exec("CREATE TABLE IF NOT EXISTS nhi_failures ("
              " card TEXT PRIMARY KEY," // HMAC-SHA256 hex of the card number (keyFile)
              " failures INTEGER NOT NULL)");
+    // The key's check value, HMAC-SHA256(key, "shensu-nhi-key-check"), as in PostgreSQL: a
+    // central started with another --nhi-key would count every card afresh (each lock-out lifted).
+    db_.exec("CREATE TABLE IF NOT EXISTS nhi_key_check ("
+             " id INTEGER PRIMARY KEY CHECK (id = 1), check_value TEXT NOT NULL)");
+    network::sqlite::Transaction transaction(db_);
+    std::optional<std::string> stored;
+    {
+        auto select = db_.prepare("SELECT check_value FROM nhi_key_check");
+        if (select.step()) stored = select.columnText(0);
+    }
     if (auto secret = readNhiSecret(keyFile)) {
         secret_ = std::move(*secret);
-        return;
+    } else {
+        if (stored)
+            throw std::runtime_error("the NHI counter key " + keyFile.string()
+                + " is missing and the database was started with another key: refusing to"
+                  " create a new one (restore the key file)");
+        auto rows = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
+        if (rows.step())
+            throw std::runtime_error("the NHI counter key " + keyFile.string()
+                + " is missing but the database holds failure counts: restore the key file");
+        secret_ = createNhiSecret(keyFile);
     }
-    auto rows = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
-    if (rows.step())
+    const std::string check = nhiKeyCheck(secret_);
+    if (!stored) {
+        db_.prepare("INSERT INTO nhi_key_check (id, check_value) VALUES (1, ?)")
+            .bind(1, check)
+            .run();
+    } else if (*stored != check) {
         throw std::runtime_error("the NHI counter key " + keyFile.string()
-            + " is missing but the database holds failure counts: restore the key file");
-    secret_ = createNhiSecret(keyFile);
+            + " is not the key this database's counts were made with (its check value differs):"
+              " start central with the --nhi-key it was first started with");
+    }
+    transaction.commit();
 }
 
 NhiCounter::~NhiCounter()
