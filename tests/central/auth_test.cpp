@@ -427,7 +427,7 @@ TEST_CASE(
 
 TEST_CASE("health card: the status call says the tries left after failures, locked, not "
           "registered, and back to the full count after a success, and counts nothing itself",
-    "[auth]")
+    "[auth][storage]")
 {
     AuthCentral c;
     net::CentralAuth auth(kioskConfig(*c.central));

@@ -235,7 +235,8 @@ TEST_CASE("a filer follows the case through the responsible-agency workflow with
     }
 }
 
-TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-After", "[central]")
+TEST_CASE("status queries are limited per case and per kiosk with 429 and Retry-After",
+    "[central][storage]")
 {
     TempDir tmp;
     SECTION("per case: guessing one case's code from anywhere stops after the burst")

@@ -298,7 +298,7 @@ TEST_CASE("central registers a filing under its leased number and the kiosk's co
 TEST_CASE("central registers a leased number whatever its times say: taken by a kiosk whose "
           "clock is 10 minutes slow, taken after expiry, arriving over 30 days after expiry, and a "
           "filing that is not a JSON object is not refused for its lease",
-    "[lease]")
+    "[lease][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
@@ -339,13 +339,12 @@ TEST_CASE("central registers a leased number whatever its times say: taken by a 
         "6a1d0c55-0000-4000-8000-000000000061", "taken after its lease expired");
     {
         // The lease moved 40 days into the past: it expired over 30 days ago.
-        network::sqlite::Database db(tmp / "central.db");
-        db.prepare("UPDATE case_leases SET issued_at = issued_at - ?, expires_at = expires_at - ?"
-                   " WHERE lease_id = ?")
-            .bind(1, std::int64_t { 40 * 86400 })
-            .bind(2, std::int64_t { 40 * 86400 })
-            .bind(3, lease.leaseId)
-            .run();
+        // (The same SQL on SQLite and PostgreSQL; the lease id is a UUID.)
+        const auto moved = queryCentralDb(tmp / "central.db",
+            "UPDATE case_leases SET issued_at = issued_at - 3456000,"
+            " expires_at = expires_at - 3456000 WHERE lease_id = '"
+                + lease.leaseId + "'");
+        REQUIRE(moved.ok);
     }
     delivered(
         { lease.leaseId, lease.numbers[2], network::newKioskVerificationCode(),
