@@ -9,6 +9,8 @@
 
 #include <network/outbox.hpp>
 
+#include <thread>
+
 namespace shensu::central
 {
 
@@ -64,6 +66,7 @@ CaseStore::LeaseAnswer CaseStore::leaseCaseNumbers(const std::string& kioskId,
                               " AND NOT EXISTS (SELECT 1 FROM cases c"
                               " WHERE c.case_number = n.case_number)");
     unused.bind(1, kioskId).bind(2, nowSeconds).step();
+    if (policy.countedDelay.count() > 0) std::this_thread::sleep_for(policy.countedDelay);
     if (unused.columnInt(0) >= policy.refillBelow) {
         auto newest
             = db_.prepare("SELECT signed_body FROM case_leases WHERE kiosk_id = ?"

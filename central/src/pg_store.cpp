@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <thread>
 #include <vector>
 
 #include <openssl/crypto.h>
@@ -534,6 +535,7 @@ PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string& kioskI
         " WHERE l.kiosk_id = $1 AND l.expires_at > $2"
         " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_number = n.case_number)",
         kioskId, nowSeconds);
+    if (policy.countedDelay.count() > 0) std::this_thread::sleep_for(policy.countedDelay);
     if (unused[0].as<long long>() >= policy.refillBelow) {
         const auto newest = tx.exec_params("SELECT signed_body FROM case_leases"
                                            " WHERE kiosk_id = $1 AND expires_at > $2"

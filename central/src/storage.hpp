@@ -103,6 +103,9 @@ struct LeasePolicy {
     // otherwise the kiosk gets its newest lease again. So a kiosk never holds more than
     // refillBelow - 1 + blockSize unused numbers.
     int refillBelow = 10;
+    // Tests only (--lease-delay-ms): held after counting the kiosk's unused numbers and before
+    // reserving a block, so that two centrals' requests overlap there (the race the lock prevents).
+    std::chrono::milliseconds countedDelay { 0 };
 };
 
 class CaseStorage

@@ -161,15 +161,21 @@ TEST_CASE("central leases signed blocks of case numbers that verify with the pin
 
     // A fleet: kiosk 1 (8 unused < 9) asks two centrals sharing the database at once. The block
     // is reserved under the lock the registrations take, so only one of them leases a new block;
-    // the other sees 16 unused and answers that lease again. (The two requests rarely overlap
-    // inside the database: with the lock removed this still passed; it checks the outcome.)
-    RunningCentral other(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
-        { "--lease-block", "8", "--lease-refill-below", "9" });
-    auto atCentral
-        = std::async(std::launch::async, [&] { return askLease(central, KIOSK_1, tmp); });
+    // the other sees 16 unused and answers that lease again. Both hold each request 800 ms
+    // between counting the unused numbers and reserving a block (--lease-delay-ms), so the two
+    // requests always overlap there: without the lock both counted 8 and both leased a block
+    // (tried: this failed with the pg_advisory_xact_lock in leaseCaseNumbers removed).
+    const std::vector<std::string> racing { "--lease-block", "8", "--lease-refill-below", "9",
+        "--lease-delay-ms", "800" };
+    CHECK(central.stop() == 0);
+    RunningCentral one(
+        pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", racing);
+    RunningCentral other(
+        pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", racing);
+    auto atOne = std::async(std::launch::async, [&] { return askLease(one, KIOSK_1, tmp); });
     TempDir otherTmp; // its own request file
     const auto atOther = askLease(other, KIOSK_1, otherTmp);
-    const auto atFirst = atCentral.get();
+    const auto atFirst = atOne.get();
     std::vector<int> statuses { atFirst.status, atOther.status };
     std::sort(statuses.begin(), statuses.end());
     CHECK(statuses == std::vector<int> { 200, 201 });
