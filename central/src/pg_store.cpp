@@ -10,11 +10,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
+#include <map>
 #include <thread>
 #include <vector>
 
 #include <openssl/crypto.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace shensu::central
 {
@@ -69,16 +73,134 @@ namespace
 #pragma GCC diagnostic pop
     }
 
+    // Shuts down the socket of a PostgreSQL call that has had no answer by its deadline: a peer
+    // that went silent without closing (a half-open connection through a stuck middlebox, whose
+    // kernel still acknowledges our bytes and keepalives) fails the call with
+    // pqxx::broken_connection (answered 503, the next call reconnects) instead of hanging it, and
+    // with it the fleet's REGISTER_LOCK. It shuts down a dup() of the socket: if libpq closes its
+    // descriptor meanwhile, the number cannot be reused under us.
+    class Watchdog
+    {
+    public:
+        static Watchdog& instance()
+        {
+            static Watchdog watchdog;
+            return watchdog;
+        }
+        std::uint64_t arm(int fd, std::chrono::steady_clock::time_point deadline)
+        {
+            const int copy = ::dup(fd);
+            if (copy < 0) return 0;
+            std::lock_guard lock(mutex_);
+            armed_[++next_] = { copy, deadline };
+            changed_.notify_all();
+            return next_;
+        }
+        void disarm(std::uint64_t id)
+        {
+            std::lock_guard lock(mutex_);
+            if (const auto it = armed_.find(id); it != armed_.end()) {
+                ::close(it->second.fd);
+                armed_.erase(it);
+            }
+        }
+
+    private:
+        struct Armed {
+            int fd;
+            std::chrono::steady_clock::time_point deadline;
+        };
+        Watchdog()
+            : thread_([this] { run(); })
+        { }
+        ~Watchdog()
+        {
+            {
+                std::lock_guard lock(mutex_);
+                stopping_ = true;
+                changed_.notify_all();
+            }
+            thread_.join();
+        }
+        void run()
+        {
+            std::unique_lock lock(mutex_);
+            while (!stopping_) {
+                auto next = std::chrono::steady_clock::time_point::max();
+                const auto now = std::chrono::steady_clock::now();
+                for (auto& [id, armed] : armed_) {
+                    if (armed.deadline <= now) {
+                        ::shutdown(armed.fd, SHUT_RDWR);
+                        armed.deadline = std::chrono::steady_clock::time_point::max();
+                    }
+                    next = std::min(next, armed.deadline);
+                }
+                if (next == std::chrono::steady_clock::time_point::max())
+                    changed_.wait(lock);
+                else
+                    changed_.wait_until(lock, next);
+            }
+        }
+        std::mutex mutex_;
+        std::condition_variable changed_;
+        std::map<std::uint64_t, Armed> armed_;
+        std::uint64_t next_ = 0;
+        bool stopping_ = false;
+        std::thread thread_;
+    };
+
+    // The deadline of the calls made on connection while it lives.
+    class Deadline
+    {
+    public:
+        Deadline(const pqxx::connection& connection, std::chrono::milliseconds limit)
+        {
+            if (connection.sock() >= 0 && limit.count() > 0)
+                id_ = Watchdog::instance().arm(
+                    connection.sock(), std::chrono::steady_clock::now() + limit);
+        }
+        ~Deadline()
+        {
+            if (id_ != 0) Watchdog::instance().disarm(id_);
+        }
+        Deadline(const Deadline&) = delete;
+        Deadline& operator=(const Deadline&) = delete;
+
+    private:
+        std::uint64_t id_ = 0;
+    };
+
+    // The connection, reopened if it was found broken, with a deadline for what follows.
+    [[nodiscard]] Deadline session(pqxx::connection& connection, std::chrono::milliseconds limit)
+    {
+        if (!connection.is_open()) reopen(connection);
+        return Deadline(connection, limit);
+    }
+
+    // How long a call may go without an answer: the URI's tcp_user_timeout (pgConnectionUri sets
+    // 15 s unless the URI has its own), also the limit for unacknowledged data.
+    std::chrono::milliseconds answerLimit(const std::string& uri)
+    {
+        const std::string full = pgConnectionUri(uri);
+        for (const std::string key : { "?tcp_user_timeout=", "&tcp_user_timeout=" })
+            if (const auto at = full.find(key); at != std::string::npos)
+                return std::chrono::milliseconds(std::atoll(full.c_str() + at + key.size()));
+        return std::chrono::milliseconds(0);
+    }
+
     // Runs work on connection; a connection found broken before or during it is reopened and the
     // work run once more (a broken connection rolls back the open transaction server-side; an
-    // in-doubt commit is pqxx::in_doubt_error, not retried).
-    template<class Work> auto withSession(pqxx::connection& connection, Work&& work)
+    // in-doubt commit is pqxx::in_doubt_error, not retried). Each run has the deadline limit.
+    template<class Work>
+    auto withSession(pqxx::connection& connection, std::chrono::milliseconds limit, Work&& work)
     {
         if (!connection.is_open()) reopen(connection);
         try {
+            const Deadline deadline(connection, limit);
             return work();
         } catch (const pqxx::broken_connection&) {
             reopen(connection);
+            const Deadline deadline(connection, limit);
             return work();
         }
     }
@@ -140,9 +262,9 @@ std::string pgConnectionUri(const std::string& uri)
     // (keepalives and tcp_user_timeout do not apply to a unix socket.) The caller's own query
     // parameters are kept and win: ours are only added where the URI does not set them, and the
     // caller's options come after ours (a later -c wins).
-    static const std::pair<const char*, const char*> settings[]
-        = { { "keepalives", "1" }, { "keepalives_idle", "10" }, { "keepalives_interval", "5" },
-              { "keepalives_count", "3" }, { "tcp_user_timeout", "15000" } };
+    static const std::pair<const char*, const char*> settings[] = { { "keepalives", "1" },
+        { "keepalives_idle", "10" }, { "keepalives_interval", "5" }, { "keepalives_count", "3" },
+        { "tcp_user_timeout", "15000" }, { "connect_timeout", "10" } };
     const std::string options
         = "-c lock_timeout=5s -c statement_timeout=15s -c idle_in_transaction_session_timeout=30s";
     std::string base = uri;
@@ -258,6 +380,7 @@ void ensurePgSchema(pqxx::connection& connection, bool create)
 PgCaseStore::PgCaseStore(const std::string& uri, ReceiptSigning signing, bool create)
     : writer_(pgConnectionUri(uri))
     , reader_(pgConnectionUri(uri))
+    , answerLimit_(answerLimit(uri))
     , signing_(std::move(signing))
 {
     connected(writer_);
@@ -306,7 +429,7 @@ PgCaseStore::Lookup PgCaseStore::findSubmission(
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
     std::lock_guard lock(readerMutex_);
-    return withSession(reader_, [&] {
+    return withSession(reader_, answerLimit_, [&] {
         pqxx::work tx(reader_);
         auto found = findIn(tx, idempotencyKey, envelopeSha256);
         tx.commit();
@@ -345,7 +468,7 @@ void PgCaseStore::commitBatch(const std::vector<Registration*>& batch)
 {
     std::lock_guard lock(writerMutex_);
     try {
-        withSession(writer_, [&] {
+        withSession(writer_, answerLimit_, [&] {
             pqxx::work tx(writer_);
             tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(REGISTER_LOCK) + ")");
             for (auto* r : batch) {
@@ -401,7 +524,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
 std::optional<std::string> PgCaseStore::verificationHash(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     const auto rows = tx.exec_prepared("verification_hash", caseNumber);
     if (rows.empty()) return std::nullopt;
@@ -429,7 +552,7 @@ std::optional<CaseView> PgCaseStore::findIn(
 std::optional<CaseView> PgCaseStore::find(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     return findIn(tx, caseNumber);
 }
@@ -438,7 +561,7 @@ CaseView PgCaseStore::advance(const std::string& caseNumber, const std::optional
     std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
-    if (!writer_.is_open()) reopen(writer_);
+    const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     // The row stays locked until commit: two administrators moving one case do not both win.
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
@@ -467,7 +590,7 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
     std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
-    if (!writer_.is_open()) reopen(writer_);
+    const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
     const auto current = findIn(tx, caseNumber);
@@ -492,7 +615,7 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
 void PgCaseStore::listCases(std::ostream& out)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     for (const auto& row : tx.exec("SELECT case_number, received_at, kiosk_id, idempotency_key,"
                                    " status FROM cases ORDER BY id")) {
@@ -508,7 +631,7 @@ void PgCaseStore::recordHeartbeat(const std::string& kioskId,
     const network::protocol::Heartbeat& heartbeat, std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
-    if (!writer_.is_open()) reopen(writer_);
+    const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     tx.exec_params0("INSERT INTO kiosk_heartbeats (kiosk_id, received_at, body) VALUES ($1, $2, $3)"
                     " ON CONFLICT (kiosk_id) DO UPDATE"
@@ -623,7 +746,7 @@ void PgCaseStore::listLeases(std::ostream& out)
 void PgCaseStore::listKiosks(std::ostream& out)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     for (const auto& row : tx.exec("SELECT kiosk_id, received_at, body FROM kiosk_heartbeats"
                                    " ORDER BY kiosk_id COLLATE \"C\"")) {
@@ -638,6 +761,7 @@ void PgCaseStore::listKiosks(std::ostream& out)
 
 PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& keyFile)
     : connection_(pgConnectionUri(uri))
+    , answerLimit_(answerLimit(uri))
 {
     connected(connection_);
     ensurePgSchema(connection_, true);
@@ -682,7 +806,7 @@ std::optional<int> PgNhiCounter::begin(const std::string& cardNumber, int maxFai
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::work tx(connection_);
     // One statement: the row is locked by the upsert, so attempts on two centrals count in turn.
     const auto rows = tx.exec_params("INSERT INTO nhi_failures AS n (card, failures) VALUES ($1, 1)"
@@ -700,7 +824,7 @@ void PgNhiCounter::succeeded(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::work tx(connection_);
     tx.exec_params0("DELETE FROM nhi_failures WHERE card = $1", key);
     tx.commit();
@@ -710,7 +834,7 @@ void PgNhiCounter::cancel(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::work tx(connection_);
     tx.exec_params0(
         "UPDATE nhi_failures SET failures = failures - 1 WHERE card = $1 AND failures > 0", key);
@@ -721,7 +845,7 @@ int PgNhiCounter::failures(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::read_transaction tx(connection_);
     const auto rows = tx.exec_params("SELECT failures FROM nhi_failures WHERE card = $1", key);
     return rows.empty() ? 0 : rows[0][0].as<int>();
@@ -741,6 +865,17 @@ std::unique_ptr<CaseStorage> openCaseStorage(
     if (!create && !std::filesystem::exists(db))
         throw std::runtime_error("no case database at " + db);
     return std::make_unique<CaseStore>(db, std::move(signing));
+}
+
+bool storageUnavailable(const std::exception_ptr& error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const pqxx::broken_connection&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
 }
 
 std::unique_ptr<NhiCounterStorage> openNhiCounter(

@@ -17,6 +17,7 @@
 #include <network/protocol.hpp>
 
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -213,6 +214,10 @@ public:
     // The card's consecutive wrong passwords so far, counting nothing (POST /v1/auth/nhi/status).
     virtual int failures(const std::string& cardNumber) = 0;
 };
+
+// Did a request fail because the storage could not be reached or answer in time (a lost or
+// silent PostgreSQL connection)? Answered 503, not 500: the kiosk retries later.
+bool storageUnavailable(const std::exception_ptr& error);
 
 // --db: a PostgreSQL connection URI ("postgresql://…" or "postgres://…") or a SQLite file.
 bool isPostgresUri(const std::string& db);

@@ -108,17 +108,23 @@ namespace
     }
 
     // No TCP at all; fsync and synchronous commits on as in production; small, for a shared VM.
-    std::vector<std::string> serverSettings(const fs::path& socketDir)
+    // tcpPort: also on 127.0.0.1:tcpPort (the socket file is then named after that port too).
+    std::vector<std::string> serverSettings(const fs::path& socketDir, int tcpPort = 0)
     {
+        if (tcpPort > 0)
+            return { "-k", socketDir.string(), "-p", std::to_string(tcpPort), "-c",
+                "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on", "-c",
+                "shared_buffers=32MB", "-c", "max_connections=80", "-c",
+                "unix_socket_permissions=0700" };
         return { "-k", socketDir.string(), "-c", "listen_addresses=", "-c", "fsync=on", "-c",
             "synchronous_commit=on", "-c", "full_page_writes=on", "-c", "shared_buffers=32MB", "-c",
             "max_connections=80", "-c", "unix_socket_permissions=0700" };
     }
 
-    bool ready(const fs::path& socketDir)
+    bool ready(const fs::path& socketDir, int port = 5432)
     {
-        return run({ (pgBin() / "pg_isready").string(), "-q", "-h", socketDir.string(), "-U",
-                       "postgres", "-d", "postgres" },
+        return run({ (pgBin() / "pg_isready").string(), "-q", "-h", socketDir.string(), "-p",
+                       std::to_string(port), "-U", "postgres", "-d", "postgres" },
                    std::chrono::seconds(5))
                    .exitCode
             == 0;
@@ -137,6 +143,7 @@ namespace
 struct PostgresCluster::Impl {
     TempDir dir; // the socket, data/, postgres.log of a cluster of this process
     fs::path socket; // dir, or the directory of an attached cluster
+    int port = 5432; // of the socket file, and on 127.0.0.1 when not 5432 (withTcp)
     std::unique_ptr<Process> server; // none when attached
     fs::path log;
     std::mutex mutex;
@@ -144,10 +151,24 @@ struct PostgresCluster::Impl {
 };
 
 PostgresCluster::PostgresCluster()
+    : PostgresCluster(0)
+{ }
+
+std::unique_ptr<PostgresCluster> PostgresCluster::withTcp(int port)
+{
+    return std::unique_ptr<PostgresCluster>(new PostgresCluster(port));
+}
+
+int PostgresCluster::tcpPort() const noexcept
+{
+    return impl_->port == 5432 ? 0 : impl_->port;
+}
+
+PostgresCluster::PostgresCluster(int tcpPort)
     : impl_(std::make_unique<Impl>())
 {
     requireBinaries();
-    if (const auto attached = attachedDir()) {
+    if (const auto attached = attachedDir(); attached && tcpPort == 0) {
         // One cluster for all the test processes of a ctest run (a fixture starts and stops it):
         // each process only makes its databases there, and drops them at exit.
         impl_->socket = *attached;
@@ -158,16 +179,17 @@ PostgresCluster::PostgresCluster()
         return;
     }
     impl_->socket = impl_->dir.path();
+    if (tcpPort > 0) impl_->port = tcpPort;
     const fs::path data = copyTemplate(impl_->dir.path());
     impl_->log = impl_->dir / "postgres.log";
     std::vector<std::string> argv { (pgBin() / "postgres").string(), "-D", data.string() };
-    const auto settings = serverSettings(impl_->socket);
+    const auto settings = serverSettings(impl_->socket, tcpPort);
     argv.insert(argv.end(), settings.begin(), settings.end());
     impl_->server = std::make_unique<Process>(
         asPostgres(argv, true), std::map<std::string, std::string> {}, impl_->log);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-        if (ready(impl_->socket)) return;
+        if (ready(impl_->socket, impl_->port)) return;
         if (impl_->server->wait(std::chrono::milliseconds(0))) break; // it exited
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -235,7 +257,8 @@ PostgresCluster& PostgresCluster::shared()
 
 std::string PostgresCluster::uri(const std::string& name) const
 {
-    return "postgresql:///" + name + "?host=" + impl_->socket.string() + "&user=postgres";
+    return "postgresql:///" + name + "?host=" + impl_->socket.string() + "&user=postgres"
+        + (impl_->port == 5432 ? "" : "&port=" + std::to_string(impl_->port));
 }
 
 const fs::path& PostgresCluster::logPath() const noexcept
@@ -251,7 +274,8 @@ int PostgresCluster::serverPid() const noexcept
 std::string PostgresCluster::query(const std::string& name, const std::string& sql)
 {
     const auto r = run({ (pgBin() / "psql").string(), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-        "-h", impl_->socket.string(), "-U", "postgres", "-d", name, "-c", sql });
+        "-h", impl_->socket.string(), "-p", std::to_string(impl_->port), "-U", "postgres", "-d",
+        name, "-c", sql });
     if (r.exitCode != 0) throw std::runtime_error("psql: " + sql + ": " + r.errors);
     return r.output;
 }
@@ -265,8 +289,8 @@ std::string PostgresCluster::createDatabase(const std::string& name)
 
 std::string PostgresCluster::dump(const std::string& name)
 {
-    const auto r = run(
-        { (pgBin() / "pg_dump").string(), "-h", impl_->socket.string(), "-U", "postgres", name });
+    const auto r = run({ (pgBin() / "pg_dump").string(), "-h", impl_->socket.string(), "-p",
+        std::to_string(impl_->port), "-U", "postgres", name });
     if (r.exitCode != 0) throw std::runtime_error("pg_dump: " + r.errors);
     return r.output;
 }

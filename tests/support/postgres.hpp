@@ -51,10 +51,15 @@ public:
     // stopDetached. Processes with SHENSU_TEST_DB=postgres:DIR attach to it instead of starting
     // their own, and drop the databases they made when they exit.
     static void startDetached(const std::filesystem::path& dir);
+    // A cluster of its own (never the attached one) that also listens on 127.0.0.1:port, for a
+    // test that needs central on TCP; stopped when the object goes.
+    static std::unique_ptr<PostgresCluster> withTcp(int port);
+    int tcpPort() const noexcept; // 0 without TCP
     static void stopDetached(const std::filesystem::path& dir);
 
 private:
     PostgresCluster();
+    explicit PostgresCluster(int tcpPort);
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
