@@ -2,6 +2,8 @@
 // number.
 #include "auth_store.hpp"
 
+#include "registration.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -80,29 +82,13 @@ NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::p
         auto select = db_.prepare("SELECT check_value FROM nhi_key_check");
         if (select.step()) stored = select.columnText(0);
     }
-    if (auto secret = readNhiSecret(keyFile)) {
-        secret_ = std::move(*secret);
-    } else {
-        if (stored)
-            throw std::runtime_error("the NHI counter key " + keyFile.string()
-                + " is missing and the database was started with another key: refusing to"
-                  " create a new one (restore the key file)");
-        auto rows = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
-        if (rows.step())
-            throw std::runtime_error("the NHI counter key " + keyFile.string()
-                + " is missing but the database holds failure counts: restore the key file");
-        secret_ = createNhiSecret(keyFile);
-    }
-    const std::string check = nhiKeyCheck(secret_);
-    if (!stored) {
+    auto counts = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
+    auto key = nhiKeyAtStart(keyFile, stored, counts.step());
+    secret_ = std::move(key.secret);
+    if (key.storeCheck)
         db_.prepare("INSERT INTO nhi_key_check (id, check_value) VALUES (1, ?)")
-            .bind(1, check)
+            .bind(1, key.check)
             .run();
-    } else if (*stored != check) {
-        throw std::runtime_error("the NHI counter key " + keyFile.string()
-            + " is not the key this database's counts were made with (its check value differs):"
-              " start central with the --nhi-key it was first started with");
-    }
     transaction.commit();
 }
 

@@ -5,6 +5,7 @@
 #include "at_rest.hpp"
 #include "auth_store.hpp"
 #include "case_store.hpp"
+#include "registration.hpp"
 
 #include <network/outbox.hpp>
 
@@ -413,16 +414,13 @@ PgCaseStore::Lookup PgCaseStore::findIn(pqxx::transaction_base& tx,
     if (row[1].is_null())
         throw std::runtime_error(
             "a case exists for a replayed submission but its stored answer is missing");
-    const std::string signer = row[1].as<std::string>();
-    std::optional<Bytes> resealed;
-    std::string body = openStoredAnswer(signing_, bytesOf(row[2]), idempotencyKey, resealed);
-    if (resealed)
+    auto answer
+        = openReplayedAnswer(signing_, bytesOf(row[2]), row[1].as<std::string>(), idempotencyKey);
+    if (answer.resealed)
         tx.exec_params0("UPDATE receipts SET sealed_body = $1 WHERE idempotency_key = $2",
-            blobOf(*resealed), idempotencyKey);
-    if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
-    const auto receipt = network::protocol::parseSubmissionReceipt(
-        network::protocol::parseSignedReceipt(body).receipt);
-    return { Replay::SAME_BODY, storeAnswer(tx, receipt) };
+            blobOf(*answer.resealed), idempotencyKey);
+    if (answer.signAgain) return { Replay::SAME_BODY, storeAnswer(tx, *answer.signAgain) };
+    return { Replay::SAME_BODY, std::move(answer.body) };
 }
 
 PgCaseStore::Lookup PgCaseStore::findSubmission(
@@ -507,11 +505,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
         number = caseNumber(day, tx.exec_prepared1("next_case_number", day)[0].as<long long>());
     }
 
-    const std::string receivedDate = taipeiDate(c.receivedAt);
-    created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
-        c.envelopeSha256, c.idempotencyKey, c.kioskId,
-        rules.addPeriod(receivedDate, rules.initialReport),
-        rules.addPeriod(receivedDate, rules.resultReport) };
+    created = newCaseReceipt(c, number, rules);
     // Signed before the insert: the answer goes in with the case, in one statement.
     std::string body = signing_.sign(created);
     const Bytes sealed = sealAtRest(signing_.atRestKey, body, c.idempotencyKey);
@@ -565,17 +559,7 @@ CaseView PgCaseStore::advance(const std::string& caseNumber, const std::optional
     pqxx::work tx(writer_);
     // The row stays locked until commit: two administrators moving one case do not both win.
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
-    const auto current = findIn(tx, caseNumber);
-    if (!current) throw CaseChangeError("no case " + caseNumber);
-    const auto index = caseStateIndex(current->status);
-    const auto& states = caseStates();
-    if (!index || *index + 1 >= states.size())
-        throw CaseChangeError(
-            "case " + caseNumber + " is " + current->status + ": nothing follows");
-    const std::string next(states[*index + 1].code);
-    if (to && *to != next)
-        throw CaseChangeError("case " + caseNumber + " is " + current->status
-            + "; the next state is " + next + ", not " + *to);
+    const std::string next = nextCaseState(findIn(tx, caseNumber), caseNumber, to);
     const std::string at = utcTimestamp(now);
     tx.exec_params0("UPDATE cases SET status = $1, status_at = $2 WHERE case_number = $3", next, at,
         caseNumber);
@@ -593,18 +577,9 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
     const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
-    const auto current = findIn(tx, caseNumber);
-    if (!current) throw CaseChangeError("no case " + caseNumber);
-    if (*caseStateIndex(current->status) >= *caseStateIndex("result_reported"))
-        throw CaseChangeError("case " + caseNumber + " is " + current->status
-            + ": the result deadline no longer runs");
-    if (current->resultExtensions >= rules.maxResultExtensions)
-        throw CaseChangeError("case " + caseNumber + " has had its "
-            + std::to_string(rules.maxResultExtensions) + " extension(s) already");
     tx.exec_params0("UPDATE cases SET result_report_due = $1,"
                     " result_extensions = result_extensions + 1 WHERE case_number = $2",
-        rules.extendedResultDue(receivedTaipeiDate(current->receivedAt), current->resultReportDue),
-        caseNumber);
+        extendedResultDue(findIn(tx, caseNumber), caseNumber, rules), caseNumber);
     tx.exec_params0("INSERT INTO case_events (case_number, status, at) VALUES ($1, 'extended', $2)",
         caseNumber, utcTimestamp(now));
     auto view = *findIn(tx, caseNumber);
@@ -701,22 +676,13 @@ PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string& kioskI
 
 std::string PgCaseStore::checkLeased(pqxx::transaction_base& tx, const NewCase& c)
 {
-    const auto& taken = *c.leased;
-    const LeasePolicy policy = c.leasePolicy ? *c.leasePolicy : LeasePolicy {};
-    const auto rows = tx.exec_prepared("leased_number", taken.caseNumber);
-    if (rows.empty()) throw LeaseRefused("the case number was never leased");
-    const auto row = rows[0];
-    if (row[1].as<std::string>() != c.kioskId)
-        throw LeaseRefused("the case number is leased to another kiosk");
-    if (row[0].as<std::string>() != taken.leaseId)
-        throw LeaseRefused("the case number belongs to another lease");
-    const auto issued = fromUnixSeconds(row[2].as<std::int64_t>());
-    const auto expires = fromUnixSeconds(row[3].as<std::int64_t>());
-    if (row[4].as<bool>()) throw LeaseRefused("the case number is used already");
-    // Odd times are noted, not refused (storage.hpp, leaseTimeNote): the number is this kiosk's
-    // for good and the person was shown it as final.
-    return leaseTimeNote(network::parseLeaseTime(taken.takenAt), issued, expires, c.receivedAt,
-        policy.deliveryGrace);
+    const auto rows = tx.exec_prepared("leased_number", c.leased->caseNumber);
+    std::optional<StoredLease> lease;
+    if (!rows.empty())
+        lease = StoredLease { rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
+            fromUnixSeconds(rows[0][2].as<std::int64_t>()),
+            fromUnixSeconds(rows[0][3].as<std::int64_t>()), rows[0][4].as<bool>() };
+    return checkLeasedNumber(c, lease);
 }
 
 void PgCaseStore::listLeases(std::ostream& out)
@@ -773,26 +739,13 @@ PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& 
         tx.exec0("CREATE TABLE IF NOT EXISTS nhi_key_check ("
                  " id BOOLEAN PRIMARY KEY DEFAULT true CHECK (id), check_value TEXT NOT NULL)");
         const auto stored = tx.exec("SELECT check_value FROM nhi_key_check");
-        if (auto secret = readNhiSecret(keyFile)) {
-            secret_ = std::move(*secret);
-        } else {
-            if (!stored.empty())
-                throw std::runtime_error("the NHI counter key " + keyFile.string()
-                    + " is missing and the database was started with another key: refusing to"
-                      " create a new one (copy the fleet's key file there)");
-            if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
-                throw std::runtime_error("the NHI counter key " + keyFile.string()
-                    + " is missing but the database holds failure counts: restore the key file");
-            secret_ = createNhiSecret(keyFile);
-        }
-        const std::string check = nhiKeyCheck(secret_);
-        if (stored.empty()) {
-            tx.exec_params0("INSERT INTO nhi_key_check (check_value) VALUES ($1)", check);
-        } else if (stored[0][0].as<std::string>() != check) {
-            throw std::runtime_error("the NHI counter key " + keyFile.string()
-                + " is not the key this database's counts were made with (its check value differs):"
-                  " every central of a fleet needs the same --nhi-key file");
-        }
+        auto key = nhiKeyAtStart(keyFile,
+            stored.empty() ? std::nullopt
+                           : std::optional<std::string>(stored[0][0].as<std::string>()),
+            !tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty());
+        secret_ = std::move(key.secret);
+        if (key.storeCheck)
+            tx.exec_params0("INSERT INTO nhi_key_check (check_value) VALUES ($1)", key.check);
         tx.commit();
     }
 }

@@ -6,8 +6,9 @@
 // its challenge at the instance that issued it.)
 //
 // Adding a kind of record (e.g. case-number leases): a pure virtual here, one implementation in
-// each of case_store.cpp and pg_store.cpp, and the same tests run against both (SHENSU_TEST_DB,
-// tests/support/postgres.hpp).
+// each of case_store.cpp and pg_store.cpp that only reads and writes (what both decide alike -
+// receipts, replays, workflow moves, lease checks, the NHI key check - is in registration.hpp),
+// and the same tests run against both ([storage]: SHENSU_TEST_DB, tests/support/postgres.hpp).
 #pragma once
 
 #include "workflow.hpp"
