@@ -2,6 +2,8 @@
 // number.
 #include "auth_store.hpp"
 
+#include "registration.hpp"
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -70,15 +72,24 @@ NhiCounter::NhiCounter(const std::filesystem::path& db, const std::filesystem::p
     db_.exec("CREATE TABLE IF NOT EXISTS nhi_failures ("
              " card TEXT PRIMARY KEY," // HMAC-SHA256 hex of the card number (keyFile)
              " failures INTEGER NOT NULL)");
-    if (auto secret = readNhiSecret(keyFile)) {
-        secret_ = std::move(*secret);
-        return;
+    // The key's check value, HMAC-SHA256(key, "shensu-nhi-key-check"), as in PostgreSQL: a
+    // central started with another --nhi-key would count every card afresh (each lock-out lifted).
+    db_.exec("CREATE TABLE IF NOT EXISTS nhi_key_check ("
+             " id INTEGER PRIMARY KEY CHECK (id = 1), check_value TEXT NOT NULL)");
+    network::sqlite::Transaction transaction(db_);
+    std::optional<std::string> stored;
+    {
+        auto select = db_.prepare("SELECT check_value FROM nhi_key_check");
+        if (select.step()) stored = select.columnText(0);
     }
-    auto rows = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
-    if (rows.step())
-        throw std::runtime_error("the NHI counter key " + keyFile.string()
-            + " is missing but the database holds failure counts: restore the key file");
-    secret_ = createNhiSecret(keyFile);
+    auto counts = db_.prepare("SELECT 1 FROM nhi_failures LIMIT 1");
+    auto key = nhiKeyAtStart(keyFile, stored, counts.step());
+    secret_ = std::move(key.secret);
+    if (key.storeCheck)
+        db_.prepare("INSERT INTO nhi_key_check (id, check_value) VALUES (1, ?)")
+            .bind(1, key.check)
+            .run();
+    transaction.commit();
 }
 
 NhiCounter::~NhiCounter()

@@ -6,8 +6,11 @@
 // come from case_sequence like central's own, so no number is ever issued twice, across kiosks
 // and restarts alike.
 #include "case_store.hpp"
+#include "registration.hpp"
 
 #include <network/outbox.hpp>
+
+#include <thread>
 
 namespace shensu::central
 {
@@ -64,6 +67,7 @@ CaseStore::LeaseAnswer CaseStore::leaseCaseNumbers(const std::string& kioskId,
                               " AND NOT EXISTS (SELECT 1 FROM cases c"
                               " WHERE c.case_number = n.case_number)");
     unused.bind(1, kioskId).bind(2, nowSeconds).step();
+    if (policy.countedDelay.count() > 0) std::this_thread::sleep_for(policy.countedDelay);
     if (unused.columnInt(0) >= policy.refillBelow) {
         auto newest
             = db_.prepare("SELECT signed_body FROM case_leases WHERE kiosk_id = ?"
@@ -100,27 +104,19 @@ CaseStore::LeaseAnswer CaseStore::leaseCaseNumbers(const std::string& kioskId,
 
 std::string CaseStore::checkLeasedLocked(const NewCase& c)
 {
-    const auto& taken = *c.leased;
-    const LeasePolicy policy = c.leasePolicy ? *c.leasePolicy : LeasePolicy {};
-    auto stmt = db_.prepare("SELECT l.lease_id, l.kiosk_id, l.issued_at, l.expires_at"
+    const std::string& number = c.leased->caseNumber;
+    auto stmt = db_.prepare("SELECT l.lease_id, l.kiosk_id, l.issued_at, l.expires_at,"
+                            " EXISTS (SELECT 1 FROM cases c WHERE c.case_number = n.case_number)"
                             " FROM leased_numbers n JOIN case_leases l USING (lease_id)"
                             " WHERE n.case_number = ?");
-    stmt.bind(1, taken.caseNumber);
-    if (!stmt.step()) throw LeaseRefused("the case number was never leased");
-    if (stmt.columnText(1) != c.kioskId)
-        throw LeaseRefused("the case number is leased to another kiosk");
-    if (stmt.columnText(0) != taken.leaseId)
-        throw LeaseRefused("the case number belongs to another lease");
-    const auto issued
-        = std::chrono::system_clock::time_point(std::chrono::seconds(stmt.columnInt(2)));
-    const auto expires
-        = std::chrono::system_clock::time_point(std::chrono::seconds(stmt.columnInt(3)));
-    stmt.reset();
-    auto used = db_.prepare("SELECT 1 FROM cases WHERE case_number = ?");
-    used.bind(1, taken.caseNumber);
-    if (used.step()) throw LeaseRefused("the case number is used already");
-    return leaseTimeNote(network::parseLeaseTime(taken.takenAt), issued, expires, c.receivedAt,
-        policy.deliveryGrace);
+    stmt.bind(1, number);
+    std::optional<StoredLease> lease;
+    if (stmt.step())
+        lease = StoredLease { stmt.columnText(0), stmt.columnText(1),
+            std::chrono::system_clock::time_point(std::chrono::seconds(stmt.columnInt(2))),
+            std::chrono::system_clock::time_point(std::chrono::seconds(stmt.columnInt(3))),
+            stmt.columnInt(4) != 0 };
+    return checkLeasedNumber(c, lease);
 }
 
 void CaseStore::listLeases(std::ostream& out)

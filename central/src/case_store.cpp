@@ -2,6 +2,7 @@
 #include "case_store.hpp"
 
 #include "at_rest.hpp"
+#include "registration.hpp"
 
 #include <climits>
 #include <cstdio>
@@ -133,18 +134,14 @@ CaseStore::Lookup CaseStore::findLocked(
     const Bytes sealed = stmt.columnBlob(2);
     const std::string signer = stmt.columnText(1);
     stmt.reset();
-    std::optional<Bytes> resealed;
-    std::string body = openStoredAnswer(signing_, sealed, idempotencyKey, resealed);
-    if (resealed)
+    auto answer = openReplayedAnswer(signing_, sealed, signer, idempotencyKey);
+    if (answer.resealed)
         db_.prepare("UPDATE receipts SET sealed_body = ? WHERE idempotency_key = ?")
-            .bind(1, *resealed)
+            .bind(1, *answer.resealed)
             .bind(2, idempotencyKey)
             .run();
-    if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
-    // Signed under an older receipt certificate: sign the same receipt anew.
-    const auto receipt = network::protocol::parseSubmissionReceipt(
-        network::protocol::parseSignedReceipt(body).receipt);
-    return { Replay::SAME_BODY, storeAnswer(receipt) };
+    if (answer.signAgain) return { Replay::SAME_BODY, storeAnswer(*answer.signAgain) };
+    return { Replay::SAME_BODY, std::move(answer.body) };
 }
 
 CaseStore::Lookup CaseStore::findSubmission(
@@ -220,11 +217,7 @@ CaseStore::Lookup CaseStore::registerLocked(
         number = nextCaseNumberLocked(rocDate(c.receivedAt), 1);
     }
 
-    const std::string receivedDate = taipeiDate(c.receivedAt);
-    created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
-        c.envelopeSha256, c.idempotencyKey, c.kioskId,
-        rules.addPeriod(receivedDate, rules.initialReport),
-        rules.addPeriod(receivedDate, rules.resultReport) };
+    created = newCaseReceipt(c, number, rules);
     db_.prepare("INSERT INTO cases (case_number, verification_hash, idempotency_key,"
                 " envelope_sha256, envelope, kiosk_id, received_at, status, status_at,"
                 " initial_report_due, result_report_due)"
@@ -306,17 +299,7 @@ CaseView CaseStore::advance(const std::string& caseNumber, const std::optional<s
 {
     std::lock_guard lock(mutex_);
     network::sqlite::Transaction tx(db_);
-    const auto current = findLocked(caseNumber);
-    if (!current) throw CaseChangeError("no case " + caseNumber);
-    const auto index = caseStateIndex(current->status);
-    const auto& states = caseStates();
-    if (!index || *index + 1 >= states.size())
-        throw CaseChangeError(
-            "case " + caseNumber + " is " + current->status + ": nothing follows");
-    const std::string next(states[*index + 1].code);
-    if (to && *to != next)
-        throw CaseChangeError("case " + caseNumber + " is " + current->status
-            + "; the next state is " + next + ", not " + *to);
+    const std::string next = nextCaseState(findLocked(caseNumber), caseNumber, to);
     const std::string at = utcTimestamp(now);
     db_.prepare("UPDATE cases SET status = ?, status_at = ? WHERE case_number = ?")
         .bind(1, next)
@@ -337,19 +320,10 @@ CaseView CaseStore::extend(const std::string& caseNumber, const WorkflowRules& r
 {
     std::lock_guard lock(mutex_);
     network::sqlite::Transaction tx(db_);
-    const auto current = findLocked(caseNumber);
-    if (!current) throw CaseChangeError("no case " + caseNumber);
-    if (*caseStateIndex(current->status) >= *caseStateIndex("result_reported"))
-        throw CaseChangeError("case " + caseNumber + " is " + current->status
-            + ": the result deadline no longer runs");
-    if (current->resultExtensions >= rules.maxResultExtensions)
-        throw CaseChangeError("case " + caseNumber + " has had its "
-            + std::to_string(rules.maxResultExtensions) + " extension(s) already");
+    const std::string due = extendedResultDue(findLocked(caseNumber), caseNumber, rules);
     db_.prepare("UPDATE cases SET result_report_due = ?, result_extensions = result_extensions + 1"
                 " WHERE case_number = ?")
-        .bind(1,
-            rules.extendedResultDue(
-                receivedTaipeiDate(current->receivedAt), current->resultReportDue))
+        .bind(1, due)
         .bind(2, caseNumber)
         .run();
     db_.prepare("INSERT INTO case_events (case_number, status, at) VALUES (?, 'extended', ?)")

@@ -28,7 +28,7 @@ int usage()
            "                            [--workflow F] [--forms DIR] [--processing-delay-ms N]\n"
            "                            [--previous-encryption-key F]\n"
            "                            [--lease-block N] [--lease-hours H]\n"
-           "                            [--lease-refill-below N]\n"
+           "                            [--lease-refill-below N] [--lease-delay-ms N]\n"
            "                            [--moica-ca F --moica-crl F --personnel F\n"
            "                             [--nhi-registry F] [--nhi-max-failures N]\n"
            "                             [--challenge-seconds S] [--nhi-key F]]\n"
@@ -148,7 +148,7 @@ int main(int argc, char** argv)
             std::size_t known = 9 + flags.count("workflow") + flags.count("forms")
                 + flags.count("processing-delay-ms") + flags.count("previous-encryption-key")
                 + flags.count("lease-block") + flags.count("lease-hours")
-                + flags.count("lease-refill-below");
+                + flags.count("lease-refill-below") + flags.count("lease-delay-ms");
             if (flags.contains("moica-ca")) {
                 shensu::central::AuthOptions auth;
                 auth.moicaCa = need("moica-ca");
@@ -201,6 +201,8 @@ int main(int argc, char** argv)
                 o.lease.lifetime = std::chrono::hours(std::stoi(need("lease-hours")));
             if (flags.count("lease-refill-below"))
                 o.lease.refillBelow = std::stoi(need("lease-refill-below"));
+            if (flags.count("lease-delay-ms"))
+                o.lease.countedDelay = std::chrono::milliseconds(std::stoi(need("lease-delay-ms")));
             if (o.lease.blockSize < 1 || o.lease.blockSize > 1000 || o.lease.lifetime.count() < 1
                 || o.lease.refillBelow < 0)
                 return usage();

@@ -5,15 +5,21 @@
 #include "at_rest.hpp"
 #include "auth_store.hpp"
 #include "case_store.hpp"
+#include "registration.hpp"
 
 #include <network/outbox.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cstdio>
+#include <map>
+#include <thread>
 #include <vector>
 
 #include <openssl/crypto.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace shensu::central
 {
@@ -68,16 +74,134 @@ namespace
 #pragma GCC diagnostic pop
     }
 
+    // Shuts down the socket of a PostgreSQL call that has had no answer by its deadline: a peer
+    // that went silent without closing (a half-open connection through a stuck middlebox, whose
+    // kernel still acknowledges our bytes and keepalives) fails the call with
+    // pqxx::broken_connection (answered 503, the next call reconnects) instead of hanging it, and
+    // with it the fleet's REGISTER_LOCK. It shuts down a dup() of the socket: if libpq closes its
+    // descriptor meanwhile, the number cannot be reused under us.
+    class Watchdog
+    {
+    public:
+        static Watchdog& instance()
+        {
+            static Watchdog watchdog;
+            return watchdog;
+        }
+        std::uint64_t arm(int fd, std::chrono::steady_clock::time_point deadline)
+        {
+            const int copy = ::dup(fd);
+            if (copy < 0) return 0;
+            std::lock_guard lock(mutex_);
+            armed_[++next_] = { copy, deadline };
+            changed_.notify_all();
+            return next_;
+        }
+        void disarm(std::uint64_t id)
+        {
+            std::lock_guard lock(mutex_);
+            if (const auto it = armed_.find(id); it != armed_.end()) {
+                ::close(it->second.fd);
+                armed_.erase(it);
+            }
+        }
+
+    private:
+        struct Armed {
+            int fd;
+            std::chrono::steady_clock::time_point deadline;
+        };
+        Watchdog()
+            : thread_([this] { run(); })
+        { }
+        ~Watchdog()
+        {
+            {
+                std::lock_guard lock(mutex_);
+                stopping_ = true;
+                changed_.notify_all();
+            }
+            thread_.join();
+        }
+        void run()
+        {
+            std::unique_lock lock(mutex_);
+            while (!stopping_) {
+                auto next = std::chrono::steady_clock::time_point::max();
+                const auto now = std::chrono::steady_clock::now();
+                for (auto& [id, armed] : armed_) {
+                    if (armed.deadline <= now) {
+                        ::shutdown(armed.fd, SHUT_RDWR);
+                        armed.deadline = std::chrono::steady_clock::time_point::max();
+                    }
+                    next = std::min(next, armed.deadline);
+                }
+                if (next == std::chrono::steady_clock::time_point::max())
+                    changed_.wait(lock);
+                else
+                    changed_.wait_until(lock, next);
+            }
+        }
+        std::mutex mutex_;
+        std::condition_variable changed_;
+        std::map<std::uint64_t, Armed> armed_;
+        std::uint64_t next_ = 0;
+        bool stopping_ = false;
+        std::thread thread_;
+    };
+
+    // The deadline of the calls made on connection while it lives.
+    class Deadline
+    {
+    public:
+        Deadline(const pqxx::connection& connection, std::chrono::milliseconds limit)
+        {
+            if (connection.sock() >= 0 && limit.count() > 0)
+                id_ = Watchdog::instance().arm(
+                    connection.sock(), std::chrono::steady_clock::now() + limit);
+        }
+        ~Deadline()
+        {
+            if (id_ != 0) Watchdog::instance().disarm(id_);
+        }
+        Deadline(const Deadline&) = delete;
+        Deadline& operator=(const Deadline&) = delete;
+
+    private:
+        std::uint64_t id_ = 0;
+    };
+
+    // The connection, reopened if it was found broken, with a deadline for what follows.
+    [[nodiscard]] Deadline session(pqxx::connection& connection, std::chrono::milliseconds limit)
+    {
+        if (!connection.is_open()) reopen(connection);
+        return Deadline(connection, limit);
+    }
+
+    // How long a call may go without an answer: the URI's tcp_user_timeout (pgConnectionUri sets
+    // 15 s unless the URI has its own), also the limit for unacknowledged data.
+    std::chrono::milliseconds answerLimit(const std::string& uri)
+    {
+        const std::string full = pgConnectionUri(uri);
+        for (const std::string key : { "?tcp_user_timeout=", "&tcp_user_timeout=" })
+            if (const auto at = full.find(key); at != std::string::npos)
+                return std::chrono::milliseconds(std::atoll(full.c_str() + at + key.size()));
+        return std::chrono::milliseconds(0);
+    }
+
     // Runs work on connection; a connection found broken before or during it is reopened and the
     // work run once more (a broken connection rolls back the open transaction server-side; an
-    // in-doubt commit is pqxx::in_doubt_error, not retried).
-    template<class Work> auto withSession(pqxx::connection& connection, Work&& work)
+    // in-doubt commit is pqxx::in_doubt_error, not retried). Each run has the deadline limit.
+    template<class Work>
+    auto withSession(pqxx::connection& connection, std::chrono::milliseconds limit, Work&& work)
     {
         if (!connection.is_open()) reopen(connection);
         try {
+            const Deadline deadline(connection, limit);
             return work();
         } catch (const pqxx::broken_connection&) {
             reopen(connection);
+            const Deadline deadline(connection, limit);
             return work();
         }
     }
@@ -139,9 +263,9 @@ std::string pgConnectionUri(const std::string& uri)
     // (keepalives and tcp_user_timeout do not apply to a unix socket.) The caller's own query
     // parameters are kept and win: ours are only added where the URI does not set them, and the
     // caller's options come after ours (a later -c wins).
-    static const std::pair<const char*, const char*> settings[]
-        = { { "keepalives", "1" }, { "keepalives_idle", "10" }, { "keepalives_interval", "5" },
-              { "keepalives_count", "3" }, { "tcp_user_timeout", "15000" } };
+    static const std::pair<const char*, const char*> settings[] = { { "keepalives", "1" },
+        { "keepalives_idle", "10" }, { "keepalives_interval", "5" }, { "keepalives_count", "3" },
+        { "tcp_user_timeout", "15000" }, { "connect_timeout", "10" } };
     const std::string options
         = "-c lock_timeout=5s -c statement_timeout=15s -c idle_in_transaction_session_timeout=30s";
     std::string base = uri;
@@ -257,6 +381,7 @@ void ensurePgSchema(pqxx::connection& connection, bool create)
 PgCaseStore::PgCaseStore(const std::string& uri, ReceiptSigning signing, bool create)
     : writer_(pgConnectionUri(uri))
     , reader_(pgConnectionUri(uri))
+    , answerLimit_(answerLimit(uri))
     , signing_(std::move(signing))
 {
     connected(writer_);
@@ -289,23 +414,20 @@ PgCaseStore::Lookup PgCaseStore::findIn(pqxx::transaction_base& tx,
     if (row[1].is_null())
         throw std::runtime_error(
             "a case exists for a replayed submission but its stored answer is missing");
-    const std::string signer = row[1].as<std::string>();
-    std::optional<Bytes> resealed;
-    std::string body = openStoredAnswer(signing_, bytesOf(row[2]), idempotencyKey, resealed);
-    if (resealed)
+    auto answer
+        = openReplayedAnswer(signing_, bytesOf(row[2]), row[1].as<std::string>(), idempotencyKey);
+    if (answer.resealed)
         tx.exec_params0("UPDATE receipts SET sealed_body = $1 WHERE idempotency_key = $2",
-            blobOf(*resealed), idempotencyKey);
-    if (signer == signing_.signerId) return { Replay::SAME_BODY, std::move(body) };
-    const auto receipt = network::protocol::parseSubmissionReceipt(
-        network::protocol::parseSignedReceipt(body).receipt);
-    return { Replay::SAME_BODY, storeAnswer(tx, receipt) };
+            blobOf(*answer.resealed), idempotencyKey);
+    if (answer.signAgain) return { Replay::SAME_BODY, storeAnswer(tx, *answer.signAgain) };
+    return { Replay::SAME_BODY, std::move(answer.body) };
 }
 
 PgCaseStore::Lookup PgCaseStore::findSubmission(
     const std::string& idempotencyKey, const std::string& envelopeSha256)
 {
     std::lock_guard lock(readerMutex_);
-    return withSession(reader_, [&] {
+    return withSession(reader_, answerLimit_, [&] {
         pqxx::work tx(reader_);
         auto found = findIn(tx, idempotencyKey, envelopeSha256);
         tx.commit();
@@ -344,7 +466,7 @@ void PgCaseStore::commitBatch(const std::vector<Registration*>& batch)
 {
     std::lock_guard lock(writerMutex_);
     try {
-        withSession(writer_, [&] {
+        withSession(writer_, answerLimit_, [&] {
             pqxx::work tx(writer_);
             tx.exec("SELECT pg_advisory_xact_lock(" + std::to_string(REGISTER_LOCK) + ")");
             for (auto* r : batch) {
@@ -383,11 +505,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
         number = caseNumber(day, tx.exec_prepared1("next_case_number", day)[0].as<long long>());
     }
 
-    const std::string receivedDate = taipeiDate(c.receivedAt);
-    created = SubmissionReceipt { number, c.verificationCode, utcTimestamp(c.receivedAt),
-        c.envelopeSha256, c.idempotencyKey, c.kioskId,
-        rules.addPeriod(receivedDate, rules.initialReport),
-        rules.addPeriod(receivedDate, rules.resultReport) };
+    created = newCaseReceipt(c, number, rules);
     // Signed before the insert: the answer goes in with the case, in one statement.
     std::string body = signing_.sign(created);
     const Bytes sealed = sealAtRest(signing_.atRestKey, body, c.idempotencyKey);
@@ -400,7 +518,7 @@ PgCaseStore::Lookup PgCaseStore::registerIn(pqxx::transaction_base& tx, const Ne
 std::optional<std::string> PgCaseStore::verificationHash(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     const auto rows = tx.exec_prepared("verification_hash", caseNumber);
     if (rows.empty()) return std::nullopt;
@@ -428,7 +546,7 @@ std::optional<CaseView> PgCaseStore::findIn(
 std::optional<CaseView> PgCaseStore::find(const std::string& caseNumber)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     return findIn(tx, caseNumber);
 }
@@ -437,21 +555,11 @@ CaseView PgCaseStore::advance(const std::string& caseNumber, const std::optional
     std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
-    if (!writer_.is_open()) reopen(writer_);
+    const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     // The row stays locked until commit: two administrators moving one case do not both win.
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
-    const auto current = findIn(tx, caseNumber);
-    if (!current) throw CaseChangeError("no case " + caseNumber);
-    const auto index = caseStateIndex(current->status);
-    const auto& states = caseStates();
-    if (!index || *index + 1 >= states.size())
-        throw CaseChangeError(
-            "case " + caseNumber + " is " + current->status + ": nothing follows");
-    const std::string next(states[*index + 1].code);
-    if (to && *to != next)
-        throw CaseChangeError("case " + caseNumber + " is " + current->status
-            + "; the next state is " + next + ", not " + *to);
+    const std::string next = nextCaseState(findIn(tx, caseNumber), caseNumber, to);
     const std::string at = utcTimestamp(now);
     tx.exec_params0("UPDATE cases SET status = $1, status_at = $2 WHERE case_number = $3", next, at,
         caseNumber);
@@ -466,21 +574,12 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
     std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
-    if (!writer_.is_open()) reopen(writer_);
+    const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     tx.exec_params("SELECT 1 FROM cases WHERE case_number = $1 FOR UPDATE", caseNumber);
-    const auto current = findIn(tx, caseNumber);
-    if (!current) throw CaseChangeError("no case " + caseNumber);
-    if (*caseStateIndex(current->status) >= *caseStateIndex("result_reported"))
-        throw CaseChangeError("case " + caseNumber + " is " + current->status
-            + ": the result deadline no longer runs");
-    if (current->resultExtensions >= rules.maxResultExtensions)
-        throw CaseChangeError("case " + caseNumber + " has had its "
-            + std::to_string(rules.maxResultExtensions) + " extension(s) already");
     tx.exec_params0("UPDATE cases SET result_report_due = $1,"
                     " result_extensions = result_extensions + 1 WHERE case_number = $2",
-        rules.extendedResultDue(receivedTaipeiDate(current->receivedAt), current->resultReportDue),
-        caseNumber);
+        extendedResultDue(findIn(tx, caseNumber), caseNumber, rules), caseNumber);
     tx.exec_params0("INSERT INTO case_events (case_number, status, at) VALUES ($1, 'extended', $2)",
         caseNumber, utcTimestamp(now));
     auto view = *findIn(tx, caseNumber);
@@ -491,7 +590,7 @@ CaseView PgCaseStore::extend(const std::string& caseNumber, const WorkflowRules&
 void PgCaseStore::listCases(std::ostream& out)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     for (const auto& row : tx.exec("SELECT case_number, received_at, kiosk_id, idempotency_key,"
                                    " status FROM cases ORDER BY id")) {
@@ -507,7 +606,7 @@ void PgCaseStore::recordHeartbeat(const std::string& kioskId,
     const network::protocol::Heartbeat& heartbeat, std::chrono::system_clock::time_point now)
 {
     std::lock_guard lock(writerMutex_);
-    if (!writer_.is_open()) reopen(writer_);
+    const auto deadline = session(writer_, answerLimit_);
     pqxx::work tx(writer_);
     tx.exec_params0("INSERT INTO kiosk_heartbeats (kiosk_id, received_at, body) VALUES ($1, $2, $3)"
                     " ON CONFLICT (kiosk_id) DO UPDATE"
@@ -534,6 +633,7 @@ PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string& kioskI
         " WHERE l.kiosk_id = $1 AND l.expires_at > $2"
         " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.case_number = n.case_number)",
         kioskId, nowSeconds);
+    if (policy.countedDelay.count() > 0) std::this_thread::sleep_for(policy.countedDelay);
     if (unused[0].as<long long>() >= policy.refillBelow) {
         const auto newest = tx.exec_params("SELECT signed_body FROM case_leases"
                                            " WHERE kiosk_id = $1 AND expires_at > $2"
@@ -576,22 +676,13 @@ PgCaseStore::LeaseAnswer PgCaseStore::leaseCaseNumbers(const std::string& kioskI
 
 std::string PgCaseStore::checkLeased(pqxx::transaction_base& tx, const NewCase& c)
 {
-    const auto& taken = *c.leased;
-    const LeasePolicy policy = c.leasePolicy ? *c.leasePolicy : LeasePolicy {};
-    const auto rows = tx.exec_prepared("leased_number", taken.caseNumber);
-    if (rows.empty()) throw LeaseRefused("the case number was never leased");
-    const auto row = rows[0];
-    if (row[1].as<std::string>() != c.kioskId)
-        throw LeaseRefused("the case number is leased to another kiosk");
-    if (row[0].as<std::string>() != taken.leaseId)
-        throw LeaseRefused("the case number belongs to another lease");
-    const auto issued = fromUnixSeconds(row[2].as<std::int64_t>());
-    const auto expires = fromUnixSeconds(row[3].as<std::int64_t>());
-    if (row[4].as<bool>()) throw LeaseRefused("the case number is used already");
-    // Odd times are noted, not refused (storage.hpp, leaseTimeNote): the number is this kiosk's
-    // for good and the person was shown it as final.
-    return leaseTimeNote(network::parseLeaseTime(taken.takenAt), issued, expires, c.receivedAt,
-        policy.deliveryGrace);
+    const auto rows = tx.exec_prepared("leased_number", c.leased->caseNumber);
+    std::optional<StoredLease> lease;
+    if (!rows.empty())
+        lease = StoredLease { rows[0][0].as<std::string>(), rows[0][1].as<std::string>(),
+            fromUnixSeconds(rows[0][2].as<std::int64_t>()),
+            fromUnixSeconds(rows[0][3].as<std::int64_t>()), rows[0][4].as<bool>() };
+    return checkLeasedNumber(c, lease);
 }
 
 void PgCaseStore::listLeases(std::ostream& out)
@@ -621,7 +712,7 @@ void PgCaseStore::listLeases(std::ostream& out)
 void PgCaseStore::listKiosks(std::ostream& out)
 {
     std::lock_guard lock(readerMutex_);
-    if (!reader_.is_open()) reopen(reader_);
+    const auto deadline = session(reader_, answerLimit_);
     pqxx::read_transaction tx(reader_);
     for (const auto& row : tx.exec("SELECT kiosk_id, received_at, body FROM kiosk_heartbeats"
                                    " ORDER BY kiosk_id COLLATE \"C\"")) {
@@ -636,6 +727,7 @@ void PgCaseStore::listKiosks(std::ostream& out)
 
 PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& keyFile)
     : connection_(pgConnectionUri(uri))
+    , answerLimit_(answerLimit(uri))
 {
     connected(connection_);
     ensurePgSchema(connection_, true);
@@ -647,26 +739,13 @@ PgNhiCounter::PgNhiCounter(const std::string& uri, const std::filesystem::path& 
         tx.exec0("CREATE TABLE IF NOT EXISTS nhi_key_check ("
                  " id BOOLEAN PRIMARY KEY DEFAULT true CHECK (id), check_value TEXT NOT NULL)");
         const auto stored = tx.exec("SELECT check_value FROM nhi_key_check");
-        if (auto secret = readNhiSecret(keyFile)) {
-            secret_ = std::move(*secret);
-        } else {
-            if (!stored.empty())
-                throw std::runtime_error("the NHI counter key " + keyFile.string()
-                    + " is missing and the database was started with another key: refusing to"
-                      " create a new one (copy the fleet's key file there)");
-            if (!tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty())
-                throw std::runtime_error("the NHI counter key " + keyFile.string()
-                    + " is missing but the database holds failure counts: restore the key file");
-            secret_ = createNhiSecret(keyFile);
-        }
-        const std::string check = nhiKeyCheck(secret_);
-        if (stored.empty()) {
-            tx.exec_params0("INSERT INTO nhi_key_check (check_value) VALUES ($1)", check);
-        } else if (stored[0][0].as<std::string>() != check) {
-            throw std::runtime_error("the NHI counter key " + keyFile.string()
-                + " is not the key this database's counts were made with (its check value differs):"
-                  " every central of a fleet needs the same --nhi-key file");
-        }
+        auto key = nhiKeyAtStart(keyFile,
+            stored.empty() ? std::nullopt
+                           : std::optional<std::string>(stored[0][0].as<std::string>()),
+            !tx.exec("SELECT 1 FROM nhi_failures LIMIT 1").empty());
+        secret_ = std::move(key.secret);
+        if (key.storeCheck)
+            tx.exec_params0("INSERT INTO nhi_key_check (check_value) VALUES ($1)", key.check);
         tx.commit();
     }
 }
@@ -680,7 +759,7 @@ std::optional<int> PgNhiCounter::begin(const std::string& cardNumber, int maxFai
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::work tx(connection_);
     // One statement: the row is locked by the upsert, so attempts on two centrals count in turn.
     const auto rows = tx.exec_params("INSERT INTO nhi_failures AS n (card, failures) VALUES ($1, 1)"
@@ -698,7 +777,7 @@ void PgNhiCounter::succeeded(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::work tx(connection_);
     tx.exec_params0("DELETE FROM nhi_failures WHERE card = $1", key);
     tx.commit();
@@ -708,7 +787,7 @@ void PgNhiCounter::cancel(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::work tx(connection_);
     tx.exec_params0(
         "UPDATE nhi_failures SET failures = failures - 1 WHERE card = $1 AND failures > 0", key);
@@ -719,7 +798,7 @@ int PgNhiCounter::failures(const std::string& cardNumber)
 {
     const std::string key = nhiCardKey(secret_, cardNumber);
     std::lock_guard lock(mutex_);
-    if (!connection_.is_open()) reopen(connection_);
+    const auto deadline = session(connection_, answerLimit_);
     pqxx::read_transaction tx(connection_);
     const auto rows = tx.exec_params("SELECT failures FROM nhi_failures WHERE card = $1", key);
     return rows.empty() ? 0 : rows[0][0].as<int>();
@@ -739,6 +818,17 @@ std::unique_ptr<CaseStorage> openCaseStorage(
     if (!create && !std::filesystem::exists(db))
         throw std::runtime_error("no case database at " + db);
     return std::make_unique<CaseStore>(db, std::move(signing));
+}
+
+bool storageUnavailable(const std::exception_ptr& error)
+{
+    try {
+        std::rethrow_exception(error);
+    } catch (const pqxx::broken_connection&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
 }
 
 std::unique_ptr<NhiCounterStorage> openNhiCounter(

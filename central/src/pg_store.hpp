@@ -85,6 +85,7 @@ private:
     pqxx::connection writer_;
     std::mutex readerMutex_;
     pqxx::connection reader_;
+    std::chrono::milliseconds answerLimit_; // a call without an answer this long fails (503)
     std::mutex queueMutex_; // registrations waiting for the next group commit
     std::condition_variable committed_;
     std::vector<Registration*> queue_;
@@ -110,6 +111,7 @@ public:
 private:
     std::mutex mutex_;
     pqxx::connection connection_;
+    std::chrono::milliseconds answerLimit_;
     network::Bytes secret_;
 };
 

@@ -484,8 +484,11 @@ int serve(const ServeOptions& options)
     if (auth) addAuthRoutes(server, *auth);
 
     server.set_exception_handler(
-        [](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
-            sendError(res, 500, "internal error");
+        [](const httplib::Request&, httplib::Response& res, const std::exception_ptr& error) {
+            if (storageUnavailable(error))
+                sendError(res, 503, "storage unavailable");
+            else
+                sendError(res, 500, "internal error");
         });
 
     int port = options.port;

@@ -6,8 +6,9 @@
 // its challenge at the instance that issued it.)
 //
 // Adding a kind of record (e.g. case-number leases): a pure virtual here, one implementation in
-// each of case_store.cpp and pg_store.cpp, and the same tests run against both (SHENSU_TEST_DB,
-// tests/support/postgres.hpp).
+// each of case_store.cpp and pg_store.cpp that only reads and writes (what both decide alike -
+// receipts, replays, workflow moves, lease checks, the NHI key check - is in registration.hpp),
+// and the same tests run against both ([storage]: SHENSU_TEST_DB, tests/support/postgres.hpp).
 #pragma once
 
 #include "workflow.hpp"
@@ -17,6 +18,7 @@
 #include <network/protocol.hpp>
 
 #include <chrono>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -103,6 +105,9 @@ struct LeasePolicy {
     // otherwise the kiosk gets its newest lease again. So a kiosk never holds more than
     // refillBelow - 1 + blockSize unused numbers.
     int refillBelow = 10;
+    // Tests only (--lease-delay-ms): held after counting the kiosk's unused numbers and before
+    // reserving a block, so that two centrals' requests overlap there (the race the lock prevents).
+    std::chrono::milliseconds countedDelay { 0 };
 };
 
 class CaseStorage
@@ -211,6 +216,10 @@ public:
     // The card's consecutive wrong passwords so far, counting nothing (POST /v1/auth/nhi/status).
     virtual int failures(const std::string& cardNumber) = 0;
 };
+
+// Did a request fail because the storage could not be reached or answer in time (a lost or
+// silent PostgreSQL connection)? Answered 503, not 500: the kiosk retries later.
+bool storageUnavailable(const std::exception_ptr& error);
 
 // --db: a PostgreSQL connection URI ("postgresql://…" or "postgres://…") or a SQLite file.
 bool isPostgresUri(const std::string& db);

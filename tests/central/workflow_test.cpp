@@ -123,7 +123,7 @@ TEST_CASE(
                              "idle_in_transaction_session_timeout%3D30s";
     const std::string tcp
         = "keepalives=1&keepalives_idle=10&keepalives_interval=5&keepalives_count=3"
-          "&tcp_user_timeout=15000";
+          "&tcp_user_timeout=15000&connect_timeout=10";
     CHECK(shensu::central::pgConnectionUri("postgresql://db.example/shensu")
         == "postgresql://db.example/shensu?" + ours + "&" + tcp);
     CHECK(shensu::central::pgConnectionUri("postgresql:///shensu?host=/run/postgresql&user=shensu")
@@ -132,5 +132,5 @@ TEST_CASE(
               "postgres://h/d?keepalives_idle=60&options=-c%20statement_timeout%3D60s")
         == "postgres://h/d?keepalives_idle=60&" + ours
             + "%20-c%20statement_timeout%3D60s&keepalives=1&keepalives_interval=5"
-              "&keepalives_count=3&tcp_user_timeout=15000");
+              "&keepalives_count=3&tcp_user_timeout=15000&connect_timeout=10");
 }

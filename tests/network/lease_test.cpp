@@ -145,15 +145,21 @@ TEST_CASE("central leases signed blocks of case numbers that verify with the pin
 
     // A fleet: kiosk 1 (8 unused < 9) asks two centrals sharing the database at once. The block
     // is reserved under the lock the registrations take, so only one of them leases a new block;
-    // the other sees 16 unused and answers that lease again. (The two requests rarely overlap
-    // inside the database: with the lock removed this still passed; it checks the outcome.)
-    RunningCentral other(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
-        { "--lease-block", "8", "--lease-refill-below", "9" });
-    auto atCentral
-        = std::async(std::launch::async, [&] { return askLease(central, KIOSK_1, tmp); });
+    // the other sees 16 unused and answers that lease again. Both hold each request 800 ms
+    // between counting the unused numbers and reserving a block (--lease-delay-ms), so the two
+    // requests always overlap there: without the lock both counted 8 and both leased a block
+    // (tried: this failed with the pg_advisory_xact_lock in leaseCaseNumbers removed).
+    const std::vector<std::string> racing { "--lease-block", "8", "--lease-refill-below", "9",
+        "--lease-delay-ms", "800" };
+    CHECK(central.stop() == 0);
+    RunningCentral one(
+        pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", racing);
+    RunningCentral other(
+        pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt", racing);
+    auto atOne = std::async(std::launch::async, [&] { return askLease(one, KIOSK_1, tmp); });
     TempDir otherTmp; // its own request file
     const auto atOther = askLease(other, KIOSK_1, otherTmp);
-    const auto atFirst = atCentral.get();
+    const auto atFirst = atOne.get();
     std::vector<int> statuses { atFirst.status, atOther.status };
     std::sort(statuses.begin(), statuses.end());
     CHECK(statuses == std::vector<int> { 200, 201 });
@@ -282,7 +288,7 @@ TEST_CASE("central registers a filing under its leased number and the kiosk's co
 TEST_CASE("central registers a leased number whatever its times say: taken by a kiosk whose "
           "clock is 10 minutes slow, taken after expiry, arriving over 30 days after expiry, and a "
           "filing that is not a JSON object is not refused for its lease",
-    "[lease]")
+    "[lease][storage]")
 {
     TempDir tmp;
     RunningCentral central(pkiDir(), tmp / "central.db", "central-server", 0, "central-receipt",
@@ -323,13 +329,12 @@ TEST_CASE("central registers a leased number whatever its times say: taken by a 
         "6a1d0c55-0000-4000-8000-000000000061", "taken after its lease expired");
     {
         // The lease moved 40 days into the past: it expired over 30 days ago.
-        network::sqlite::Database db(tmp / "central.db");
-        db.prepare("UPDATE case_leases SET issued_at = issued_at - ?, expires_at = expires_at - ?"
-                   " WHERE lease_id = ?")
-            .bind(1, std::int64_t { 40 * 86400 })
-            .bind(2, std::int64_t { 40 * 86400 })
-            .bind(3, lease.leaseId)
-            .run();
+        // (The same SQL on SQLite and PostgreSQL; the lease id is a UUID.)
+        const auto moved = queryCentralDb(tmp / "central.db",
+            "UPDATE case_leases SET issued_at = issued_at - 3456000,"
+            " expires_at = expires_at - 3456000 WHERE lease_id = '"
+                + lease.leaseId + "'");
+        REQUIRE(moved.ok);
     }
     delivered(
         { lease.leaseId, lease.numbers[2], network::newKioskVerificationCode(),

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -84,42 +85,111 @@ namespace
     }
 } // namespace
 
+namespace
+{
+    void requireBinaries()
+    {
+        if (!fs::exists(pgBin() / "postgres") || !fs::exists(pgBin() / "initdb"))
+            throw PostgresUnavailable("PostgreSQL is not installed (" + pgBin().string()
+                + "/postgres): apt-get install postgresql-15");
+    }
+
+    // A copy of the template in dir/data, owned by postgres, dir private.
+    fs::path copyTemplate(const fs::path& dir)
+    {
+        const fs::path source = templateDir();
+        const fs::path data = dir / "data";
+        const auto copied = run({ "cp", "-a", source.string(), data.string() });
+        if (copied.exitCode != 0)
+            throw std::runtime_error("cannot copy the cluster: " + copied.errors);
+        giveToPostgres(dir);
+        ::chmod(dir.c_str(), 0700);
+        return data;
+    }
+
+    // No TCP at all; fsync and synchronous commits on as in production; small, for a shared VM.
+    // tcpPort: also on 127.0.0.1:tcpPort (the socket file is then named after that port too).
+    std::vector<std::string> serverSettings(const fs::path& socketDir, int tcpPort = 0)
+    {
+        if (tcpPort > 0)
+            return { "-k", socketDir.string(), "-p", std::to_string(tcpPort), "-c",
+                "listen_addresses=127.0.0.1", "-c", "fsync=on", "-c", "synchronous_commit=on", "-c",
+                "shared_buffers=32MB", "-c", "max_connections=80", "-c",
+                "unix_socket_permissions=0700" };
+        return { "-k", socketDir.string(), "-c", "listen_addresses=", "-c", "fsync=on", "-c",
+            "synchronous_commit=on", "-c", "full_page_writes=on", "-c", "shared_buffers=32MB", "-c",
+            "max_connections=80", "-c", "unix_socket_permissions=0700" };
+    }
+
+    bool ready(const fs::path& socketDir, int port = 5432)
+    {
+        return run({ (pgBin() / "pg_isready").string(), "-q", "-h", socketDir.string(), "-p",
+                       std::to_string(port), "-U", "postgres", "-d", "postgres" },
+                   std::chrono::seconds(5))
+                   .exitCode
+            == 0;
+    }
+
+    // SHENSU_TEST_DB=postgres:DIR: the cluster started by shensu-test-postgres in DIR.
+    std::optional<fs::path> attachedDir()
+    {
+        const char* db = std::getenv("SHENSU_TEST_DB");
+        const std::string prefix = "postgres:";
+        if (!db || std::string(db).rfind(prefix, 0) != 0) return std::nullopt;
+        return fs::path(std::string(db).substr(prefix.size()));
+    }
+} // namespace
+
 struct PostgresCluster::Impl {
-    TempDir dir; // the socket, data/, postgres.log
-    std::unique_ptr<Process> server;
+    TempDir dir; // the socket, data/, postgres.log of a cluster of this process
+    fs::path socket; // dir, or the directory of an attached cluster
+    int port = 5432; // of the socket file, and on 127.0.0.1 when not 5432 (withTcp)
+    std::unique_ptr<Process> server; // none when attached
     fs::path log;
     std::mutex mutex;
     std::set<std::string> databases;
 };
 
 PostgresCluster::PostgresCluster()
+    : PostgresCluster(0)
+{ }
+
+std::unique_ptr<PostgresCluster> PostgresCluster::withTcp(int port)
+{
+    return std::unique_ptr<PostgresCluster>(new PostgresCluster(port));
+}
+
+int PostgresCluster::tcpPort() const noexcept
+{
+    return impl_->port == 5432 ? 0 : impl_->port;
+}
+
+PostgresCluster::PostgresCluster(int tcpPort)
     : impl_(std::make_unique<Impl>())
 {
-    if (!fs::exists(pgBin() / "postgres") || !fs::exists(pgBin() / "initdb"))
-        throw PostgresUnavailable("PostgreSQL is not installed (" + pgBin().string()
-            + "/postgres): apt-get install postgresql-15");
-    const fs::path source = templateDir();
-    const fs::path data = impl_->dir / "data";
+    requireBinaries();
+    if (const auto attached = attachedDir(); attached && tcpPort == 0) {
+        // One cluster for all the test processes of a ctest run (a fixture starts and stops it):
+        // each process only makes its databases there, and drops them at exit.
+        impl_->socket = *attached;
+        impl_->log = *attached / "postgres.log";
+        if (!ready(impl_->socket))
+            throw std::runtime_error(
+                "no PostgreSQL cluster is running in " + impl_->socket.string());
+        return;
+    }
+    impl_->socket = impl_->dir.path();
+    if (tcpPort > 0) impl_->port = tcpPort;
+    const fs::path data = copyTemplate(impl_->dir.path());
     impl_->log = impl_->dir / "postgres.log";
-    const auto copied = run({ "cp", "-a", source.string(), data.string() });
-    if (copied.exitCode != 0) throw std::runtime_error("cannot copy the cluster: " + copied.errors);
-    giveToPostgres(impl_->dir.path());
-    ::chmod(impl_->dir.path().c_str(), 0700);
-    // No TCP at all; fsync and synchronous commits on as in production; small, for a shared VM.
+    std::vector<std::string> argv { (pgBin() / "postgres").string(), "-D", data.string() };
+    const auto settings = serverSettings(impl_->socket, tcpPort);
+    argv.insert(argv.end(), settings.begin(), settings.end());
     impl_->server = std::make_unique<Process>(
-        asPostgres(
-            { (pgBin() / "postgres").string(), "-D", data.string(), "-k",
-                impl_->dir.path().string(), "-c", "listen_addresses=", "-c", "fsync=on", "-c",
-                "synchronous_commit=on", "-c", "full_page_writes=on", "-c", "shared_buffers=32MB",
-                "-c", "max_connections=60", "-c", "unix_socket_permissions=0700" },
-            true),
-        std::map<std::string, std::string> {}, impl_->log);
+        asPostgres(argv, true), std::map<std::string, std::string> {}, impl_->log);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-        const auto r = run({ (pgBin() / "pg_isready").string(), "-q", "-h",
-                               impl_->dir.path().string(), "-U", "postgres", "-d", "postgres" },
-            std::chrono::seconds(5));
-        if (r.exitCode == 0) return;
+        if (ready(impl_->socket, impl_->port)) return;
         if (impl_->server->wait(std::chrono::milliseconds(0))) break; // it exited
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -128,9 +198,47 @@ PostgresCluster::PostgresCluster()
     throw std::runtime_error("PostgreSQL did not start:\n" + log);
 }
 
+void PostgresCluster::startDetached(const fs::path& dir)
+{
+    requireBinaries();
+    stopDetached(dir); // one left by an interrupted run
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path data = copyTemplate(dir);
+    std::string options;
+    for (const auto& setting : serverSettings(dir))
+        options += (setting.empty() ? std::string("''") : setting) + " ";
+    const auto r
+        = run(asPostgres({ (pgBin() / "pg_ctl").string(), "start", "-w", "-t", "30", "-D",
+                             data.string(), "-l", (dir / "postgres.log").string(), "-o", options },
+                  false),
+            std::chrono::seconds(40));
+    if (r.exitCode != 0)
+        throw std::runtime_error(
+            "PostgreSQL did not start: " + r.output + r.errors + readFile(dir / "postgres.log"));
+}
+
+void PostgresCluster::stopDetached(const fs::path& dir)
+{
+    if (!fs::exists(dir / "data" / "postmaster.pid")) return;
+    // Immediate shutdown: the data is thrown away.
+    run(asPostgres({ (pgBin() / "pg_ctl").string(), "stop", "-w", "-m", "immediate", "-D",
+                       (dir / "data").string() },
+            false),
+        std::chrono::seconds(30));
+}
+
 PostgresCluster::~PostgresCluster()
 {
-    if (!impl_->server) return;
+    if (!impl_->server) {
+        // Attached: this process's databases go (the shared cluster outlives it).
+        std::vector<std::string> argv { (pgBin() / "psql").string(), "-X", "-q", "-h",
+            impl_->socket.string(), "-U", "postgres", "-d", "postgres" };
+        for (const auto& name : impl_->databases)
+            argv.insert(argv.end(), { "-c", "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)" });
+        if (!impl_->databases.empty()) run(argv, std::chrono::seconds(30));
+        return;
+    }
     // Immediate shutdown: no checkpoint (its fsyncs cost a second or more), the data is thrown
     // away.
     impl_->server->signal(SIGQUIT);
@@ -149,7 +257,8 @@ PostgresCluster& PostgresCluster::shared()
 
 std::string PostgresCluster::uri(const std::string& name) const
 {
-    return "postgresql:///" + name + "?host=" + impl_->dir.path().string() + "&user=postgres";
+    return "postgresql:///" + name + "?host=" + impl_->socket.string() + "&user=postgres"
+        + (impl_->port == 5432 ? "" : "&port=" + std::to_string(impl_->port));
 }
 
 const fs::path& PostgresCluster::logPath() const noexcept
@@ -165,7 +274,8 @@ int PostgresCluster::serverPid() const noexcept
 std::string PostgresCluster::query(const std::string& name, const std::string& sql)
 {
     const auto r = run({ (pgBin() / "psql").string(), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-        "-h", impl_->dir.path().string(), "-U", "postgres", "-d", name, "-c", sql });
+        "-h", impl_->socket.string(), "-p", std::to_string(impl_->port), "-U", "postgres", "-d",
+        name, "-c", sql });
     if (r.exitCode != 0) throw std::runtime_error("psql: " + sql + ": " + r.errors);
     return r.output;
 }
@@ -179,8 +289,8 @@ std::string PostgresCluster::createDatabase(const std::string& name)
 
 std::string PostgresCluster::dump(const std::string& name)
 {
-    const auto r = run({ (pgBin() / "pg_dump").string(), "-h", impl_->dir.path().string(), "-U",
-        "postgres", name });
+    const auto r = run({ (pgBin() / "pg_dump").string(), "-h", impl_->socket.string(), "-p",
+        std::to_string(impl_->port), "-U", "postgres", name });
     if (r.exitCode != 0) throw std::runtime_error("pg_dump: " + r.errors);
     return r.output;
 }
@@ -188,7 +298,7 @@ std::string PostgresCluster::dump(const std::string& name)
 bool testingPostgres()
 {
     const char* db = std::getenv("SHENSU_TEST_DB");
-    return db && std::string(db) == "postgres";
+    return db && (std::string(db) == "postgres" || attachedDir());
 }
 
 namespace
