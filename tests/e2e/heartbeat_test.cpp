@@ -63,13 +63,14 @@ TEST_CASE("The kiosk sends central a heartbeat at start and again every heartbea
     CHECK(std::regex_match(first["version"].get<std::string>(), std::regex(R"(\d+\.\d+\.\d+)")));
     CHECK(first["outboxDepth"] == 0);
     CHECK(first["oldestOutboxAgeSeconds"] == 0);
+    CHECK(first["heldFilings"] == 0);
     // Only health: central refuses any other field, and this is all it kept.
     std::set<std::string> keys;
     for (const auto& [key, value] : first.items())
         keys.insert(key);
     CHECK(keys
         == std::set<std::string> { "kioskId", "receivedAt", "version", "outboxDepth",
-            "oldestOutboxAgeSeconds", "readers" });
+            "oldestOutboxAgeSeconds", "heldFilings", "readers" });
 
     // The next one comes by itself (receivedAt has whole seconds).
     const auto later = waitForHeartbeat(dir.path() / "central.sqlite",

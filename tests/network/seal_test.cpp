@@ -82,7 +82,7 @@ TEST_CASE("a sealed filing opens with openssl cms -decrypt and verifies against 
     }
 }
 
-TEST_CASE("central opens a sealed filing and names the kiosk that signed it; the opened envelope "
+TEST_CASE("central opens a sealed filing and names the kiosk that signed it, the opened envelope "
           "is move-only, leaves no plaintext behind when moved, and wipes it",
     "[seal]")
 {
