@@ -154,32 +154,11 @@ CaseStore::Lookup CaseStore::findSubmission(
 CaseStore::Lookup CaseStore::registerCase(
     const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created)
 {
-    Registration mine { &c, &rules, {}, {}, nullptr, false };
-    std::unique_lock queue(queueMutex_);
-    queue_.push_back(&mine);
-    while (!mine.done) {
-        if (committing_) {
-            committed_.wait(queue);
-            continue;
-        }
-        // Lead the next commit: everything queued so far, this registration among it.
-        committing_ = true;
-        std::vector<Registration*> batch;
-        batch.swap(queue_);
-        queue.unlock();
-        commitBatch(batch);
-        queue.lock();
-        committing_ = false;
-        for (auto* r : batch)
-            r->done = true;
-        committed_.notify_all();
-    }
-    if (mine.error) std::rethrow_exception(mine.error);
-    created = mine.created;
-    return mine.result;
+    return group_.registerCase(
+        c, rules, created, [this](const GroupCommit::Batch& batch) { commitBatch(batch); });
 }
 
-void CaseStore::commitBatch(const std::vector<Registration*>& batch)
+void CaseStore::commitBatch(const GroupCommit::Batch& batch)
 {
     std::lock_guard lock(mutex_);
     try {

@@ -3,6 +3,7 @@
 // each case, and the signed receipts.
 #pragma once
 
+#include "registration.hpp"
 #include "storage.hpp"
 
 #include <network/case_lease.hpp>
@@ -91,15 +92,7 @@ private:
     // Reserves count numbers of the day's sequence; returns the first.
     std::string nextCaseNumberLocked(const std::string& day, int count);
 
-    struct Registration {
-        const NewCase* newCase;
-        const WorkflowRules* rules;
-        SubmissionReceipt created;
-        Lookup result;
-        std::exception_ptr error;
-        bool done = false;
-    };
-    void commitBatch(const std::vector<Registration*>& batch);
+    void commitBatch(const GroupCommit::Batch& batch);
     Lookup registerLocked(const NewCase& c, const WorkflowRules& rules, SubmissionReceipt& created);
     Lookup findLocked(const std::string& idempotencyKey, const std::string& envelopeSha256);
     std::optional<CaseView> findLocked(const std::string& caseNumber);
@@ -107,10 +100,7 @@ private:
 
     std::mutex mutex_; // the connection
     network::sqlite::Database db_;
-    std::mutex queueMutex_; // registrations waiting for the next group commit
-    std::condition_variable committed_;
-    std::vector<Registration*> queue_;
-    bool committing_ = false;
+    GroupCommit group_;
     ReceiptSigning signing_;
 };
 

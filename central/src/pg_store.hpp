@@ -3,6 +3,7 @@
 // `--db postgresql://…` (central/README.md).
 #pragma once
 
+#include "registration.hpp"
 #include "storage.hpp"
 
 #include <condition_variable>
@@ -63,15 +64,7 @@ public:
     void listLeases(std::ostream& out) override;
 
 private:
-    struct Registration {
-        const NewCase* newCase;
-        const WorkflowRules* rules;
-        SubmissionReceipt created;
-        Lookup result;
-        std::exception_ptr error;
-        bool done = false;
-    };
-    void commitBatch(const std::vector<Registration*>& batch);
+    void commitBatch(const GroupCommit::Batch& batch);
     Lookup registerIn(pqxx::transaction_base& tx, const NewCase& c, const WorkflowRules& rules,
         SubmissionReceipt& created);
     Lookup findIn(pqxx::transaction_base& tx, const std::string& idempotencyKey,
@@ -86,10 +79,7 @@ private:
     std::mutex readerMutex_;
     pqxx::connection reader_;
     std::chrono::milliseconds answerLimit_; // a call without an answer this long fails (503)
-    std::mutex queueMutex_; // registrations waiting for the next group commit
-    std::condition_variable committed_;
-    std::vector<Registration*> queue_;
-    bool committing_ = false;
+    GroupCommit group_;
     ReceiptSigning signing_;
 };
 

@@ -109,4 +109,33 @@ NhiKeyAtStart nhiKeyAtStart(const std::filesystem::path& keyFile,
     return key;
 }
 
+CaseStorage::Lookup GroupCommit::registerCase(const CaseStorage::NewCase& c,
+    const WorkflowRules& rules, SubmissionReceipt& created,
+    const std::function<void(const Batch&)>& commitBatch)
+{
+    Registration mine { &c, &rules, {}, {}, nullptr, false };
+    std::unique_lock queue(queueMutex_);
+    queue_.push_back(&mine);
+    while (!mine.done) {
+        if (committing_) {
+            committed_.wait(queue);
+            continue;
+        }
+        // Lead the next commit: everything queued so far, this registration among it.
+        committing_ = true;
+        Batch batch;
+        batch.swap(queue_);
+        queue.unlock();
+        commitBatch(batch);
+        queue.lock();
+        committing_ = false;
+        for (auto* r : batch)
+            r->done = true;
+        committed_.notify_all();
+    }
+    if (mine.error) std::rethrow_exception(mine.error);
+    created = mine.created;
+    return mine.result;
+}
+
 } // namespace shensu::central

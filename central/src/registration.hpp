@@ -9,12 +9,44 @@
 #include <network/openssl.hpp>
 
 #include <chrono>
+#include <condition_variable>
+#include <exception>
 #include <filesystem>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace shensu::central
 {
+
+// Group commit, both backends: concurrent registrations queue up and one of them leads a commit of
+// everything queued so far (one fsync for them all); each call returns once its own row is
+// durable, with its own result or its own error.
+class GroupCommit
+{
+public:
+    struct Registration {
+        const CaseStorage::NewCase* newCase;
+        const WorkflowRules* rules;
+        SubmissionReceipt created;
+        CaseStorage::Lookup result;
+        std::exception_ptr error;
+        bool done = false;
+    };
+    using Batch = std::vector<Registration*>;
+    // commitBatch writes a batch in one transaction and fills each Registration's created, result
+    // or error; it runs on the leading caller's thread, one batch at a time.
+    CaseStorage::Lookup registerCase(const CaseStorage::NewCase& c, const WorkflowRules& rules,
+        SubmissionReceipt& created, const std::function<void(const Batch&)>& commitBatch);
+
+private:
+    std::mutex queueMutex_; // registrations waiting for the next group commit
+    std::condition_variable committed_;
+    Batch queue_;
+    bool committing_ = false;
+};
 
 // The receipt of a new case numbered `number`: its time, and its due dates from the rules.
 SubmissionReceipt newCaseReceipt(
